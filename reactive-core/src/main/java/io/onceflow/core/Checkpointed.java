@@ -1,0 +1,110 @@
+package io.onceflow.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.internal.operators.AlignedFlatMap;
+import io.onceflow.core.internal.operators.HandleOperator;
+import io.onceflow.core.internal.operators.SimpleOperators;
+import io.onceflow.core.internal.operators.WindowOperator;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.SynchronousSink;
+
+/**
+ * Marker-aware operators over {@code Flux<StreamElement<T>>}, for {@link Flux#transform}.
+ *
+ * <p>Each operator applies a user function to record values and passes markers and dead letters through
+ * untouched, keeping the marker contract: output derived from records before marker N leaves before marker N,
+ * nothing derived from records after it leaves before it. Outputs inherit their record's {@link Origin}.
+ *
+ * <pre>{@code
+ * elements
+ *     .transform(Checkpointed.map(Payment::normalize))
+ *     .transform(Checkpointed.flatMap(this::enrich, 16))
+ * }</pre>
+ *
+ * <p><strong>Error Mode Support</strong>: a user function that throws (or returns {@code null} where a value is
+ * required) turns its record into a {@link DeadLetter}; the stream goes on. Upstream errors pass through.
+ *
+ * <p><strong>Discard Support</strong>: none of these operators buffer beyond Reactor's own operators they are
+ * made of; cancellation propagates upstream.
+ *
+ * @since 0.1
+ */
+public final class Checkpointed {
+
+    private Checkpointed() {}
+
+    /** Transforms each record value; markers pass untouched. */
+    public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> map(
+            Function<? super T, ? extends R> mapper) {
+        return SimpleOperators.map(requireNonNull(mapper, "mapper"));
+    }
+
+    /** Keeps the records whose value matches; markers always pass. */
+    public static <T> Function<Flux<StreamElement<T>>, Flux<StreamElement<T>>> filter(Predicate<? super T> predicate) {
+        return SimpleOperators.filter(requireNonNull(predicate, "predicate"));
+    }
+
+    /**
+     * Emits zero or one value per record through a {@link SynchronousSink}; {@code sink.error(e)} dead-letters
+     * the record, and {@code sink.complete()} is refused: a checkpointed stream ends only when its source does.
+     */
+    public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> handle(
+            BiConsumer<? super T, SynchronousSink<R>> handler) {
+        return HandleOperator.handle(requireNonNull(handler, "handler"));
+    }
+
+    /**
+     * Maps each record value to a publisher, running up to {@code concurrency} at once; outputs between two
+     * markers may interleave, but marker N waits until every inner publisher started before it has completed.
+     *
+     * <pre>
+     *   in:   d1 d2 [M1] d3
+     *   out:  b1 a1 a2 [M1] c1      (a = inner(d1), b = inner(d2), c = inner(d3))
+     * </pre>
+     */
+    public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> flatMap(
+            Function<? super T, ? extends Publisher<? extends R>> mapper, int concurrency) {
+        return AlignedFlatMap.flatMap(requireNonNull(mapper, "mapper"), concurrency);
+    }
+
+    /** Like {@link #flatMap} with one inner publisher at a time, so outputs keep the records' order. */
+    public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> concatMap(
+            Function<? super T, ? extends Publisher<? extends R>> mapper) {
+        return AlignedFlatMap.concatMap(requireNonNull(mapper, "mapper"));
+    }
+
+    /**
+     * Stateful processing per key, emitting the key's new state; see {@link Keyed}. The operator is named
+     * {@value Keyed#DEFAULT_NAME}: use {@link Keyed#named} when a chain has more than one.
+     */
+    public static <T, K, S> Function<Flux<StreamElement<T>>, Flux<StreamElement<S>>> keyed(
+            Function<? super T, ? extends K> key,
+            Function<? super K, ? extends S> initial,
+            BiFunction<? super S, ? super T, ? extends S> update) {
+        return Keyed.update(key, initial, update);
+    }
+
+    /**
+     * Aggregates record values per key in event-time windows; see {@link Windows}.
+     *
+     * @param windows the windows, lateness and watermark
+     * @param key the key of a record value
+     * @param initial a new window's empty aggregate
+     * @param add the aggregate with one more record value
+     */
+    public static <T, K, A> Function<Flux<StreamElement<T>>, Flux<StreamElement<WindowResult<K, A>>>> window(
+            Windows windows,
+            Function<? super T, ? extends K> key,
+            Supplier<? extends A> initial,
+            BiFunction<? super A, ? super T, ? extends A> add) {
+        String name = windows.name() != null ? windows.name() : "window";
+        return new WindowOperator<>(name, windows, key, initial, add);
+    }
+}

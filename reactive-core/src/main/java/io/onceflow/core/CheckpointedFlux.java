@@ -1,0 +1,170 @@
+package io.onceflow.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.internal.pipeline.DefaultPipeline;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.SynchronousSink;
+
+/**
+ * A stream of record values with checkpoint markers in-band: ordinary Reactor operators over the values, each
+ * keeping the marker contract.
+ *
+ * <pre>
+ *   from(source) ─▶ map ─▶ filter ─▶ keyed ─▶ to(sink)
+ *   d1 d2 [M1] d3 ...  markers pass every operator in order; outputs keep their record's origin
+ * </pre>
+ *
+ * <p>Immutable: each operator returns a new {@code CheckpointedFlux}. One that starts from
+ * {@link PipelineBuilder#from} ends with {@link #to}, which assembles a {@link Pipeline}; one made with
+ * {@link #of(Flux)} wraps any {@code Flux<StreamElement<T>>} (a test's, for instance) and is unwrapped with
+ * {@link #elements()}. Every operator is also in {@link Checkpointed}, for {@link Flux#transform}.
+ *
+ * <p><strong>Error Mode Support</strong>: a user function that throws turns its record into a {@link DeadLetter},
+ * committed with its checkpoint to the commit point's dead-letter destination; without one, the pipeline stops
+ * with a {@link PoisonRecordException} naming the record's origin.
+ *
+ * @param <T> the type of the record values
+ * @since 0.1
+ */
+public final class CheckpointedFlux<T> {
+
+    private final Flux<StreamElement<T>> elements;
+    private final @Nullable PipelineOptions options;
+    private final @Nullable Source<?> source;
+    private final int statefulOperators;
+
+    private CheckpointedFlux(
+            Flux<StreamElement<T>> elements,
+            @Nullable PipelineOptions options,
+            @Nullable Source<?> source,
+            int statefulOperators) {
+        this.elements = elements;
+        this.options = options;
+        this.source = source;
+        this.statefulOperators = statefulOperators;
+    }
+
+    /** Wraps a stream of elements; such a flux cannot end with {@link #to}. */
+    public static <T> CheckpointedFlux<T> of(Flux<StreamElement<T>> elements) {
+        return new CheckpointedFlux<>(requireNonNull(elements, "elements"), null, null, 0);
+    }
+
+    static <T> CheckpointedFlux<T> fromSource(PipelineOptions options, Source<T> source) {
+        return new CheckpointedFlux<>(DefaultPipeline.sourcePlaceholder(), options, source, 0);
+    }
+
+    /** The elements, markers included. */
+    public Flux<StreamElement<T>> elements() {
+        return elements;
+    }
+
+    /** Transforms each value. See {@link Checkpointed#map}. */
+    public <R> CheckpointedFlux<R> map(Function<? super T, ? extends R> mapper) {
+        return transform(Checkpointed.map(mapper));
+    }
+
+    /** Keeps the values that match. See {@link Checkpointed#filter}. */
+    public CheckpointedFlux<T> filter(Predicate<? super T> predicate) {
+        return transform(Checkpointed.filter(predicate));
+    }
+
+    /** Emits zero or one value per record. See {@link Checkpointed#handle}. */
+    public <R> CheckpointedFlux<R> handle(BiConsumer<? super T, SynchronousSink<R>> handler) {
+        return transform(Checkpointed.handle(handler));
+    }
+
+    /** Asynchronous work per record, up to {@code concurrency} at once. See {@link Checkpointed#flatMap}. */
+    public <R> CheckpointedFlux<R> flatMap(
+            Function<? super T, ? extends Publisher<? extends R>> mapper, int concurrency) {
+        return transform(Checkpointed.flatMap(mapper, concurrency));
+    }
+
+    /** Asynchronous work per record, one at a time, in order. See {@link Checkpointed#concatMap}. */
+    public <R> CheckpointedFlux<R> concatMap(Function<? super T, ? extends Publisher<? extends R>> mapper) {
+        return transform(Checkpointed.concatMap(mapper));
+    }
+
+    /**
+     * State per key, emitting the key's new state for each record. See {@link Keyed}.
+     *
+     * @param key the key of a value
+     * @param initial the state of a key seen for the first time
+     * @param update the new state from the current one and a value
+     */
+    public <K, S> CheckpointedFlux<S> keyed(
+            Function<? super T, ? extends K> key,
+            Function<? super K, ? extends S> initial,
+            BiFunction<? super S, ? super T, ? extends S> update) {
+        return keyed(Keyed.update(key, initial, update));
+    }
+
+    /** A keyed operator; unnamed ones are named {@code keyed-<n>} by their order in the chain. */
+    public <R> CheckpointedFlux<R> keyed(Keyed<T, ?, ?, R> operator) {
+        Keyed<T, ?, ?, R> named = operator.name() != null ? operator : operator.named("keyed-" + statefulOperators);
+        return new CheckpointedFlux<>(elements.transform(named), options, source, statefulOperators + 1);
+    }
+
+    /**
+     * Aggregates values per key in event-time windows. See {@link Windows}. Unnamed window operators are named
+     * {@code window-<n>} by their order in the chain.
+     */
+    public <K, A> CheckpointedFlux<WindowResult<K, A>> window(
+            Windows windows,
+            Function<? super T, ? extends K> key,
+            Supplier<? extends A> initial,
+            BiFunction<? super A, ? super T, ? extends A> add) {
+        Windows named = windows.name() != null ? windows : windows.named("window-" + statefulOperators);
+        return new CheckpointedFlux<>(
+                elements.transform(Checkpointed.window(named, key, initial, add)),
+                options,
+                source,
+                statefulOperators + 1);
+    }
+
+    /**
+     * Applies a marker-aware operator over the elements. The operator must keep the marker contract: pass
+     * markers in order, and nothing derived from a record after a marker before it.
+     */
+    public <R> CheckpointedFlux<R> transform(
+            Function<? super Flux<StreamElement<T>>, ? extends Publisher<StreamElement<R>>> operator) {
+        requireNonNull(operator, "operator");
+        return new CheckpointedFlux<>(elements.transform(operator), options, source, statefulOperators);
+    }
+
+    /**
+     * Assembles the pipeline, writing every record to each sink. Exactly one sink must be a {@link CommitPoint},
+     * or the pipeline must have a checkpoint store and only {@link IdempotentSink}s.
+     *
+     * @throws PipelineConfigurationException with what to change, when the participants do not fit
+     * @throws IllegalStateException when this flux was not started with {@link PipelineBuilder#from}
+     */
+    @SafeVarargs
+    public final Pipeline to(Sink<? super T> sink, Sink<? super T>... more) {
+        List<Sink<? super T>> sinks = new ArrayList<>(1 + more.length);
+        sinks.add(requireNonNull(sink, "sink"));
+        for (Sink<? super T> other : more) {
+            sinks.add(requireNonNull(other, "sink"));
+        }
+        return to(sinks);
+    }
+
+    /** Assembles the pipeline; see {@link #to(Sink, Sink[])}. */
+    public Pipeline to(List<? extends Sink<? super T>> sinks) {
+        requireNonNull(sinks, "sinks");
+        if (options == null || source == null) {
+            throw new IllegalStateException(
+                    "to(...) assembles a pipeline: start with Onceflow.pipeline(name).from(source)");
+        }
+        return DefaultPipeline.create(options, source, elements, sinks);
+    }
+}

@@ -1,0 +1,31 @@
+package io.onceflow.core;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * The one participant of a pipeline whose single atomic commit per checkpoint records its own output, the
+ * changed keyed state and the source positions with the checkpoint id.
+ *
+ * <p>A commit point is also where recovery starts: on every partition assignment the source asks it for the
+ * authoritative positions and the keyed state of those partitions ({@link CommitPointWriter#recover}). A commit
+ * point must fence stale owners: once another instance has claimed a partition, a commit that includes that
+ * partition from the previous owner must fail with a {@link FencedException} and change nothing.
+ *
+ * <p><strong>Commit Semantics</strong>: {@link SinkWriter#checkpoint(Marker)} is all or nothing. When it completes,
+ * the checkpoint is durable; when it fails, nothing of it is visible, and the pipeline restarts from the previous
+ * completed checkpoint.
+ *
+ * @param <T> the type of the records the commit point takes
+ * @since 0.1
+ */
+public non-sealed interface CommitPoint<T> extends Sink<T> {
+
+    /**
+     * Opens the commit point for one run of a pipeline: fences any predecessor with the same identity and learns
+     * the last completed checkpoint id.
+     *
+     * @param context the run's pipeline name, instance id, meters and shared attributes
+     * @return the writer; an error fails the run start (and goes to the restart policy when retryable)
+     */
+    Mono<CommitPointWriter<T>> open(SinkContext context);
+}

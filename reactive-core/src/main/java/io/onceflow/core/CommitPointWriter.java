@@ -1,0 +1,46 @@
+package io.onceflow.core;
+
+import java.util.Collection;
+import reactor.core.publisher.Mono;
+
+/**
+ * A {@link CommitPoint}'s writer for one run: besides the records, it commits the state changes and positions
+ * carried by each marker, writes dead letters, and answers recovery.
+ *
+ * @param <T> the type of the records
+ * @since 0.1
+ */
+public interface CommitPointWriter<T> extends SinkWriter<T> {
+
+    /** The id of the last checkpoint this pipeline instance completed, or 0 when it has none. */
+    long lastCompletedCheckpoint();
+
+    /**
+     * Claims {@code partitions} for this run and returns their committed positions and keyed state.
+     *
+     * <p>Claiming fences the previous owner: after this completes, a commit by any other writer that includes one
+     * of these partitions fails. Partitions with no committed position are absent from the result's positions,
+     * and the source starts them by its own reset policy.
+     */
+    Mono<Recovery> recover(Collection<SourcePartition> partitions);
+
+    /** Whether this commit point has a dead-letter destination. */
+    boolean acceptsDeadLetters();
+
+    /**
+     * Buffers a dead letter of the current checkpoint, committed with it.
+     *
+     * @throws UnsupportedOperationException when {@link #acceptsDeadLetters()} is false
+     */
+    void deadLetter(DeadLetter<?> deadLetter);
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>For a commit point this is the atomic commit: the sealed records, the sealed dead letters,
+     * {@link Marker#stateChanges()} and {@link Marker#positions()} with {@link Marker#checkpointId()}, all or
+     * nothing, fenced against newer owners of the positions' partitions.
+     */
+    @Override
+    Mono<Void> checkpoint(Marker<?> marker);
+}

@@ -1,0 +1,135 @@
+package io.onceflow.core;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.internal.operators.KeyedOperator;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+
+/**
+ * Stateful processing per key, with state scoped to the source partition the record came from and checkpointed
+ * with the pipeline's output.
+ *
+ * <pre>
+ *   in:   a:10  b:3  a:5  [M1]  a:1
+ *   out:  a=10  b=3  a=15 [M1 + state {a=15, b=3}]  a=16
+ * </pre>
+ *
+ * <p>Like a Kafka Streams task, state lives with the partition: co-partition the input by the state key (or
+ * repartition through a topic) so that all records of a key come from one partition. At marker N the operator
+ * attaches the entries it changed since marker N-1 to the marker; the commit point commits them with checkpoint N,
+ * and a restart restores them before the partition's first record is processed again.
+ *
+ * <p><strong>Error Mode Support</strong>: a failing key function, initial-state function or user function
+ * dead-letters the record and leaves its key's state unchanged.
+ *
+ * <p><strong>Commit Semantics</strong>: state changes commit atomically with the checkpoint that caused them; after
+ * a failure, replayed records meet exactly the state of the last completed checkpoint.
+ *
+ * <pre>{@code
+ * flux.keyed(Keyed.update(Payment::account, Balance::empty, Balance::apply).named("balances"))
+ * }</pre>
+ *
+ * @param <T> the input type
+ * @param <K> the key type
+ * @param <S> the state type
+ * @param <R> the output type
+ * @since 0.1
+ */
+public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> {
+
+    /** The name of a keyed operator that was given none; {@link CheckpointedFlux} numbers them instead. */
+    public static final String DEFAULT_NAME = "keyed";
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+
+    private final Function<? super T, ? extends K> key;
+    private final Function<? super K, ? extends S> initial;
+    private final @Nullable BiFunction<? super S, ? super T, ? extends S> update;
+    private final @Nullable KeyedProcessor<K, S, T, R> processor;
+    private final @Nullable String name;
+    private final @Nullable StateCodec<S> codec;
+
+    private Keyed(
+            Function<? super T, ? extends K> key,
+            Function<? super K, ? extends S> initial,
+            @Nullable BiFunction<? super S, ? super T, ? extends S> update,
+            @Nullable KeyedProcessor<K, S, T, R> processor,
+            @Nullable String name,
+            @Nullable StateCodec<S> codec) {
+        this.key = requireNonNull(key, "key");
+        this.initial = requireNonNull(initial, "initial");
+        this.update = update;
+        this.processor = processor;
+        this.name = name;
+        this.codec = codec;
+    }
+
+    /**
+     * One output per record, the key's new state: {@code update(state, value)}.
+     *
+     * @param key the key of a record value
+     * @param initial the state of a key seen for the first time
+     * @param update the new state from the current one and a record value
+     */
+    public static <T, K, S> Keyed<T, K, S, S> update(
+            Function<? super T, ? extends K> key,
+            Function<? super K, ? extends S> initial,
+            BiFunction<? super S, ? super T, ? extends S> update) {
+        return new Keyed<>(key, initial, requireNonNull(update, "update"), null, null, null);
+    }
+
+    /**
+     * Any number of outputs per record, and state that can be removed.
+     *
+     * @param key the key of a record value
+     * @param initial the state of a key seen for the first time
+     * @param processor processes a value with its key's state
+     */
+    public static <T, K, S, R> Keyed<T, K, S, R> process(
+            Function<? super T, ? extends K> key,
+            Function<? super K, ? extends S> initial,
+            KeyedProcessor<K, S, T, R> processor) {
+        return new Keyed<>(key, initial, null, requireNonNull(processor, "processor"), null, null);
+    }
+
+    /**
+     * This operator with a name, which identifies its state in the commit point: keep it stable across versions of
+     * the pipeline. Defaults to {@code keyed-<n>}, numbered in the order of the chain, when assembled through
+     * {@link CheckpointedFlux}, and to {@value #DEFAULT_NAME} otherwise.
+     */
+    public Keyed<T, K, S, R> named(String operatorName) {
+        requireNonNull(operatorName, "operatorName");
+        if (!NAME.matcher(operatorName).matches()) {
+            throw new IllegalArgumentException(
+                    "keyed operator name must be 1 to 100 letters, digits, '.', '_', ':' or '-', was '" + operatorName
+                            + "'");
+        }
+        return new Keyed<>(key, initial, update, processor, operatorName, codec);
+    }
+
+    /** This operator with a state codec. Defaults to JSON through Jackson 3, for the state's runtime class. */
+    public Keyed<T, K, S, R> stateCodec(StateCodec<S> stateCodec) {
+        return new Keyed<>(key, initial, update, processor, name, requireNonNull(stateCodec, "stateCodec"));
+    }
+
+    /** The operator's name, if one was given. */
+    public @Nullable String name() {
+        return name;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
+        String operatorName = name != null ? name : DEFAULT_NAME;
+        if (update != null) {
+            return (Flux<StreamElement<R>>) (Flux<?>) KeyedOperator.updating(operatorName, key, initial, update, codec)
+                    .apply(upstream);
+        }
+        return KeyedOperator.processing(operatorName, key, initial, requireNonNull(processor), codec)
+                .apply(upstream);
+    }
+}

@@ -1,0 +1,64 @@
+package io.onceflow.core;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Collection;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * What a source is given when the pipeline opens it for a run: the hooks of the checkpoint protocol.
+ *
+ * @since 0.1
+ */
+public interface SourceContext {
+
+    /** The pipeline's name. */
+    String pipeline();
+
+    /** This pipeline instance's id: stable across restarts, distinct between instances of one pipeline. */
+    String instanceId();
+
+    /** The registry for the source's own meters; tag them with {@link #tags()}. */
+    MeterRegistry meterRegistry();
+
+    /** The tags every meter of this source carries: {@code pipeline} and {@code source}. */
+    Tags tags();
+
+    /** The scheduler the pipeline takes its time from. */
+    Scheduler scheduler();
+
+    /** Values shared with the other participants of this run. */
+    RunAttributes attributes();
+
+    /**
+     * Claims partitions: the commit point fences their previous owner and hands back their positions and keyed
+     * state, which is restored before this completes. The source must then seek each partition to the returned
+     * position (or apply its reset policy where none is returned) before emitting any of its records.
+     */
+    Mono<Positions> assign(Collection<SourcePartition> partitions);
+
+    /**
+     * Gives partitions up: completes once a checkpoint that covers every record emitted from them has completed.
+     * Records of these partitions that the pipeline receives after the call are dropped, for the next owner to
+     * replay. Fails when that checkpoint does not complete within the pipeline's revocation grace period; the
+     * run then fails too, so the partitions' uncommitted work is abandoned, never committed twice.
+     */
+    Mono<Void> revoke(Collection<SourcePartition> partitions);
+
+    /**
+     * Counts bytes read, for checkpoints triggered by volume ({@code checkpointAfterBytes}). Cheap and
+     * thread-safe.
+     */
+    void recordBytes(long bytes);
+
+    /**
+     * The markers of completed checkpoints, in order: a source that keeps its own offsets for lag tooling (Kafka
+     * group offsets, when Kafka is not the commit point) commits them here, after the commit point.
+     */
+    Flux<Marker<?>> completedCheckpoints();
+
+    /** Asks for a checkpoint now, and completes with its outcome. */
+    Mono<CheckpointEvent> requestCheckpoint(String reason);
+}

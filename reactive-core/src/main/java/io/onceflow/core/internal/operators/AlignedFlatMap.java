@@ -1,0 +1,98 @@
+package io.onceflow.core.internal.operators;
+
+import static io.onceflow.core.internal.operators.Elements.deadLetter;
+import static io.onceflow.core.internal.operators.Elements.nullResult;
+import static io.onceflow.core.internal.operators.Elements.passThrough;
+
+import io.onceflow.core.Data;
+import io.onceflow.core.Marker;
+import io.onceflow.core.StreamElement;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code flatMap} and {@code concatMap} that keep the marker contract: asynchronous inner work may finish out of
+ * order between two markers, but marker N is held until every inner publisher started before it has completed,
+ * and no inner publisher for a record after marker N starts before marker N has left.
+ *
+ * <pre>
+ *   in:   d1 d2 [M1] d3          inner(d1) ──────a1─┐
+ *                                inner(d2) ─b1─┐    │
+ *   out:  b1 a1 [M1] c1                         ▼    ▼
+ * </pre>
+ *
+ * <p>Built by composition: the stream is cut into segments that each end with a marker
+ * ({@link Flux#windowUntil}), segments run one after the other ({@link Flux#concatMap}), and inside a segment the
+ * records fan out with Reactor's own {@code flatMap} (or {@code concatMap}); the segment's marker is emitted
+ * after the fan-out completes. An inner publisher that fails, or a mapper that throws or returns {@code null},
+ * turns its record into a dead letter; outputs it emitted before failing stay.
+ */
+public final class AlignedFlatMap {
+
+    private AlignedFlatMap() {}
+
+    public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> flatMap(
+            Function<? super T, ? extends Publisher<? extends R>> mapper, int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be >= 1, was " + concurrency);
+        }
+        return upstream -> segments(upstream).concatMap(segment -> {
+            SegmentEnd end = new SegmentEnd();
+            return segment.<StreamElement<R>>flatMap(element -> inner(element, mapper, end, "flatMap"), concurrency)
+                    .concatWith(end.marker());
+        });
+    }
+
+    public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> concatMap(
+            Function<? super T, ? extends Publisher<? extends R>> mapper) {
+        return upstream -> segments(upstream).concatMap(segment -> {
+            SegmentEnd end = new SegmentEnd();
+            return segment.<StreamElement<R>>concatMap(element -> inner(element, mapper, end, "concatMap"))
+                    .concatWith(end.marker());
+        });
+    }
+
+    private static <T> Flux<Flux<StreamElement<T>>> segments(Flux<StreamElement<T>> upstream) {
+        return upstream.windowUntil(element -> element instanceof Marker, false);
+    }
+
+    private static <T, R> Publisher<StreamElement<R>> inner(
+            StreamElement<T> element,
+            Function<? super T, ? extends Publisher<? extends R>> mapper,
+            SegmentEnd end,
+            String stage) {
+        if (element instanceof Marker<T> marker) {
+            end.set(marker);
+            return Flux.empty();
+        }
+        if (!(element instanceof Data<T> record)) {
+            return Mono.just(passThrough(element));
+        }
+        return Flux.<R>defer(() -> {
+                    Publisher<? extends R> publisher = mapper.apply(record.value());
+                    return publisher != null ? Flux.from(publisher) : Flux.error(nullResult(stage));
+                })
+                .<StreamElement<R>>map(record::withValue)
+                .onErrorResume(failure -> Mono.just(deadLetter(record, stage, failure)));
+    }
+
+    /** The marker that closes a segment, released once the segment's inner work has completed. */
+    private static final class SegmentEnd {
+
+        private volatile @Nullable Marker<?> marker;
+
+        void set(Marker<?> value) {
+            marker = value;
+        }
+
+        <R> Mono<StreamElement<R>> marker() {
+            return Mono.fromSupplier(() -> {
+                Marker<?> value = marker;
+                return value == null ? null : value.<R>cast();
+            });
+        }
+    }
+}

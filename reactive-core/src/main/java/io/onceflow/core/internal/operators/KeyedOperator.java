@@ -1,0 +1,152 @@
+package io.onceflow.core.internal.operators;
+
+import static io.onceflow.core.internal.operators.Elements.deadLetter;
+import static io.onceflow.core.internal.operators.Elements.passThrough;
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.Data;
+import io.onceflow.core.KeyedProcessor;
+import io.onceflow.core.Marker;
+import io.onceflow.core.StateCodec;
+import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.state.KeyedStateTable;
+import io.onceflow.core.internal.state.StateRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.SynchronousSink;
+
+/**
+ * Stateful processing per key, the state scoped to the source partition of each record.
+ *
+ * <p>Each record's key selects its state, restored from the run's {@link StateRegistry} or initial; the user's
+ * function returns the new state and emits outputs with the record's origin. At a marker, the entries changed
+ * since the previous marker are encoded and attached to the marker, which carries them to the commit point: the
+ * state commits in the same atomic step as the output and positions of that checkpoint. The state table is
+ * created per subscription, so every run of a pipeline starts from its restored state.
+ *
+ * <p>A failing key function, initial-state function or processor dead-letters the record and leaves its key's
+ * state unchanged.
+ */
+public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> {
+
+    private final String name;
+    private final Function<? super T, ? extends K> keyFunction;
+    private final Function<? super K, ? extends S> initial;
+    private final @Nullable BiFunction<? super S, ? super T, ? extends S> update;
+    private final @Nullable KeyedProcessor<K, S, T, R> processor;
+    private final @Nullable StateCodec<S> codec;
+
+    private KeyedOperator(
+            String name,
+            Function<? super T, ? extends K> keyFunction,
+            Function<? super K, ? extends S> initial,
+            @Nullable BiFunction<? super S, ? super T, ? extends S> update,
+            @Nullable KeyedProcessor<K, S, T, R> processor,
+            @Nullable StateCodec<S> codec) {
+        this.name = requireNonNull(name, "name");
+        this.keyFunction = requireNonNull(keyFunction, "keyFunction");
+        this.initial = requireNonNull(initial, "initial");
+        this.update = update;
+        this.processor = processor;
+        this.codec = codec;
+    }
+
+    /** One output per record: the key's new state. */
+    public static <T, K, S> KeyedOperator<T, K, S, S> updating(
+            String name,
+            Function<? super T, ? extends K> keyFunction,
+            Function<? super K, ? extends S> initial,
+            BiFunction<? super S, ? super T, ? extends S> update,
+            @Nullable StateCodec<S> codec) {
+        return new KeyedOperator<>(name, keyFunction, initial, requireNonNull(update, "update"), null, codec);
+    }
+
+    /** Any number of outputs per record. */
+    public static <T, K, S, R> KeyedOperator<T, K, S, R> processing(
+            String name,
+            Function<? super T, ? extends K> keyFunction,
+            Function<? super K, ? extends S> initial,
+            KeyedProcessor<K, S, T, R> processor,
+            @Nullable StateCodec<S> codec) {
+        return new KeyedOperator<>(name, keyFunction, initial, null, requireNonNull(processor, "processor"), codec);
+    }
+
+    @Override
+    public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
+        return Flux.deferContextual(context -> {
+            StateRegistry registry = context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE);
+            KeyedStateTable<K, S> table = new KeyedStateTable<>(name, requireNonNull(registry), initial, codec);
+            return update != null
+                    ? upstream.handle((element, sink) -> updateOne(table, element, sink))
+                    : upstream.concatMapIterable(element -> processOne(table, element));
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private void updateOne(
+            KeyedStateTable<K, S> table, StreamElement<T> element, SynchronousSink<StreamElement<R>> sink) {
+        if (element instanceof Data<T> record) {
+            S next;
+            K key;
+            try {
+                key = keyOf(record);
+                next = requireNonNull(update, "update").apply(table.get(record.origin(), key), record.value());
+                if (next == null) {
+                    throw new NullPointerException("the keyed update function returned null");
+                }
+            } catch (Throwable failure) {
+                sink.next(deadLetter(record, stage(), failure));
+                return;
+            }
+            table.put(record.origin(), key, next);
+            sink.next((StreamElement<R>) record.withValue(next));
+        } else if (element instanceof Marker<T> marker) {
+            sink.next(marker.withStateChanges(table.drainChanges()).cast());
+        } else {
+            sink.next(passThrough(element));
+        }
+    }
+
+    private List<StreamElement<R>> processOne(KeyedStateTable<K, S> table, StreamElement<T> element) {
+        if (element instanceof Data<T> record) {
+            List<StreamElement<R>> outputs = new ArrayList<>(1);
+            S next;
+            K key;
+            try {
+                key = keyOf(record);
+                next = requireNonNull(processor, "processor")
+                        .process(
+                                key,
+                                table.get(record.origin(), key),
+                                record.value(),
+                                output -> outputs.add(
+                                        record.withValue(requireNonNull(output, "a keyed processor emitted null"))));
+            } catch (Throwable failure) {
+                // outputs of a failed record are dropped with it: its dead letter is its only effect
+                return List.of(deadLetter(record, stage(), failure));
+            }
+            table.put(record.origin(), key, next);
+            return outputs;
+        }
+        if (element instanceof Marker<T> marker) {
+            return List.of(marker.withStateChanges(table.drainChanges()).cast());
+        }
+        return List.of(passThrough(element));
+    }
+
+    private K keyOf(Data<T> record) {
+        K key = keyFunction.apply(record.value());
+        if (key == null) {
+            throw new NullPointerException("the key function returned null");
+        }
+        return key;
+    }
+
+    private String stage() {
+        return "keyed:" + name;
+    }
+}

@@ -1,0 +1,303 @@
+package io.onceflow.core.internal.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.CheckpointEvent;
+import io.onceflow.core.CommitPointWriter;
+import io.onceflow.core.IdempotentSink;
+import io.onceflow.core.Pipeline;
+import io.onceflow.core.PipelineOptions;
+import io.onceflow.core.PipelineStatus;
+import io.onceflow.core.RestartPolicy;
+import io.onceflow.core.RunAttributes;
+import io.onceflow.core.Sink;
+import io.onceflow.core.SinkWriter;
+import io.onceflow.core.Source;
+import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.state.StateRegistry;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * The pipeline: runs attempts, one at a time, restarting per the {@link RestartPolicy}; keeps the status and the
+ * hot event feed.
+ *
+ * <p>An attempt opens the participants (the commit point first: it fences predecessors and knows the last
+ * checkpoint id), builds a {@link RunContext}, and subscribes the user's chain with that context, from the
+ * {@link SourceStage} to the {@link SinkStage}. Whatever way an attempt ends, its writers are closed.
+ */
+public final class DefaultPipeline<T, R> implements Pipeline {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DefaultPipeline.class);
+    private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
+
+    private final PipelineOptions options;
+    private final Source<T> source;
+    private final Flux<StreamElement<R>> chain;
+    private final PipelineAssembly<R> assembly;
+    private final PipelineMeters meters;
+    private final Sinks.Many<CheckpointEvent> events = Sinks.many().multicast().directBestEffort();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicReference<PipelineStatus> status =
+            new AtomicReference<>(new PipelineStatus(PipelineStatus.State.IDLE, 0, -1, 0, null));
+    private volatile @Nullable Attempt current;
+    private volatile @Nullable Scheduler scheduler;
+    private volatile boolean stopRequested;
+    private volatile Sinks.Empty<Void> terminated = Sinks.empty();
+
+    private DefaultPipeline(
+            PipelineOptions options, Source<T> source, Flux<StreamElement<R>> chain, PipelineAssembly<R> assembly) {
+        this.options = options;
+        this.source = source;
+        this.chain = chain;
+        this.assembly = assembly;
+        this.meters = new PipelineMeters(options.meterRegistry(), options.name(), this::lastCheckpointAgeMillis);
+    }
+
+    /** Checks the participants and assembles a pipeline. */
+    public static <T, R> Pipeline create(
+            PipelineOptions options,
+            Source<T> source,
+            Flux<StreamElement<R>> chain,
+            List<? extends Sink<? super R>> sinks) {
+        return new DefaultPipeline<>(
+                requireNonNull(options, "options"),
+                requireNonNull(source, "source"),
+                requireNonNull(chain, "chain"),
+                PipelineAssembly.of(options, sinks));
+    }
+
+    /** The upstream of a pipeline's first operator: the running attempt's source, with markers. */
+    public static <T> Flux<StreamElement<T>> sourcePlaceholder() {
+        return PipelineAssembly.sourcePlaceholder();
+    }
+
+    /** One attempt in progress: what {@link #checkpointNow()} and {@link #stop()} reach. */
+    private record Attempt(RunContext run, Sinks.Empty<Void> stop) {}
+
+    /** The writers one attempt opened. */
+    private record Writers<R>(CommitPointWriter<R> commitPoint, List<SinkStage.NamedWriter<R>> idempotent) {
+        Mono<Void> close() {
+            Mono<Void> closing = Flux.fromIterable(idempotent)
+                    .concatMap(writer -> quietly(writer.writer().close()))
+                    .then();
+            return closing.then(quietly(commitPoint.close()));
+        }
+
+        private static Mono<Void> quietly(Mono<Void> close) {
+            return close.onErrorResume(failure -> {
+                LOG.warn("closing a sink writer failed", failure);
+                return Mono.empty();
+            });
+        }
+    }
+
+    @Override
+    public String name() {
+        return options.name();
+    }
+
+    @Override
+    public PipelineOptions options() {
+        return options;
+    }
+
+    @Override
+    public Flux<CheckpointEvent> run() {
+        return Flux.defer(() -> {
+            if (!running.compareAndSet(false, true)) {
+                return Flux.error(new IllegalStateException("pipeline '" + name() + "' is already running"));
+            }
+            Scheduler time = options.resolveScheduler();
+            scheduler = time;
+            stopRequested = false;
+            terminated = Sinks.empty();
+            RestartPolicy policy = options.restartPolicy();
+            Retry retry = Retry.backoff(policy.maxAttempts(), policy.minBackoff())
+                    .maxBackoff(policy.maxBackoff())
+                    .jitter(policy.jitter())
+                    .scheduler(time)
+                    .transientErrors(true)
+                    .filter(failure -> policy.retryable().test(failure) && !stopRequested)
+                    .doBeforeRetry(signal -> restarting(signal.failure(), signal.totalRetriesInARow() + 1))
+                    .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+            return Flux.defer(() -> attempt(time))
+                    .retryWhen(retry)
+                    .doOnNext(this::publish)
+                    .doOnError(failure -> {
+                        LOG.error("pipeline={} stopped: {}", name(), failure.toString());
+                        setState(PipelineStatus.State.FAILED, failure);
+                    })
+                    .doOnComplete(() -> setState(PipelineStatus.State.STOPPED, null))
+                    .doOnCancel(() -> setState(PipelineStatus.State.STOPPED, null))
+                    .doFinally(signal -> {
+                        running.set(false);
+                        terminated.tryEmitEmpty();
+                    });
+        });
+    }
+
+    private Flux<CheckpointEvent> attempt(Scheduler time) {
+        if (stopRequested) {
+            return Flux.empty();
+        }
+        setState(PipelineStatus.State.RUNNING, null);
+        RunAttributes attributes = new RunAttributes();
+        return Flux.usingWhen(
+                open(time, attributes),
+                writers -> execute(time, attributes, writers),
+                Writers::close,
+                (writers, failure) -> writers.close(),
+                Writers::close);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Mono<Writers<R>> open(Scheduler time, RunAttributes attributes) {
+        return assembly.commitPoint()
+                .open(new DefaultSinkContext(
+                        options,
+                        time,
+                        meters,
+                        attributes,
+                        assembly.commitPoint().name()))
+                .flatMap(commitPoint -> Flux.fromIterable(assembly.idempotent())
+                        .concatMap(sink -> openIdempotent(sink, time, attributes))
+                        .collectList()
+                        .map(idempotent -> new Writers<>((CommitPointWriter<R>) commitPoint, idempotent))
+                        .onErrorResume(failure -> commitPoint
+                                .close()
+                                .onErrorResume(e -> Mono.empty())
+                                .then(Mono.error(failure))));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Mono<SinkStage.NamedWriter<R>> openIdempotent(
+            IdempotentSink<? super R> sink, Scheduler time, RunAttributes attributes) {
+        return sink.open(new DefaultSinkContext(options, time, meters, attributes, sink.name()))
+                .map(writer -> new SinkStage.NamedWriter<>(sink.name(), (SinkWriter<R>) writer));
+    }
+
+    private Flux<CheckpointEvent> execute(Scheduler time, RunAttributes attributes, Writers<R> writers) {
+        RunContext run = new RunContext(options, time, meters, attributes, writers.commitPoint());
+        Sinks.Empty<Void> stop = Sinks.empty();
+        SourceStage<T> sourceStage = new SourceStage<>(run, source);
+        run.sourceElements(sourceStage.elements(stop.asMono()));
+        SinkStage<R> sinkStage = new SinkStage<>(
+                run,
+                writers.idempotent(),
+                assembly.commitPoint().name(),
+                writers.commitPoint(),
+                assembly.commitPointTakesRecords());
+        CHECKPOINT.info(
+                "pipeline={} instance={} starting after checkpoint {}",
+                name(),
+                options.instanceId(),
+                writers.commitPoint().lastCompletedCheckpoint());
+        Flux<StreamElement<R>> processed = chain.contextWrite(
+                context -> context.put(RunContext.class, run).put(StateRegistry.class, run.stateRegistry()));
+        return sinkStage
+                .run(processed)
+                .doOnComplete(() -> run.coordinator().shutDown(new CancellationException("the run completed")))
+                .mergeWith(run.coordinator().runFailure().then(Mono.empty()))
+                .doOnSubscribe(subscription -> {
+                    current = new Attempt(run, stop);
+                    if (stopRequested) {
+                        stop.tryEmitEmpty();
+                    }
+                    run.coordinator().start();
+                })
+                .doFinally(signal -> {
+                    current = null;
+                    run.coordinator().shutDown(new CancellationException("the run ended: " + signal));
+                    run.ended();
+                });
+    }
+
+    private void publish(CheckpointEvent event) {
+        if (event.completed()) {
+            Scheduler time = scheduler;
+            long at = time != null ? time.now(TimeUnit.MILLISECONDS) : System.currentTimeMillis();
+            status.updateAndGet(s -> new PipelineStatus(
+                    PipelineStatus.State.RUNNING, event.checkpointId(), at, s.restarts(), s.lastError()));
+        }
+        synchronized (events) {
+            events.tryEmitNext(event);
+        }
+    }
+
+    private void restarting(Throwable failure, long attempt) {
+        meters.restarted();
+        status.updateAndGet(s -> new PipelineStatus(
+                PipelineStatus.State.RESTARTING,
+                s.lastCompletedCheckpoint(),
+                s.lastCompletedAtMillis(),
+                s.restarts() + 1,
+                failure));
+        LOG.warn("pipeline={} restarting (attempt {} in a row) after: {}", name(), attempt, failure.toString());
+    }
+
+    private void setState(PipelineStatus.State state, @Nullable Throwable failure) {
+        status.updateAndGet(s -> new PipelineStatus(
+                state,
+                s.lastCompletedCheckpoint(),
+                s.lastCompletedAtMillis(),
+                s.restarts(),
+                failure != null ? failure : s.lastError()));
+    }
+
+    private long lastCheckpointAgeMillis() {
+        PipelineStatus now = status.get();
+        Scheduler time = scheduler;
+        if (now.lastCompletedAtMillis() < 0 || time == null) {
+            return -1;
+        }
+        return time.now(TimeUnit.MILLISECONDS) - now.lastCompletedAtMillis();
+    }
+
+    @Override
+    public Flux<CheckpointEvent> events() {
+        return events.asFlux();
+    }
+
+    @Override
+    public Mono<CheckpointEvent> checkpointNow() {
+        return Mono.defer(() -> {
+            Attempt attempt = current;
+            if (attempt == null) {
+                return Mono.error(new IllegalStateException("pipeline '" + name() + "' is not running"));
+            }
+            return attempt.run().coordinator().forceCheckpoint();
+        });
+    }
+
+    @Override
+    public Mono<Void> stop() {
+        return Mono.defer(() -> {
+            if (!running.get()) {
+                return Mono.empty();
+            }
+            stopRequested = true;
+            Attempt attempt = current;
+            if (attempt != null) {
+                attempt.stop().tryEmitEmpty();
+            }
+            return terminated.asMono();
+        });
+    }
+
+    @Override
+    public PipelineStatus status() {
+        return status.get();
+    }
+}

@@ -1,0 +1,35 @@
+package io.onceflow.core.internal.pipeline;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.onceflow.core.OnceflowMeters;
+import io.onceflow.core.PipelineOptions;
+import io.onceflow.core.RunAttributes;
+import io.onceflow.core.SinkContext;
+import reactor.core.scheduler.Scheduler;
+
+/** What the pipeline hands a sink when it opens it for a run. */
+record DefaultSinkContext(
+        PipelineOptions options, Scheduler scheduler, PipelineMeters meters, RunAttributes attributes, String sink)
+        implements SinkContext {
+
+    @Override
+    public String pipeline() {
+        return options.name();
+    }
+
+    @Override
+    public String instanceId() {
+        return options.instanceId();
+    }
+
+    @Override
+    public MeterRegistry meterRegistry() {
+        return meters.registry();
+    }
+
+    @Override
+    public Tags tags() {
+        return meters.tags().and(OnceflowMeters.TAG_SINK, sink);
+    }
+}

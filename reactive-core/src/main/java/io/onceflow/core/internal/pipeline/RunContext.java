@@ -1,0 +1,101 @@
+package io.onceflow.core.internal.pipeline;
+
+import io.onceflow.core.CommitPointWriter;
+import io.onceflow.core.Marker;
+import io.onceflow.core.PipelineOptions;
+import io.onceflow.core.RunAttributes;
+import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.state.StateRegistry;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Everything one run of a pipeline shares between its stages. It travels to the operators in the Reactor
+ * {@link reactor.util.context.Context}, under its own class, with the {@link StateRegistry} beside it.
+ */
+final class RunContext {
+
+    private final PipelineOptions options;
+    private final Scheduler scheduler;
+    private final PipelineMeters meters;
+    private final CheckpointCoordinator coordinator;
+    private final StateRegistry stateRegistry = StateRegistry.create();
+    private final RunAttributes attributes;
+    private final CommitPointWriter<?> commitPoint;
+    private final Sinks.Many<Marker<?>> completedMarkers =
+            Sinks.many().multicast().onBackpressureBuffer(256, false);
+    private Flux<? extends StreamElement<?>> sourceElements = Flux.empty();
+
+    RunContext(
+            PipelineOptions options,
+            Scheduler scheduler,
+            PipelineMeters meters,
+            RunAttributes attributes,
+            CommitPointWriter<?> commitPoint) {
+        this.options = options;
+        this.scheduler = scheduler;
+        this.meters = meters;
+        this.attributes = attributes;
+        this.commitPoint = commitPoint;
+        this.coordinator = new CheckpointCoordinator(options, scheduler, commitPoint.lastCompletedCheckpoint());
+    }
+
+    String pipeline() {
+        return options.name();
+    }
+
+    PipelineOptions options() {
+        return options;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    PipelineMeters meters() {
+        return meters;
+    }
+
+    CheckpointCoordinator coordinator() {
+        return coordinator;
+    }
+
+    StateRegistry stateRegistry() {
+        return stateRegistry;
+    }
+
+    RunAttributes attributes() {
+        return attributes;
+    }
+
+    CommitPointWriter<?> commitPoint() {
+        return commitPoint;
+    }
+
+    Flux<Marker<?>> completedMarkers() {
+        return completedMarkers.asFlux();
+    }
+
+    void completed(Marker<?> marker) {
+        synchronized (completedMarkers) {
+            completedMarkers.tryEmitNext(marker);
+        }
+    }
+
+    void ended() {
+        synchronized (completedMarkers) {
+            completedMarkers.tryEmitComplete();
+        }
+    }
+
+    void sourceElements(Flux<? extends StreamElement<?>> elements) {
+        this.sourceElements = elements;
+    }
+
+    /** The marker-injected source elements of this run, which the pipeline's first operator subscribes to. */
+    @SuppressWarnings("unchecked")
+    <T> Flux<StreamElement<T>> sourceElements() {
+        return (Flux<StreamElement<T>>) sourceElements;
+    }
+}

@@ -1,0 +1,216 @@
+package io.onceflow.core.internal.pipeline;
+
+import io.onceflow.core.CheckpointEvent;
+import io.onceflow.core.CheckpointFailedException;
+import io.onceflow.core.CommitPointWriter;
+import io.onceflow.core.Data;
+import io.onceflow.core.DeadLetter;
+import io.onceflow.core.Marker;
+import io.onceflow.core.PoisonRecordException;
+import io.onceflow.core.SinkWriter;
+import io.onceflow.core.StreamElement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The end of a run: writes records into the sinks' buffers and runs the commit protocol at each marker.
+ *
+ * <pre>
+ *   d d [M1] d d d [M2] d ...     data path: write, write, seal(1), write ...
+ *          └──────────┐
+ *                     ▼            commit path, one checkpoint at a time, in order:
+ *          flush(1) every idempotent sink ─▶ commit(1) at the commit point ─▶ completed(1)
+ * </pre>
+ *
+ * <p>The data path never waits for a commit unless a sink's buffer is full: records of checkpoint N+1 keep flowing
+ * while N commits. A full buffer first asks for a checkpoint (the marker must reach the sinks to free anything, so
+ * the data path keeps accepting until it does); once a sealed checkpoint is committing, the data path waits for it.
+ * The overshoot is bounded by the prefetch of the operators between the source and here.
+ */
+final class SinkStage<T> {
+
+    private static final Logger COMMIT = LoggerFactory.getLogger("io.onceflow.COMMIT");
+    private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
+
+    private final RunContext run;
+    private final List<NamedWriter<T>> idempotent;
+    private final NamedWriter<T> commitPoint;
+    private final CommitPointWriter<T> commitPointWriter;
+    private final List<NamedWriter<T>> all = new ArrayList<>();
+    private final Sinks.Many<Sealed> sealed = Sinks.many().unicast().onBackpressureBuffer();
+    private final AtomicInteger sealedPending = new AtomicInteger();
+    private final AtomicLong completedCount = new AtomicLong();
+    private final Sinks.Many<Long> completions = Sinks.many().replay().latest();
+    private long recordsInCheckpoint;
+    private long deadLettersInCheckpoint;
+    private boolean bufferTriggerSent;
+
+    /** A sink writer with the name it is known by in meters and errors. */
+    record NamedWriter<T>(String name, SinkWriter<T> writer) {}
+
+    /** One checkpoint sealed at its marker, waiting its turn to commit. */
+    private record Sealed(
+            Marker<?> marker, long records, long deadLetters, List<Mono<Void>> flushes, Mono<Void> commit) {}
+
+    /**
+     * @param takesRecords false when the commit point is a checkpoint store, which commits state and positions
+     *     only
+     */
+    SinkStage(
+            RunContext run,
+            List<NamedWriter<T>> idempotent,
+            String commitPointName,
+            CommitPointWriter<T> commitPointWriter,
+            boolean takesRecords) {
+        this.run = run;
+        this.idempotent = idempotent;
+        this.commitPointWriter = commitPointWriter;
+        this.commitPoint = new NamedWriter<>(commitPointName, commitPointWriter);
+        this.all.addAll(idempotent);
+        if (takesRecords) {
+            this.all.add(commitPoint);
+        }
+        for (NamedWriter<T> writer : all) {
+            run.meters().buffered(writer.name(), writer.writer()::bufferedRecords);
+        }
+    }
+
+    /** Runs the data path and the commit path; emits each checkpoint's outcome. */
+    Flux<CheckpointEvent> run(Flux<StreamElement<T>> elements) {
+        Flux<CheckpointEvent> dataPath = elements.concatMap(this::accept)
+                .doOnComplete(() -> sealed.tryEmitComplete())
+                .thenMany(Flux.empty());
+        Flux<CheckpointEvent> commitPath = sealed.asFlux().concatMap(this::commit);
+        return Flux.merge(dataPath, commitPath);
+    }
+
+    private Mono<Void> accept(StreamElement<T> element) {
+        if (element instanceof Data<T> record) {
+            for (NamedWriter<T> writer : all) {
+                writer.writer().write(record);
+            }
+            recordsInCheckpoint++;
+            return overBound() ? relieve() : Mono.empty();
+        }
+        if (element instanceof Marker<T> marker) {
+            seal(marker);
+            return Mono.empty();
+        }
+        DeadLetter<T> deadLetter = (DeadLetter<T>) element;
+        if (!commitPointWriter.acceptsDeadLetters()) {
+            return Mono.error(new PoisonRecordException(run.pipeline(), deadLetter));
+        }
+        commitPointWriter.deadLetter(deadLetter);
+        deadLettersInCheckpoint++;
+        return Mono.empty();
+    }
+
+    private boolean overBound() {
+        for (NamedWriter<T> writer : all) {
+            if (writer.writer().bufferedRecords() >= writer.writer().maxBufferedRecords()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A full buffer: ask for a checkpoint, or wait for the one committing, whichever frees space. */
+    private Mono<Void> relieve() {
+        if (sealedPending.get() == 0) {
+            if (!bufferTriggerSent) {
+                bufferTriggerSent = true;
+                run.coordinator().trigger("buffer-full");
+            }
+            return Mono.empty();
+        }
+        long seen = completedCount.get();
+        return completions.asFlux().filter(count -> count > seen).next().then();
+    }
+
+    private void seal(Marker<T> marker) {
+        run.meters().alignment(Duration.ofNanos(run.coordinator().elapsedNanos(marker.checkpointId())));
+        List<Mono<Void>> flushes = new ArrayList<>(idempotent.size());
+        for (NamedWriter<T> writer : idempotent) {
+            flushes.add(timed(writer.name(), marker, writer.writer().checkpoint(marker)));
+        }
+        Mono<Void> commit = timed(commitPoint.name(), marker, commitPointWriter.checkpoint(marker));
+        sealedPending.incrementAndGet();
+        bufferTriggerSent = false;
+        sealed.tryEmitNext(new Sealed(marker, recordsInCheckpoint, deadLettersInCheckpoint, flushes, commit));
+        recordsInCheckpoint = 0;
+        deadLettersInCheckpoint = 0;
+    }
+
+    private Mono<Void> timed(String participant, Marker<?> marker, Mono<Void> step) {
+        return Mono.defer(() -> {
+            long start = run.coordinator().now();
+            return step.doOnSuccess(done -> {
+                        long nanos = run.coordinator().now() - start;
+                        run.meters().commit(participant, true, nanos);
+                        COMMIT.debug(
+                                "pipeline={} checkpoint={} sink={} durable in {} ms",
+                                run.pipeline(),
+                                marker.checkpointId(),
+                                participant,
+                                nanos / 1_000_000);
+                    })
+                    .onErrorMap(failure -> {
+                        run.meters()
+                                .commit(participant, false, run.coordinator().now() - start);
+                        return failure instanceof CheckpointFailedException
+                                ? failure
+                                : new CheckpointFailedException(
+                                        run.pipeline(), marker.checkpointId(), participant, failure);
+                    });
+        });
+    }
+
+    private Flux<CheckpointEvent> commit(Sealed checkpoint) {
+        Marker<?> marker = checkpoint.marker();
+        long id = marker.checkpointId();
+        return Mono.when(checkpoint.flushes())
+                .then(checkpoint.commit())
+                .then(Mono.fromCallable(() -> completed(checkpoint)))
+                .flux()
+                .onErrorResume(failure -> {
+                    Duration elapsed = Duration.ofNanos(run.coordinator().elapsedNanos(id));
+                    CheckpointEvent event = CheckpointEvent.failed(id, elapsed, checkpoint.records(), failure);
+                    run.coordinator().finished(event);
+                    run.meters().checkpoint(event);
+                    CHECKPOINT.warn("pipeline={} checkpoint={} failed: {}", run.pipeline(), id, failure.toString());
+                    return Flux.just(event).concatWith(Flux.error(failure));
+                });
+    }
+
+    private CheckpointEvent completed(Sealed checkpoint) {
+        Marker<?> marker = checkpoint.marker();
+        Duration elapsed = Duration.ofNanos(run.coordinator().elapsedNanos(marker.checkpointId()));
+        CheckpointEvent event =
+                CheckpointEvent.completed(marker.checkpointId(), elapsed, checkpoint.records(), marker.positions());
+        run.coordinator().finished(event);
+        run.meters().checkpoint(event);
+        for (NamedWriter<T> writer : all) {
+            run.meters().recordsOut(writer.name(), checkpoint.records());
+        }
+        run.meters().deadLettered(checkpoint.deadLetters());
+        sealedPending.decrementAndGet();
+        completions.tryEmitNext(completedCount.incrementAndGet());
+        run.completed(marker);
+        CHECKPOINT.debug(
+                "pipeline={} checkpoint={} completed records={} positions={} in {} ms",
+                run.pipeline(),
+                marker.checkpointId(),
+                checkpoint.records(),
+                marker.positions(),
+                elapsed.toMillis());
+        return event;
+    }
+}

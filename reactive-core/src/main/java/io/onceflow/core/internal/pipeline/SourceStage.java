@@ -1,0 +1,276 @@
+package io.onceflow.core.internal.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.onceflow.core.CheckpointEvent;
+import io.onceflow.core.Data;
+import io.onceflow.core.DeadLetter;
+import io.onceflow.core.Marker;
+import io.onceflow.core.OnceflowMeters;
+import io.onceflow.core.Origin;
+import io.onceflow.core.Positions;
+import io.onceflow.core.RunAttributes;
+import io.onceflow.core.Source;
+import io.onceflow.core.SourceContext;
+import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StreamElement;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The head of a run: opens the source, tracks the positions of the partitions the run owns, and injects markers
+ * in-band.
+ *
+ * <pre>
+ *   source records ──┐
+ *                    ├─ merge ─▶ step ─▶ d d [M] d d ...
+ *   wake-ups ────────┘            └ positions per owned partition; records of unowned partitions dropped
+ * </pre>
+ *
+ * <p>Records and coordinator wake-ups are merged into one serial stream, so {@link #step} sees them one at a time,
+ * in one order, and a marker's positions are exactly those of the records it follows. When the source completes,
+ * a final marker commits what was read. Also the source's {@link SourceContext}.
+ */
+final class SourceStage<T> implements SourceContext {
+
+    private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
+    private static final Object END = new Object();
+    private static final long UNKNOWN = -1;
+
+    private final RunContext run;
+    private final Source<T> source;
+    private final Tags tags;
+    private final Map<SourcePartition, Cursor> cursors = new ConcurrentHashMap<>();
+    private Positions lastMarkerPositions = Positions.empty();
+    private @Nullable Cursor lastCursor;
+    private long recordsSinceMarker;
+    private long recordsUncounted;
+    private long droppedUncounted;
+
+    SourceStage(RunContext run, Source<T> source) {
+        this.run = run;
+        this.source = source;
+        this.tags = run.meters().tags().and(OnceflowMeters.TAG_SOURCE, source.name());
+    }
+
+    /** The position of one owned partition: written by the serial step, or by assignment before any record. */
+    private static final class Cursor {
+        final SourcePartition partition;
+        volatile long nextOffset;
+        volatile boolean owned = true;
+
+        Cursor(SourcePartition partition, long nextOffset) {
+            this.partition = partition;
+            this.nextOffset = nextOffset;
+        }
+    }
+
+    /** The source's elements with markers, for one run; {@code stop} ends the source gracefully. */
+    Flux<StreamElement<T>> elements(Mono<Void> stop) {
+        Flux<Object> records = Flux.defer(() -> source.open(this))
+                .takeUntilOther(stop)
+                .<Object>map(element -> element)
+                .concatWith(Mono.just(END));
+        return Flux.merge(records, run.coordinator().wakeUps()).handle(this::step);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void step(Object item, SynchronousSink<StreamElement<T>> sink) {
+        if (item instanceof Data<?> record) {
+            if (advance(record.origin())) {
+                sink.next((Data<T>) record);
+            }
+        } else if (item instanceof DeadLetter<?> deadLetter) {
+            if (advance(deadLetter.origin())) {
+                sink.next((DeadLetter<T>) deadLetter);
+            }
+        } else if (item == END) {
+            Marker<T> last = startMarker(true);
+            if (last != null) {
+                sink.next(last);
+            }
+            flushCounts();
+            sink.complete();
+        } else if (item instanceof Marker) {
+            sink.error(new IllegalStateException("source '" + source.name()
+                    + "' emitted a marker: sources emit records, the pipeline injects" + " markers"));
+        } else {
+            Marker<T> marker = startMarker(false);
+            if (marker != null) {
+                sink.next(marker);
+            }
+        }
+    }
+
+    /** Moves the record's partition past it; false when the run does not own the partition (it is dropped). */
+    private boolean advance(Origin origin) {
+        Cursor cursor = lastCursor;
+        if (cursor == null
+                || cursor.partition.partition() != origin.partition()
+                || !cursor.partition.source().equals(origin.source())
+                || !cursor.owned) {
+            cursor = cursors.get(origin.sourcePartition());
+            if (cursor == null || !cursor.owned) {
+                droppedUncounted++;
+                return false;
+            }
+            lastCursor = cursor;
+        }
+        cursor.nextOffset = origin.offset() + 1;
+        recordsUncounted++;
+        long limit = run.options().checkpointAfterRecords();
+        if (++recordsSinceMarker == limit) {
+            run.coordinator().trigger("records");
+        }
+        return true;
+    }
+
+    private @Nullable Marker<T> startMarker(boolean last) {
+        Positions positions = positions();
+        boolean changed = recordsSinceMarker > 0 || !positions.equals(lastMarkerPositions);
+        CheckpointCoordinator.InFlight checkpoint = run.coordinator().tryStart(changed, last);
+        if (checkpoint == null) {
+            return null;
+        }
+        for (SourcePartition partition : checkpoint.closing) {
+            Cursor cursor = cursors.remove(partition);
+            if (cursor != null) {
+                cursor.owned = false;
+            }
+        }
+        lastMarkerPositions = positions;
+        recordsSinceMarker = 0;
+        flushCounts();
+        CHECKPOINT.debug(
+                "pipeline={} checkpoint={} marker created positions={}",
+                run.pipeline(),
+                checkpoint.checkpointId,
+                positions);
+        return Marker.of(checkpoint.checkpointId, positions);
+    }
+
+    private Positions positions() {
+        Map<SourcePartition, Long> offsets = new HashMap<>();
+        for (Cursor cursor : cursors.values()) {
+            long next = cursor.nextOffset;
+            if (cursor.owned && next != UNKNOWN) {
+                offsets.put(cursor.partition, next);
+            }
+        }
+        return Positions.of(offsets);
+    }
+
+    private void flushCounts() {
+        if (recordsUncounted > 0) {
+            run.meters().recordsIn(source.name(), recordsUncounted);
+            recordsUncounted = 0;
+        }
+        if (droppedUncounted > 0) {
+            run.meters().droppedRevoked(source.name(), droppedUncounted);
+            droppedUncounted = 0;
+        }
+    }
+
+    @Override
+    public Mono<Positions> assign(Collection<SourcePartition> partitions) {
+        List<SourcePartition> claimed = List.copyOf(partitions);
+        return run.commitPoint().recover(claimed).map(recovery -> {
+            run.stateRegistry().restore(claimed, recovery.state());
+            for (SourcePartition partition : claimed) {
+                long next = recovery.positions().nextOffset(partition).orElse(UNKNOWN);
+                Cursor previous = cursors.put(partition, new Cursor(partition, next));
+                if (previous != null) {
+                    previous.owned = false;
+                }
+            }
+            CHECKPOINT.info(
+                    "pipeline={} assigned={} positions={} stateEntries={}",
+                    run.pipeline(),
+                    claimed,
+                    recovery.positions(),
+                    recovery.state().size());
+            return recovery.positions();
+        });
+    }
+
+    @Override
+    public Mono<Void> revoke(Collection<SourcePartition> partitions) {
+        List<SourcePartition> owned =
+                partitions.stream().filter(cursors::containsKey).toList();
+        if (owned.isEmpty()) {
+            return Mono.empty();
+        }
+        return run.coordinator()
+                .closePartitions(owned)
+                .timeout(run.options().revocationGracePeriod(), run.scheduler())
+                .flatMap(event -> event.completed()
+                        ? Mono.<Void>empty()
+                        : Mono.<Void>error(event.error().orElseThrow()))
+                .doOnSuccess(done -> {
+                    run.stateRegistry().release(owned);
+                    CHECKPOINT.info("pipeline={} revoked={} after their final checkpoint", run.pipeline(), owned);
+                })
+                .onErrorMap(failure -> new IllegalStateException(
+                        "pipeline '" + run.pipeline() + "': the final checkpoint of revoked partitions " + owned
+                                + " did not complete within " + run.options().revocationGracePeriod(),
+                        failure));
+    }
+
+    @Override
+    public void recordBytes(long bytes) {
+        run.coordinator().recordBytes(bytes);
+    }
+
+    @Override
+    public Flux<Marker<?>> completedCheckpoints() {
+        return run.completedMarkers();
+    }
+
+    @Override
+    public Mono<CheckpointEvent> requestCheckpoint(String reason) {
+        requireNonNull(reason, "reason");
+        return run.coordinator().forceCheckpoint();
+    }
+
+    @Override
+    public String pipeline() {
+        return run.pipeline();
+    }
+
+    @Override
+    public String instanceId() {
+        return run.options().instanceId();
+    }
+
+    @Override
+    public MeterRegistry meterRegistry() {
+        return run.meters().registry();
+    }
+
+    @Override
+    public Tags tags() {
+        return tags;
+    }
+
+    @Override
+    public Scheduler scheduler() {
+        return run.scheduler();
+    }
+
+    @Override
+    public RunAttributes attributes() {
+        return run.attributes();
+    }
+}

@@ -1,0 +1,157 @@
+package io.onceflow.core.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.Data;
+import io.onceflow.core.IdempotentSink;
+import io.onceflow.core.Marker;
+import io.onceflow.core.Origin;
+import io.onceflow.core.SinkContext;
+import io.onceflow.core.SinkWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+
+/**
+ * An in-memory idempotent sink for tests: a table upserted by key, guarded by a version derived from each record's
+ * origin, as the R2DBC sink's idempotent mode is.
+ *
+ * <p>A write whose origin is not newer than the row's (same source partition, offset not higher) changes nothing
+ * and counts as a suppressed duplicate: that is what a replay after a failed commit produces.
+ *
+ * @param <T> the type of the records
+ * @param <K> the key type
+ * @since 0.1
+ */
+public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
+
+    private final String name;
+    private final Function<? super T, ? extends K> key;
+    private final FaultPlan faults = new FaultPlan();
+    private final Map<K, Data<T>> table = new LinkedHashMap<>();
+    private long suppressed;
+    private long applied;
+
+    private InMemoryIdempotentSink(String name, Function<? super T, ? extends K> key) {
+        this.name = requireNonNull(name, "name");
+        this.key = requireNonNull(key, "key");
+    }
+
+    /** A sink named {@code name}, with rows keyed by {@code key}. */
+    public static <T, K> InMemoryIdempotentSink<T, K> create(String name, Function<? super T, ? extends K> key) {
+        return new InMemoryIdempotentSink<>(name, key);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** The next flush fails before writing anything. */
+    public InMemoryIdempotentSink<T, K> failNextFlush() {
+        faults.failNext(ProtocolStep.FLUSH, 1);
+        return this;
+    }
+
+    /** Each flush (or open) fails with {@code probability}, seeded. */
+    public InMemoryIdempotentSink<T, K> failRandomly(double probability, long seed, ProtocolStep... steps) {
+        faults.failRandomly(probability, seed, InMemoryCommitPoint.steps(steps));
+        return this;
+    }
+
+    /** Failures injected so far. */
+    public int injectedFailures() {
+        return faults.injectedTotal();
+    }
+
+    /** The rows, by key. */
+    public synchronized Map<K, T> table() {
+        Map<K, T> rows = new LinkedHashMap<>();
+        table.forEach((k, record) -> rows.put(k, record.value()));
+        return rows;
+    }
+
+    /** Writes that changed a row. */
+    public synchronized long applied() {
+        return applied;
+    }
+
+    /** Replayed writes that changed nothing. */
+    public synchronized long suppressedDuplicates() {
+        return suppressed;
+    }
+
+    @Override
+    public Mono<SinkWriter<T>> open(SinkContext context) {
+        return Mono.fromCallable(() -> {
+            faults.check(ProtocolStep.OPEN, name);
+            return new Writer();
+        });
+    }
+
+    private synchronized void upsert(List<Data<T>> records) {
+        faults.check(ProtocolStep.FLUSH, name);
+        for (Data<T> record : records) {
+            K rowKey = key.apply(record.value());
+            Data<T> current = table.get(rowKey);
+            if (current != null && !newer(record.origin(), current.origin())) {
+                suppressed++;
+            } else {
+                table.put(rowKey, record);
+                applied++;
+            }
+        }
+    }
+
+    /** The version guard: only a later offset of the same partition, or another partition, replaces a row. */
+    private static boolean newer(Origin candidate, Origin current) {
+        if (!candidate.sourcePartition().equals(current.sourcePartition())) {
+            return true;
+        }
+        return candidate.offset() > current.offset();
+    }
+
+    private final class Writer implements SinkWriter<T> {
+        private List<Data<T>> buffer = new ArrayList<>();
+        private int sealedRecords;
+
+        @Override
+        public synchronized void write(Data<T> record) {
+            buffer.add(record);
+        }
+
+        @Override
+        public Mono<Void> checkpoint(Marker<?> marker) {
+            List<Data<T>> records;
+            synchronized (this) {
+                records = buffer;
+                buffer = new ArrayList<>();
+                sealedRecords += records.size();
+            }
+            return Mono.fromRunnable(() -> {
+                upsert(records);
+                synchronized (this) {
+                    sealedRecords -= records.size();
+                }
+            });
+        }
+
+        @Override
+        public synchronized int bufferedRecords() {
+            return buffer.size() + sealedRecords;
+        }
+
+        @Override
+        public int maxBufferedRecords() {
+            return 100_000;
+        }
+
+        @Override
+        public Mono<Void> close() {
+            return Mono.empty();
+        }
+    }
+}
