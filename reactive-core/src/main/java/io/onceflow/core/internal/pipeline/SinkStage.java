@@ -89,7 +89,8 @@ final class SinkStage<T> {
                 .doOnComplete(() -> sealed.tryEmitComplete())
                 .thenMany(Flux.empty());
         Flux<CheckpointEvent> commitPath = sealed.asFlux().concatMap(this::commit);
-        return Flux.merge(dataPath, commitPath);
+        // the commit path first: a source that emits while being subscribed must find it listening
+        return Flux.merge(commitPath, dataPath);
     }
 
     private Mono<Void> accept(StreamElement<T> element) {

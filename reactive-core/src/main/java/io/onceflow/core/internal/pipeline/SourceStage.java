@@ -83,7 +83,8 @@ final class SourceStage<T> implements SourceContext {
                 .takeUntilOther(stop)
                 .<Object>map(element -> element)
                 .concatWith(Mono.just(END));
-        return Flux.merge(records, run.coordinator().wakeUps()).handle(this::step);
+        // wake-ups first: a source that emits while being subscribed must already find them merged
+        return Flux.merge(run.coordinator().wakeUps(), records).handle(this::step);
     }
 
     @SuppressWarnings("unchecked")
