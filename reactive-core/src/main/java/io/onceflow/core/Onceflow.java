@@ -24,6 +24,7 @@ public final class Onceflow {
      * @param name the pipeline's name: letters, digits, {@code . _ -}; it names rows, transactional ids and meters
      */
     public static PipelineBuilder pipeline(String name) {
-        return new PipelineBuilder(PipelineOptions.defaults(name));
+        PipelineOptions.defaults(name); // checks the name now, where the caller wrote it
+        return new PipelineBuilder(new PipelineOptions.Builder(name));
     }
 }

@@ -13,9 +13,9 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class PipelineBuilder {
 
-    private final PipelineOptions options;
+    private final PipelineOptions.Builder options;
 
-    PipelineBuilder(PipelineOptions options) {
+    PipelineBuilder(PipelineOptions.Builder options) {
         this.options = options;
     }
 
@@ -89,15 +89,19 @@ public final class PipelineBuilder {
         return with(b -> b.checkpointStore = store);
     }
 
-    /** The options as set so far. */
+    /**
+     * The options as set so far.
+     *
+     * @throws IllegalArgumentException when they are inconsistent, with what to change
+     */
     public PipelineOptions options() {
-        return options;
+        return options.build();
     }
 
     /** The pipeline's source; continue with operators, and end with {@link CheckpointedFlux#to}. */
     public <T> CheckpointedFlux<T> from(Source<T> source) {
         requireNonNull(source, "source");
-        return CheckpointedFlux.fromSource(options, source);
+        return CheckpointedFlux.fromSource(options.build(), source);
     }
 
     private PipelineBuilder with(PipelineOptions.Modifier modifier) {

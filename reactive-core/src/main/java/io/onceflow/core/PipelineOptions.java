@@ -109,17 +109,15 @@ public record PipelineOptions(
         return scheduler != null ? scheduler : Schedulers.parallel();
     }
 
-    PipelineOptions with(Modifier modifier) {
-        Builder builder = new Builder(this);
-        modifier.apply(builder);
-        return builder.build();
-    }
-
     /** One change to the options, applied by {@link PipelineBuilder}. */
     interface Modifier {
         void apply(Builder builder);
     }
 
+    /**
+     * The settings being assembled. Checked together by {@link #build()}, not one by one, so that settings may be
+     * changed in any order ({@code checkpointEvery(ZERO)} before {@code checkpointAfterRecords(100)}).
+     */
     static final class Builder {
         String name;
         String instanceId;
@@ -139,7 +137,33 @@ public record PipelineOptions(
         @Nullable
         CommitPoint<?> checkpointStore;
 
+        Builder(String name) {
+            this(defaults(name));
+        }
+
         Builder(PipelineOptions from) {
+            name = from.name;
+            instanceId = from.instanceId;
+            checkpointInterval = from.checkpointInterval;
+            checkpointAfterRecords = from.checkpointAfterRecords;
+            checkpointAfterBytes = from.checkpointAfterBytes;
+            maxConcurrentCheckpoints = from.maxConcurrentCheckpoints;
+            checkpointTimeout = from.checkpointTimeout;
+            revocationGracePeriod = from.revocationGracePeriod;
+            restartPolicy = from.restartPolicy;
+            scheduler = from.scheduler;
+            meterRegistry = from.meterRegistry;
+            checkpointStore = from.checkpointStore;
+        }
+
+        /** A copy of this builder with {@code modifier} applied. */
+        Builder with(Modifier modifier) {
+            Builder copy = new Builder(this);
+            modifier.apply(copy);
+            return copy;
+        }
+
+        private Builder(Builder from) {
             name = from.name;
             instanceId = from.instanceId;
             checkpointInterval = from.checkpointInterval;
