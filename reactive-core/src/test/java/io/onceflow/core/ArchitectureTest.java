@@ -1,0 +1,107 @@
+package io.onceflow.core;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.codeUnits;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The module's architecture: no public signature of the API names an internal type; no Spring; SLF4J only. */
+class ArchitectureTest {
+
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.onceflow.core");
+
+    private static final DescribedPredicate<JavaClass> INTERNAL =
+            DescribedPredicate.describe("internal", c -> c.getPackageName().contains(".internal"));
+
+    @Test
+    void publicSignaturesOfTheApiNameNoInternalType() {
+        codeUnits()
+                .that()
+                .areDeclaredInClassesThat()
+                .resideOutsideOfPackage("..internal..")
+                .and()
+                .areDeclaredInClassesThat()
+                .arePublic()
+                .and()
+                .arePublic()
+                .should(new ArchCondition<JavaCodeUnit>("not name an internal type in their signature") {
+                    @Override
+                    public void check(JavaCodeUnit unit, ConditionEvents events) {
+                        Set<JavaClass> named = unit.getAllInvolvedRawTypes();
+                        Set<String> internal = named.stream()
+                                .filter(INTERNAL)
+                                .map(JavaClass::getName)
+                                .collect(Collectors.toSet());
+                        if (!internal.isEmpty()) {
+                            events.add(SimpleConditionEvent.violated(unit, unit.getFullName() + " names " + internal));
+                        }
+                    }
+                })
+                .check(CLASSES);
+        fields().that()
+                .areDeclaredInClassesThat()
+                .resideOutsideOfPackage("..internal..")
+                .and()
+                .arePublic()
+                .should(new ArchCondition<JavaField>("not be of an internal type") {
+                    @Override
+                    public void check(JavaField field, ConditionEvents events) {
+                        if (INTERNAL.test(field.getRawType())) {
+                            events.add(SimpleConditionEvent.violated(field, field.getFullName()));
+                        }
+                    }
+                })
+                .allowEmptyShould(true)
+                .check(CLASSES);
+    }
+
+    @Test
+    void theLibraryDependsOnNeitherSpringNorAnotherLoggingFacade() {
+        noClasses()
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.springframework..",
+                        "org.apache.commons.logging..",
+                        "org.apache.log4j..",
+                        "java.util.logging..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void implementationsOfInternalOperatorsAreFinal() {
+        classes()
+                .that()
+                .resideInAPackage("..internal..")
+                .and()
+                .areTopLevelClasses()
+                .and()
+                .areNotInterfaces()
+                .and()
+                .areNotEnums()
+                .and()
+                .areNotRecords()
+                .and()
+                .doNotHaveSimpleName("package-info")
+                .should()
+                .haveModifier(JavaModifier.FINAL)
+                .check(CLASSES);
+    }
+}
