@@ -91,10 +91,10 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
             KeyedStateTable<K, S> table, StreamElement<T> element, SynchronousSink<StreamElement<R>> sink) {
         if (element instanceof Data<T> record) {
             S next;
-            K key;
+            KeyedStateTable.Entry<K, S> entry;
             try {
-                key = keyOf(record);
-                next = requireNonNull(update, "update").apply(table.get(record.origin(), key), record.value());
+                entry = table.entry(record.origin(), keyOf(record));
+                next = requireNonNull(update, "update").apply(entry.value(), record.value());
                 if (next == null) {
                     throw new NullPointerException("the keyed update function returned null");
                 }
@@ -102,7 +102,7 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                 sink.next(deadLetter(record, stage(), failure));
                 return;
             }
-            table.put(record.origin(), key, next);
+            table.update(record.origin(), entry, next);
             sink.next((StreamElement<R>) record.withValue(next));
         } else if (element instanceof Marker<T> marker) {
             sink.next(marker.withStateChanges(table.drainChanges()).cast());
@@ -115,13 +115,14 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         if (element instanceof Data<T> record) {
             List<StreamElement<R>> outputs = new ArrayList<>(1);
             S next;
-            K key;
+            KeyedStateTable.Entry<K, S> entry;
             try {
-                key = keyOf(record);
+                K key = keyOf(record);
+                entry = table.entry(record.origin(), key);
                 next = requireNonNull(processor, "processor")
                         .process(
                                 key,
-                                table.get(record.origin(), key),
+                                entry.value(),
                                 record.value(),
                                 output -> outputs.add(
                                         record.withValue(requireNonNull(output, "a keyed processor emitted null"))));
@@ -129,7 +130,7 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                 // outputs of a failed record are dropped with it: its dead letter is its only effect
                 return List.of(deadLetter(record, stage(), failure));
             }
-            table.put(record.origin(), key, next);
+            table.update(record.origin(), entry, next);
             return outputs;
         }
         if (element instanceof Marker<T> marker) {

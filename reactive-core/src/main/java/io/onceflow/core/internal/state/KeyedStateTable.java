@@ -8,19 +8,20 @@ import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodec;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One keyed operator's state for one run: a table per source partition, restored lazily from the run's
- * {@link StateRegistry}, with the keys changed since the last marker.
+ * {@link StateRegistry}, with the entries changed since the last marker.
  *
  * <p>Not thread-safe: an operator touches it from one thread at a time, as Reactor's serial signals guarantee.
- * Restored entries stay encoded until their key is first read, so a large state restores in constant time.
+ * Restored entries stay encoded until their key is first read, so a large state restores in constant time. A
+ * record costs one hash lookup: {@link #entry} finds (or creates) the key's slot, {@link #update} changes it in
+ * place.
  *
  * @param <K> the key type
  * @param <S> the state type
@@ -31,6 +32,7 @@ public final class KeyedStateTable<K, S> {
     private final Function<? super K, ? extends S> initial;
     private @Nullable StateCodec<S> codec;
     private final PartitionSlots<Partition<K, S>> partitions;
+    private final BiFunction<SourcePartition, StateLease, Partition<K, S>> newPartition;
 
     public KeyedStateTable(
             String operator,
@@ -41,38 +43,62 @@ public final class KeyedStateTable<K, S> {
         this.initial = requireNonNull(initial, "initial");
         this.codec = codec;
         this.partitions = new PartitionSlots<>(operator, requireNonNull(registry, "registry"));
+        this.newPartition = (id, lease) -> new Partition<>(id, lease, lease.takeRestored(operator));
     }
 
-    /** The state of {@code key} in the partition of {@code origin}: stored, restored, or initial. */
-    public S get(Origin origin, K key) {
-        Partition<K, S> partition = partition(origin);
-        S value = partition.values.get(key);
-        if (value != null) {
-            return value;
+    /** One key's state in one partition. */
+    public static final class Entry<K, S> {
+        final K key;
+
+        @Nullable
+        S value;
+
+        boolean changed;
+
+        Entry(K key, @Nullable S value) {
+            this.key = key;
+            this.value = value;
         }
-        if (!partition.restored.isEmpty()) {
+
+        /** The key's state, or the initial state of a key seen for the first time. */
+        public S value() {
+            return requireNonNull(value, "removed entries have no value");
+        }
+    }
+
+    /** The slot of {@code key} in the partition of {@code origin}: stored, restored, or new with the initial state. */
+    public Entry<K, S> entry(Origin origin, K key) {
+        Partition<K, S> partition = partition(origin);
+        Entry<K, S> entry = partition.entries.get(key);
+        if (entry != null && entry.value != null) {
+            return entry;
+        }
+        S value = null;
+        if (entry == null && !partition.restored.isEmpty()) {
             byte[] encoded = partition.restored.remove(StateKeys.encode(key));
             if (encoded != null) {
-                S decoded = codecFor(initialOf(key)).decode(encoded);
-                partition.values.put(key, decoded);
-                return decoded;
+                value = codecFor(initialOf(key)).decode(encoded);
             }
         }
-        return initialOf(key);
+        if (value == null) {
+            value = initialOf(key);
+        }
+        if (entry == null) {
+            entry = new Entry<>(key, value);
+            partition.entries.put(key, entry);
+        } else {
+            entry.value = value;
+        }
+        return entry;
     }
 
-    /** Sets the state of {@code key}, or removes it when {@code value} is null, and marks it changed. */
-    public void put(Origin origin, K key, @Nullable S value) {
-        Partition<K, S> partition = partition(origin);
-        if (value == null) {
-            partition.values.remove(key);
-            if (!partition.restored.isEmpty()) {
-                partition.restored.remove(StateKeys.encode(key));
-            }
-        } else {
-            partition.values.put(key, value);
+    /** Sets the entry's state, or removes it when {@code value} is null, and marks it changed. */
+    public void update(Origin origin, Entry<K, S> entry, @Nullable S value) {
+        entry.value = value;
+        if (!entry.changed) {
+            entry.changed = true;
+            partition(origin).changed.add(entry);
         }
-        partition.changed.add(key);
     }
 
     /**
@@ -82,10 +108,14 @@ public final class KeyedStateTable<K, S> {
     public List<StateChange> drainChanges() {
         List<StateChange> changes = new ArrayList<>();
         for (Partition<K, S> partition : partitions.live()) {
-            for (K key : partition.changed) {
-                S value = partition.values.get(key);
+            for (Entry<K, S> entry : partition.changed) {
+                S value = entry.value;
                 byte[] encoded = value == null ? null : codecFor(value).encode(value);
-                changes.add(new StateChange(operator, partition.id, StateKeys.encode(key), encoded));
+                changes.add(new StateChange(operator, partition.id, StateKeys.encode(entry.key), encoded));
+                entry.changed = false;
+                if (value == null) {
+                    partition.entries.remove(entry.key);
+                }
             }
             partition.changed.clear();
         }
@@ -96,7 +126,7 @@ public final class KeyedStateTable<K, S> {
     public int size() {
         int size = 0;
         for (Partition<K, S> partition : partitions.live()) {
-            size += partition.values.size();
+            size += partition.entries.size();
         }
         return size;
     }
@@ -120,15 +150,15 @@ public final class KeyedStateTable<K, S> {
     }
 
     private Partition<K, S> partition(Origin origin) {
-        return partitions.get(origin, (id, lease) -> new Partition<>(id, lease, lease.takeRestored(operator)));
+        return partitions.get(origin, newPartition);
     }
 
     private static final class Partition<K, S> implements PartitionSlots.Slot {
         final SourcePartition id;
         final StateLease lease;
         final Map<String, byte[]> restored;
-        final Map<K, S> values = new HashMap<>();
-        final Set<K> changed = new HashSet<>();
+        final Map<K, Entry<K, S>> entries = new HashMap<>();
+        final List<Entry<K, S>> changed = new ArrayList<>();
 
         Partition(SourcePartition id, StateLease lease, Map<String, byte[]> restored) {
             this.id = id;

@@ -9,7 +9,13 @@ public final class StateKeys {
     private StateKeys() {}
 
     public static String encode(Object key) {
-        return key instanceof String text ? text : JsonStateCodec.MAPPER.writeValueAsString(key);
+        if (key instanceof String text) {
+            return text;
+        }
+        if (key instanceof Long || key instanceof Integer || key instanceof Short || key instanceof Byte) {
+            return key.toString(); // the same text as JSON, without a trip through Jackson on the hot path
+        }
+        return JsonStateCodec.MAPPER.writeValueAsString(key);
     }
 
     /** The key back from {@link #encode}, given the type of the operator's keys. */

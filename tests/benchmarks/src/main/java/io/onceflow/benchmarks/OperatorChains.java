@@ -1,0 +1,78 @@
+package io.onceflow.benchmarks;
+
+import io.onceflow.core.Checkpointed;
+import io.onceflow.core.Data;
+import io.onceflow.core.Keyed;
+import io.onceflow.core.Marker;
+import io.onceflow.core.Origin;
+import io.onceflow.core.Positions;
+import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StreamElement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Flux;
+
+/**
+ * The chain both benchmarks run: map, filter, and a keyed running sum, once on Onceflow's marker model and once as
+ * a plain Reactor chain with the keyed state in a {@code HashMap}, as one would write it without checkpoints.
+ */
+public final class OperatorChains {
+
+    /** Keys of the keyed sum: enough to defeat caches a little, like real accounts. */
+    public static final int KEYS = 10_000;
+
+    private OperatorChains() {}
+
+    /** {@code records} records of partition {@code bench-0}, with a marker every {@code markerEvery} records. */
+    public static List<StreamElement<Long>> elements(int records, int markerEvery) {
+        List<StreamElement<Long>> elements = new ArrayList<>(records + records / markerEvery + 1);
+        SourcePartition partition = new SourcePartition("bench", 0);
+        long checkpoint = 0;
+        for (int i = 0; i < records; i++) {
+            elements.add(new Data<>(value(i), new Origin("bench", 0, i, i)));
+            if ((i + 1) % markerEvery == 0) {
+                elements.add(Marker.of(++checkpoint, Positions.of(Map.of(partition, (long) i + 1))));
+            }
+        }
+        return elements;
+    }
+
+    /** The same values, plain. */
+    public static List<Long> values(int records) {
+        List<Long> values = new ArrayList<>(records);
+        for (int i = 0; i < records; i++) {
+            values.add(value(i));
+        }
+        return values;
+    }
+
+    /** The chain on the marker model; counts the records that reach the end. */
+    public static long markerModel(List<StreamElement<Long>> elements) {
+        Long count = Flux.fromIterable(elements)
+                .transform(Checkpointed.map((Long v) -> v * 3))
+                .transform(Checkpointed.filter((Long v) -> v % 7 != 0))
+                .transform(Keyed.update((Long v) -> v % KEYS, key -> 0L, (Long sum, Long v) -> sum + v))
+                .filter(StreamElement::isData)
+                .count()
+                .block();
+        return count == null ? 0 : count;
+    }
+
+    /** The chain on a plain Flux; counts the records that reach the end. */
+    public static long plain(List<Long> values) {
+        Map<Long, Long> sums = new HashMap<>();
+        Long count = Flux.fromIterable(values)
+                .map(v -> v * 3)
+                .filter(v -> v % 7 != 0)
+                .map(v -> sums.merge(v % KEYS, v, Long::sum))
+                .count()
+                .block();
+        return count == null ? 0 : count;
+    }
+
+    private static long value(int i) {
+        return (i * 2_654_435_761L) & 0xFFFFFF;
+    }
+}

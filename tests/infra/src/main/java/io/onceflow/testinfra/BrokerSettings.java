@@ -1,0 +1,34 @@
+package io.onceflow.testinfra;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The broker configuration every mode shares: one node, transactions on, nothing waits for replicas. */
+final class BrokerSettings {
+    private BrokerSettings() {}
+
+    static Map<String, String> common() {
+        Map<String, String> config = new LinkedHashMap<>();
+        // One node: every internal topic must be satisfied by a single replica, or transactions never start.
+        config.put("offsets.topic.replication.factor", "1");
+        config.put("offsets.topic.num.partitions", "1");
+        config.put("transaction.state.log.replication.factor", "1");
+        config.put("transaction.state.log.min.isr", "1");
+        config.put("transaction.state.log.num.partitions", "1");
+        config.put("share.coordinator.state.topic.replication.factor", "1");
+        config.put("share.coordinator.state.topic.min.isr", "1");
+        config.put("share.coordinator.state.topic.num.partitions", "1");
+        config.put("default.replication.factor", "1");
+        config.put("min.insync.replicas", "1");
+        config.put("num.partitions", "1");
+        // Tests create their topics explicitly; a typo must fail instead of creating a new topic.
+        config.put("auto.create.topics.enable", "false");
+        // The first consumer of a group must not wait 3 s for others that never come.
+        config.put("group.initial.rebalance.delay.ms", "0");
+        // After kill -9 the controller keeps the dead incarnation registered until its session expires (default
+        // 9 s, refusing the restarted broker with DUPLICATE_BROKER_REGISTRATION); 3 s makes a restart ~2x faster.
+        config.put("broker.heartbeat.interval.ms", "500");
+        config.put("broker.session.timeout.ms", "3000");
+        return config;
+    }
+}
