@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
  * @param <T> the type of the records the commit point takes
  * @since 0.1
  */
-public non-sealed interface CommitPoint<T> extends Sink<T> {
+public interface CommitPoint<T> extends Sink<T> {
 
     /**
      * Opens the commit point for one run of a pipeline: fences any predecessor with the same identity and learns

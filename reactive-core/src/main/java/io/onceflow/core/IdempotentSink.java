@@ -17,7 +17,7 @@ import reactor.core.publisher.Mono;
  * @param <T> the type of the records the sink takes
  * @since 0.1
  */
-public non-sealed interface IdempotentSink<T> extends Sink<T> {
+public interface IdempotentSink<T> extends Sink<T> {
 
     /**
      * Opens a writer for one run of a pipeline. Called once per run, before any record is written.

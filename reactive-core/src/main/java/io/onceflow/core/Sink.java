@@ -6,12 +6,13 @@ package io.onceflow.core;
  * <p>Every sink is either the pipeline's one {@link CommitPoint}, whose single atomic commit per checkpoint
  * records the output, the keyed state and the source positions, or an {@link IdempotentSink}, whose writes are
  * replay-safe. At a marker the idempotent sinks flush first and the commit point commits last; only then is the
- * checkpoint complete. A pipeline with two commit points is refused at assembly.
+ * checkpoint complete. A pipeline with two commit points is refused at assembly, and so is a sink that is
+ * both, or neither. A sink type with two modes (the R2DBC upsert sink) has one implementation per mode.
  *
  * @param <T> the type of the records the sink takes
  * @since 0.1
  */
-public sealed interface Sink<T> permits CommitPoint, IdempotentSink {
+public interface Sink<T> {
 
     /** The sink's name, used in metric tags, log lines and error messages. */
     String name();

@@ -51,6 +51,11 @@ record PipelineAssembly<R>(
                 throw new PipelineConfigurationException("pipeline '" + pipeline + "' has two sinks named '"
                         + sink.name() + "': sink names tag meters and must be distinct");
             }
+            if (sink instanceof CommitPoint<?> == sink instanceof IdempotentSink<?>) {
+                throw new PipelineConfigurationException("pipeline '" + pipeline + "': sink '" + sink.name() + "' must"
+                        + " be either a CommitPoint or an IdempotentSink, not "
+                        + (sink instanceof CommitPoint<?> ? "both" : "neither"));
+            }
             if (sink instanceof CommitPoint<?> candidate) {
                 if (commitPoint != null) {
                     throw new PipelineConfigurationException("pipeline '" + pipeline + "' has two commit points, '"
