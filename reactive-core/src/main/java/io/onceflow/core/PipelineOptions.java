@@ -89,19 +89,7 @@ public record PipelineOptions(
 
     /** The defaults for a pipeline called {@code name}. */
     public static PipelineOptions defaults(String name) {
-        return new PipelineOptions(
-                name,
-                "0",
-                Duration.ofSeconds(1),
-                0,
-                0,
-                1,
-                Duration.ofSeconds(60),
-                Duration.ofSeconds(10),
-                RestartPolicy.defaults(),
-                null,
-                Metrics.globalRegistry,
-                null);
+        return new Builder(name).build();
     }
 
     /** The scheduler to take time from, resolved now. */
@@ -120,28 +108,29 @@ public record PipelineOptions(
      */
     static final class Builder {
         String name;
-        String instanceId;
-        Duration checkpointInterval;
+        String instanceId = "0";
+        Duration checkpointInterval = Duration.ofSeconds(1);
         long checkpointAfterRecords;
         long checkpointAfterBytes;
-        int maxConcurrentCheckpoints;
-        Duration checkpointTimeout;
-        Duration revocationGracePeriod;
-        RestartPolicy restartPolicy;
+        int maxConcurrentCheckpoints = 1;
+        Duration checkpointTimeout = Duration.ofSeconds(60);
+        Duration revocationGracePeriod = Duration.ofSeconds(10);
+        RestartPolicy restartPolicy = RestartPolicy.defaults();
 
         @Nullable
         Scheduler scheduler;
 
-        MeterRegistry meterRegistry;
+        MeterRegistry meterRegistry = Metrics.globalRegistry;
 
         @Nullable
         CommitPoint<?> checkpointStore;
 
+        /** The defaults, for a pipeline called {@code name}. */
         Builder(String name) {
-            this(defaults(name));
+            this.name = name;
         }
 
-        Builder(PipelineOptions from) {
+        private Builder(Builder from) {
             name = from.name;
             instanceId = from.instanceId;
             checkpointInterval = from.checkpointInterval;
@@ -161,21 +150,6 @@ public record PipelineOptions(
             Builder copy = new Builder(this);
             modifier.apply(copy);
             return copy;
-        }
-
-        private Builder(Builder from) {
-            name = from.name;
-            instanceId = from.instanceId;
-            checkpointInterval = from.checkpointInterval;
-            checkpointAfterRecords = from.checkpointAfterRecords;
-            checkpointAfterBytes = from.checkpointAfterBytes;
-            maxConcurrentCheckpoints = from.maxConcurrentCheckpoints;
-            checkpointTimeout = from.checkpointTimeout;
-            revocationGracePeriod = from.revocationGracePeriod;
-            restartPolicy = from.restartPolicy;
-            scheduler = from.scheduler;
-            meterRegistry = from.meterRegistry;
-            checkpointStore = from.checkpointStore;
         }
 
         PipelineOptions build() {
