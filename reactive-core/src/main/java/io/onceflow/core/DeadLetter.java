@@ -3,6 +3,9 @@ package io.onceflow.core;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
@@ -53,7 +56,8 @@ public record DeadLetter<T>(
     /** The top frames of the failure's stack, one per line, and its causes' summaries. */
     public String stackSummary() {
         StringBuilder summary = new StringBuilder();
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = error; t != null && seen.add(t); t = t.getCause()) {
             if (summary.length() > 0) {
                 summary.append("Caused by: ");
             }

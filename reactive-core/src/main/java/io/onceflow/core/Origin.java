@@ -20,6 +20,9 @@ public record Origin(String source, int partition, long offset, long timestamp) 
 
     public Origin {
         requireNonNull(source, "source");
+        if (source.isEmpty()) {
+            throw new IllegalArgumentException("source must not be empty");
+        }
         if (partition < 0) {
             throw new IllegalArgumentException("partition must be >= 0, was " + partition);
         }

@@ -27,6 +27,12 @@ public record StateChange(String operator, SourcePartition partition, String key
         requireNonNull(key, "key");
     }
 
+    /** The encoded state, a copy, or {@code null} for a tombstone. */
+    @Override
+    public byte @Nullable [] value() {
+        return value == null ? null : value.clone();
+    }
+
     /** Whether this change removes the entry. */
     public boolean isTombstone() {
         return value == null;

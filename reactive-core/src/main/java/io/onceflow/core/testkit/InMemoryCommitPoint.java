@@ -258,7 +258,7 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
         }
 
         @Override
-        public void deadLetter(DeadLetter<?> deadLetter) {
+        public synchronized void deadLetter(DeadLetter<?> deadLetter) {
             if (!acceptsDeadLetters) {
                 throw new UnsupportedOperationException("'" + name + "' has no dead-letter destination");
             }
@@ -273,16 +273,21 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
         @Override
         public Mono<Void> checkpoint(Marker<?> marker) {
             List<Data<T>> records;
-            List<DeadLetter<?>> dead = deadBuffer;
+            List<DeadLetter<?>> dead;
             synchronized (this) {
                 records = buffer;
                 buffer = new ArrayList<>();
+                dead = deadBuffer;
+                deadBuffer = new ArrayList<>();
             }
-            deadBuffer = new ArrayList<>();
             sealed.add(records);
             return Mono.fromRunnable(() -> {
-                commit(epoch, marker, records, dead);
-                sealed.remove(records);
+                try {
+                    commit(epoch, marker, records, dead);
+                } finally {
+                    // committed, or failed for good: a failed checkpoint is replayed by a new run, not retried here
+                    sealed.removeIf(pending -> pending == records);
+                }
             });
         }
 

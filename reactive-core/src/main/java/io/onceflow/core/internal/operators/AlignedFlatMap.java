@@ -7,9 +7,11 @@ import static io.onceflow.core.internal.operators.Elements.passThrough;
 import io.onceflow.core.Data;
 import io.onceflow.core.Marker;
 import io.onceflow.core.StreamElement;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -39,7 +41,7 @@ public final class AlignedFlatMap {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be >= 1, was " + concurrency);
         }
-        return upstream -> segments(upstream).concatMap(segment -> {
+        return upstream -> aligned(upstream, segment -> {
             SegmentEnd end = new SegmentEnd();
             return segment.<StreamElement<R>>flatMap(element -> inner(element, mapper, end, "flatMap"), concurrency)
                     .concatWith(end.marker());
@@ -48,15 +50,36 @@ public final class AlignedFlatMap {
 
     public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> concatMap(
             Function<? super T, ? extends Publisher<? extends R>> mapper) {
-        return upstream -> segments(upstream).concatMap(segment -> {
+        return upstream -> aligned(upstream, segment -> {
             SegmentEnd end = new SegmentEnd();
             return segment.<StreamElement<R>>concatMap(element -> inner(element, mapper, end, "concatMap"))
                     .concatWith(end.marker());
         });
     }
 
-    private static <T> Flux<Flux<StreamElement<T>>> segments(Flux<StreamElement<T>> upstream) {
-        return upstream.windowUntil(element -> element instanceof Marker, false);
+    /**
+     * Cuts the stream into segments that each end with a marker and runs them one after the other.
+     *
+     * <p>Cancellation reaches the upstream first: {@code windowUntil} answers the cancellation of an open segment
+     * by requesting and discarding the upstream up to the segment's end, that is the next marker, and only then
+     * cancels. Without a marker coming (a pipeline that stops, a source without checkpoints) that would drain the
+     * source forever.
+     */
+    private static <T, R> Flux<StreamElement<R>> aligned(
+            Flux<StreamElement<T>> upstream,
+            Function<Flux<StreamElement<T>>, Publisher<StreamElement<R>>> segmentWork) {
+        return Flux.defer(() -> {
+            AtomicReference<@Nullable Subscription> source = new AtomicReference<>();
+            return upstream.doOnSubscribe(source::set)
+                    .windowUntil(element -> element instanceof Marker, false)
+                    .concatMap(segmentWork)
+                    .doOnCancel(() -> {
+                        Subscription subscription = source.get();
+                        if (subscription != null) {
+                            subscription.cancel();
+                        }
+                    });
+        });
     }
 
     private static <T, R> Publisher<StreamElement<R>> inner(

@@ -62,6 +62,13 @@ public final class HandleOperator {
 
         @Override
         public void next(R result) {
+            if (result == null) {
+                // a record must never vanish: even if the handler swallows this, the record is dead-lettered
+                NullPointerException nullValue =
+                        new NullPointerException("handle emitted null: emit nothing to skip a record");
+                fail(nullValue);
+                throw nullValue;
+            }
             if (value != null) {
                 throw new IllegalStateException("handle may emit at most one value per record");
             }
@@ -70,7 +77,13 @@ public final class HandleOperator {
 
         @Override
         public void error(Throwable e) {
-            failure = e;
+            fail(e != null ? e : new NullPointerException("handle signalled error(null)"));
+        }
+
+        private void fail(Throwable e) {
+            if (failure == null) {
+                failure = e;
+            }
         }
 
         @Override

@@ -48,7 +48,7 @@ final class CheckpointCoordinator {
     private final Sinks.Many<Object> wakeUps = Sinks.many()
             .unicast()
             .onBackpressureBuffer(Queues.<Object>get(Queues.XS_BUFFER_SIZE).get());
-    private final Sinks.Empty<Void> runFailure = Sinks.empty();
+    private final Sinks.One<CheckpointEvent> runFailure = Sinks.one();
     private final AtomicLong bytesSinceMarker = new AtomicLong();
     private final Map<Long, InFlight> inFlight = new HashMap<>();
     private final List<Sinks.One<CheckpointEvent>> forcedWaiters = new ArrayList<>();
@@ -102,9 +102,15 @@ final class CheckpointCoordinator {
         return wakeUps.asFlux();
     }
 
-    /** Completes empty when the run ends; errors when a checkpoint times out. */
-    Mono<Void> runFailure() {
-        return runFailure.asMono();
+    /**
+     * Completes empty when the run ends; when a checkpoint times out, emits its failed event, then errors with
+     * the {@link CheckpointTimeoutException}; errors when the run is {@linkplain #fail failed}.
+     */
+    Flux<CheckpointEvent> runFailure() {
+        return runFailure
+                .asMono()
+                .flatMapMany(event ->
+                        Flux.just(event).concatWith(Mono.error(event.error().orElseThrow())));
     }
 
     /** Asks for a checkpoint at the next opportunity; coalesced with any trigger already pending. */
@@ -225,6 +231,11 @@ final class CheckpointCoordinator {
         }
     }
 
+    /** Fails the run with {@code failure}, unless it has already ended. */
+    void fail(Throwable failure) {
+        runFailure.tryEmitError(failure);
+    }
+
     /** Ends the run: timers stop and everyone still waiting gets {@code cause}. */
     void shutDown(Throwable cause) {
         List<Sinks.One<CheckpointEvent>> waiting = new ArrayList<>();
@@ -260,13 +271,24 @@ final class CheckpointCoordinator {
     }
 
     private void timedOut(long checkpointId, Duration timeout) {
+        InFlight checkpoint;
         synchronized (this) {
-            if (!inFlight.containsKey(checkpointId)) {
+            checkpoint = inFlight.get(checkpointId);
+            if (checkpoint == null) {
                 return;
             }
         }
         CHECKPOINT.warn("pipeline={} checkpoint={} timed out after {}", pipeline, checkpointId, timeout);
-        runFailure.tryEmitError(new CheckpointTimeoutException(pipeline, checkpointId, timeout));
+        // a failed checkpoint like any other: its waiters, the event feed and the meters hear of it
+        CheckpointEvent event = CheckpointEvent.failed(
+                checkpointId,
+                Duration.ofNanos(now() - checkpoint.startNanos),
+                0,
+                new CheckpointTimeoutException(pipeline, checkpointId, timeout));
+        for (Sinks.One<CheckpointEvent> waiter : checkpoint.waiters) {
+            waiter.tryEmitValue(event);
+        }
+        runFailure.tryEmitValue(event);
     }
 
     private void wakeUp() {

@@ -15,10 +15,13 @@ import io.onceflow.core.SinkWriter;
 import io.onceflow.core.Source;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.StateRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -51,7 +54,7 @@ public final class DefaultPipeline<T, R> implements Pipeline {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicReference<PipelineStatus> status =
             new AtomicReference<>(new PipelineStatus(PipelineStatus.State.IDLE, 0, -1, 0, null));
-    private volatile @Nullable Attempt current;
+    private final AtomicReference<@Nullable Attempt> current = new AtomicReference<>();
     private volatile @Nullable Scheduler scheduler;
     private volatile boolean stopRequested;
     private volatile Sinks.Empty<Void> terminated = Sinks.empty();
@@ -124,15 +127,17 @@ public final class DefaultPipeline<T, R> implements Pipeline {
             stopRequested = false;
             terminated = Sinks.empty();
             RestartPolicy policy = options.restartPolicy();
-            Retry retry = Retry.backoff(policy.maxAttempts(), policy.minBackoff())
-                    .maxBackoff(policy.maxBackoff())
-                    .jitter(policy.jitter())
-                    .scheduler(time)
-                    .transientErrors(true)
-                    .filter(failure -> policy.retryable().test(failure) && !stopRequested)
-                    .doBeforeRetry(signal -> restarting(signal.failure(), signal.totalRetriesInARow() + 1))
-                    .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+            AtomicLong inARow = new AtomicLong();
+            // not Retry.backoff(...).transientErrors(true): any onNext resets that count, and an attempt that
+            // fails emits its failed checkpoint first, so the count and the backoff would never grow
+            Retry retry = Retry.from(failures ->
+                    failures.concatMap(signal -> restart(signal.failure(), policy, inARow.incrementAndGet(), time)));
             return Flux.defer(() -> attempt(time))
+                    .doOnNext(event -> {
+                        if (event.completed()) {
+                            inARow.set(0);
+                        }
+                    })
                     .retryWhen(retry)
                     .doOnNext(this::publish)
                     .doOnError(failure -> {
@@ -206,19 +211,21 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                 writers.commitPoint().lastCompletedCheckpoint());
         Flux<StreamElement<R>> processed = chain.contextWrite(
                 context -> context.put(RunContext.class, run).put(StateRegistry.class, run.stateRegistry()));
+        Attempt attempt = new Attempt(run, stop);
         return sinkStage
                 .run(processed)
                 .doOnComplete(() -> run.coordinator().shutDown(new CancellationException("the run completed")))
-                .mergeWith(run.coordinator().runFailure().then(Mono.empty()))
+                .mergeWith(run.coordinator().runFailure().doOnNext(run.meters()::checkpoint))
                 .doOnSubscribe(subscription -> {
-                    current = new Attempt(run, stop);
+                    current.set(attempt);
                     if (stopRequested) {
                         stop.tryEmitEmpty();
                     }
                     run.coordinator().start();
                 })
                 .doFinally(signal -> {
-                    current = null;
+                    // only if still ours: a restart without backoff has subscribed its attempt before this runs
+                    current.compareAndSet(attempt, null);
                     run.coordinator().shutDown(new CancellationException("the run ended: " + signal));
                     run.ended();
                 });
@@ -234,6 +241,31 @@ public final class DefaultPipeline<T, R> implements Pipeline {
         synchronized (events) {
             events.tryEmitNext(event);
         }
+    }
+
+    /** Waits out the backoff before restart {@code attempt} in a row, or gives up with {@code failure}. */
+    private Mono<Long> restart(Throwable failure, RestartPolicy policy, long attempt, Scheduler time) {
+        if (stopRequested
+                || attempt > policy.maxAttempts()
+                || !policy.retryable().test(failure)) {
+            return Mono.error(failure);
+        }
+        restarting(failure, attempt);
+        return Mono.delay(backoff(policy, attempt), time);
+    }
+
+    /**
+     * {@code minBackoff * 2^(attempt - 1)}, at most {@code maxBackoff}, moved at random by up to {@code jitter} of
+     * itself while staying within both bounds: the formula of Reactor's {@code Retry.backoff}.
+     */
+    static Duration backoff(RestartPolicy policy, long attempt) {
+        double min = policy.minBackoff().toNanos();
+        double max = policy.maxBackoff().toNanos();
+        double nominal = Math.min(max, min * Math.pow(2, Math.min(attempt - 1, 62)));
+        double low = Math.max(min, nominal * (1 - policy.jitter()));
+        double high = Math.min(max, nominal * (1 + policy.jitter()));
+        double chosen = high > low ? ThreadLocalRandom.current().nextDouble(low, high) : low;
+        return Duration.ofNanos((long) chosen);
     }
 
     private void restarting(Throwable failure, long attempt) {
@@ -273,7 +305,7 @@ public final class DefaultPipeline<T, R> implements Pipeline {
     @Override
     public Mono<CheckpointEvent> checkpointNow() {
         return Mono.defer(() -> {
-            Attempt attempt = current;
+            Attempt attempt = current.get();
             if (attempt == null) {
                 return Mono.error(new IllegalStateException("pipeline '" + name() + "' is not running"));
             }
@@ -288,7 +320,7 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                 return Mono.empty();
             }
             stopRequested = true;
-            Attempt attempt = current;
+            Attempt attempt = current.get();
             if (attempt != null) {
                 attempt.stop().tryEmitEmpty();
             }

@@ -33,6 +33,8 @@ final class PipelineMeters {
     private final Map<String, Timer> commitCompleted = new ConcurrentHashMap<>();
     private final Map<String, Timer> commitFailed = new ConcurrentHashMap<>();
     private final Map<String, BufferedGauge> buffered = new ConcurrentHashMap<>();
+    // the registry holds a gauge's state weakly: kept here, it lives as long as the pipeline
+    private final LongSupplier lastCheckpointAgeMillis;
 
     PipelineMeters(MeterRegistry registry, String pipeline, LongSupplier lastCheckpointAgeMillis) {
         this.registry = registry;
@@ -46,7 +48,8 @@ final class PipelineMeters {
         this.alignment = Timer.builder(CHECKPOINT_ALIGNMENT).tags(tags).register(registry);
         this.deadLettered = Counter.builder(RECORDS_DEAD_LETTERED).tags(tags).register(registry);
         this.restarts = Counter.builder(RESTARTS).tags(tags).register(registry);
-        registry.gauge(LAST_CHECKPOINT_AGE, tags, lastCheckpointAgeMillis, age -> {
+        this.lastCheckpointAgeMillis = lastCheckpointAgeMillis;
+        registry.gauge(LAST_CHECKPOINT_AGE, tags, this.lastCheckpointAgeMillis, age -> {
             long millis = age.getAsLong();
             return millis < 0 ? Double.NaN : millis / 1000.0;
         });

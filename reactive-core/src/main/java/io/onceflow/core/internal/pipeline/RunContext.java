@@ -26,6 +26,7 @@ final class RunContext {
     private final Sinks.Many<Marker<?>> completedMarkers =
             Sinks.many().multicast().onBackpressureBuffer(256, false);
     private Flux<? extends StreamElement<?>> sourceElements = Flux.empty();
+    private volatile boolean ended;
 
     RunContext(
             PipelineOptions options,
@@ -84,9 +85,15 @@ final class RunContext {
     }
 
     void ended() {
+        ended = true;
         synchronized (completedMarkers) {
             completedMarkers.tryEmitComplete();
         }
+    }
+
+    /** Whether the run has ended: its writers are closed and what they buffered is dropped. */
+    boolean isEnded() {
+        return ended;
     }
 
     void sourceElements(Flux<? extends StreamElement<?>> elements) {

@@ -79,7 +79,11 @@ final class SinkStage<T> {
             this.all.add(commitPoint);
         }
         for (NamedWriter<T> writer : all) {
-            run.meters().buffered(writer.name(), writer.writer()::bufferedRecords);
+            // a closed writer may still count what it dropped: once the run has ended, nothing is buffered
+            run.meters()
+                    .buffered(
+                            writer.name(),
+                            () -> run.isEnded() ? 0 : writer.writer().bufferedRecords());
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,11 +54,15 @@ final class SourceStage<T> implements SourceContext {
     private final Source<T> source;
     private final Tags tags;
     private final Map<SourcePartition, Cursor> cursors = new ConcurrentHashMap<>();
-    private Positions lastMarkerPositions = Positions.empty();
+    private volatile Positions lastMarkerPositions = Positions.empty();
     private @Nullable Cursor lastCursor;
     private long recordsSinceMarker;
     private long recordsUncounted;
     private long droppedUncounted;
+    /** Elements the source has emitted in this run, counted on its thread as it emits them (one writer). */
+    private volatile long emitted;
+    /** Elements of the source that {@link #step} has seen, in the same order (serial). */
+    private long stepped;
 
     SourceStage(RunContext run, Source<T> source) {
         this.run = run;
@@ -68,12 +73,20 @@ final class SourceStage<T> implements SourceContext {
     /** The position of one owned partition: written by the serial step, or by assignment before any record. */
     private static final class Cursor {
         final SourcePartition partition;
+        /**
+         * The index of the first source element that can belong to this ownership: elements the source emitted
+         * before the partition was (re)assigned may still wait in the merge below, and belong to an ownership that
+         * has ended.
+         */
+        final long validFrom;
+
         volatile long nextOffset;
         volatile boolean owned = true;
 
-        Cursor(SourcePartition partition, long nextOffset) {
+        Cursor(SourcePartition partition, long nextOffset, long validFrom) {
             this.partition = partition;
             this.nextOffset = nextOffset;
+            this.validFrom = validFrom;
         }
     }
 
@@ -81,7 +94,10 @@ final class SourceStage<T> implements SourceContext {
     Flux<StreamElement<T>> elements(Mono<Void> stop) {
         Flux<Object> records = Flux.defer(() -> source.open(this))
                 .takeUntilOther(stop)
-                .<Object>map(element -> element)
+                .<Object>map(element -> {
+                    emitted++; // only this thread writes: the source emits serially
+                    return element;
+                })
                 .concatWith(Mono.just(END));
         // wake-ups first: a source that emits while being subscribed must already find them merged
         return Flux.merge(run.coordinator().wakeUps(), records).handle(this::step);
@@ -90,11 +106,11 @@ final class SourceStage<T> implements SourceContext {
     @SuppressWarnings("unchecked")
     private void step(Object item, SynchronousSink<StreamElement<T>> sink) {
         if (item instanceof Data<?> record) {
-            if (advance(record.origin())) {
+            if (advance(record.origin(), stepped++)) {
                 sink.next((Data<T>) record);
             }
         } else if (item instanceof DeadLetter<?> deadLetter) {
-            if (advance(deadLetter.origin())) {
+            if (advance(deadLetter.origin(), stepped++)) {
                 sink.next((DeadLetter<T>) deadLetter);
             }
         } else if (item == END) {
@@ -115,8 +131,11 @@ final class SourceStage<T> implements SourceContext {
         }
     }
 
-    /** Moves the record's partition past it; false when the run does not own the partition (it is dropped). */
-    private boolean advance(Origin origin) {
+    /**
+     * Moves the record's partition past it; false when the run does not own the partition, or the source emitted the
+     * record (the {@code index}-th of its elements) before the current ownership began: it is dropped.
+     */
+    private boolean advance(Origin origin, long index) {
         Cursor cursor = lastCursor;
         if (cursor == null
                 || cursor.partition.partition() != origin.partition()
@@ -128,6 +147,10 @@ final class SourceStage<T> implements SourceContext {
                 return false;
             }
             lastCursor = cursor;
+        }
+        if (index < cursor.validFrom) {
+            droppedUncounted++;
+            return false;
         }
         cursor.nextOffset = origin.offset() + 1;
         recordsUncounted++;
@@ -189,9 +212,11 @@ final class SourceStage<T> implements SourceContext {
         List<SourcePartition> claimed = List.copyOf(partitions);
         return run.commitPoint().recover(claimed).map(recovery -> {
             run.stateRegistry().restore(claimed, recovery.state());
+            // resuming at the committed positions is nothing new: an idle run must not commit them again
+            lastMarkerPositions = lastMarkerPositions.with(recovery.positions());
             for (SourcePartition partition : claimed) {
                 long next = recovery.positions().nextOffset(partition).orElse(UNKNOWN);
-                Cursor previous = cursors.put(partition, new Cursor(partition, next));
+                Cursor previous = cursors.put(partition, new Cursor(partition, next, emitted));
                 if (previous != null) {
                     previous.owned = false;
                 }
@@ -223,10 +248,15 @@ final class SourceStage<T> implements SourceContext {
                     run.stateRegistry().release(owned);
                     CHECKPOINT.info("pipeline={} revoked={} after their final checkpoint", run.pipeline(), owned);
                 })
-                .onErrorMap(failure -> new IllegalStateException(
-                        "pipeline '" + run.pipeline() + "': the final checkpoint of revoked partitions " + owned
-                                + " did not complete within " + run.options().revocationGracePeriod(),
-                        failure));
+                .onErrorMap(
+                        TimeoutException.class,
+                        timeout -> new IllegalStateException(
+                                "pipeline '" + run.pipeline() + "': the final checkpoint of revoked partitions " + owned
+                                        + " did not complete within "
+                                        + run.options().revocationGracePeriod(),
+                                timeout))
+                // the partitions' uncommitted work is abandoned with the run, so it can never commit after them
+                .doOnError(failure -> run.coordinator().fail(failure));
     }
 
     @Override

@@ -55,9 +55,13 @@ public final class KeyedStateTable<K, S> {
 
         boolean changed;
 
-        Entry(K key, @Nullable S value) {
+        /** Set on the stand-in of a key removed since the last marker: the entry an update revives. */
+        final @Nullable Entry<K, S> removed;
+
+        Entry(K key, @Nullable S value, @Nullable Entry<K, S> removed) {
             this.key = key;
             this.value = value;
+            this.removed = removed;
         }
 
         /** The key's state, or the initial state of a key seen for the first time. */
@@ -66,38 +70,46 @@ public final class KeyedStateTable<K, S> {
         }
     }
 
-    /** The slot of {@code key} in the partition of {@code origin}: stored, restored, or new with the initial state. */
+    /**
+     * The slot of {@code key} in the partition of {@code origin}: stored, restored, or new with the initial state.
+     * Reading changes no state: a key removed since the last marker stays removed until {@link #update}, so that
+     * a user function failing on it leaves the removal in place.
+     */
     public Entry<K, S> entry(Origin origin, K key) {
         Partition<K, S> partition = partition(origin);
         Entry<K, S> entry = partition.entries.get(key);
-        if (entry != null && entry.value != null) {
-            return entry;
+        if (entry != null) {
+            if (entry.value != null) {
+                return entry;
+            }
+            // removed since the last marker: if the user's function fails now, the removal must still commit
+            return new Entry<>(key, initialOf(key), entry);
         }
         S value = null;
-        if (entry == null && !partition.restored.isEmpty()) {
-            byte[] encoded = partition.restored.remove(StateKeys.encode(key));
+        if (!partition.restored.isEmpty()) {
+            String encodedKey = StateKeys.encode(key);
+            byte[] encoded = partition.restored.get(encodedKey);
             if (encoded != null) {
                 value = codecFor(initialOf(key)).decode(encoded);
+                // only once decoded: a decoding failure dead-letters the record, it must not reset the key's state
+                partition.restored.remove(encodedKey);
             }
         }
         if (value == null) {
             value = initialOf(key);
         }
-        if (entry == null) {
-            entry = new Entry<>(key, value);
-            partition.entries.put(key, entry);
-        } else {
-            entry.value = value;
-        }
+        entry = new Entry<>(key, value, null);
+        partition.entries.put(key, entry);
         return entry;
     }
 
     /** Sets the entry's state, or removes it when {@code value} is null, and marks it changed. */
     public void update(Origin origin, Entry<K, S> entry, @Nullable S value) {
-        entry.value = value;
-        if (!entry.changed) {
-            entry.changed = true;
-            partition(origin).changed.add(entry);
+        Entry<K, S> target = entry.removed != null ? entry.removed : entry;
+        target.value = value;
+        if (!target.changed) {
+            target.changed = true;
+            partition(origin).changed.add(target);
         }
     }
 

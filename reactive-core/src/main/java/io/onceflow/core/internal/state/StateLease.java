@@ -1,6 +1,7 @@
 package io.onceflow.core.internal.state;
 
 import io.onceflow.core.SourcePartition;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -35,6 +36,12 @@ public final class StateLease {
 
     void release() {
         released = true;
+    }
+
+    /** The entries restored for {@code operator}, by encoded key, left in place; read-only. */
+    public synchronized Map<String, byte[]> restored(String operator) {
+        Map<String, byte[]> entries = restoredByOperator.get(operator);
+        return entries != null ? Collections.unmodifiableMap(entries) : Map.of();
     }
 
     /** The entries restored for {@code operator}, by encoded key; the caller takes ownership of the map. */

@@ -2,6 +2,7 @@ package io.onceflow.core.internal.state;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.LateRecordException;
 import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
@@ -133,7 +134,8 @@ public final class WindowTable<K, A> {
     @SuppressWarnings("unchecked")
     private Partition<K, A> restore(SourcePartition id, StateLease lease, K sampleKey) {
         Partition<K, A> partition = new Partition<>(id, lease);
-        Map<String, byte[]> restored = lease.takeRestored(operator);
+        // read, and taken only once all decoded: a failure here dead-letters the record, not the partition's state
+        Map<String, byte[]> restored = lease.restored(operator);
         if (restored.isEmpty()) {
             return partition;
         }
@@ -154,6 +156,7 @@ public final class WindowTable<K, A> {
             }
         }
         partition.changed.clear();
+        lease.takeRestored(operator);
         return partition;
     }
 

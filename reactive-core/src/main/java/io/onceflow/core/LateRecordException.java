@@ -1,9 +1,12 @@
-package io.onceflow.core.internal.state;
+package io.onceflow.core;
 
-import io.onceflow.core.Origin;
-import io.onceflow.core.Windows;
-
-/** A record arrived after every window it belongs to had expired; it is dead-lettered, not dropped. */
+/**
+ * A record arrived after every event-time window it belongs to had expired (its timestamp is older than the
+ * watermark minus the allowed lateness). It is the error of the record's {@link DeadLetter}: late records are
+ * dead-lettered, never silently dropped.
+ *
+ * @since 0.1
+ */
 public final class LateRecordException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

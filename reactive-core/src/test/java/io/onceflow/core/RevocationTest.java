@@ -1,0 +1,188 @@
+package io.onceflow.core;
+
+import static io.onceflow.core.VirtualTime.withVirtualTime;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.core.internal.state.StateRegistry;
+import io.onceflow.core.testkit.InMemoryCommitPoint;
+import io.onceflow.core.testkit.TestSource;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+// Partition revocation: a final checkpoint covers the revoked partitions, after which this run forgets them.
+class RevocationTest {
+
+    private static final SourcePartition P0 = SourcePartition.of("test", 0);
+    private static final SourcePartition P1 = SourcePartition.of("test", 1);
+
+    private final TestSource<String> source = TestSource.create("test", 2);
+    private final InMemoryCommitPoint<String> sink = InMemoryCommitPoint.create();
+    private final SlowCommitPoint<String> slow = SlowCommitPoint.wrap(sink);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AtomicBoolean revoked = new AtomicBoolean();
+    private final AtomicReference<Throwable> revocationFailure = new AtomicReference<>();
+
+    private PipelineBuilder builder() {
+        return Onceflow.pipeline("revocation")
+                .meterRegistry(meters)
+                .checkpointEvery(Duration.ofHours(1))
+                .checkpointTimeout(Duration.ofMinutes(5))
+                .restartPolicy(RestartPolicy.never());
+    }
+
+    private void revoke(int partition) {
+        source.revoke(partition).subscribe(done -> {}, revocationFailure::set, () -> revoked.set(true));
+    }
+
+    @Test
+    void revokingAPartitionTakesAFinalCheckpointThatIncludesItsPosition() {
+        Pipeline pipeline = builder().from(source).to(sink);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a", "b").emitTo(1, "c"))
+                .then(() -> revoke(0))
+                .assertNext(event -> {
+                    assertThat(event).isEqualTo(CheckpointEvent.completed(1));
+                    assertThat(event.positions().asMap()).isEqualTo(Map.of(P0, 2L, P1, 1L));
+                })
+                .then(() -> assertThat(revoked).isTrue())
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(sink.committed()).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(sink.committedPositions().nextOffset(P0)).contains(2L);
+    }
+
+    @Test
+    void revocationCompletesOnlyOnceItsCheckpointHasCommitted() {
+        slow.delay(Duration.ofSeconds(3));
+        Pipeline pipeline = builder().from(source).to(slow);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a"))
+                .then(() -> revoke(0))
+                .thenAwait(Duration.ofMillis(2999))
+                .then(() -> assertThat(revoked).isFalse())
+                .then(() -> assertThat(slow.sealed()).containsExactly(1L))
+                .thenAwait(Duration.ofMillis(1))
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() -> assertThat(revoked).isTrue())
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void recordsOfARevokedPartitionReadAfterItsFinalMarkerAreNotCommittedByThisRun() {
+        slow.delay(Duration.ofSeconds(3));
+        Pipeline pipeline = builder().from(source).to(slow);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a").emitTo(1, "b"))
+                .then(() -> revoke(0))
+                // the final marker is out; the source still delivers partition 0 until the revocation completes
+                .then(() -> source.emitTo(0, "late"))
+                .thenAwait(Duration.ofSeconds(3))
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() -> source.emitTo(0, "later").emitTo(1, "c"))
+                .then(() -> pipeline.checkpointNow().subscribe())
+                .thenAwait(Duration.ofSeconds(3))
+                .assertNext(event -> {
+                    assertThat(event).isEqualTo(CheckpointEvent.completed(2));
+                    assertThat(event.records()).isEqualTo(1);
+                    assertThat(event.positions().asMap()).isEqualTo(Map.of(P1, 2L));
+                })
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(sink.committed()).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(sink.committedPositions().asMap()).isEqualTo(Map.of(P0, 1L, P1, 2L));
+        assertThat(meters.get(OnceflowMeters.RECORDS_DROPPED_REVOKED)
+                        .tags(OnceflowMeters.TAG_PIPELINE, "revocation", OnceflowMeters.TAG_SOURCE, "test")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void theKeyedStateOfARevokedPartitionIsCommittedThenDropped() {
+        // the run's state registry, as the keyed operators find it: ownership of each partition's state
+        AtomicReference<StateRegistry> registry = new AtomicReference<>();
+        InMemoryCommitPoint<Integer> counts = InMemoryCommitPoint.create("counts");
+        Pipeline pipeline = builder()
+                .from(source)
+                .transform(elements -> Flux.deferContextual(context -> {
+                    registry.set(context.get(StateRegistry.class));
+                    return elements;
+                }))
+                .keyed(value -> value.substring(0, 1), key -> 0, (count, value) -> count + 1)
+                .to(counts);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a1", "a2").emitTo(1, "b1"))
+                .then(() -> assertThat(registry.get().lease(P0)).isNotNull())
+                .then(() -> revoke(0))
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() -> assertThat(registry.get().lease(P0)).isNull())
+                .then(() -> assertThat(registry.get().lease(P1)).isNotNull())
+                .then(() -> source.emitTo(1, "b2"))
+                .then(() -> pipeline.checkpointNow().subscribe())
+                .expectNext(CheckpointEvent.completed(2))
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(counts.committedState("keyed-0")).hasSize(2).satisfies(state -> {
+            assertThat(state.keySet()).anyMatch(key -> key.startsWith("test-0/"));
+            assertThat(state.entrySet())
+                    .anyMatch(entry -> entry.getKey().startsWith("test-0/")
+                            && entry.getValue().equals("2"));
+            assertThat(state.entrySet())
+                    .anyMatch(entry -> entry.getKey().startsWith("test-1/")
+                            && entry.getValue().equals("2"));
+        });
+    }
+
+    @Test
+    void aRevocationWhoseCheckpointCannotCompleteWithinTheGracePeriodFailsItAndTheRun() {
+        slow.hold();
+        Pipeline pipeline = builder()
+                .revocationGracePeriod(Duration.ofSeconds(2))
+                .from(source)
+                .to(slow);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a"))
+                .then(() -> revoke(0))
+                .thenAwait(Duration.ofMillis(1999))
+                .then(() -> assertThat(revocationFailure.get()).isNull())
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(error -> assertThat(error)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("revoked partitions [test-0] did not complete within PT2S"))
+                .verify(Duration.ofSeconds(10));
+        assertThat(revoked).isFalse();
+        assertThat(revocationFailure.get())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("did not complete within PT2S");
+        slow.release();
+        assertThat(sink.committed()).isEmpty();
+    }
+
+    @Test
+    void revokingAPartitionTheRunNoLongerOwnsCompletesAtOnceWithoutACheckpoint() {
+        Pipeline pipeline = builder().from(source).to(sink);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a"))
+                .then(() -> revoke(0))
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() -> revoked.set(false))
+                .then(() -> revoke(0))
+                .then(() -> assertThat(revoked).isTrue())
+                .expectNoEvent(Duration.ofSeconds(5))
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(sink.commits()).isEqualTo(1);
+    }
+}
