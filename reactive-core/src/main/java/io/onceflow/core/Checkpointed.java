@@ -3,8 +3,7 @@ package io.onceflow.core;
 import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.internal.operators.AlignedFlatMap;
-import io.onceflow.core.internal.operators.HandleOperator;
-import io.onceflow.core.internal.operators.SimpleOperators;
+import io.onceflow.core.internal.operators.StatelessSteps;
 import io.onceflow.core.internal.operators.WindowOperator;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
@@ -43,12 +42,12 @@ public final class Checkpointed {
     /** Transforms each record value; markers pass untouched. */
     public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> map(
             Function<? super T, ? extends R> mapper) {
-        return SimpleOperators.map(requireNonNull(mapper, "mapper"));
+        return StatelessSteps.map(mapper);
     }
 
     /** Keeps the records whose value matches; markers always pass. */
     public static <T> Function<Flux<StreamElement<T>>, Flux<StreamElement<T>>> filter(Predicate<? super T> predicate) {
-        return SimpleOperators.filter(requireNonNull(predicate, "predicate"));
+        return StatelessSteps.filter(predicate);
     }
 
     /**
@@ -57,7 +56,7 @@ public final class Checkpointed {
      */
     public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> handle(
             BiConsumer<? super T, SynchronousSink<R>> handler) {
-        return HandleOperator.handle(requireNonNull(handler, "handler"));
+        return StatelessSteps.handle(handler);
     }
 
     /**

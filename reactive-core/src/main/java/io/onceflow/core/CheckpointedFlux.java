@@ -2,6 +2,7 @@ package io.onceflow.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.internal.operators.StatelessSteps;
 import io.onceflow.core.internal.pipeline.DefaultPipeline;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,17 +39,22 @@ import reactor.core.publisher.SynchronousSink;
  */
 public final class CheckpointedFlux<T> {
 
-    private final Flux<StreamElement<T>> elements;
+    // map, filter and handle that follow each other are fused into one Reactor stage: `pending` holds them until
+    // another operator (or elements()) needs the stream, so a run of them costs one stage and one Data per record
+    private final Flux<? extends StreamElement<?>> base;
+    private final @Nullable StatelessSteps<?, T> pending;
     private final @Nullable PipelineOptions options;
     private final @Nullable Source<?> source;
     private final int statefulOperators;
 
     private CheckpointedFlux(
-            Flux<StreamElement<T>> elements,
+            Flux<? extends StreamElement<?>> base,
+            @Nullable StatelessSteps<?, T> pending,
             @Nullable PipelineOptions options,
             @Nullable Source<?> source,
             int statefulOperators) {
-        this.elements = elements;
+        this.base = base;
+        this.pending = pending;
         this.options = options;
         this.source = source;
         this.statefulOperators = statefulOperators;
@@ -56,31 +62,41 @@ public final class CheckpointedFlux<T> {
 
     /** Wraps a stream of elements; such a flux cannot end with {@link #to}. */
     public static <T> CheckpointedFlux<T> of(Flux<StreamElement<T>> elements) {
-        return new CheckpointedFlux<>(requireNonNull(elements, "elements"), null, null, 0);
+        return new CheckpointedFlux<>(requireNonNull(elements, "elements"), null, null, null, 0);
     }
 
     static <T> CheckpointedFlux<T> fromSource(PipelineOptions options, Source<T> source) {
-        return new CheckpointedFlux<>(DefaultPipeline.sourcePlaceholder(), options, source, 0);
+        return new CheckpointedFlux<T>(DefaultPipeline.<T>sourcePlaceholder(), null, options, source, 0);
     }
 
     /** The elements, markers included. */
+    @SuppressWarnings("unchecked")
     public Flux<StreamElement<T>> elements() {
-        return elements;
+        if (pending == null) {
+            return (Flux<StreamElement<T>>) base;
+        }
+        return ((Flux<StreamElement<Object>>) base).transform((StatelessSteps<Object, T>) pending);
     }
 
     /** Transforms each value. See {@link Checkpointed#map}. */
     public <R> CheckpointedFlux<R> map(Function<? super T, ? extends R> mapper) {
-        return transform(Checkpointed.map(mapper));
+        return fuse(StatelessSteps.map(mapper));
     }
 
     /** Keeps the values that match. See {@link Checkpointed#filter}. */
     public CheckpointedFlux<T> filter(Predicate<? super T> predicate) {
-        return transform(Checkpointed.filter(predicate));
+        return fuse(StatelessSteps.filter(predicate));
     }
 
     /** Emits zero or one value per record. See {@link Checkpointed#handle}. */
     public <R> CheckpointedFlux<R> handle(BiConsumer<? super T, SynchronousSink<R>> handler) {
-        return transform(Checkpointed.handle(handler));
+        return fuse(StatelessSteps.handle(handler));
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> CheckpointedFlux<R> fuse(StatelessSteps<T, R> step) {
+        StatelessSteps<?, R> steps = pending == null ? step : ((StatelessSteps<Object, T>) pending).then(step);
+        return new CheckpointedFlux<>(base, steps, options, source, statefulOperators);
     }
 
     /** Asynchronous work per record, up to {@code concurrency} at once. See {@link Checkpointed#flatMap}. */
@@ -111,7 +127,7 @@ public final class CheckpointedFlux<T> {
     /** A keyed operator; unnamed ones are named {@code keyed-<n>} by their order in the chain. */
     public <R> CheckpointedFlux<R> keyed(Keyed<T, ?, ?, R> operator) {
         Keyed<T, ?, ?, R> named = operator.name() != null ? operator : operator.named("keyed-" + statefulOperators);
-        return new CheckpointedFlux<>(elements.transform(named), options, source, statefulOperators + 1);
+        return new CheckpointedFlux<>(elements().transform(named), null, options, source, statefulOperators + 1);
     }
 
     /**
@@ -125,7 +141,8 @@ public final class CheckpointedFlux<T> {
             BiFunction<? super A, ? super T, ? extends A> add) {
         Windows named = windows.name() != null ? windows : windows.named("window-" + statefulOperators);
         return new CheckpointedFlux<>(
-                elements.transform(Checkpointed.window(named, key, initial, add)),
+                elements().transform(Checkpointed.window(named, key, initial, add)),
+                null,
                 options,
                 source,
                 statefulOperators + 1);
@@ -138,7 +155,7 @@ public final class CheckpointedFlux<T> {
     public <R> CheckpointedFlux<R> transform(
             Function<? super Flux<StreamElement<T>>, ? extends Publisher<StreamElement<R>>> operator) {
         requireNonNull(operator, "operator");
-        return new CheckpointedFlux<>(elements.transform(operator), options, source, statefulOperators);
+        return new CheckpointedFlux<>(elements().transform(operator), null, options, source, statefulOperators);
     }
 
     /**
@@ -165,6 +182,6 @@ public final class CheckpointedFlux<T> {
             throw new IllegalStateException(
                     "to(...) assembles a pipeline: start with Onceflow.pipeline(name).from(source)");
         }
-        return DefaultPipeline.create(options, source, elements, sinks);
+        return DefaultPipeline.create(options, source, elements(), sinks);
     }
 }

@@ -84,6 +84,23 @@ class MarkerContractPropertiesTest {
         assertNoOutputCrossesAMarker(script, chain);
     }
 
+    @Property(tries = 100)
+    void fusedFluentChainNeverLetsOutputCrossAMarker(
+            @ForAll("scripts") Script script, @ForAll @IntRange(min = 1, max = 8) int concurrency) {
+        Function<Flux<StreamElement<Integer>>, Flux<StreamElement<String>>> chain = flux -> CheckpointedFlux.of(flux)
+                .map(value -> value + 1)
+                .filter(value -> value % 4 != 0)
+                .<Integer>handle((value, sink) -> {
+                    if (value % 3 != 0) {
+                        sink.next(value);
+                    }
+                })
+                .flatMap(value -> Mono.just(value).publishOn(Schedulers.parallel()), concurrency)
+                .map(value -> "v" + value)
+                .elements();
+        assertNoOutputCrossesAMarker(script, chain);
+    }
+
     private static <R> void assertNoOutputCrossesAMarker(
             Script script, Function<Flux<StreamElement<Integer>>, Flux<StreamElement<R>>> chain) {
         int[] segmentOfOffset = new int[script.values().size()];

@@ -1,8 +1,10 @@
 package io.onceflow.benchmarks;
 
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -24,27 +26,37 @@ public final class BenchmarkMain {
                 .include(OperatorOverheadBenchmark.class.getSimpleName())
                 .build();
         Collection<RunResult> results = run(options);
-        Map<String, double[]> byBenchmark = new HashMap<>();
+        Map<String, Map<String, double[]>> byParam = new TreeMap<>(Comparator.comparingInt(Integer::parseInt));
         for (RunResult result : results) {
             String label = result.getParams().getBenchmark();
             String name = label.substring(label.lastIndexOf('.') + 1);
-            byBenchmark.put(name, new double[] {
-                result.getPrimaryResult().getScore(), result.getPrimaryResult().getScoreError()
-            });
+            byParam.computeIfAbsent(result.getParams().getParam("markerEvery"), p -> new HashMap<>())
+                    .put(name, new double[] {
+                        result.getPrimaryResult().getScore(),
+                        result.getPrimaryResult().getScoreError()
+                    });
         }
-        double[] marker = byBenchmark.get("markerModel");
-        double[] plain = byBenchmark.get("plainFlux");
         System.out.println();
-        System.out.println("| chain (map, filter, keyed) | ns per record | error (99.9%) |");
-        System.out.println("|---|---:|---:|");
-        System.out.printf("| Onceflow marker model | %.1f | %.1f |%n", marker[0], marker[1]);
-        System.out.printf("| plain Flux | %.1f | %.1f |%n", plain[0], plain[1]);
-        System.out.printf("%nratio marker model / plain Flux: %.2f (goal: at most 1.3)%n", marker[0] / plain[0]);
+        System.out.println("| records per checkpoint | chain (map, filter, keyed) | ns per record | error (99.9%) |"
+                + " ratio to plain Flux |");
+        System.out.println("|---:|---|---:|---:|---:|");
+        byParam.forEach((markerEvery, scores) -> {
+            double plain = scores.get("plainFlux")[0];
+            row(markerEvery, "plain Flux (baseline)", scores.get("plainFlux"), plain);
+            row(markerEvery, "CheckpointedFlux (fused map, filter)", scores.get("fluent"), plain);
+            row(markerEvery, "Flux.transform(Checkpointed.*)", scores.get("markerModel"), plain);
+        });
+        System.out.println("\ngoal: ratio at most 1.3");
         System.out.printf(
                 "machine: %d cores, %d MiB max heap, Java %s%n",
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20,
                 System.getProperty("java.version"));
+    }
+
+    private static void row(String markerEvery, String chain, double[] score, double plain) {
+        System.out.printf(
+                "| %s | %s | %.1f | %.1f | %.2f |%n", markerEvery, chain, score[0], score[1], score[0] / plain);
     }
 
     private static Collection<RunResult> run(Options options) throws RunnerException {

@@ -1,6 +1,7 @@
 package io.onceflow.benchmarks;
 
 import io.onceflow.core.Checkpointed;
+import io.onceflow.core.CheckpointedFlux;
 import io.onceflow.core.Data;
 import io.onceflow.core.Keyed;
 import io.onceflow.core.Marker;
@@ -48,7 +49,20 @@ public final class OperatorChains {
         return values;
     }
 
-    /** The chain on the marker model; counts the records that reach the end. */
+    /** The chain as users write it, with the fluent {@link CheckpointedFlux}; counts the records at the end. */
+    public static long fluent(List<StreamElement<Long>> elements) {
+        Long count = CheckpointedFlux.of(Flux.fromIterable(elements))
+                .map(v -> v * 3)
+                .filter(v -> v % 7 != 0)
+                .keyed(v -> v % KEYS, key -> 0L, (Long sum, Long v) -> sum + v)
+                .elements()
+                .filter(StreamElement::isData)
+                .count()
+                .block();
+        return count == null ? 0 : count;
+    }
+
+    /** The chain with {@code Flux.transform} and the {@link Checkpointed} functions, one stage each. */
     public static long markerModel(List<StreamElement<Long>> elements) {
         Long count = Flux.fromIterable(elements)
                 .transform(Checkpointed.map((Long v) -> v * 3))

@@ -2,6 +2,7 @@ package io.onceflow.core.internal.operators;
 
 import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
+import io.onceflow.core.Origin;
 import io.onceflow.core.StreamElement;
 import reactor.core.Exceptions;
 
@@ -27,8 +28,13 @@ public final class Elements {
      * the record's fault.
      */
     public static <R> DeadLetter<R> deadLetter(Data<?> record, String stage, Throwable failure) {
+        return deadLetter(record.origin(), stage, record.value(), failure);
+    }
+
+    /** The dead letter for a record at {@code origin} whose user function failed on {@code payload}. */
+    public static <R> DeadLetter<R> deadLetter(Origin origin, String stage, Object payload, Throwable failure) {
         Exceptions.throwIfJvmFatal(failure);
-        return new DeadLetter<>(record.origin(), stage, record.value(), failure);
+        return new DeadLetter<>(origin, stage, payload, failure);
     }
 
     /** The failure for a user function that returned {@code null}, where a value is required. */

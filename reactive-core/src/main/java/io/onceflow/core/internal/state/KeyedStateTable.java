@@ -155,7 +155,9 @@ public final class KeyedStateTable<K, S> {
     private StateCodec<S> codecFor(S sample) {
         StateCodec<S> known = codec;
         if (known == null) {
-            known = new JsonStateCodec<>((Class<S>) sample.getClass());
+            Class<S> type = (Class<S>) sample.getClass();
+            StateCodec<S> scalar = ScalarStateCodec.forType(type);
+            known = scalar != null ? scalar : new JsonStateCodec<>(type);
             codec = known;
         }
         return known;

@@ -1,0 +1,233 @@
+package io.onceflow.core.internal.operators;
+
+import static io.onceflow.core.internal.operators.Elements.deadLetter;
+import static io.onceflow.core.internal.operators.Elements.nullResult;
+import static io.onceflow.core.internal.operators.Elements.passThrough;
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.Data;
+import io.onceflow.core.PipelineConfigurationException;
+import io.onceflow.core.StreamElement;
+import java.util.Arrays;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.SynchronousSink;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
+
+/**
+ * {@code map}, {@code filter} and {@code handle}, and any run of them fused into one Reactor stage.
+ *
+ * <p>Each step turns a record value into the next value, or into nothing (the record is filtered out). A run of
+ * steps costs one {@link Flux#handle} and one {@link Data} per record, however many steps it has: that is what
+ * {@link io.onceflow.core.CheckpointedFlux} builds when operators follow each other. Markers and dead letters pass
+ * untouched. A step that throws (or maps to {@code null}) dead-letters the record with the step's name and the
+ * value it was given; {@code complete()} from a {@code handle} step is refused with an error, because a
+ * checkpointed stream ends only when its source does.
+ *
+ * @param <T> the input value type
+ * @param <R> the output value type
+ */
+public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> {
+
+    /** What a step returns for a record it filters out. */
+    private static final Object SKIP = new Object();
+
+    /** One step: a value in, a value (or {@link #SKIP}) out. */
+    private interface Step {
+        String stage();
+
+        @Nullable
+        Object apply(Object value, ContextView context);
+    }
+
+    private final Step[] steps;
+
+    private StatelessSteps(Step[] steps) {
+        this.steps = steps;
+    }
+
+    public static <T, R> StatelessSteps<T, R> map(Function<? super T, ? extends R> mapper) {
+        requireNonNull(mapper, "mapper");
+        return new StatelessSteps<>(new Step[] {
+            new Step() {
+                @Override
+                public String stage() {
+                    return "map";
+                }
+
+                @Override
+                @SuppressWarnings("unchecked")
+                public Object apply(Object value, ContextView context) {
+                    R result = mapper.apply((T) value);
+                    if (result == null) {
+                        throw nullResult("map");
+                    }
+                    return result;
+                }
+            }
+        });
+    }
+
+    public static <T> StatelessSteps<T, T> filter(Predicate<? super T> predicate) {
+        requireNonNull(predicate, "predicate");
+        return new StatelessSteps<>(new Step[] {
+            new Step() {
+                @Override
+                public String stage() {
+                    return "filter";
+                }
+
+                @Override
+                @SuppressWarnings("unchecked")
+                public Object apply(Object value, ContextView context) {
+                    return predicate.test((T) value) ? value : SKIP;
+                }
+            }
+        });
+    }
+
+    public static <T, R> StatelessSteps<T, R> handle(BiConsumer<? super T, SynchronousSink<R>> handler) {
+        requireNonNull(handler, "handler");
+        return new StatelessSteps<>(new Step[] {
+            new Step() {
+                @Override
+                public String stage() {
+                    return "handle";
+                }
+
+                @Override
+                @SuppressWarnings("unchecked")
+                public Object apply(Object value, ContextView context) {
+                    RecordSink<R> sink = new RecordSink<>(context);
+                    handler.accept((T) value, sink);
+                    if (sink.completed) {
+                        throw new CompleteRefused();
+                    }
+                    if (sink.failure != null) {
+                        throw new HandlerFailure(sink.failure);
+                    }
+                    return sink.value != null ? sink.value : SKIP;
+                }
+            }
+        });
+    }
+
+    /** These steps followed by {@code next}'s, as one stage. */
+    public <V> StatelessSteps<T, V> then(StatelessSteps<R, V> next) {
+        Step[] joined = Arrays.copyOf(steps, steps.length + next.steps.length);
+        System.arraycopy(next.steps, 0, joined, steps.length, next.steps.length);
+        return new StatelessSteps<>(joined);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
+        Step[] run = steps;
+        return upstream.handle((element, sink) -> {
+            if (!(element instanceof Data<T> record)) {
+                sink.next(passThrough(element));
+                return;
+            }
+            Object value = record.value();
+            for (Step step : run) {
+                Object next;
+                try {
+                    next = step.apply(value, sink.contextView());
+                } catch (CompleteRefused refused) {
+                    sink.error(new PipelineConfigurationException("handle called complete() for " + record.origin()
+                            + ": a checkpointed stream ends only when its source does; emit nothing instead"));
+                    return;
+                } catch (HandlerFailure failure) {
+                    sink.next(deadLetter(record.origin(), step.stage(), value, requireNonNull(failure.getCause())));
+                    return;
+                } catch (Throwable failure) {
+                    sink.next(deadLetter(record.origin(), step.stage(), value, failure));
+                    return;
+                }
+                if (next == SKIP) {
+                    return;
+                }
+                value = requireNonNull(next);
+            }
+            // a run of filters changes no value: pass the record itself rather than a copy
+            sink.next(value == record.value() ? (Data<R>) record : record.withValue((R) value));
+        });
+    }
+
+    /** A handler called {@code complete()}: an error of the stream, not of the record. */
+    private static final class CompleteRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CompleteRefused() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** A handler signalled {@code error(e)}: the record's failure is {@code e} itself. */
+    private static final class HandlerFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HandlerFailure(Throwable cause) {
+            super(null, cause, false, false);
+        }
+    }
+
+    /** Collects what the user's handler signals for one record. */
+    private static final class RecordSink<R> implements SynchronousSink<R> {
+
+        private final ContextView context;
+        private @Nullable R value;
+        private @Nullable Throwable failure;
+        private boolean completed;
+
+        RecordSink(ContextView context) {
+            this.context = context;
+        }
+
+        @Override
+        public void next(R result) {
+            if (result == null) {
+                // a record must never vanish: even if the handler swallows this, the record is dead-lettered
+                NullPointerException nullValue =
+                        new NullPointerException("handle emitted null: emit nothing to skip a record");
+                fail(nullValue);
+                throw nullValue;
+            }
+            if (value != null) {
+                throw new IllegalStateException("handle may emit at most one value per record");
+            }
+            value = result;
+        }
+
+        @Override
+        public void error(Throwable e) {
+            fail(e != null ? e : new NullPointerException("handle signalled error(null)"));
+        }
+
+        private void fail(Throwable e) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+
+        @Override
+        public void complete() {
+            completed = true;
+        }
+
+        @Override
+        @Deprecated
+        public Context currentContext() {
+            return Context.of(context);
+        }
+
+        @Override
+        public ContextView contextView() {
+            return context;
+        }
+    }
+}
