@@ -2,9 +2,11 @@ package io.onceflow.core.testkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.Counter;
 import io.onceflow.core.Data;
 import io.onceflow.core.IdempotentSink;
 import io.onceflow.core.Marker;
+import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.Origin;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SinkWriter;
@@ -88,22 +90,27 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
     public Mono<SinkWriter<T>> open(SinkContext context) {
         return Mono.fromCallable(() -> {
             faults.check(ProtocolStep.OPEN, name);
-            return new Writer();
+            return new Writer(Counter.builder(OnceflowMeters.DUPLICATES_SUPPRESSED)
+                    .tags(context.tags())
+                    .register(context.meterRegistry()));
         });
     }
 
-    private synchronized void upsert(List<Data<T>> records) {
+    private synchronized long upsert(List<Data<T>> records) {
         faults.check(ProtocolStep.FLUSH, name);
+        long suppressedNow = 0;
         for (Data<T> record : records) {
             K rowKey = key.apply(record.value());
             Data<T> current = table.get(rowKey);
             if (current != null && !newer(record.origin(), current.origin())) {
-                suppressed++;
+                suppressedNow++;
             } else {
                 table.put(rowKey, record);
                 applied++;
             }
         }
+        suppressed += suppressedNow;
+        return suppressedNow;
     }
 
     /** The version guard: only a later offset of the same partition, or another partition, replaces a row. */
@@ -115,8 +122,13 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
     }
 
     private final class Writer implements SinkWriter<T> {
+        private final Counter suppressedDuplicates;
         private List<Data<T>> buffer = new ArrayList<>();
         private int sealedRecords;
+
+        Writer(Counter suppressedDuplicates) {
+            this.suppressedDuplicates = suppressedDuplicates;
+        }
 
         @Override
         public synchronized void write(Data<T> record) {
@@ -132,9 +144,12 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
                 sealedRecords += records.size();
             }
             return Mono.fromRunnable(() -> {
-                upsert(records);
-                synchronized (this) {
-                    sealedRecords -= records.size();
+                try {
+                    suppressedDuplicates.increment(upsert(records));
+                } finally {
+                    synchronized (this) {
+                        sealedRecords -= records.size();
+                    }
                 }
             });
         }

@@ -120,6 +120,10 @@ public final class TestSource<T> implements Source<T> {
         }
         List<SourcePartition> revoked = new ArrayList<>();
         for (int partition : partitions) {
+            if (partition < 0 || partition >= log.size()) {
+                return Mono.error(new IllegalArgumentException(
+                        "source '" + name + "' has partitions 0 to " + (log.size() - 1) + ", not " + partition));
+            }
             revoked.add(new SourcePartition(name, partition));
         }
         return context.revoke(revoked).doOnSuccess(done -> {
