@@ -57,6 +57,26 @@ class OnDemandCheckpointTest {
     }
 
     @Test
+    void theTestSourcePlacesAMarkerWhereTheTestWantsIt() {
+        Pipeline pipeline = builder().from(source).to(sink);
+        List<CheckpointEvent> outcomes = new CopyOnWriteArrayList<>();
+
+        withVirtualTime(pipeline::run)
+                .expectSubscription()
+                .then(() -> source.emit("a", "b"))
+                .then(() -> source.checkpoint().subscribe(outcomes::add))
+                .assertNext(event -> assertThat(event.records()).isEqualTo(2))
+                .then(() -> source.emit("c"))
+                .then(() -> source.checkpoint().subscribe(outcomes::add))
+                .assertNext(event -> assertThat(event.records()).isEqualTo(1))
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(outcomes).containsExactly(CheckpointEvent.completed(1), CheckpointEvent.completed(2));
+        assertThat(sink.committed()).containsExactly("a", "b", "c");
+        assertThat(sink.committedPositions().asMap().values()).containsExactly(3L);
+    }
+
+    @Test
     void checkpointNowCompletesWithAFailedOutcome() {
         Pipeline pipeline = builder().from(source).to(sink);
         AtomicReference<CheckpointEvent> outcome = new AtomicReference<>();

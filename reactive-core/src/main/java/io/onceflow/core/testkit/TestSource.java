@@ -2,6 +2,7 @@ package io.onceflow.core.testkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Data;
 import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
@@ -24,7 +25,8 @@ import reactor.core.publisher.Mono;
  * positions the commit point returns.
  *
  * <p>{@link #emit} appends; every open run delivers appended records as demand allows, so a test drives the source
- * from its own thread (with {@code StepVerifier.withVirtualTime}, all on the test thread). A restarted run replays
+ * from its own thread (with {@code StepVerifier.withVirtualTime}, all on the test thread), and {@link #checkpoint()}
+ * places a marker where the test wants one. A restarted run replays
  * from the committed positions, as a Kafka consumer would. {@link #complete()} ends the log: runs complete once
  * they have delivered it all. Timestamps default to the offset, or are given with {@link #emitAt}.
  *
@@ -107,6 +109,18 @@ public final class TestSource<T> implements Source<T> {
         failure = requireNonNull(error, "error");
         drainAll();
         return this;
+    }
+
+    /**
+     * Triggers a checkpoint in the open run, as a test's own marker: the marker follows every record delivered so
+     * far. Completes with the checkpoint's outcome.
+     */
+    public Mono<CheckpointEvent> checkpoint() {
+        SourceContext context = lastContext;
+        if (context == null) {
+            return Mono.error(new IllegalStateException("source '" + name + "' is not open"));
+        }
+        return context.requestCheckpoint("test");
     }
 
     /**
