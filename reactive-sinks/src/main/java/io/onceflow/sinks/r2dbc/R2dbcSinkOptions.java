@@ -1,0 +1,335 @@
+package io.onceflow.sinks.r2dbc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.sinks.r2dbc.internal.SqlNames;
+import io.r2dbc.spi.ConnectionFactory;
+import java.util.HashSet;
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The settings of an {@link R2dbcUpsertSink}, validated when built.
+ *
+ * <pre>{@code
+ * R2dbcSinkOptions<Balance> options = R2dbcSinkOptions.<Balance>builder()
+ *         .connectionFactory(pool)
+ *         .table("balances").key("account")
+ *         .columns(b -> Row.of("account", b.account(), "balance_cents", b.cents()))
+ *         .commitPoint()
+ *         .deadLetterTable("ledger_dead_letters")
+ *         .build();
+ * }</pre>
+ *
+ * @param name the sink's name in meters, logs and dead letters; defaults to the table name
+ * @param connectionFactory where to connect; an {@code io.r2dbc.pool.ConnectionPool} is strongly advised, since the
+ *     sink takes a connection per checkpoint and gives it back after. The sink does not close it. Required
+ * @param table the target table, optionally {@code schema.table}; required
+ * @param keyColumns the columns of the table's primary key or unique index that the upsert's {@code ON CONFLICT}
+ *     targets; required, one or more
+ * @param columns maps a record to the columns it writes; every row must name the key columns; required
+ * @param mode commit point or idempotent participant; required, no default: the guarantee is chosen at the call site
+ * @param deadLetterTable where records that cannot be written (a constraint violation, a value too long, invalid
+ *     JSON) go, with their origin, in the same transaction as the rest of their checkpoint; for a commit point also
+ *     the pipeline's dead letters. Defaults to none: such a record stops the pipeline with an error that names it
+ * @param lastWriteWins whether the records of one key in one checkpoint are coalesced to the last one before
+ *     writing. The table ends the same either way; coalescing sends fewer rows, but triggers see only the last
+ *     write. Defaults to {@code false}: every record is written, in order
+ * @param chunkSize rows per statement; each chunk is one round trip. Defaults to {@code 5000}; at most
+ *     {@code 100000}
+ * @param maxBufferedRecords records the sink holds before the pipeline takes an early checkpoint and then waits for
+ *     it. Defaults to {@code 100000}
+ * @param versionColumns for the idempotent mode, the text column that holds the source partition ({@code topic-3})
+ *     and the bigint column that holds the offset of the record that last wrote a row. Defaults to
+ *     {@code onceflow_partition} and {@code onceflow_offset}; unused by a commit point
+ * @param tables Onceflow's offsets, state and checkpoints tables, for a commit point. Defaults to
+ *     {@link OnceflowTables#defaults()}; unused by an idempotent sink
+ * @param jsonMapper writes values for {@code json} and {@code jsonb} columns, and dead letters' payloads. Defaults to
+ *     {@link JsonMapper#shared()}
+ * @param <T> the type of the records
+ * @since 0.1
+ */
+public record R2dbcSinkOptions<T>(
+        String name,
+        ConnectionFactory connectionFactory,
+        String table,
+        List<String> keyColumns,
+        Function<? super T, Row> columns,
+        R2dbcSinkMode mode,
+        @Nullable String deadLetterTable,
+        boolean lastWriteWins,
+        int chunkSize,
+        int maxBufferedRecords,
+        List<String> versionColumns,
+        OnceflowTables tables,
+        JsonMapper jsonMapper) {
+
+    /** The default rows per statement. */
+    public static final int DEFAULT_CHUNK_SIZE = 5_000;
+
+    /** The largest chunk size allowed. */
+    public static final int MAX_CHUNK_SIZE = 100_000;
+
+    /** The default buffer bound, in records. */
+    public static final int DEFAULT_MAX_BUFFERED_RECORDS = 100_000;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+
+    public R2dbcSinkOptions {
+        requireNonNull(name, "name");
+        requireNonNull(connectionFactory, "connectionFactory");
+        requireNonNull(columns, "columns");
+        requireNonNull(mode, "mode");
+        requireNonNull(tables, "tables");
+        requireNonNull(jsonMapper, "jsonMapper");
+        SqlNames.checkTable("table", table);
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(
+                    "sink name must be 1 to 100 letters, digits, '.', '_', ':' or '-', was '" + name + "'");
+        }
+        keyColumns = List.copyOf(requireNonNull(keyColumns, "keyColumns"));
+        if (keyColumns.isEmpty()) {
+            throw new IllegalArgumentException("sink '" + name + "' has no key: give key(...) the columns of the"
+                    + " table's primary key or unique index");
+        }
+        keyColumns.forEach(key -> SqlNames.checkColumn("key column", key));
+        if (new HashSet<>(keyColumns).size() != keyColumns.size()) {
+            throw new IllegalArgumentException("key columns must be distinct, were " + keyColumns);
+        }
+        if (deadLetterTable != null) {
+            SqlNames.checkTable("dead-letter table", deadLetterTable);
+            if (deadLetterTable.equals(table)) {
+                throw new IllegalArgumentException("the dead-letter table must not be the sink's table, " + table);
+            }
+        }
+        if (chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+            throw new IllegalArgumentException(
+                    "chunkSize must be between 1 and " + MAX_CHUNK_SIZE + ", was " + chunkSize);
+        }
+        if (maxBufferedRecords < 1) {
+            throw new IllegalArgumentException("maxBufferedRecords must be >= 1, was " + maxBufferedRecords);
+        }
+        versionColumns = List.copyOf(requireNonNull(versionColumns, "versionColumns"));
+        if (versionColumns.size() != 2) {
+            throw new IllegalArgumentException(
+                    "versionColumns are two: the partition column and the offset column, were " + versionColumns);
+        }
+        versionColumns.forEach(column -> SqlNames.checkColumn("version column", column));
+        if (versionColumns.get(0).equals(versionColumns.get(1))) {
+            throw new IllegalArgumentException("the two version columns must differ, were " + versionColumns);
+        }
+        if (mode == R2dbcSinkMode.IDEMPOTENT) {
+            for (String column : versionColumns) {
+                if (keyColumns.contains(column)) {
+                    throw new IllegalArgumentException("version column '" + column + "' must not be a key column");
+                }
+            }
+        }
+    }
+
+    /** A builder with every default set and the required settings missing. */
+    public static <T> Builder<T> builder() {
+        return new Builder<>();
+    }
+
+    /** A builder holding these options, to change some of them. */
+    public Builder<T> toBuilder() {
+        return new Builder<T>()
+                .name(name)
+                .connectionFactory(connectionFactory)
+                .table(table)
+                .keys(keyColumns)
+                .columns(columns)
+                .mode(mode)
+                .deadLetterTable(deadLetterTable)
+                .lastWriteWins(lastWriteWins)
+                .chunkSize(chunkSize)
+                .maxBufferedRecords(maxBufferedRecords)
+                .versionColumns(versionColumns.get(0), versionColumns.get(1))
+                .tables(tables)
+                .jsonMapper(jsonMapper);
+    }
+
+    /** These options in another mode: {@code R2dbcUpsertSink.create(balances.withMode(IDEMPOTENT))}. */
+    public R2dbcSinkOptions<T> withMode(R2dbcSinkMode newMode) {
+        return toBuilder().mode(newMode).build();
+    }
+
+    /** Says what the sink writes, and where; never the connection factory's settings, which may hold secrets. */
+    @Override
+    public String toString() {
+        return "R2dbcSinkOptions[name=" + name + ", table=" + table + ", key=" + keyColumns + ", mode=" + mode
+                + ", deadLetterTable=" + deadLetterTable + ", lastWriteWins=" + lastWriteWins + ", chunkSize="
+                + chunkSize + ", maxBufferedRecords=" + maxBufferedRecords + ", versionColumns=" + versionColumns
+                + ", tables=" + tables + ", connectionFactory="
+                + connectionFactory.getClass().getSimpleName() + "]";
+    }
+
+    /**
+     * Assembles {@link R2dbcSinkOptions}; {@link #build()} checks them together.
+     *
+     * @param <T> the type of the records
+     */
+    public static final class Builder<T> {
+        private @Nullable String name;
+        private @Nullable ConnectionFactory connectionFactory;
+        private @Nullable String table;
+        private List<String> keyColumns = List.of();
+        private @Nullable Function<? super T, Row> columns;
+        private @Nullable R2dbcSinkMode mode;
+        private @Nullable String deadLetterTable;
+        private boolean lastWriteWins;
+        private int chunkSize = DEFAULT_CHUNK_SIZE;
+        private int maxBufferedRecords = DEFAULT_MAX_BUFFERED_RECORDS;
+        private List<String> versionColumns = List.of("onceflow_partition", "onceflow_offset");
+        private OnceflowTables tables = OnceflowTables.defaults();
+        private JsonMapper jsonMapper = JsonMapper.shared();
+
+        private Builder() {}
+
+        /** The sink's name. Defaults to the table name. */
+        public Builder<T> name(String sinkName) {
+            this.name = requireNonNull(sinkName, "name");
+            return this;
+        }
+
+        /** Where to connect; a connection pool is advised. Required. */
+        public Builder<T> connectionFactory(ConnectionFactory factory) {
+            this.connectionFactory = requireNonNull(factory, "connectionFactory");
+            return this;
+        }
+
+        /** The target table, optionally {@code schema.table}. Required. */
+        public Builder<T> table(String tableName) {
+            this.table = requireNonNull(tableName, "table");
+            return this;
+        }
+
+        /** The key columns: the table's primary key or a unique index. Required. */
+        public Builder<T> key(String column, String... more) {
+            requireNonNull(column, "column");
+            String[] all = new String[more.length + 1];
+            all[0] = column;
+            System.arraycopy(more, 0, all, 1, more.length);
+            return keys(List.of(all));
+        }
+
+        private Builder<T> keys(List<String> all) {
+            this.keyColumns = all;
+            return this;
+        }
+
+        /** Maps a record to the columns it writes. Required. */
+        public Builder<T> columns(Function<? super T, Row> mapper) {
+            this.columns = requireNonNull(mapper, "columns");
+            return this;
+        }
+
+        /** Makes the sink the pipeline's commit point. One of this and {@link #idempotent()} is required. */
+        public Builder<T> commitPoint() {
+            return mode(R2dbcSinkMode.COMMIT_POINT);
+        }
+
+        /** Makes the sink an idempotent participant. One of this and {@link #commitPoint()} is required. */
+        public Builder<T> idempotent() {
+            return mode(R2dbcSinkMode.IDEMPOTENT);
+        }
+
+        /** The sink's mode. Required. */
+        public Builder<T> mode(R2dbcSinkMode sinkMode) {
+            this.mode = requireNonNull(sinkMode, "mode");
+            return this;
+        }
+
+        /** The dead-letter table, or {@code null} for none. Defaults to none. */
+        public Builder<T> deadLetterTable(@Nullable String tableName) {
+            this.deadLetterTable = tableName;
+            return this;
+        }
+
+        /** Coalesces the records of a key within a checkpoint to the last one. */
+        public Builder<T> lastWriteWins() {
+            return lastWriteWins(true);
+        }
+
+        /** Whether to coalesce the records of a key within a checkpoint. Defaults to {@code false}. */
+        public Builder<T> lastWriteWins(boolean coalesce) {
+            this.lastWriteWins = coalesce;
+            return this;
+        }
+
+        /** Rows per statement. Defaults to {@code 5000}. */
+        public Builder<T> chunkSize(int rows) {
+            this.chunkSize = rows;
+            return this;
+        }
+
+        /** The buffer bound in records. Defaults to {@code 100000}. */
+        public Builder<T> maxBufferedRecords(int records) {
+            this.maxBufferedRecords = records;
+            return this;
+        }
+
+        /**
+         * The idempotent mode's version columns. Defaults to {@code onceflow_partition} (text) and
+         * {@code onceflow_offset} (bigint).
+         */
+        public Builder<T> versionColumns(String partitionColumn, String offsetColumn) {
+            this.versionColumns = List.of(
+                    requireNonNull(partitionColumn, "partitionColumn"), requireNonNull(offsetColumn, "offsetColumn"));
+            return this;
+        }
+
+        /** Onceflow's tables, for a commit point. Defaults to {@link OnceflowTables#defaults()}. */
+        public Builder<T> tables(OnceflowTables onceflowTables) {
+            this.tables = requireNonNull(onceflowTables, "tables");
+            return this;
+        }
+
+        /** The Jackson mapper for JSON columns and payloads. Defaults to {@link JsonMapper#shared()}. */
+        public Builder<T> jsonMapper(JsonMapper mapper) {
+            this.jsonMapper = requireNonNull(mapper, "jsonMapper");
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException when a setting is invalid, with what to change
+         * @throws NullPointerException when a required setting is missing
+         */
+        public R2dbcSinkOptions<T> build() {
+            if (connectionFactory == null) {
+                throw new NullPointerException("connectionFactory is required: give connectionFactory(...) a pool");
+            }
+            if (table == null) {
+                throw new NullPointerException("table is required: give table(...) the target table");
+            }
+            if (columns == null) {
+                throw new NullPointerException("columns is required: give columns(...) a record-to-Row mapper");
+            }
+            if (mode == null) {
+                throw new IllegalArgumentException("sink for table '" + table + "' has no mode: call commitPoint()"
+                        + " (data, state and offsets in one transaction) or idempotent() (a version-guarded"
+                        + " participant)");
+            }
+            return new R2dbcSinkOptions<>(
+                    name != null ? name : table,
+                    connectionFactory,
+                    table,
+                    keyColumns,
+                    columns,
+                    mode,
+                    deadLetterTable,
+                    lastWriteWins,
+                    chunkSize,
+                    maxBufferedRecords,
+                    versionColumns,
+                    tables,
+                    jsonMapper);
+        }
+    }
+}

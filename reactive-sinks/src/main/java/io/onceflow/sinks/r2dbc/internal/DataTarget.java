@@ -1,0 +1,228 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import io.onceflow.core.Data;
+import io.onceflow.core.DeadLetter;
+import io.onceflow.core.OnceflowException;
+import io.onceflow.core.Origin;
+import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
+import io.onceflow.sinks.r2dbc.Row;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A sink's target table for one run: turns records into rows on the data path, and writes a checkpoint's rows in
+ * chunks inside a transaction.
+ *
+ * <p>Optimistically, each chunk is one statement. When a statement fails because of some of its rows (SQLSTATE 21000,
+ * class 22 or 23), the caller rolls the whole transaction back and writes again carefully: each chunk under a
+ * savepoint, and a failed chunk split in halves, recursively, until the refused rows are alone; they become dead
+ * letters and the others are written. A clean checkpoint pays one round trip per chunk; a dirty one, a few more per
+ * refused row.
+ */
+final class DataTarget<T> {
+
+    private static final String SAVEPOINT = "onceflow_rows";
+
+    private final R2dbcSinkOptions<T> options;
+    private final TableInfo table;
+    private final @Nullable List<String> versionColumns;
+    private final String stage;
+    private @Nullable DataLayout layout;
+    private @Nullable OnceflowException layoutFailure;
+
+    DataTarget(R2dbcSinkOptions<T> options, TableInfo table, @Nullable List<String> versionColumns) {
+        this.options = options;
+        this.table = table;
+        this.versionColumns = versionColumns;
+        this.stage = "sink:" + options.name();
+    }
+
+    /** The stage name of the dead letters this sink writes for refused rows. */
+    String stage() {
+        return stage;
+    }
+
+    /**
+     * Turns a record into a row of {@code buffer}: the mapper, and the key; never throws. The other values become
+     * text later, in {@link #batch}.
+     */
+    void prepare(Data<T> record, RowBuffer buffer) {
+        Row row;
+        try {
+            row = options.columns().apply(record.value());
+            if (row == null) {
+                throw new NullPointerException("the columns mapper returned null");
+            }
+        } catch (RuntimeException mapperFailure) {
+            buffer.reject(new DeadLetter<>(record.origin(), stage, record.value(), mapperFailure));
+            return;
+        }
+        try {
+            DataLayout resolved = layout(row);
+            Row ordered = resolved.inOrder(row);
+            String key = resolved.key(ordered, options.jsonMapper(), record.origin());
+            if (key == null) {
+                buffer.reject(new DeadLetter<>(
+                        record.origin(),
+                        stage,
+                        record.value(),
+                        new NullPointerException("a key column " + resolved.keyColumns() + " is null")));
+                return;
+            }
+            buffer.add(new Pending(ordered, key, record));
+        } catch (OnceflowException mappingError) {
+            buffer.fail(mappingError);
+        } catch (RuntimeException valueFailure) {
+            // Jackson could not write a JSON key column's value: this record's fault
+            buffer.reject(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
+        }
+    }
+
+    /**
+     * The rows of a checkpoint to write: their values turned into text, in chunks of distinct keys.
+     *
+     * @param chunks the rows, in statements
+     * @param rejected records that cannot be written, as dead letters: refused by the mapper, a null key, a JSON
+     *     value Jackson cannot write
+     */
+    record Batch(List<List<Entry>> chunks, List<DeadLetter<?>> rejected) {
+        static final Batch EMPTY = new Batch(List.of(), List.of());
+    }
+
+    /**
+     * Turns a sealed checkpoint's rows into text, on the commit path.
+     *
+     * @throws OnceflowException the checkpoint's mapping error, if any: a row that does not fit the table
+     */
+    Batch batch(RowBuffer.Sealed sealed) {
+        if (sealed.failure() != null) {
+            throw sealed.failure();
+        }
+        DataLayout resolved = layout;
+        if (sealed.rows().isEmpty() || resolved == null) {
+            return sealed.rejected().isEmpty() ? Batch.EMPTY : new Batch(List.of(), sealed.rejected());
+        }
+        List<Entry> entries = new ArrayList<>(sealed.rows().size());
+        List<DeadLetter<?>> rejected = new ArrayList<>(sealed.rejected());
+        for (Pending pending : sealed.rows()) {
+            Data<?> record = pending.record();
+            try {
+                entries.add(new Entry(
+                        resolved.texts(pending.row(), options.jsonMapper(), record.origin()), pending.key(), record));
+            } catch (OnceflowException mappingError) {
+                throw mappingError;
+            } catch (RuntimeException valueFailure) {
+                rejected.add(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
+            }
+        }
+        return new Batch(RowBuffer.chunks(entries, Entry::key, sealed.uniqueKeys(), options.chunkSize()), rejected);
+    }
+
+    private DataLayout layout(Row row) {
+        DataLayout resolved = layout;
+        if (resolved != null) {
+            return resolved;
+        }
+        if (layoutFailure != null) {
+            throw layoutFailure;
+        }
+        try {
+            resolved = DataLayout.resolve(table, row, options.keyColumns(), versionColumns);
+        } catch (OnceflowException failure) {
+            layoutFailure = failure;
+            throw failure;
+        }
+        layout = resolved;
+        return resolved;
+    }
+
+    /**
+     * Writes a batch's rows on {@code connection}, inside its transaction.
+     *
+     * @param careful whether to isolate refused rows under savepoints; without, a refused row fails the write with
+     *     a {@link RowLevelFailure}
+     */
+    Mono<DataOutcome> write(Connection connection, Batch batch, boolean careful) {
+        DataLayout resolved = layout;
+        if (batch.chunks().isEmpty() || resolved == null) {
+            return Mono.just(DataOutcome.NONE);
+        }
+        return Flux.fromIterable(batch.chunks())
+                .concatMap(chunk ->
+                        careful ? guarded(connection, resolved, chunk) : optimistic(connection, resolved, chunk))
+                .reduce(DataOutcome.NONE, DataOutcome::plus);
+    }
+
+    private Mono<DataOutcome> optimistic(Connection connection, DataLayout resolved, List<Entry> chunk) {
+        return execute(connection, resolved, chunk)
+                .map(changed -> DataOutcome.written(chunk.size(), changed))
+                .onErrorMap(failure -> PgErrors.classify(failure) == PgErrors.Kind.ROW, RowLevelFailure::new);
+    }
+
+    private Mono<DataOutcome> guarded(Connection connection, DataLayout resolved, List<Entry> chunk) {
+        return Mono.from(connection.createSavepoint(SAVEPOINT))
+                .then(execute(connection, resolved, chunk))
+                .flatMap(changed -> Mono.from(connection.releaseSavepoint(SAVEPOINT))
+                        .thenReturn(DataOutcome.written(chunk.size(), changed)))
+                .onErrorResume(
+                        failure -> PgErrors.classify(failure) == PgErrors.Kind.ROW,
+                        failure -> Mono.from(connection.rollbackTransactionToSavepoint(SAVEPOINT))
+                                .then(Mono.defer(() -> split(connection, resolved, chunk, failure)))
+                                .map(outcome -> outcome.plus(DataOutcome.FAILED_STATEMENT)));
+    }
+
+    private Mono<DataOutcome> split(Connection connection, DataLayout resolved, List<Entry> chunk, Throwable failure) {
+        if (chunk.size() == 1) {
+            Data<?> record = chunk.get(0).record();
+            return Mono.just(DataOutcome.refused(new DeadLetter<>(record.origin(), stage, record.value(), failure)));
+        }
+        int half = chunk.size() / 2;
+        return guarded(connection, resolved, chunk.subList(0, half))
+                .flatMap(first -> guarded(connection, resolved, chunk.subList(half, chunk.size()))
+                        .map(first::plus));
+    }
+
+    private Mono<Long> execute(Connection connection, DataLayout resolved, List<Entry> chunk) {
+        return Mono.defer(() -> Flux.from(bind(connection.createStatement(resolved.sql()), resolved, chunk)
+                        .execute())
+                .concatMap(Result::getRowsUpdated)
+                .reduce(0L, Long::sum));
+    }
+
+    private Statement bind(Statement statement, DataLayout resolved, List<Entry> chunk) {
+        int width = resolved.width();
+        for (int column = 0; column < width; column++) {
+            ArrayLiteral values = new ArrayLiteral(chunk.size() * 16);
+            for (Entry entry : chunk) {
+                values.add(entry.texts()[column]);
+            }
+            statement.bind(column, values.build());
+        }
+        if (versionColumns != null) {
+            ArrayLiteral partitions = new ArrayLiteral(chunk.size() * 12);
+            ArrayLiteral offsets = new ArrayLiteral(chunk.size() * 8);
+            Origin last = null;
+            String lastPartition = null;
+            for (Entry entry : chunk) {
+                Origin origin = entry.record().origin();
+                if (last == null
+                        || last.partition() != origin.partition()
+                        || !last.source().equals(origin.source())) {
+                    last = origin;
+                    lastPartition = origin.sourcePartition().toString();
+                }
+                partitions.add(lastPartition);
+                offsets.add(origin.offset());
+            }
+            statement.bind(width, partitions.build());
+            statement.bind(width + 1, offsets.build());
+        }
+        return statement;
+    }
+}

@@ -1,0 +1,13 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import io.onceflow.core.Data;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One row ready to write: the text form of each of its columns, in the layout's order, and its key.
+ *
+ * @param texts the columns' text forms; {@code null} for SQL {@code NULL}
+ * @param key the key columns' text forms, joined: equal keys write the same row
+ * @param record the record, for its origin (the version, a dead letter) and its value (a dead letter's payload)
+ */
+record Entry(@Nullable String[] texts, String key, Data<?> record) {}

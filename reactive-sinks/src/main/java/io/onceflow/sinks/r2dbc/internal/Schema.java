@@ -1,0 +1,167 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import io.onceflow.core.PipelineConfigurationException;
+import io.onceflow.sinks.r2dbc.OnceflowTables;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Result;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Onceflow's tables: their DDL, and the checks at open that they, and a sink's target table, have what the SQL
+ * needs. Every failed check is a {@link PipelineConfigurationException} whose message says what to create or alter.
+ */
+public final class Schema {
+
+    private Schema() {}
+
+    /** The DDL of the offsets, state and checkpoints tables. */
+    public static List<String> ddl(OnceflowTables tables) {
+        return List.of(
+                TableSpec.OFFSETS.ddl(tables.offsets()),
+                TableSpec.STATE.ddl(tables.state()),
+                TableSpec.CHECKPOINTS.ddl(tables.checkpoints()));
+    }
+
+    /** The DDL of a dead-letter table. */
+    public static String deadLetterDdl(String table) {
+        return TableSpec.DEAD_LETTERS.ddl(table);
+    }
+
+    /** Runs {@code statements} in one transaction. */
+    public static Mono<Void> execute(ConnectionFactory connectionFactory, List<String> statements) {
+        return Transactions.run(
+                        connectionFactory,
+                        connection -> Flux.fromIterable(statements)
+                                .concatMap(sql -> Flux.from(
+                                                connection.createStatement(sql).execute())
+                                        .concatMap(Result::getRowsUpdated))
+                                .then(Mono.just(Boolean.TRUE)))
+                .then();
+    }
+
+    /** Checks that the offsets, state and checkpoints tables, and a dead-letter table if any, are in place. */
+    static Mono<Void> checkOnceflowTables(
+            Connection connection, OnceflowTables tables, @Nullable String deadLetterTable) {
+        List<Mono<Void>> checks = new ArrayList<>();
+        checks.add(check(connection, tables.offsets(), TableSpec.OFFSETS, tables));
+        checks.add(check(connection, tables.state(), TableSpec.STATE, tables));
+        checks.add(check(connection, tables.checkpoints(), TableSpec.CHECKPOINTS, tables));
+        if (deadLetterTable != null) {
+            checks.add(checkDeadLetterTable(connection, deadLetterTable));
+        }
+        return Flux.concat(checks).then();
+    }
+
+    /** Checks that a dead-letter table is in place. */
+    static Mono<Void> checkDeadLetterTable(Connection connection, String table) {
+        return check(connection, table, TableSpec.DEAD_LETTERS, null);
+    }
+
+    private static Mono<Void> check(
+            Connection connection, String table, TableSpec spec, @Nullable OnceflowTables tables) {
+        return Catalog.describe(connection, table)
+                .doOnNext(info -> verify(info, spec, tables))
+                .then();
+    }
+
+    /** Throws when {@code info} does not have the shape of {@code spec}. */
+    static void verify(TableInfo info, TableSpec spec, @Nullable OnceflowTables tables) {
+        String table = info.table();
+        String create = tables != null
+                ? "create Onceflow's tables with OnceflowTables.create(connectionFactory), or run:\n"
+                        + String.join(";\n", ddl(tables)) + ";"
+                : "create it with OnceflowTables.defaults().create(connectionFactory, \"" + table + "\"), or run:\n"
+                        + spec.ddl(table) + ";";
+        if (!info.exists()) {
+            throw new PipelineConfigurationException(
+                    "the " + spec.role() + " table " + SqlNames.quoteTable(table) + " does not exist: " + create);
+        }
+        List<String> problems = new ArrayList<>();
+        for (TableSpec.Column column : spec.columns()) {
+            ColumnInfo found = info.column(column.name());
+            if (found == null) {
+                problems.add("column " + column.name() + " is missing");
+            } else if (!found.type().equals(column.type())) {
+                problems.add("column " + column.name() + " is " + found.fullType() + ", not " + column.type());
+            }
+        }
+        if (!info.hasUniqueKey(new HashSet<>(spec.primaryKey()))) {
+            problems.add("no unique key on (" + String.join(", ", spec.primaryKey()) + ")");
+        }
+        if (!spec.unique().isEmpty() && !info.hasUniqueKey(new HashSet<>(spec.unique()))) {
+            problems.add("no unique key on (" + String.join(", ", spec.unique()) + ")");
+        }
+        if (!problems.isEmpty()) {
+            throw new PipelineConfigurationException("the " + spec.role() + " table " + SqlNames.quoteTable(table)
+                    + " does not have Onceflow's shape (" + String.join("; ", problems) + "): drop it and "
+                    + create);
+        }
+    }
+
+    /**
+     * Checks a sink's target table: it exists, has the key columns with a unique key on exactly them, and, for an
+     * idempotent sink, the version columns.
+     *
+     * @param versionColumns the partition and offset columns of an idempotent sink, or {@code null}
+     */
+    static void verifyTarget(TableInfo info, List<String> keyColumns, @Nullable List<String> versionColumns) {
+        String table = SqlNames.quoteTable(info.table());
+        String keys = keyColumns.stream().map(SqlNames::quoteColumn).collect(Collectors.joining(", "));
+        if (!info.exists()) {
+            String versions = versionColumns == null
+                    ? ""
+                    : ", " + SqlNames.quoteColumn(versionColumns.get(0)) + " text NOT NULL, "
+                            + SqlNames.quoteColumn(versionColumns.get(1)) + " bigint NOT NULL";
+            throw new PipelineConfigurationException("the sink's table " + table + " does not exist: create it with"
+                    + " its key and the columns the mapper writes, for example: CREATE TABLE " + table + " ("
+                    + keyColumns.stream()
+                            .map(k -> SqlNames.quoteColumn(k) + " <type>")
+                            .collect(Collectors.joining(", "))
+                    + ", <the mapper's columns>" + versions + ", PRIMARY KEY (" + keys + "))");
+        }
+        for (String key : keyColumns) {
+            if (info.column(key) == null) {
+                throw new PipelineConfigurationException("the sink's table " + table + " has no key column "
+                        + SqlNames.quoteColumn(key) + ": add it, or fix key(...); its columns are "
+                        + info.columns().keySet());
+            }
+        }
+        Set<String> keySet = new HashSet<>(keyColumns);
+        if (!info.hasUniqueKey(keySet)) {
+            throw new PipelineConfigurationException("the sink's table " + table + " has no unique key on exactly ("
+                    + keys + "), which the upsert's ON CONFLICT needs: ALTER TABLE " + table + " ADD PRIMARY KEY ("
+                    + keys + "), or CREATE UNIQUE INDEX ON " + table + " (" + keys + ")"
+                    + " (not partial, not deferrable)");
+        }
+        if (versionColumns != null) {
+            verifyVersionColumn(info, table, versionColumns.get(0), "text", "the source partition");
+            verifyVersionColumn(info, table, versionColumns.get(1), "bigint", "the source offset");
+        }
+    }
+
+    private static void verifyVersionColumn(TableInfo info, String table, String column, String type, String what) {
+        ColumnInfo found = info.column(column);
+        if (found == null) {
+            throw new PipelineConfigurationException("an idempotent sink guards its upsert with the record's version,"
+                    + " but the table " + table + " has no column " + SqlNames.quoteColumn(column) + " for " + what
+                    + ": ALTER TABLE " + table + " ADD COLUMN " + SqlNames.quoteColumn(column) + " " + type
+                    + ", or name the existing columns with versionColumns(...)");
+        }
+        boolean fits = type.equals("text")
+                ? found.kind() == ColumnKind.STRING && !found.baseTypeName().equals("bpchar")
+                : found.type().equals("bigint");
+        if (!fits) {
+            throw new PipelineConfigurationException("the version column " + SqlNames.quoteColumn(column) + " of "
+                    + table + " holds " + what + " and must be " + type + ", but is " + found.fullType()
+                    + ": ALTER TABLE " + table + " ALTER COLUMN " + SqlNames.quoteColumn(column) + " TYPE " + type);
+        }
+    }
+}

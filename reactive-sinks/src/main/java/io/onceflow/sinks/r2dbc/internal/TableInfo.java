@@ -1,0 +1,28 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A table as the catalog describes it, read at open.
+ *
+ * @param table the table's name as configured
+ * @param exists whether it exists
+ * @param columns its columns by name, in order
+ * @param uniqueKeys the column sets of its immediate, non-partial unique indexes (primary key included): the ones
+ *     {@code ON CONFLICT} can use
+ */
+record TableInfo(String table, boolean exists, Map<String, ColumnInfo> columns, List<Set<String>> uniqueKeys) {
+
+    @Nullable
+    ColumnInfo column(String name) {
+        return columns.get(name);
+    }
+
+    /** Whether a unique index covers exactly {@code columns}. */
+    boolean hasUniqueKey(Set<String> keyColumns) {
+        return uniqueKeys.contains(keyColumns);
+    }
+}

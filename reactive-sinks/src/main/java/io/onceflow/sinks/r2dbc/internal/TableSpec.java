@@ -1,0 +1,118 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The shape of one of Onceflow's own tables: the one description from which its DDL is written and against which
+ * an existing table is checked at open.
+ *
+ * @param role what the table is for, in messages ({@code "offsets"})
+ * @param columns the columns, in order
+ * @param primaryKey the primary key columns
+ * @param unique another unique key, or empty
+ */
+record TableSpec(String role, List<Column> columns, List<String> primaryKey, List<String> unique) {
+
+    /**
+     * A column of an Onceflow table.
+     *
+     * @param name the name
+     * @param type the type as {@code format_type} spells it without modifiers; what the check compares
+     * @param ddlType the type in the DDL ({@code bigserial} for a generated id)
+     * @param notNull whether it is {@code NOT NULL}
+     * @param defaultValue a {@code DEFAULT} expression, or empty
+     */
+    record Column(String name, String type, String ddlType, boolean notNull, String defaultValue) {}
+
+    static Column notNull(String name, String type) {
+        return new Column(name, type, type, true, "");
+    }
+
+    static Column nullable(String name, String type) {
+        return new Column(name, type, type, false, "");
+    }
+
+    /** {@code CREATE TABLE IF NOT EXISTS} for this shape, named {@code table}. */
+    String ddl(String table) {
+        String body = columns.stream()
+                .map(c -> "  " + SqlNames.quoteColumn(c.name()) + " " + c.ddlType() + (c.notNull() ? " NOT NULL" : "")
+                        + (c.defaultValue().isEmpty() ? "" : " DEFAULT " + c.defaultValue()))
+                .collect(Collectors.joining(",\n"));
+        String keys = ",\n  PRIMARY KEY (" + quoted(primaryKey) + ")"
+                + (unique.isEmpty() ? "" : ",\n  UNIQUE (" + quoted(unique) + ")");
+        return "CREATE TABLE IF NOT EXISTS " + SqlNames.quoteTable(table) + " (\n" + body + keys + "\n)";
+    }
+
+    private static String quoted(List<String> columns) {
+        return columns.stream().map(SqlNames::quoteColumn).collect(Collectors.joining(", "));
+    }
+
+    /** The offsets table: the committed next offset and the owner's epoch, per pipeline and source partition. */
+    static final TableSpec OFFSETS = new TableSpec(
+            "offsets",
+            List.of(
+                    notNull("pipeline", "text"),
+                    notNull("source", "text"),
+                    notNull("source_partition", "integer"),
+                    nullable("next_offset", "bigint"),
+                    notNull("epoch", "bigint"),
+                    notNull("owner", "text"),
+                    nullable("checkpoint_id", "bigint"),
+                    new Column("updated_at", "timestamp with time zone", "timestamptz", true, "now()")),
+            List.of("pipeline", "source", "source_partition"),
+            List.of());
+
+    /** The state table: keyed-state entries per pipeline, source partition, operator and key. */
+    static final TableSpec STATE = new TableSpec(
+            "state",
+            List.of(
+                    notNull("pipeline", "text"),
+                    notNull("source", "text"),
+                    notNull("source_partition", "integer"),
+                    notNull("operator", "text"),
+                    notNull("state_key", "text"),
+                    notNull("state_value", "bytea"),
+                    notNull("checkpoint_id", "bigint")),
+            List.of("pipeline", "source", "source_partition", "operator", "state_key"),
+            List.of());
+
+    /** The checkpoints table: per pipeline instance, its epoch and the last completed checkpoint id. */
+    static final TableSpec CHECKPOINTS = new TableSpec(
+            "checkpoints",
+            List.of(
+                    notNull("pipeline", "text"),
+                    notNull("instance_id", "text"),
+                    notNull("epoch", "bigint"),
+                    notNull("checkpoint_id", "bigint"),
+                    new Column("committed_at", "timestamp with time zone", "timestamptz", false, "")),
+            List.of("pipeline", "instance_id"),
+            List.of());
+
+    /**
+     * A dead-letter table: one row per record that could not be processed or written, with its origin. Unique by
+     * origin, stage and ordinal, so that an idempotent sink's replay inserts nothing twice.
+     */
+    static final TableSpec DEAD_LETTERS = new TableSpec(
+            "dead letters",
+            List.of(
+                    new Column("id", "bigint", "bigserial", true, ""),
+                    notNull("pipeline", "text"),
+                    notNull("sink", "text"),
+                    notNull("checkpoint_id", "bigint"),
+                    notNull("source", "text"),
+                    notNull("source_partition", "integer"),
+                    notNull("source_offset", "bigint"),
+                    notNull("source_timestamp", "bigint"),
+                    notNull("stage", "text"),
+                    notNull("ordinal", "integer"),
+                    notNull("error_class", "text"),
+                    notNull("error_message", "text"),
+                    nullable("sql_state", "text"),
+                    nullable("stack_summary", "text"),
+                    nullable("payload", "text"),
+                    nullable("payload_bytes", "bytea"),
+                    new Column("created_at", "timestamp with time zone", "timestamptz", true, "now()")),
+            List.of("id"),
+            List.of("pipeline", "source", "source_partition", "source_offset", "stage", "ordinal"));
+}

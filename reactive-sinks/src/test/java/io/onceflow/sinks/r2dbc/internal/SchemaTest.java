@@ -1,0 +1,94 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.onceflow.core.PipelineConfigurationException;
+import io.onceflow.sinks.r2dbc.OnceflowTables;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class SchemaTest {
+
+    /** A table exactly as {@code spec} describes it, as the catalog would report it. */
+    private static TableInfo asCreated(String table, TableSpec spec) {
+        Map<String, ColumnInfo> columns = new LinkedHashMap<>();
+        for (TableSpec.Column column : spec.columns()) {
+            columns.put(column.name(), Tables.column(column.name(), column.type(), column.type(), 'U'));
+        }
+        List<Set<String>> keys = spec.unique().isEmpty()
+                ? List.of(new HashSet<>(spec.primaryKey()))
+                : List.of(new HashSet<>(spec.primaryKey()), new HashSet<>(spec.unique()));
+        return new TableInfo(table, true, columns, keys);
+    }
+
+    @Test
+    void theDdlIsOneStatementPerTableAndCreatesOnlyWhatIsMissing() {
+        List<String> ddl = OnceflowTables.defaults().ddl();
+        assertThat(ddl).hasSize(3);
+        assertThat(ddl.get(0))
+                .startsWith("CREATE TABLE IF NOT EXISTS \"onceflow_offsets\" (")
+                .contains("\"epoch\" bigint NOT NULL")
+                .contains("\"next_offset\" bigint,")
+                .endsWith("PRIMARY KEY (\"pipeline\", \"source\", \"source_partition\")\n)");
+        assertThat(ddl.get(1)).contains("\"state_value\" bytea NOT NULL");
+        assertThat(OnceflowTables.deadLetterDdl("ledger.dead_letters").get(0))
+                .startsWith("CREATE TABLE IF NOT EXISTS \"ledger\".\"dead_letters\" (")
+                .contains("\"id\" bigserial NOT NULL")
+                .contains("UNIQUE (\"pipeline\", \"source\", \"source_partition\", \"source_offset\", \"stage\","
+                        + " \"ordinal\")");
+    }
+
+    @Test
+    void aTableAsTheDdlCreatesItPassesTheCheck() {
+        OnceflowTables tables = OnceflowTables.defaults();
+        for (TableSpec spec :
+                List.of(TableSpec.OFFSETS, TableSpec.STATE, TableSpec.CHECKPOINTS, TableSpec.DEAD_LETTERS)) {
+            assertThatCode(() -> Schema.verify(asCreated("t", spec), spec, tables))
+                    .doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void aMissingOrMisshapenTableSaysWhatToRun() {
+        OnceflowTables tables = OnceflowTables.defaults();
+        assertThatThrownBy(() -> Schema.verify(
+                        new TableInfo("onceflow_state", false, Map.of(), List.of()), TableSpec.STATE, tables))
+                .isInstanceOf(PipelineConfigurationException.class)
+                .hasMessageContaining("the state table \"onceflow_state\" does not exist")
+                .hasMessageContaining("CREATE TABLE IF NOT EXISTS \"onceflow_checkpoints\"");
+
+        TableInfo created = asCreated("onceflow_offsets", TableSpec.OFFSETS);
+        Map<String, ColumnInfo> columns = new LinkedHashMap<>(created.columns());
+        columns.put("epoch", Tables.column("epoch", "integer", "int4", 'N'));
+        columns.remove("owner");
+        assertThatThrownBy(() -> Schema.verify(
+                        new TableInfo("onceflow_offsets", true, columns, List.of()), TableSpec.OFFSETS, tables))
+                .isInstanceOf(PipelineConfigurationException.class)
+                .hasMessageContaining("column epoch is integer, not bigint")
+                .hasMessageContaining("column owner is missing")
+                .hasMessageContaining("no unique key on (pipeline, source, source_partition)");
+    }
+
+    @Test
+    void theTargetNeedsAUniqueKeyOnExactlyTheKeyColumnsAndTheVersionColumns() {
+        TableInfo balances = Tables.balances();
+        assertThatCode(() -> Schema.verifyTarget(
+                        balances, List.of("account"), List.of("onceflow_partition", "onceflow_offset")))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> Schema.verifyTarget(balances, List.of("account", "name"), null))
+                .hasMessageContaining("no unique key on exactly (\"account\", \"name\")");
+        assertThatThrownBy(() -> Schema.verifyTarget(balances, List.of("id"), null))
+                .hasMessageContaining("has no key column \"id\"");
+        assertThatThrownBy(() -> Schema.verifyTarget(balances, List.of("account"), List.of("v_partition", "v_offset")))
+                .hasMessageContaining("ADD COLUMN \"v_partition\" text");
+        assertThatThrownBy(
+                        () -> Schema.verifyTarget(balances, List.of("account"), List.of("details", "onceflow_offset")))
+                .hasMessageContaining("must be text, but is jsonb");
+    }
+}

@@ -1,0 +1,164 @@
+package io.onceflow.benchmarks.r2dbc;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ledger benchmark of issue 4: the same payments, folded per account into running balances and written to
+ * PostgreSQL, by
+ *
+ * <ol>
+ *   <li>(a) Onceflow, exactly once: the R2DBC sink as commit point, checkpoints every 100 ms and every 1 s;
+ *   <li>(b) Onceflow at least once: the same pipeline and upserts, with positions and state kept in memory instead
+ *       of in the database's transaction;
+ *   <li>(c) a hand-written JDBC loop, the practical limit: pgjdbc batches with {@code reWriteBatchedInserts}, the
+ *       offsets in the same transaction.
+ *   <li>(b') for reference, plain Reactor and R2DBC without Onceflow, at least once.
+ * </ol>
+ *
+ * <p>All variants coalesce a key's rows within an interval (the sink with {@code lastWriteWins()}), so they write
+ * the same rows; (a) also writes its keyed state. Each run starts from empty tables and is checked: one row per
+ * account and every payment counted once. Variants alternate within each round, rounds are repeated, and the
+ * median is reported, so that a noisy neighbour on the machine hurts every variant alike.
+ *
+ * <pre>
+ * java -cp tests/benchmarks/target/benchmarks.jar io.onceflow.benchmarks.r2dbc.LedgerBenchmark \
+ *     [--records 5000000] [--keys 10000] [--partitions 4] [--rounds 3] [--input memory|kafka] \
+ *     [--variants a100,a1s,b,c,b2] \
+ *     [--postgres jdbc:postgresql://127.0.0.1:5432/postgres] [--user postgres] [--password '']
+ * </pre>
+ *
+ * <p>{@code --input kafka} is the switch to a Kafka source; see {@link LedgerInput}.
+ */
+public final class LedgerBenchmark {
+
+    private LedgerBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = options(args);
+        int records = Integer.parseInt(options.getOrDefault("records", "5000000"));
+        int keys = Integer.parseInt(options.getOrDefault("keys", "10000"));
+        int partitions = Integer.parseInt(options.getOrDefault("partitions", "4"));
+        int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
+        String inputKind = options.getOrDefault("input", "memory");
+
+        try (LedgerInput input = inputKind.equals("kafka")
+                        ? new KafkaInput()
+                        : new MemoryInput(Ledger.generate(records, keys, partitions, 42));
+                BenchDatabase db = new BenchDatabase(
+                        options.getOrDefault("postgres", "jdbc:postgresql://127.0.0.1:5432/postgres"),
+                        options.getOrDefault("user", "postgres"),
+                        options.getOrDefault("password", ""))) {
+            System.out.printf(
+                    "input: %s, %d keys; database: %s (%s)%n", input.describe(), keys, db.server(), db.name());
+            List<Variant> all = List.of(
+                    new Variant(
+                            "(a) Onceflow exactly once, commit point, 100 ms",
+                            () -> OnceflowLedger.exactlyOnce(input, db, Duration.ofMillis(100))),
+                    new Variant(
+                            "(a) Onceflow exactly once, commit point, 1 s",
+                            () -> OnceflowLedger.exactlyOnce(input, db, Duration.ofSeconds(1))),
+                    new Variant(
+                            "(b) Onceflow at least once, upserts only, 1 s",
+                            () -> OnceflowLedger.atLeastOnce(input, db, Duration.ofSeconds(1))),
+                    new Variant(
+                            "(c) JDBC loop, batched upserts + offsets in one transaction, 1 s",
+                            () -> JdbcLedger.run(input, db, Duration.ofSeconds(1))),
+                    new Variant(
+                            "(b') plain Reactor + R2DBC upserts, no Onceflow, 1 s",
+                            () -> PlainR2dbcLedger.run(input, db, Duration.ofSeconds(1))));
+            // --variants a100,a1s,b,c: a subset, for profiling one of them
+            List<String> ids = List.of("a100", "a1s", "b", "c", "b2");
+            List<String> chosen =
+                    List.of(options.getOrDefault("variants", "a100,a1s,b,c,b2").split(","));
+            List<Variant> variants = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                if (chosen.contains(ids.get(i))) {
+                    variants.add(all.get(i));
+                }
+            }
+
+            // warm-up: one run of each, not reported
+            for (Variant variant : variants) {
+                measure(variant, db, input.records(), keys);
+            }
+            Map<String, List<Result>> results = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                for (Variant variant : variants) {
+                    Result result = measure(variant, db, input.records(), keys);
+                    results.computeIfAbsent(variant.name(), name -> new ArrayList<>())
+                            .add(result);
+                    System.out.printf(
+                            "  round %d %-70s %,12.0f records/s (%d commits)%n",
+                            round + 1, variant.name(), result.recordsPerSecond(), result.commits());
+                }
+            }
+            report(results, variants);
+        }
+    }
+
+    private record Variant(String name, Run run) {}
+
+    @FunctionalInterface
+    private interface Run {
+        Result run() throws Exception;
+    }
+
+    private static Result measure(Variant variant, BenchDatabase db, long records, int keys) throws Exception {
+        db.reset();
+        System.gc();
+        Result result = variant.run().run();
+        long[] check = db.check();
+        if (result.records() != records || check[1] != records || check[0] != Math.min(keys, records)) {
+            throw new IllegalStateException(variant.name() + ": expected " + records + " records over " + keys
+                    + " keys, processed " + result.records() + ", table has " + check[0] + " rows and "
+                    + check[1] + " payments");
+        }
+        return result;
+    }
+
+    private static void report(Map<String, List<Result>> results, List<Variant> variants) {
+        if (variants.size() < 5) {
+            return;
+        }
+        double[] medians = new double[variants.size()];
+        System.out.println();
+        System.out.println("| variant | records/s (median) | min | max |");
+        System.out.println("|---|---:|---:|---:|");
+        for (int i = 0; i < variants.size(); i++) {
+            double[] rates = results.get(variants.get(i).name()).stream()
+                    .mapToDouble(Result::recordsPerSecond)
+                    .sorted()
+                    .toArray();
+            medians[i] = rates[rates.length / 2];
+            System.out.printf(
+                    "| %s | %,.0f | %,.0f | %,.0f |%n",
+                    variants.get(i).name(), medians[i], rates[0], rates[rates.length - 1]);
+        }
+        System.out.println();
+        System.out.printf("a/b at 1 s:    %.2f (goal: at least 0.95)%n", medians[1] / medians[2]);
+        System.out.printf("a/c at 1 s:    %.2f (goal: at least 0.7)%n", medians[1] / medians[3]);
+        System.out.printf("a/c at 100 ms: %.2f%n", medians[0] / medians[3]);
+        System.out.printf("a/b' at 1 s:   %.2f (against plain Reactor, no Onceflow)%n", medians[1] / medians[4]);
+        System.out.printf(
+                "machine: %d cores, %d MiB max heap, Java %s%n",
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20,
+                System.getProperty("java.version"));
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("arguments are --name value pairs, got " + Arrays.toString(args));
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        return options;
+    }
+}

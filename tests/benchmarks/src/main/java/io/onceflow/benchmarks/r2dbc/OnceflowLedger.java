@@ -1,0 +1,65 @@
+package io.onceflow.benchmarks.r2dbc;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.r2dbc.Ledger.Balance;
+import io.onceflow.benchmarks.r2dbc.Ledger.Payment;
+import io.onceflow.core.CheckpointEvent;
+import io.onceflow.core.Onceflow;
+import io.onceflow.core.PipelineBuilder;
+import io.onceflow.core.RestartPolicy;
+import io.onceflow.core.testkit.InMemoryCommitPoint;
+import io.onceflow.sinks.r2dbc.R2dbcSinkMode;
+import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
+import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The ledger in Onceflow: a keyed running balance into the R2DBC upsert sink.
+ *
+ * <ul>
+ *   <li>(a) {@link #exactlyOnce}: the sink is the commit point; one transaction per checkpoint holds the rows, the
+ *       keyed state and the offsets, epoch-fenced.
+ *   <li>(b) {@link #atLeastOnce}: the same pipeline, the same upserts (one transaction per checkpoint, idempotent
+ *       mode), but positions and state are kept in memory, where a Kafka source would keep its group offsets: what
+ *       the database does is the at-least-once job, and the difference with (a) is the cost of exactly once.
+ * </ul>
+ */
+final class OnceflowLedger {
+
+    private OnceflowLedger() {}
+
+    static Result exactlyOnce(LedgerInput input, BenchDatabase db, Duration checkpointEvery) {
+        return run(input, db, checkpointEvery, R2dbcSinkMode.COMMIT_POINT);
+    }
+
+    static Result atLeastOnce(LedgerInput input, BenchDatabase db, Duration checkpointEvery) {
+        return run(input, db, checkpointEvery, R2dbcSinkMode.IDEMPOTENT);
+    }
+
+    private static Result run(LedgerInput input, BenchDatabase db, Duration checkpointEvery, R2dbcSinkMode mode) {
+        R2dbcUpsertSink<Balance> sink = R2dbcUpsertSink.create(R2dbcSinkOptions.<Balance>builder()
+                .connectionFactory(db.pool())
+                .table("balances")
+                .key("account")
+                .columns(Balance::row)
+                .mode(mode)
+                .lastWriteWins()
+                .build());
+        PipelineBuilder builder = Onceflow.pipeline("ledger")
+                .checkpointEvery(checkpointEvery)
+                .meterRegistry(new SimpleMeterRegistry())
+                .restartPolicy(RestartPolicy.never());
+        if (mode == R2dbcSinkMode.IDEMPOTENT) {
+            builder = builder.checkpointStore(InMemoryCommitPoint.create("positions-in-memory"));
+        }
+        var pipeline = builder.from(input.source())
+                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .to(sink);
+        long start = System.nanoTime();
+        List<CheckpointEvent> events = pipeline.run().collectList().block(Duration.ofMinutes(30));
+        long nanos = System.nanoTime() - start;
+        long records = events.stream().mapToLong(CheckpointEvent::records).sum();
+        return new Result(records, nanos, events.size());
+    }
+}
