@@ -1,0 +1,301 @@
+package io.onceflow.kafka;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.kafka.internal.ClientProperties;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The settings of a {@link KafkaSource}, validated when built.
+ *
+ * <p>Typed options cover what Onceflow relies on; any other consumer setting (security, timeouts, fetch sizes) goes
+ * into {@link #consumerProperties()}, which may not repeat a typed option. Values of properties whose names look
+ * secret (passwords, JAAS configs, keys, tokens) never appear in {@link #toString()}.
+ *
+ * <pre>{@code
+ * KafkaSourceOptions<Payment> options = KafkaSourceOptions.builder()
+ *         .bootstrapServers("localhost:9092")
+ *         .groupId("ledger")
+ *         .topic("payments")
+ *         .valueFormat(Json.of(Payment.class))
+ *         .build();
+ * }</pre>
+ *
+ * @param bootstrapServers the brokers to connect to; required
+ * @param groupId the consumer group; {@code null} (the default) for the pipeline's name. A
+ *     {@link KafkaTransactionalSink} in the same pipeline must commit to the same group: leave both unset, or set
+ *     both
+ * @param topics the topics to read; at least one
+ * @param valueFormat how record values are decoded; defaults to {@link Format#bytes()}
+ * @param startPosition where a partition with no committed position starts; defaults to
+ *     {@link StartPosition#EARLIEST}
+ * @param readCommitted whether to read only committed transactional records ({@code isolation.level=read_committed});
+ *     defaults to {@code true}
+ * @param maxPollRecords records one poll returns at most ({@code max.poll.records}); defaults to {@code 500}
+ * @param pollTimeout how long one poll waits for records; defaults to 100 milliseconds
+ * @param assignTimeout how long claiming newly assigned partitions may take (fencing their previous owner and
+ *     restoring their keyed state), while the consumer's poll thread waits; must stay below
+ *     {@code max.poll.interval.ms}; defaults to 60 seconds
+ * @param commitGroupOffsets whether to commit the group's offsets after each completed checkpoint, for lag tooling,
+ *     when Kafka is not the pipeline's commit point; defaults to {@code true}
+ * @param name the source's name in meters and logs; defaults to {@code "kafka"}
+ * @param consumerProperties further Kafka consumer settings; none by default
+ * @param <T> the type of the record values
+ * @since 0.1
+ */
+public record KafkaSourceOptions<T>(
+        String bootstrapServers,
+        @Nullable String groupId,
+        List<String> topics,
+        Format<T> valueFormat,
+        StartPosition startPosition,
+        boolean readCommitted,
+        int maxPollRecords,
+        Duration pollTimeout,
+        Duration assignTimeout,
+        boolean commitGroupOffsets,
+        String name,
+        Map<String, String> consumerProperties) {
+
+    /** Consumer settings that typed options (or the source itself) own, with the option to use instead. */
+    private static final Map<String, String> RESERVED = Map.of(
+            "bootstrap.servers", "bootstrapServers(...)",
+            "group.id", "groupId(...)",
+            "isolation.level", "readCommitted(...)",
+            "max.poll.records", "maxPollRecords(...)",
+            "auto.offset.reset", "startPosition(...)",
+            "enable.auto.commit", "nothing: offsets are committed by checkpoints",
+            "key.deserializer", "nothing: the source reads raw bytes",
+            "value.deserializer", "valueFormat(...)");
+
+    public KafkaSourceOptions {
+        requireNonNull(bootstrapServers, "bootstrapServers");
+        requireNonNull(topics, "topics");
+        requireNonNull(valueFormat, "valueFormat");
+        requireNonNull(startPosition, "startPosition");
+        requireNonNull(pollTimeout, "pollTimeout");
+        requireNonNull(assignTimeout, "assignTimeout");
+        requireNonNull(name, "name");
+        requireNonNull(consumerProperties, "consumerProperties");
+        if (bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrapServers must not be blank");
+        }
+        if (groupId != null && groupId.isBlank()) {
+            throw new IllegalArgumentException("groupId must not be blank; leave it unset for the pipeline's name");
+        }
+        if (topics.isEmpty()) {
+            throw new IllegalArgumentException("topics must name at least one topic");
+        }
+        topics = List.copyOf(topics);
+        for (String topic : topics) {
+            ClientProperties.checkTopicName("topic", topic);
+        }
+        if (topics.stream().distinct().count() != topics.size()) {
+            throw new IllegalArgumentException("topics must be distinct, were " + topics);
+        }
+        if (maxPollRecords < 1) {
+            throw new IllegalArgumentException("maxPollRecords must be >= 1, was " + maxPollRecords);
+        }
+        if (pollTimeout.isNegative() || pollTimeout.isZero()) {
+            throw new IllegalArgumentException("pollTimeout must be > 0, was " + pollTimeout);
+        }
+        if (assignTimeout.isNegative() || assignTimeout.isZero()) {
+            throw new IllegalArgumentException("assignTimeout must be > 0, was " + assignTimeout);
+        }
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        consumerProperties = ClientProperties.copy("consumerProperties", consumerProperties, RESERVED);
+        String protocol = consumerProperties.get("group.protocol");
+        if (protocol != null && !protocol.equalsIgnoreCase("classic")) {
+            throw new IllegalArgumentException("group.protocol=" + protocol + " is not supported: the source relies on"
+                    + " the classic group protocol's rebalance callbacks; remove it");
+        }
+        String maxPollInterval = consumerProperties.get("max.poll.interval.ms");
+        if (maxPollInterval != null
+                && ClientProperties.longValue("max.poll.interval.ms", maxPollInterval) <= assignTimeout.toMillis()) {
+            throw new IllegalArgumentException("max.poll.interval.ms=" + maxPollInterval + " must be longer than"
+                    + " assignTimeout (" + assignTimeout + "): the consumer would leave its group while claiming"
+                    + " partitions");
+        }
+    }
+
+    /** A builder with the defaults; set at least the bootstrap servers and the topics. */
+    public static Builder<byte[]> builder() {
+        return new Builder<>(Format.bytes());
+    }
+
+    /** A builder that starts from these options. */
+    public Builder<T> toBuilder() {
+        return new Builder<>(this);
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaSourceOptions[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", topics="
+                + topics + ", valueFormat=" + valueFormat + ", startPosition=" + startPosition + ", readCommitted="
+                + readCommitted + ", maxPollRecords=" + maxPollRecords + ", pollTimeout=" + pollTimeout
+                + ", assignTimeout=" + assignTimeout + ", commitGroupOffsets=" + commitGroupOffsets + ", name=" + name
+                + ", consumerProperties=" + ClientProperties.redacted(consumerProperties) + "]";
+    }
+
+    /**
+     * Assembles {@link KafkaSourceOptions}; every setting but the bootstrap servers and topics has a default.
+     *
+     * @param <T> the type of the record values, set by {@link #valueFormat}
+     */
+    public static final class Builder<T> {
+        private @Nullable String bootstrapServers;
+        private @Nullable String groupId;
+        private final List<String> topics = new ArrayList<>();
+        private Format<T> valueFormat;
+        private StartPosition startPosition = StartPosition.EARLIEST;
+        private boolean readCommitted = true;
+        private int maxPollRecords = 500;
+        private Duration pollTimeout = Duration.ofMillis(100);
+        private Duration assignTimeout = Duration.ofSeconds(60);
+        private boolean commitGroupOffsets = true;
+        private String name = "kafka";
+        private final Map<String, String> consumerProperties = new LinkedHashMap<>();
+
+        private Builder(Format<T> valueFormat) {
+            this.valueFormat = valueFormat;
+        }
+
+        private Builder(KafkaSourceOptions<T> from) {
+            bootstrapServers = from.bootstrapServers;
+            groupId = from.groupId;
+            topics.addAll(from.topics);
+            valueFormat = from.valueFormat;
+            startPosition = from.startPosition;
+            readCommitted = from.readCommitted;
+            maxPollRecords = from.maxPollRecords;
+            pollTimeout = from.pollTimeout;
+            assignTimeout = from.assignTimeout;
+            commitGroupOffsets = from.commitGroupOffsets;
+            name = from.name;
+            consumerProperties.putAll(from.consumerProperties);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <V> Builder<V> self() {
+            return (Builder<V>) this;
+        }
+
+        /** The brokers to connect to, as {@code host:port[,host:port...]}. Required. */
+        public Builder<T> bootstrapServers(String servers) {
+            this.bootstrapServers = requireNonNull(servers, "servers");
+            return this;
+        }
+
+        /** The consumer group. Defaults to the pipeline's name. */
+        public Builder<T> groupId(String group) {
+            this.groupId = requireNonNull(group, "group");
+            return this;
+        }
+
+        /** Adds a topic to read. At least one is required. */
+        public Builder<T> topic(String topic) {
+            topics.add(requireNonNull(topic, "topic"));
+            return this;
+        }
+
+        /** Adds topics to read. */
+        public Builder<T> topics(String... more) {
+            for (String topic : more) {
+                topic(topic);
+            }
+            return this;
+        }
+
+        /** How values are decoded. Defaults to {@link Format#bytes()}. */
+        public <V> Builder<V> valueFormat(Format<V> format) {
+            Builder<V> typed = self();
+            typed.valueFormat = requireNonNull(format, "format");
+            return typed;
+        }
+
+        /** Where a partition with no committed position starts. Defaults to {@link StartPosition#EARLIEST}. */
+        public Builder<T> startPosition(StartPosition position) {
+            this.startPosition = requireNonNull(position, "position");
+            return this;
+        }
+
+        /** Whether to read committed transactional records only. Defaults to {@code true}. */
+        public Builder<T> readCommitted(boolean committedOnly) {
+            this.readCommitted = committedOnly;
+            return this;
+        }
+
+        /** Records one poll returns at most. Defaults to {@code 500}. */
+        public Builder<T> maxPollRecords(int records) {
+            this.maxPollRecords = records;
+            return this;
+        }
+
+        /** How long one poll waits for records. Defaults to 100 milliseconds. */
+        public Builder<T> pollTimeout(Duration timeout) {
+            this.pollTimeout = requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** How long claiming newly assigned partitions may take. Defaults to 60 seconds. */
+        public Builder<T> assignTimeout(Duration timeout) {
+            this.assignTimeout = requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Whether to commit group offsets after checkpoints when Kafka is not the commit point. Defaults to true. */
+        public Builder<T> commitGroupOffsets(boolean commit) {
+            this.commitGroupOffsets = commit;
+            return this;
+        }
+
+        /** The source's name in meters and logs. Defaults to {@code "kafka"}. */
+        public Builder<T> name(String sourceName) {
+            this.name = requireNonNull(sourceName, "sourceName");
+            return this;
+        }
+
+        /** A further Kafka consumer setting; it may not repeat a typed option. */
+        public Builder<T> consumerProperty(String key, Object value) {
+            consumerProperties.put(requireNonNull(key, "key"), String.valueOf(requireNonNull(value, "value")));
+            return this;
+        }
+
+        /** Further Kafka consumer settings. */
+        public Builder<T> consumerProperties(Map<String, ?> properties) {
+            properties.forEach(this::consumerProperty);
+            return this;
+        }
+
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException when a setting is invalid, with what to change
+         */
+        public KafkaSourceOptions<T> build() {
+            if (bootstrapServers == null) {
+                throw new IllegalArgumentException("bootstrapServers is required");
+            }
+            return new KafkaSourceOptions<>(
+                    bootstrapServers,
+                    groupId,
+                    topics,
+                    valueFormat,
+                    startPosition,
+                    readCommitted,
+                    maxPollRecords,
+                    pollTimeout,
+                    assignTimeout,
+                    commitGroupOffsets,
+                    name,
+                    consumerProperties);
+        }
+    }
+}

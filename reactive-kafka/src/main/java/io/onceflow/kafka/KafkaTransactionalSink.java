@@ -1,0 +1,72 @@
+package io.onceflow.kafka;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.CommitPoint;
+import io.onceflow.kafka.internal.DefaultKafkaTransactionalSink;
+import java.util.function.Function;
+
+/**
+ * The Kafka commit point: one Kafka transaction per checkpoint holds the checkpoint's output records, its dead
+ * letters, its keyed-state changes and the source's consumer offsets.
+ *
+ * <pre>
+ *   d d d [M7] ───────────────────────────────────────────────▶ one transaction:
+ *   └ sent as they come (inside the open transaction)             output records d d d
+ *                                                                  dead letters → deadLetterTopic
+ *                                                                  M7's state changes → changelog, partition = source partition
+ *                                                                  sendOffsetsToTransaction(M7's positions, group metadata),
+ *                                                                    offset metadata names checkpoint 7
+ *                                                                  commit
+ * </pre>
+ *
+ * <p>The pipeline must read with a {@link KafkaSource} from the same cluster: the offsets are committed to the
+ * source's consumer group with its current group metadata, which is how Kafka fences a previous owner of the
+ * partitions (KIP-447). The producer's transactional id is the pipeline's name (or
+ * {@link KafkaSinkOptions#transactionalIdPrefix()}), {@code -}, and the pipeline instance id: opening the sink starts
+ * {@code initTransactions()}, which fences a predecessor with the same id and aborts its open transaction; the
+ * consumer joins its group meanwhile, and claiming partitions waits for the fencing to complete.
+ *
+ * <p>Keyed state goes to a compacted changelog topic, {@code <pipeline>-changelog} by default, with the state of
+ * source partition {@code p} in changelog partition {@code p} (the record key names the operator, source topic,
+ * partition and state key). On assignment, the sink restores those partitions by reading them to their end with
+ * {@code read_committed}, and returns the group's committed offsets (read with {@code requireStable}, which waits for
+ * a pending transaction) as the positions to resume from.
+ *
+ * <p>The pipeline's thread only appends records; a producer thread of the sink's own encodes them (with the record
+ * function and the formats) and sends them into the open transaction in batches as they come; records of the next
+ * checkpoint wait in memory while a checkpoint commits. A record the mapping function or the formats cannot turn
+ * into bytes is a poison record: it goes to the dead-letter topic with the checkpoint, or fails the checkpoint (and
+ * stops the pipeline) when there is none.
+ *
+ * <p><strong>Commit Semantics</strong>: a checkpoint is visible to {@code read_committed} consumers all at once, or
+ * not at all. A producer fenced by a newer one with the same transactional id fails with
+ * {@link io.onceflow.core.FencedException} and stops the pipeline; any other failure (a broker gone away, a timed-out
+ * transaction, a rebalance that outdated the group metadata) aborts the transaction and fails the checkpoint, and
+ * the pipeline restarts from the last committed one.
+ *
+ * <pre>{@code
+ * KafkaTransactionalSink<Balance> ledger = KafkaTransactionalSink.create(
+ *         KafkaSinkOptions.builder().bootstrapServers("localhost:9092").deadLetterTopic("ledger-dlq").build(),
+ *         balance -> KafkaRecord.of("balances", balance.account(), balance));
+ * }</pre>
+ *
+ * @param <T> the type of the records the sink takes
+ * @since 0.1
+ */
+public interface KafkaTransactionalSink<T> extends CommitPoint<T> {
+
+    /**
+     * A sink with these options, turning each record into a Kafka record with {@code toRecord}.
+     *
+     * @param options the sink's settings
+     * @param toRecord the Kafka record a pipeline record becomes; it must not return {@code null}
+     */
+    static <T> KafkaTransactionalSink<T> create(KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
+        return new DefaultKafkaTransactionalSink<>(
+                requireNonNull(options, "options"), requireNonNull(toRecord, "toRecord"));
+    }
+
+    /** The sink's options. */
+    KafkaSinkOptions options();
+}

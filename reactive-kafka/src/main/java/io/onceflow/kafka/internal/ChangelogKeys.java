@@ -1,0 +1,78 @@
+package io.onceflow.kafka.internal;
+
+import io.onceflow.core.SourcePartition;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The keys of changelog records: the keyed operator, the source partition the state is scoped to, and the state key,
+ * so that the changelog compacts to one record per entry and a restore can tell apart the state of different
+ * operators, and of equally numbered partitions of different source topics, in one changelog partition.
+ *
+ * <pre>
+ *   version 1 | int length | operator (UTF-8) | int length | source topic (UTF-8) | int partition | state key (UTF-8)
+ * </pre>
+ */
+final class ChangelogKeys {
+
+    private static final byte VERSION = 1;
+
+    private ChangelogKeys() {}
+
+    /** One decoded changelog key. */
+    record Key(String operator, SourcePartition partition, String key) {}
+
+    static byte[] encode(String operator, SourcePartition partition, String key) {
+        return encode(prefix(operator, partition), key);
+    }
+
+    /** The part of a key before the state key: the same for all entries of one operator and partition. */
+    static byte[] prefix(String operator, SourcePartition partition) {
+        byte[] op = operator.getBytes(StandardCharsets.UTF_8);
+        byte[] topic = partition.source().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + 4 + op.length + 4 + topic.length + 4)
+                .put(VERSION)
+                .putInt(op.length)
+                .put(op)
+                .putInt(topic.length)
+                .put(topic)
+                .putInt(partition.partition())
+                .array();
+    }
+
+    /** A key from its {@link #prefix} and the state key. */
+    static byte[] encode(byte[] prefix, String key) {
+        byte[] stateKey = key.getBytes(StandardCharsets.UTF_8);
+        byte[] encoded = Arrays.copyOf(prefix, prefix.length + stateKey.length);
+        System.arraycopy(stateKey, 0, encoded, prefix.length, stateKey.length);
+        return encoded;
+    }
+
+    /** The key, or {@code null} when the bytes are not an Onceflow changelog key. */
+    static @Nullable Key decode(byte @Nullable [] bytes) {
+        if (bytes == null || bytes.length < 13 || bytes[0] != VERSION) {
+            return null;
+        }
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+            String operator = string(buffer, buffer.getInt());
+            String topic = string(buffer, buffer.getInt());
+            int partition = buffer.getInt();
+            String key = string(buffer, buffer.remaining());
+            return new Key(operator, new SourcePartition(topic, partition), key);
+        } catch (RuntimeException malformed) {
+            return null;
+        }
+    }
+
+    private static String string(ByteBuffer buffer, int length) {
+        if (length < 0 || length > buffer.remaining()) {
+            throw new IllegalArgumentException("bad length " + length);
+        }
+        String text = new String(buffer.array(), buffer.position(), length, StandardCharsets.UTF_8);
+        buffer.position(buffer.position() + length);
+        return text;
+    }
+}

@@ -1,0 +1,67 @@
+package io.onceflow.kafka.internal;
+
+import io.onceflow.kafka.Format;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A JSON {@link Format} through Jackson 3, for one type. */
+public final class JsonFormat<T> implements Format<T> {
+
+    /** Strict where leniency would let a poison record through; lenient about fields a producer added. */
+    public static final JsonMapper DEFAULT_MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    /** Encodes any value; decodes into a {@code JsonNode} tree. */
+    public static final Format<Object> ANY = new Format<>() {
+        private final ObjectWriter writer = DEFAULT_MAPPER.writer();
+
+        @Override
+        public Object decode(byte[] bytes) {
+            return DEFAULT_MAPPER.readTree(bytes);
+        }
+
+        @Override
+        public byte[] encode(Object value) {
+            return writer.writeValueAsBytes(value);
+        }
+
+        @Override
+        public String toString() {
+            return "Json.any()";
+        }
+    };
+
+    private final Class<T> type;
+    private final ObjectReader reader;
+    private final ObjectWriter writer;
+
+    public JsonFormat(Class<T> type, JsonMapper mapper) {
+        this.type = type;
+        this.reader = mapper.readerFor(type);
+        this.writer = mapper.writerFor(type);
+    }
+
+    @Override
+    public T decode(byte[] bytes) {
+        T value = reader.readValue(bytes);
+        if (value == null) {
+            throw new IllegalArgumentException("the JSON value is null, not a " + type.getSimpleName());
+        }
+        return value;
+    }
+
+    @Override
+    public byte[] encode(T value) {
+        return writer.writeValueAsBytes(value);
+    }
+
+    @Override
+    public String toString() {
+        return "Json.of(" + type.getName() + ")";
+    }
+}

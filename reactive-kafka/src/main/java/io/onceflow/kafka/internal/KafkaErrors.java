@@ -1,0 +1,84 @@
+package io.onceflow.kafka.internal;
+
+import io.onceflow.core.FencedException;
+import io.onceflow.core.OnceflowException;
+import io.onceflow.core.PipelineConfigurationException;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.IllegalGenerationException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+
+/**
+ * Translates Kafka client failures of the transactional sink into Onceflow's: fencing stops the instance,
+ * misconfiguration stops the pipeline, and anything else is retryable (the pipeline restarts from its last
+ * completed checkpoint, and nothing of the failed one is visible).
+ */
+final class KafkaErrors {
+
+    private KafkaErrors() {}
+
+    static OnceflowException translate(Throwable failure, String what, String transactionalId) {
+        if (failure instanceof OnceflowException onceflow) {
+            return onceflow;
+        }
+        Throwable cause = unwrap(failure);
+        if (cause instanceof OnceflowException onceflow) {
+            return onceflow;
+        }
+        if (cause instanceof ProducerFencedException) {
+            return new FencedException(
+                    what + ": the producer with transactional id '" + transactionalId + "' was fenced by a newer one"
+                            + " with the same id; is another instance running with the same pipeline name and"
+                            + " instance id? This instance stops",
+                    cause);
+        }
+        if (cause instanceof CommitFailedException
+                || cause instanceof IllegalGenerationException
+                || cause instanceof UnknownMemberIdException
+                || cause instanceof RebalanceInProgressException
+                || cause instanceof FencedInstanceIdException) {
+            return new OnceflowException(
+                    what + ": the consumer group rebalanced, so the offsets' group metadata is outdated (the"
+                            + " partitions may have a new owner); the transaction is aborted and the pipeline"
+                            + " restarts from its last completed checkpoint: " + cause,
+                    cause,
+                    true);
+        }
+        if (cause instanceof AuthorizationException
+                || cause instanceof AuthenticationException
+                || cause instanceof UnsupportedVersionException
+                || cause instanceof InvalidConfigurationException) {
+            return new PipelineConfigurationException(what + ": " + cause, cause);
+        }
+        return new OnceflowException(what + ": " + cause, cause, true);
+    }
+
+    /**
+     * Whether a commit failed only because the group's generation moved on while the offsets were on their way (a
+     * rebalance in progress): the member may still own its partitions, and a new transaction can try again.
+     */
+    static boolean isGenerationRace(Throwable failure) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof CommitFailedException) {
+            String message = String.valueOf(cause.getMessage());
+            return message.contains("generation") || message.contains("rebalance");
+        }
+        return cause instanceof IllegalGenerationException || cause instanceof RebalanceInProgressException;
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof java.util.concurrent.ExecutionException
+                        || cause instanceof java.util.concurrent.CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

@@ -1,0 +1,26 @@
+package io.onceflow.kafka.internal;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+
+/** The Kafka source of a run, as the transactional sink sees it. */
+public interface KafkaSourceBinding {
+
+    /** The consumer group the source reads in. */
+    String groupId();
+
+    /**
+     * Sends {@code offsets} into {@code producer}'s open transaction with the consumer's group metadata, on the
+     * consumer's poll thread; completes when sent.
+     *
+     * <p>On the poll thread, because the group metadata must be read there (reactor-kafka#292: reading it from
+     * another thread races with {@code poll()}), and because a rebalance only advances the group's generation inside
+     * {@code poll()}: between two polls, or inside a rebalance callback, the metadata read is the member's current
+     * one. Fails without sending when a partition of {@code offsets} is no longer assigned to the consumer: it may
+     * have a new owner already.
+     */
+    CompletableFuture<Void> sendOffsets(Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets);
+}

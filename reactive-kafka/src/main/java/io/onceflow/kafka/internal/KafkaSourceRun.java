@@ -1,0 +1,449 @@
+package io.onceflow.kafka.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.Marker;
+import io.onceflow.core.OnceflowException;
+import io.onceflow.core.Positions;
+import io.onceflow.core.SourceContext;
+import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StreamElement;
+import io.onceflow.kafka.KafkaSourceOptions;
+import io.onceflow.kafka.StartPosition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.publisher.SynchronousSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.kafka.receiver.KafkaReceiver;
+import reactor.kafka.receiver.ReceiverOptions;
+import reactor.kafka.receiver.ReceiverPartition;
+import reactor.kafka.receiver.ReceiverRecord;
+import reactor.kafka.receiver.internals.ConsumerFactory;
+
+/**
+ * One run of a {@link DefaultKafkaSource}: a reactor-kafka receiver whose rebalance callbacks claim and give up
+ * partitions through the pipeline, and whose records become {@link StreamElement}s.
+ *
+ * <p>Threads: the consumer's poll thread (reactor-kafka's event loop, a plain thread) runs the rebalance callbacks,
+ * which wait there, bounded, for the pipeline to claim or close partitions; records are decoded and emitted on a
+ * single Reactor thread of this run ({@code onceflow-kafka-<pipeline>}), never on the poll thread.
+ */
+final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Observer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaSourceRun.class);
+    private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
+
+    /** Polls buffered between the consumer and the pipeline: one being emitted, one ready. */
+    private static final int PREFETCH_POLLS = 2;
+
+    /** How long a cancelled source keeps its consumer, at most, waiting for the end of the run. */
+    private static final Duration LINGER = Duration.ofSeconds(30);
+
+    private final KafkaSourceOptions<T> options;
+    private final SourceContext context;
+    private final LagMeters lagMeters;
+    private final RecordDecoder<T> decoder;
+    private final String groupId;
+    private final Object gateLock = new Object();
+    private final Map<TopicPartition, PartitionGate> gates = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private final Sinks.Empty<Void> failure = Sinks.empty();
+    private volatile @Nullable SourceConsumer consumer;
+    private @Nullable PartitionGate lastGate; // emitting thread only
+
+    KafkaSourceRun(KafkaSourceOptions<T> options, SourceContext context, LagMeters lagMeters) {
+        this.options = options;
+        this.context = context;
+        this.lagMeters = lagMeters;
+        this.decoder = new RecordDecoder<>(options.valueFormat());
+        this.groupId = options.groupId() != null ? options.groupId() : context.pipeline();
+    }
+
+    /** The records of this run; subscribing starts the consumer. */
+    Flux<StreamElement<T>> elements() {
+        boolean kafkaCommitPoint =
+                context.attributes().get(KafkaRunAttributes.TRANSACTIONAL_SINK).isPresent();
+        context.attributes().put(KafkaRunAttributes.SOURCE, this);
+        Scheduler emitting =
+                Schedulers.newSingle("onceflow-kafka-" + context.pipeline() + "-" + context.instanceId(), true);
+        ReceiverOptions<Void, byte[]> receiverOptions = ReceiverOptions.<Void, byte[]>create(consumerProperties())
+                .withKeyDeserializer(new IgnoredKeys())
+                .withValueDeserializer(new ByteArrayDeserializer())
+                .subscription(options.topics())
+                .addAssignListener(this::assigned)
+                .addRevokeListener(this::revoked)
+                .pollTimeout(options.pollTimeout())
+                .commitInterval(Duration.ZERO) // nothing is ever acknowledged: offsets follow checkpoints only
+                .maxDelayRebalance(Duration.ZERO)
+                .schedulerSupplier(() -> emitting);
+        KafkaReceiver<Void, byte[]> receiver = KafkaReceiver.create(new Factory(), receiverOptions);
+        Disposable completions = context.completedCheckpoints()
+                .subscribe(marker -> checkpointCompleted(marker, kafkaCommitPoint), error -> {});
+        Flux<StreamElement<T>> records = receiver.receive(PREFETCH_POLLS)
+                .<StreamElement<T>>handle(this::emit)
+                .doFinally(signal -> emitting.dispose()); // once the receiver is really gone
+        // a stopped source keeps its consumer in the group until the run ends: the final checkpoint's offsets need
+        // the group metadata of a current member
+        return new LingerOnCancel<>(records, context.completedCheckpoints().then(), LINGER)
+                // before cancel goes on: revocations from here on (the consumer's close) need no checkpoint
+                .doOnCancel(this::end)
+                .takeUntilOther(failure.asMono())
+                .doFinally(signal -> {
+                    end();
+                    completions.dispose();
+                    gates.keySet().forEach(partition -> {
+                        LagMeters.Lag lag = lagMeters.existing(partition);
+                        if (lag != null) {
+                            lag.owned = false;
+                        }
+                    });
+                });
+    }
+
+    private Map<String, Object> consumerProperties() {
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        properties.putAll(options.consumerProperties());
+        properties.put("bootstrap.servers", options.bootstrapServers());
+        properties.put("group.id", groupId);
+        properties.put("enable.auto.commit", "false");
+        properties.put("isolation.level", options.readCommitted() ? "read_committed" : "read_uncommitted");
+        properties.put("max.poll.records", String.valueOf(options.maxPollRecords()));
+        properties.put("auto.offset.reset", options.startPosition() == StartPosition.EARLIEST ? "earliest" : "latest");
+        return properties;
+    }
+
+    private void end() {
+        ended.complete(null);
+    }
+
+    // ---- the emitting thread ----
+
+    private void emit(ReceiverRecord<Void, byte[]> record, SynchronousSink<StreamElement<T>> sink) {
+        PartitionGate gate = lastGate;
+        if (gate == null
+                || gate.partition.partition() != record.partition()
+                || !gate.partition.topic().equals(record.topic())) {
+            gate = gates.get(record.receiverOffset().topicPartition());
+            if (gate == null) {
+                return; // impossible: the poll thread creates a gate before it hands a partition's records on
+            }
+            lastGate = gate;
+        }
+        long index = gate.seen++;
+        StreamElement<T> element =
+                decoder.decode(record.topic(), record.partition(), record.offset(), record.timestamp(), record.value());
+        synchronized (gateLock) {
+            if (!gate.admits(index)) {
+                return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads it
+            }
+            sink.next(element);
+        }
+        context.recordBytes(Math.max(0, record.serializedValueSize()) + Math.max(0, record.serializedKeySize()));
+    }
+
+    // ---- the poll thread ----
+
+    @Override
+    public void polled(ConsumerRecords<Void, byte[]> records) {
+        for (TopicPartition partition : records.partitions()) {
+            gate(partition).returned += records.records(partition).size();
+        }
+    }
+
+    @Override
+    public void partitionEnd(TopicPartition partition, long end) {
+        LagMeters.Lag lag = lagMeters.existing(partition);
+        if (lag != null) {
+            lag.end = end;
+        }
+    }
+
+    private PartitionGate gate(TopicPartition partition) {
+        return gates.computeIfAbsent(partition, PartitionGate::new);
+    }
+
+    private void assigned(Collection<ReceiverPartition> assigned) {
+        if (ended.isDone() || assigned.isEmpty()) {
+            return; // a cooperative rebalance that moved nothing here calls with none
+        }
+        List<SourcePartition> claimed = new ArrayList<>(assigned.size());
+        synchronized (gateLock) {
+            for (ReceiverPartition partition : assigned) {
+                PartitionGate gate = gate(partition.topicPartition());
+                gate.staleBefore = gate.returned;
+                gate.owned = true;
+                claimed.add(sourcePartition(partition.topicPartition()));
+            }
+        }
+        Positions positions;
+        try {
+            // blocking-ok: the consumer's poll thread (a plain reactor-kafka thread, not a Reactor non-blocking one)
+            // must seek before its next fetch; the wait is bounded by assignTimeout, below max.poll.interval.ms
+            positions = await(context.assign(claimed), options.assignTimeout(), "claiming " + claimed);
+        } catch (RuntimeException e) {
+            close(assigned);
+            fail(
+                    e instanceof CancellationException
+                            ? null
+                            : new OnceflowException(
+                                    "source '" + options.name() + "' of pipeline '" + context.pipeline()
+                                            + "' could not claim partitions " + claimed + ": " + e.getMessage(),
+                                    e,
+                                    true));
+            return;
+        }
+        SourceConsumer polling = consumer;
+        for (ReceiverPartition partition : assigned) {
+            TopicPartition topicPartition = partition.topicPartition();
+            Optional<Long> next = positions.nextOffset(sourcePartition(topicPartition));
+            LagMeters.Lag lag = lagMeters.lag(topicPartition, context.meterRegistry(), context.tags());
+            lag.owned = true;
+            lag.committed = next.orElse(-1L);
+            if (next.isPresent()) {
+                partition.seek(next.get());
+                if (polling != null) {
+                    polling.positioned(topicPartition, next.get());
+                }
+            } else if (options.startPosition() == StartPosition.EARLIEST) {
+                partition.seekToBeginning();
+            } else {
+                partition.seekToEnd();
+            }
+        }
+        CHECKPOINT.info(
+                "pipeline={} source={} group={} assigned={} positions={}",
+                context.pipeline(),
+                options.name(),
+                groupId,
+                claimed,
+                positions);
+    }
+
+    private void revoked(Collection<ReceiverPartition> revoked) {
+        List<SourcePartition> released = close(revoked);
+        if (ended.isDone() || released.isEmpty()) {
+            return;
+        }
+        SourceConsumer polling = consumer;
+        if (polling != null && polling.losing()) {
+            fail(new OnceflowException(
+                    "source '" + options.name() + "' of pipeline '" + context.pipeline() + "' lost partitions "
+                            + released + " (its group session expired): their open checkpoint cannot commit",
+                    null,
+                    true));
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            // blocking-ok: the poll thread waits for the checkpoint that closes the revoked partitions, so that the
+            // next owner starts where this one ended; bounded by the pipeline's revocation grace period (the revoke
+            // fails then) and, as a backstop, assignTimeout
+            await(context.revoke(released), options.assignTimeout(), "revoking " + released);
+        } catch (RuntimeException e) {
+            fail(e instanceof CancellationException ? null : e);
+            return;
+        }
+        CHECKPOINT.info(
+                "pipeline={} source={} revoked={} closed by a checkpoint in {} ms",
+                context.pipeline(),
+                options.name(),
+                released,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    /** Stops emitting the partitions' records, under the gate lock: no emission is in progress after this. */
+    private List<SourcePartition> close(Collection<ReceiverPartition> partitions) {
+        List<SourcePartition> closed = new ArrayList<>(partitions.size());
+        synchronized (gateLock) {
+            for (ReceiverPartition partition : partitions) {
+                PartitionGate gate = gates.get(partition.topicPartition());
+                if (gate != null && gate.owned) {
+                    gate.owned = false;
+                    closed.add(sourcePartition(partition.topicPartition()));
+                }
+                LagMeters.Lag lag = lagMeters.existing(partition.topicPartition());
+                if (lag != null) {
+                    lag.owned = false;
+                }
+            }
+        }
+        return closed;
+    }
+
+    private void fail(@Nullable Throwable error) {
+        if (error == null) {
+            return; // the run is ending anyway
+        }
+        LOG.warn("pipeline={} source={} failing the run: {}", context.pipeline(), options.name(), error.toString());
+        failure.tryEmitError(error);
+    }
+
+    /**
+     * Waits for {@code step} on the poll thread, inside a rebalance callback, at most {@code timeout} and not beyond
+     * the end of the run; meanwhile it runs the poll-thread tasks that arrive (a checkpoint's offsets).
+     */
+    private <V> @Nullable V await(Mono<V> step, Duration timeout, String what) {
+        CompletableFuture<V> result = step.toFuture();
+        CompletableFuture<Object> either = CompletableFuture.anyOf(result, ended);
+        try {
+            SourceConsumer polling = consumer;
+            if (polling != null) {
+                polling.awaitRunningTasks(either, timeout.toMillis());
+            } else {
+                either.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException e) {
+            // reported below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result.cancel(true);
+            throw new CancellationException("interrupted while " + what);
+        } catch (ExecutionException e) {
+            // the step failed: reported below
+        }
+        if (!result.isDone()) {
+            result.cancel(true);
+            if (ended.isDone()) {
+                throw new CancellationException("the run ended while " + what);
+            }
+            throw new OnceflowException(what + " took longer than " + timeout, null, true);
+        }
+        try {
+            return result.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw cause instanceof RuntimeException runtime ? runtime : new OnceflowException(what, cause, true);
+        }
+    }
+
+    // ---- checkpoints ----
+
+    private void checkpointCompleted(Marker<?> marker, boolean kafkaCommitPoint) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        String metadata = OffsetMetadata.encode(context.pipeline(), context.instanceId(), marker.checkpointId());
+        marker.positions().asMap().forEach((partition, next) -> {
+            TopicPartition topicPartition = new TopicPartition(partition.source(), partition.partition());
+            LagMeters.Lag lag = lagMeters.existing(topicPartition);
+            if (lag != null) {
+                lag.committed = next;
+            }
+            offsets.put(topicPartition, new OffsetAndMetadata(next, metadata));
+        });
+        SourceConsumer polling = consumer;
+        if (kafkaCommitPoint || !options.commitGroupOffsets() || offsets.isEmpty() || polling == null) {
+            return;
+        }
+        polling.onPollThread(() -> commitGroupOffsets(polling, offsets, marker.checkpointId()));
+    }
+
+    /** On the poll thread: commits the offsets of partitions still owned, for lag tooling. */
+    private void commitGroupOffsets(
+            Consumer<?, ?> polling, Map<TopicPartition, OffsetAndMetadata> offsets, long checkpointId) {
+        Set<TopicPartition> assignment = polling.assignment();
+        Map<TopicPartition, OffsetAndMetadata> owned = new HashMap<>();
+        offsets.forEach((partition, offset) -> {
+            PartitionGate gate = gates.get(partition);
+            if (assignment.contains(partition) && gate != null && gate.owned) {
+                owned.put(partition, offset);
+            }
+        });
+        if (owned.isEmpty()) {
+            return;
+        }
+        polling.commitAsync(owned, (committed, error) -> {
+            if (error != null) {
+                LOG.debug(
+                        "pipeline={} checkpoint={} group offsets not committed (lag tooling only): {}",
+                        context.pipeline(),
+                        checkpointId,
+                        error.toString());
+            }
+        });
+    }
+
+    private static SourcePartition sourcePartition(TopicPartition partition) {
+        return new SourcePartition(partition.topic(), partition.partition());
+    }
+
+    // ---- the binding the transactional sink reads ----
+
+    @Override
+    public String groupId() {
+        return groupId;
+    }
+
+    @Override
+    public CompletableFuture<Void> sendOffsets(
+            Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        SourceConsumer polling = consumer;
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        Runnable send = () -> {
+            try {
+                SourceConsumer self = requireNonNull(polling);
+                Set<TopicPartition> assignment = self.assignment();
+                List<TopicPartition> gone = offsets.keySet().stream()
+                        .filter(partition -> !assignment.contains(partition))
+                        .toList();
+                if (!gone.isEmpty()) {
+                    throw new OnceflowException(
+                            "partitions " + gone + " are no longer assigned to this consumer: their checkpoint must"
+                                    + " not commit, their new owner replays it",
+                            null,
+                            true);
+                }
+                producer.sendOffsetsToTransaction(offsets, self.currentGroupMetadata());
+                sent.complete(null);
+            } catch (Throwable e) {
+                sent.completeExceptionally(e);
+            }
+        };
+        if (polling == null || !polling.onPollThread(send)) {
+            sent.completeExceptionally(
+                    new OnceflowException("the KafkaSource's consumer is closed: no offsets can be sent", null, true));
+        }
+        return sent;
+    }
+
+    /** Creates this run's consumer, and keeps it. */
+    private final class Factory extends ConsumerFactory {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <K, V> Consumer<K, V> createConsumer(ReceiverOptions<K, V> receiverOptions) {
+            SourceConsumer created = new SourceConsumer(
+                    receiverOptions.consumerProperties(),
+                    new IgnoredKeys(),
+                    new ByteArrayDeserializer(),
+                    KafkaSourceRun.this);
+            consumer = created;
+            return (Consumer<K, V>) created;
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package io.onceflow.kafka.internal;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * The source's Kafka consumer: a {@link KafkaConsumer} that does, on its own poll thread, what must not be done from
+ * any other.
+ *
+ * <ul>
+ *   <li>It runs tasks queued from other threads between polls, and while a rebalance callback waits: the
+ *       transactional sink's {@code sendOffsetsToTransaction}, which needs the group metadata, read on this thread
+ *       (reactor-kafka's {@code receiveExactlyOnce} reads it from another and races with {@code poll()},
+ *       reactor-kafka#292), and group offset commits for lag tooling.
+ *   <li>It tracks each partition's end from {@code currentLag}, which needs no request, for the lag gauge.
+ *   <li>It tells the source when a revocation is in fact a loss (session expired): nothing can be committed then.
+ * </ul>
+ */
+final class SourceConsumer extends KafkaConsumer<Void, byte[]> {
+
+    /** What the consumer reports to its source run. */
+    interface Observer {
+        /** A poll returned these records; called before anyone else sees them. */
+        void polled(ConsumerRecords<Void, byte[]> records);
+
+        /** A partition's end, as far as the consumer knows. */
+        void partitionEnd(TopicPartition partition, long end);
+    }
+
+    private static final Runnable WAKE = () -> {};
+
+    private final Observer observer;
+    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Map<TopicPartition, Long> positions = new HashMap<>(); // poll thread only
+    private volatile boolean inCallback;
+    private volatile boolean losing;
+    private volatile boolean closed;
+
+    SourceConsumer(
+            Map<String, Object> properties, Deserializer<Void> keys, Deserializer<byte[]> values, Observer observer) {
+        super(properties, keys, values);
+        this.observer = observer;
+    }
+
+    @Override
+    public ConsumerRecords<Void, byte[]> poll(Duration timeout) {
+        runTasks();
+        ConsumerRecords<Void, byte[]> records;
+        try {
+            records = super.poll(timeout);
+        } catch (WakeupException woken) {
+            runTasks(); // woken up for a task, most likely
+            throw woken;
+        }
+        if (!records.isEmpty()) {
+            observer.polled(records);
+        }
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> next :
+                records.nextOffsets().entrySet()) {
+            positions.put(next.getKey(), next.getValue().offset());
+        }
+        for (Map.Entry<TopicPartition, Long> position : positions.entrySet()) {
+            OptionalLong lag;
+            try {
+                lag = currentLag(position.getKey());
+            } catch (IllegalStateException notAssigned) {
+                continue;
+            }
+            if (lag.isPresent()) {
+                observer.partitionEnd(position.getKey(), position.getValue() + lag.getAsLong());
+            }
+        }
+        runTasks();
+        return records;
+    }
+
+    /**
+     * The group metadata as the consumer knows it now. Poll thread only: between polls, or in a rebalance callback,
+     * it is the member's current generation.
+     */
+    ConsumerGroupMetadata currentGroupMetadata() {
+        return super.groupMetadata();
+    }
+
+    /**
+     * Runs {@code task} on the poll thread: between polls, or while a rebalance callback waits. Wakes a poll that
+     * waits for records, so that the task does not wait for its timeout; never wakes up a callback, where a pending
+     * wakeup would interrupt the rebalance.
+     *
+     * @return false when the consumer is closed: the task will never run
+     */
+    boolean onPollThread(Runnable task) {
+        if (closed) {
+            return false;
+        }
+        tasks.add(task);
+        if (!inCallback) {
+            try {
+                wakeup();
+            } catch (RuntimeException closedMeanwhile) {
+                // the task fails fast when the close runs what is left
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits for {@code result} on the poll thread, inside a rebalance callback, running the tasks that arrive
+     * meanwhile (the checkpoint the callback waits for needs one to commit).
+     */
+    void awaitRunningTasks(CompletableFuture<?> result, long timeoutMillis) throws InterruptedException {
+        result.whenComplete((value, error) -> tasks.add(WAKE));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!result.isDone()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Runnable task = tasks.poll(left, TimeUnit.NANOSECONDS);
+            if (task != null) {
+                task.run();
+            }
+        }
+    }
+
+    /** Notes where a partition was positioned by a seek (poll thread only). */
+    void positioned(TopicPartition partition, long offset) {
+        positions.put(partition, offset);
+    }
+
+    /** Whether the revocation in progress is a loss (poll thread only). */
+    boolean losing() {
+        return losing;
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        closed = true;
+        try {
+            super.close(timeout);
+        } finally {
+            runTasks(); // what is left fails fast: the consumer is closed
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    @Override
+    public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+        super.subscribe(topics, new Listener(listener));
+    }
+
+    @Override
+    public void subscribe(Pattern pattern, ConsumerRebalanceListener listener) {
+        super.subscribe(pattern, new Listener(listener));
+    }
+
+    private void runTasks() {
+        Runnable task;
+        while ((task = tasks.poll()) != null) {
+            task.run();
+        }
+    }
+
+    /** Wraps reactor-kafka's listener: all three callbacks run on the poll thread, inside {@code poll()}. */
+    private final class Listener implements ConsumerRebalanceListener {
+        private final ConsumerRebalanceListener delegate;
+
+        Listener(ConsumerRebalanceListener delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            inCallback = true;
+            try {
+                delegate.onPartitionsAssigned(partitions);
+            } finally {
+                inCallback = false;
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            inCallback = true;
+            try {
+                delegate.onPartitionsRevoked(partitions);
+            } finally {
+                inCallback = false;
+                partitions.forEach(positions::remove);
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            inCallback = true;
+            losing = true;
+            try {
+                delegate.onPartitionsLost(partitions);
+            } finally {
+                losing = false;
+                inCallback = false;
+                partitions.forEach(positions::remove);
+            }
+        }
+    }
+}

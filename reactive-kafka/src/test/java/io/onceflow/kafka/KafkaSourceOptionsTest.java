@@ -1,0 +1,117 @@
+package io.onceflow.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class KafkaSourceOptionsTest {
+
+    record Payment(long id, String account, long amountCents) {}
+
+    private static KafkaSourceOptions.Builder<byte[]> minimal() {
+        return KafkaSourceOptions.builder().bootstrapServers("localhost:9092").topic("payments");
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        KafkaSourceOptions<byte[]> options = minimal().build();
+        assertThat(options.groupId()).isNull();
+        assertThat(options.topics()).containsExactly("payments");
+        assertThat(options.valueFormat()).isSameAs(Format.bytes());
+        assertThat(options.startPosition()).isEqualTo(StartPosition.EARLIEST);
+        assertThat(options.readCommitted()).isTrue();
+        assertThat(options.maxPollRecords()).isEqualTo(500);
+        assertThat(options.pollTimeout()).isEqualTo(Duration.ofMillis(100));
+        assertThat(options.assignTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(options.commitGroupOffsets()).isTrue();
+        assertThat(options.name()).isEqualTo("kafka");
+        assertThat(options.consumerProperties()).isEmpty();
+    }
+
+    @Test
+    void valueFormatTypesTheOptions() {
+        KafkaSourceOptions<Payment> options =
+                minimal().valueFormat(Json.of(Payment.class)).groupId("ledger").build();
+        assertThat(options.valueFormat().decode("{\"id\":1,\"account\":\"a\",\"amountCents\":5}".getBytes()))
+                .isEqualTo(new Payment(1, "a", 5));
+        assertThat(options.toBuilder().build()).isEqualTo(options);
+    }
+
+    @Test
+    void requiresBootstrapServersAndATopic() {
+        assertThatThrownBy(() -> KafkaSourceOptions.builder().topic("t").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bootstrapServers");
+        assertThatThrownBy(() ->
+                        KafkaSourceOptions.builder().bootstrapServers("b:1").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one topic");
+        assertThatThrownBy(() -> minimal().topic("payments").build()).hasMessageContaining("distinct");
+        assertThatThrownBy(() -> minimal().topic("no spaces").build()).hasMessageContaining("topic must be");
+        assertThatThrownBy(() -> minimal().groupId(" ").build()).hasMessageContaining("groupId");
+    }
+
+    @Test
+    void refusesSettingsOutOfRange() {
+        assertThatThrownBy(() -> minimal().maxPollRecords(0).build()).hasMessageContaining("maxPollRecords");
+        assertThatThrownBy(() -> minimal().pollTimeout(Duration.ZERO).build()).hasMessageContaining("pollTimeout");
+        assertThatThrownBy(() -> minimal().assignTimeout(Duration.ofSeconds(-1)).build())
+                .hasMessageContaining("assignTimeout");
+    }
+
+    @Test
+    void rawPropertiesMayNotRepeatATypedOption() {
+        assertThatThrownBy(() -> minimal().consumerProperty("group.id", "g").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("consumerProperties may not set 'group.id': use groupId(...)");
+        assertThatThrownBy(() -> minimal()
+                        .consumerProperty("isolation.level", "read_uncommitted")
+                        .build())
+                .hasMessageContaining("readCommitted(...)");
+        assertThatThrownBy(() ->
+                        minimal().consumerProperty("enable.auto.commit", true).build())
+                .hasMessageContaining("enable.auto.commit");
+        assertThatThrownBy(() ->
+                        minimal().consumerProperty("value.deserializer", "x").build())
+                .hasMessageContaining("valueFormat(...)");
+    }
+
+    @Test
+    void refusesTheConsumerGroupProtocolAndTooShortAPollInterval() {
+        assertThatThrownBy(() ->
+                        minimal().consumerProperty("group.protocol", "consumer").build())
+                .hasMessageContaining("classic");
+        assertThat(minimal()
+                        .consumerProperty("group.protocol", "CLASSIC")
+                        .build()
+                        .consumerProperties())
+                .containsEntry("group.protocol", "CLASSIC");
+        assertThatThrownBy(() -> minimal()
+                        .consumerProperty("max.poll.interval.ms", 30_000)
+                        .build())
+                .hasMessageContaining("assignTimeout");
+        assertThatThrownBy(() -> minimal()
+                        .consumerProperty("max.poll.interval.ms", "soon")
+                        .build())
+                .hasMessageContaining("must be a number");
+    }
+
+    @Test
+    void toStringNeverShowsSecrets() {
+        KafkaSourceOptions<byte[]> options = minimal()
+                .consumerProperty(
+                        "sasl.jaas.config",
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                                + " username=\"u\" password=\"hunter2\";")
+                .consumerProperty("ssl.keystore.password", "hunter3")
+                .consumerProperty("ssl.key.password", "hunter4")
+                .consumerProperty("fetch.min.bytes", 1)
+                .build();
+        assertThat(options.toString())
+                .doesNotContain("hunter2", "hunter3", "hunter4")
+                .contains("sasl.jaas.config=[hidden]", "fetch.min.bytes=1");
+        assertThat(options.consumerProperties()).containsEntry("ssl.key.password", "hunter4");
+    }
+}

@@ -1,0 +1,37 @@
+package io.onceflow.kafka.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onceflow.core.SourcePartition;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ChangelogKeysTest {
+
+    @Test
+    void roundTripsEveryPart() {
+        SourcePartition partition = SourcePartition.of("payments", 7);
+        for (String key : new String[] {"acct-1", "", "with\nnewline", "ünïcødé/😀", "{\"json\":1}"}) {
+            byte[] encoded = ChangelogKeys.encode("keyed-0", partition, key);
+            assertThat(ChangelogKeys.decode(encoded)).isEqualTo(new ChangelogKeys.Key("keyed-0", partition, key));
+        }
+    }
+
+    @Test
+    void keysOfDifferentOperatorsOrTopicsDiffer() {
+        byte[] a = ChangelogKeys.encode("keyed-0", SourcePartition.of("a", 1), "k");
+        byte[] b = ChangelogKeys.encode("keyed-1", SourcePartition.of("a", 1), "k");
+        byte[] c = ChangelogKeys.encode("keyed-0", SourcePartition.of("b", 1), "k");
+        assertThat(a).isNotEqualTo(b).isNotEqualTo(c);
+    }
+
+    @Test
+    void foreignBytesAreNoKey() {
+        assertThat(ChangelogKeys.decode(null)).isNull();
+        assertThat(ChangelogKeys.decode("acct-1".getBytes(StandardCharsets.UTF_8)))
+                .isNull();
+        byte[] truncated = ChangelogKeys.encode("keyed-0", SourcePartition.of("payments", 1), "k");
+        truncated[1] = 127; // an operator length beyond the key
+        assertThat(ChangelogKeys.decode(truncated)).isNull();
+    }
+}

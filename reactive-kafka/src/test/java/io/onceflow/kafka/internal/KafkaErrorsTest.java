@@ -1,0 +1,50 @@
+package io.onceflow.kafka.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onceflow.core.FencedException;
+import io.onceflow.core.OnceflowException;
+import io.onceflow.core.PipelineConfigurationException;
+import io.onceflow.core.RestartPolicy;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.junit.jupiter.api.Test;
+
+class KafkaErrorsTest {
+
+    @Test
+    void aFencedProducerStopsTheInstance() {
+        OnceflowException error = KafkaErrors.translate(
+                new ExecutionException(new ProducerFencedException("newer epoch")), "checkpoint 3", "ledger-0");
+        assertThat(error).isInstanceOf(FencedException.class).hasMessageContaining("'ledger-0'");
+        assertThat(error.isRetryable()).isFalse();
+        assertThat(RestartPolicy.isRetryableByDefault(error)).isFalse();
+    }
+
+    @Test
+    void anOutdatedGenerationIsRetryable() {
+        CommitFailedException stale = new CommitFailedException(
+                "Transaction offset Commit failed due to consumer group metadata mismatch: Specified group"
+                        + " generation id is not valid.");
+        OnceflowException error = KafkaErrors.translate(stale, "checkpoint 3", "ledger-0");
+        assertThat(error.isRetryable()).isTrue();
+        assertThat(error).hasMessageContaining("rebalanced").hasCause(stale);
+        assertThat(KafkaErrors.isGenerationRace(stale)).isTrue();
+        assertThat(KafkaErrors.isGenerationRace(
+                        new CommitFailedException("The coordinator is not aware of this" + " member.")))
+                .isFalse();
+    }
+
+    @Test
+    void misconfigurationStopsThePipelineAndTheRestIsRetryable() {
+        assertThat(KafkaErrors.translate(new TopicAuthorizationException("no"), "x", "t"))
+                .isInstanceOf(PipelineConfigurationException.class);
+        OnceflowException timeout = KafkaErrors.translate(new TimeoutException("slow"), "x", "t");
+        assertThat(timeout.isRetryable()).isTrue();
+        OnceflowException already = new OnceflowException("mine", null, false);
+        assertThat(KafkaErrors.translate(already, "x", "t")).isSameAs(already);
+    }
+}

@@ -1,0 +1,285 @@
+package io.onceflow.it.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.onceflow.core.CheckpointedFlux;
+import io.onceflow.core.Onceflow;
+import io.onceflow.core.Pipeline;
+import io.onceflow.core.PipelineBuilder;
+import io.onceflow.core.RestartPolicy;
+import io.onceflow.kafka.Format;
+import io.onceflow.kafka.Json;
+import io.onceflow.kafka.KafkaRecord;
+import io.onceflow.kafka.KafkaSinkOptions;
+import io.onceflow.kafka.KafkaSource;
+import io.onceflow.kafka.KafkaSourceOptions;
+import io.onceflow.kafka.KafkaTransactionalSink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The job every Kafka integration test runs, and the independent checks of its output.
+ *
+ * <p>Payments, keyed by account, go through a keyed running balance; each payment yields exactly one balance, which
+ * names the payment that made it and how many payments the account has had. The audit reads the output topic with its
+ * own {@code read_committed} consumer and checks exactly-once from the data alone: one output per input payment, the
+ * per-account sequence 1..n without gap or repeat, and final balances equal to the input sums.
+ */
+final class KafkaLedger {
+
+    private KafkaLedger() {}
+
+    /** A payment, with an id unique over the input. */
+    record Payment(long id, String account, long amountCents) {}
+
+    /** An account's running balance, with the payment that made it. */
+    record Balance(String account, long cents, long payments, long lastPaymentId) {
+        static Balance empty(String account) {
+            return new Balance(account, 0, 0, -1);
+        }
+
+        Balance apply(Payment payment) {
+            return new Balance(account, cents + payment.amountCents(), payments + 1, payment.id());
+        }
+    }
+
+    static final Format<Payment> PAYMENTS = Json.of(Payment.class);
+    static final Format<Balance> BALANCES = Json.of(Balance.class);
+
+    /** What was produced: every payment by id, and where each record landed. */
+    static final class Input {
+        final Map<Long, Payment> payments = new HashMap<>();
+        final Map<String, RecordMetadata> poison = new HashMap<>(); // label -> where it landed
+
+        Map<String, Long> sums() {
+            Map<String, Long> sums = new TreeMap<>();
+            payments.values().forEach(p -> sums.merge(p.account(), p.amountCents(), Long::sum));
+            return sums;
+        }
+
+        void addAll(Input other) {
+            payments.putAll(other.payments);
+            poison.putAll(other.poison);
+        }
+    }
+
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("acks", "all");
+        props.put("linger.ms", "5");
+        props.put("max.block.ms", "30000");
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Produces {@code count} payments with ids from {@code firstId}, over {@code accounts} accounts. */
+    static Input produce(String bootstrap, String topic, long firstId, int count, int accounts, long seed) {
+        Input input = new Input();
+        Random random = new Random(seed);
+        try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+            for (long id = firstId; id < firstId + count; id++) {
+                Payment payment = new Payment(id, "acct-" + random.nextInt(accounts), 1 + random.nextInt(10_000));
+                input.payments.put(id, payment);
+                producer.send(new ProducerRecord<>(topic, payment.account(), PAYMENTS.encode(payment)));
+            }
+            producer.flush();
+        }
+        return input;
+    }
+
+    /** The usual options of the tests' source: short group timeouts so that rebalances and restarts are quick. */
+    static KafkaSourceOptions.Builder<Payment> sourceOptions(String bootstrap, String topic) {
+        return KafkaSourceOptions.builder()
+                .bootstrapServers(bootstrap)
+                .topic(topic)
+                .valueFormat(PAYMENTS)
+                .consumerProperty("session.timeout.ms", 10_000)
+                .consumerProperty("heartbeat.interval.ms", 1_000);
+    }
+
+    static KafkaSinkOptions.Builder sinkOptions(String bootstrap) {
+        return KafkaSinkOptions.builder().bootstrapServers(bootstrap).transactionTimeout(Duration.ofSeconds(15));
+    }
+
+    static PipelineBuilder pipeline(String name, String instanceId, MeterRegistry meters) {
+        return Onceflow.pipeline(name)
+                .instanceId(instanceId)
+                .checkpointEvery(Duration.ofMillis(200))
+                .meterRegistry(meters)
+                .restartPolicy(RestartPolicy.defaults()
+                        .withMaxAttempts(50)
+                        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)));
+    }
+
+    /** The ledger job: payments ─▶ keyed running balance ─▶ the output topic, one transaction per checkpoint. */
+    static Pipeline ledger(
+            PipelineBuilder builder,
+            KafkaSourceOptions<Payment> source,
+            KafkaSinkOptions sink,
+            String output,
+            UnaryOperator<CheckpointedFlux<Payment>> before) {
+        return ledger(builder, source, sink, before, balance -> KafkaRecord.of(output, balance.account(), balance));
+    }
+
+    /** The ledger job with a record function of the test's own. */
+    static Pipeline ledger(
+            PipelineBuilder builder,
+            KafkaSourceOptions<Payment> source,
+            KafkaSinkOptions sink,
+            UnaryOperator<CheckpointedFlux<Payment>> before,
+            Function<Balance, KafkaRecord> toRecord) {
+        return before.apply(builder.from(KafkaSource.create(source)))
+                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .to(KafkaTransactionalSink.create(sink, toRecord));
+    }
+
+    static Admin admin(String bootstrap) {
+        return Admin.create(Map.of("bootstrap.servers", bootstrap));
+    }
+
+    /** The end offsets of a topic, as read_committed consumers see them. */
+    static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            return consumer.endOffsets(partitions, Duration.ofSeconds(30));
+        }
+    }
+
+    /** Waits until the group has committed the end of every partition of {@code topic}. */
+    static void awaitCaughtUp(String bootstrap, String group, String topic, Duration timeout) throws Exception {
+        Map<TopicPartition, Long> ends = endOffsets(bootstrap, topic);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = admin(bootstrap)) {
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata()
+                        .get();
+                boolean done = ends.entrySet().stream().allMatch(end -> {
+                    OffsetAndMetadata offset = committed.get(end.getKey());
+                    return offset != null && offset.offset() >= end.getValue();
+                });
+                if (done) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("group " + group + " did not catch up with " + ends + " within " + timeout
+                            + "; committed: " + committed);
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    /** Records committed so far by the group over {@code topic}. */
+    static long committedRecords(Admin admin, String group) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
+                .filter(o -> o != null)
+                .mapToLong(OffsetAndMetadata::offset)
+                .sum();
+    }
+
+    static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", "false");
+        props.put("max.poll.records", "5000");
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** Every committed record of {@code topic}, read with an independent read_committed consumer to its end. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic + " to its end " + ends);
+                }
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+
+    /** The balances in the output topic, in partition order. */
+    static List<Balance> balances(String bootstrap, String topic) {
+        return readAll(bootstrap, topic).stream()
+                .map(record -> BALANCES.decode(record.value()))
+                .toList();
+    }
+
+    /**
+     * Checks exactly-once from the output alone: one balance per payment, each account's balances numbered 1..n in
+     * order, and each account's last balance equal to the sum of its payments.
+     */
+    static void assertExactlyOnce(List<Balance> outputs, Input input) {
+        Map<Long, Integer> effects = new HashMap<>();
+        outputs.forEach(b -> effects.merge(b.lastPaymentId(), 1, Integer::sum));
+        List<Long> duplicated = effects.entrySet().stream()
+                .filter(e -> e.getValue() > 1)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .limit(20)
+                .toList();
+        Set<Long> lost = new HashSet<>(input.payments.keySet());
+        lost.removeAll(effects.keySet());
+        Set<Long> unknown = new HashSet<>(effects.keySet());
+        unknown.removeAll(input.payments.keySet());
+        assertThat(duplicated).as("payments with more than one effect").isEmpty();
+        assertThat(lost).as("payments without effect").isEmpty();
+        assertThat(unknown).as("effects of no input payment").isEmpty();
+        assertThat(outputs).as("one balance per payment").hasSize(input.payments.size());
+
+        Map<String, List<Balance>> byAccount = new HashMap<>();
+        outputs.forEach(b ->
+                byAccount.computeIfAbsent(b.account(), a -> new ArrayList<>()).add(b));
+        Map<String, Long> sums = input.sums();
+        assertThat(byAccount.keySet()).isEqualTo(sums.keySet());
+        byAccount.forEach((account, balances) -> {
+            for (int i = 0; i < balances.size(); i++) {
+                assertThat(balances.get(i).payments())
+                        .as("sequence of %s at %d", account, i)
+                        .isEqualTo(i + 1);
+                Payment payment = input.payments.get(balances.get(i).lastPaymentId());
+                assertThat(payment.account()).isEqualTo(account);
+            }
+            assertThat(balances.get(balances.size() - 1).cents())
+                    .as("final balance of %s", account)
+                    .isEqualTo(sums.get(account));
+        });
+    }
+}
