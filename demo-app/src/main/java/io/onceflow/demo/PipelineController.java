@@ -1,0 +1,58 @@
+package io.onceflow.demo;
+
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The pipeline: {@code GET /pipeline} (state, last checkpoint, lag, restarts, throughput), {@code GET /pipeline/events}
+ * (server-sent events: {@code checkpoint} for each checkpoint, {@code status} every second with the audit), and
+ * {@code POST /pipeline/crash}, which kills it abruptly to show that it recovers exactly (403 unless
+ * {@code onceflow.demo.crash-enabled} is true); and {@code GET /audit}.
+ *
+ * @since 0.1
+ */
+@RestController
+class PipelineController {
+
+    private final PipelineMonitor monitor;
+    private final PipelineRunner runner;
+    private final AuditService audit;
+    private final boolean crashEnabled;
+
+    PipelineController(PipelineMonitor monitor, PipelineRunner runner, AuditService audit, DemoProperties properties) {
+        this.monitor = monitor;
+        this.runner = runner;
+        this.audit = audit;
+        this.crashEnabled = properties.demo().crashEnabled();
+    }
+
+    @GetMapping("/pipeline")
+    Mono<PipelineView> pipeline() {
+        return Mono.fromSupplier(monitor::view);
+    }
+
+    @GetMapping(path = "/pipeline/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    Flux<ServerSentEvent<?>> events() {
+        return monitor.events();
+    }
+
+    @PostMapping("/pipeline/crash")
+    Mono<ResponseEntity<Map<String, Long>>> crash() {
+        if (!crashEnabled) {
+            return Mono.error(new CrashDisabledException());
+        }
+        return runner.crash().map(crashes -> ResponseEntity.accepted().body(Map.of("crashes", crashes)));
+    }
+
+    @GetMapping("/audit")
+    Mono<Audit> audit() {
+        return audit.audit();
+    }
+}

@@ -1,0 +1,110 @@
+package io.onceflow.demo;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.KafkaException;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
+
+/**
+ * Turns every failure of the REST API into a problem detail. Spring's own handling (this class extends it, so Boot's
+ * default one steps back) covers the protocol errors: 404, 405, 415 and so on. Added here:
+ *
+ * <ul>
+ *   <li>a payment that breaks a rule, and JSON that does not read (malformed, or a field of the wrong type): 400
+ *       naming the field ({@code body} when the JSON itself is unreadable);
+ *   <li>the crash button while it is disabled: 403; while the pipeline is already down: 409;
+ *   <li>Kafka not taking a payment: 503, and nothing was written.
+ * </ul>
+ *
+ * @since 0.1
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> invalidPayment(InvalidPaymentException e) {
+        return ResponseEntity.badRequest().body(Problems.invalid("Invalid payment", e.violations()));
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> invalidRequest(InvalidRequestException e) {
+        return ResponseEntity.badRequest().body(Problems.invalid("Invalid request", e.violations()));
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> crashDisabled(CrashDisabledException e) {
+        return ResponseEntity.status(HttpStatus.FORBIDDEN)
+                .body(Problems.of(HttpStatus.FORBIDDEN, "Crash disabled", e.getMessage()));
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> crashRefused(PipelineRunner.CrashRefusedException e) {
+        return ResponseEntity.status(HttpStatus.CONFLICT)
+                .body(Problems.of(HttpStatus.CONFLICT, "Not now", String.valueOf(e.getMessage())));
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> kafkaUnavailable(KafkaException e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .body(Problems.of(
+                        HttpStatus.SERVICE_UNAVAILABLE,
+                        "Payments topic unavailable",
+                        "Kafka did not take the payment, nothing was written: " + e.getMessage()));
+    }
+
+    /** A body that does not read as the expected JSON: name the field, or {@code body}. */
+    @Override
+    protected Mono<ResponseEntity<Object>> handleServerWebInputException(
+            ServerWebInputException e, HttpHeaders headers, HttpStatusCode status, ServerWebExchange exchange) {
+        JacksonException json = jsonCause(e);
+        Violation violation;
+        if (json == null) {
+            violation = new Violation("body", String.valueOf(e.getReason()));
+        } else if (json.getPath().isEmpty()) {
+            violation = new Violation("body", "is not valid JSON: " + json.getOriginalMessage());
+        } else {
+            String field = json.getPath().stream()
+                    .map(reference -> reference.getPropertyName() != null
+                            ? reference.getPropertyName()
+                            : String.valueOf(reference.getIndex()))
+                    .collect(Collectors.joining("."));
+            violation = new Violation(field, expected(json));
+        }
+        ProblemDetail problem = Problems.invalid("Unreadable request", List.of(violation));
+        return Mono.just(ResponseEntity.badRequest().headers(headers).body(problem));
+    }
+
+    /** What a field of the wrong type should have been, in the words of JSON rather than Java. */
+    private static String expected(JacksonException json) {
+        Class<?> type = json instanceof MismatchedInputException mismatch ? mismatch.getTargetType() : null;
+        if (type != null && Number.class.isAssignableFrom(type)) {
+            return "must be a number, like 12.50";
+        }
+        if (type == String.class) {
+            return "must be a string";
+        }
+        return "has the wrong type: " + json.getOriginalMessage();
+    }
+
+    private static @Nullable JacksonException jsonCause(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JacksonException json) {
+                return json;
+            }
+        }
+        return null;
+    }
+}
