@@ -90,6 +90,16 @@ public final class PipelineBuilder {
     }
 
     /**
+     * Hears the points of the checkpoint protocol as the pipeline and its participants reach them, once per
+     * checkpoint, assignment or revocation, never per record: a hook for crash tests and tracing. Defaults to
+     * {@link ProtocolListener#none()}.
+     */
+    public PipelineBuilder protocolListener(ProtocolListener listener) {
+        requireNonNull(listener, "listener");
+        return with(b -> b.protocolListener = listener);
+    }
+
+    /**
      * The options as set so far.
      *
      * @throws IllegalArgumentException when they are inconsistent, with what to change

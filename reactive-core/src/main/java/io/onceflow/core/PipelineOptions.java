@@ -29,6 +29,8 @@ import reactor.core.scheduler.Schedulers;
  *     pipeline runs so that {@code StepVerifier.withVirtualTime} applies
  * @param meterRegistry where meters go; defaults to {@link Metrics#globalRegistry}
  * @param checkpointStore the commit point when every sink is idempotent, or {@code null}
+ * @param protocolListener hears the points of the checkpoint protocol as they are reached (fault injection,
+ *     tracing); defaults to {@link ProtocolListener#none()}
  * @since 0.1
  */
 public record PipelineOptions(
@@ -43,7 +45,8 @@ public record PipelineOptions(
         RestartPolicy restartPolicy,
         @Nullable Scheduler scheduler,
         MeterRegistry meterRegistry,
-        @Nullable CommitPoint<?> checkpointStore) {
+        @Nullable CommitPoint<?> checkpointStore,
+        ProtocolListener protocolListener) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
@@ -55,6 +58,7 @@ public record PipelineOptions(
         requireNonNull(revocationGracePeriod, "revocationGracePeriod");
         requireNonNull(restartPolicy, "restartPolicy");
         requireNonNull(meterRegistry, "meterRegistry");
+        requireNonNull(protocolListener, "protocolListener");
         checkName("pipeline name", name);
         checkName("instanceId", instanceId);
         if (checkpointInterval.isNegative()) {
@@ -125,6 +129,8 @@ public record PipelineOptions(
         @Nullable
         CommitPoint<?> checkpointStore;
 
+        ProtocolListener protocolListener = ProtocolListener.none();
+
         /** The defaults, for a pipeline called {@code name}. */
         Builder(String name) {
             this.name = name;
@@ -143,6 +149,7 @@ public record PipelineOptions(
             scheduler = from.scheduler;
             meterRegistry = from.meterRegistry;
             checkpointStore = from.checkpointStore;
+            protocolListener = from.protocolListener;
         }
 
         /** A copy of this builder with {@code modifier} applied. */
@@ -165,7 +172,8 @@ public record PipelineOptions(
                     restartPolicy,
                     scheduler,
                     meterRegistry,
-                    checkpointStore);
+                    checkpointStore,
+                    protocolListener);
         }
     }
 }

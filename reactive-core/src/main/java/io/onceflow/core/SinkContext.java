@@ -28,4 +28,12 @@ public interface SinkContext {
 
     /** Values shared with the other participants of this run. */
     RunAttributes attributes();
+
+    /**
+     * The pipeline's {@link ProtocolListener}, which a participant calls at the {@link ProtocolPoint}s it reaches
+     * itself. Defaults to {@link ProtocolListener#none()} for a context made outside a pipeline.
+     */
+    default ProtocolListener protocolListener() {
+        return ProtocolListener.none();
+    }
 }

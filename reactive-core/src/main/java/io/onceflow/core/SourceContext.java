@@ -33,6 +33,14 @@ public interface SourceContext {
     RunAttributes attributes();
 
     /**
+     * The pipeline's {@link ProtocolListener}, which a participant calls at the {@link ProtocolPoint}s it reaches
+     * itself. Defaults to {@link ProtocolListener#none()} for a context made outside a pipeline.
+     */
+    default ProtocolListener protocolListener() {
+        return ProtocolListener.none();
+    }
+
+    /**
      * Claims partitions: the commit point fences their previous owner and hands back their positions and keyed
      * state, which is restored before this completes. The source must then seek each partition to the returned
      * position (or apply its reset policy where none is returned) before emitting any of its records.

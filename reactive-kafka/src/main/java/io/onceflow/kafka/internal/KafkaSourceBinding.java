@@ -20,7 +20,9 @@ public interface KafkaSourceBinding {
      * another thread races with {@code poll()}), and because a rebalance only advances the group's generation inside
      * {@code poll()}: between two polls, or inside a rebalance callback, the metadata read is the member's current
      * one. Fails without sending when a partition of {@code offsets} is no longer assigned to the consumer: it may
-     * have a new owner already.
+     * have a new owner already. Once sent, the pipeline's protocol listener hears {@code AFTER_SEND_OFFSETS} for
+     * {@code checkpointId}, on the poll thread.
      */
-    CompletableFuture<Void> sendOffsets(Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets);
+    CompletableFuture<Void> sendOffsets(
+            Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets, long checkpointId);
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.Positions;
+import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StreamElement;
@@ -263,6 +264,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         }
         long start = System.nanoTime();
         try {
+            context.protocolListener().reached(ProtocolPoint.DURING_REBALANCE, -1);
             // blocking-ok: the poll thread waits for the checkpoint that closes the revoked partitions, so that the
             // next owner starts where this one ended; bounded by the pipeline's revocation grace period (the revoke
             // fails then) and, as a backstop, assignTimeout
@@ -402,7 +404,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     @Override
     public CompletableFuture<Void> sendOffsets(
-            Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+            Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets, long checkpointId) {
         SourceConsumer polling = consumer;
         CompletableFuture<Void> sent = new CompletableFuture<>();
         Runnable send = () -> {
@@ -420,6 +422,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                             true);
                 }
                 producer.sendOffsetsToTransaction(offsets, self.currentGroupMetadata());
+                context.protocolListener().reached(ProtocolPoint.AFTER_SEND_OFFSETS, checkpointId);
                 sent.complete(null);
             } catch (Throwable e) {
                 sent.completeExceptionally(e);

@@ -10,6 +10,7 @@ import io.onceflow.core.OnceflowException;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.PoisonRecordException;
 import io.onceflow.core.Positions;
+import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.Recovery;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
@@ -529,7 +530,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         // this thread sends the dead letters and the state
         CompletableFuture<Void> offsetsSent = marker.positions().isEmpty()
                 ? CompletableFuture.completedFuture(null)
-                : source().sendOffsets(client, offsets(marker));
+                : source().sendOffsets(client, offsets(marker), marker.checkpointId());
         try {
             String deadLetterTopic = options.deadLetterTopic();
             for (DeadLetter<?> deadLetter : deadLetters) {
@@ -569,6 +570,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
             throw e;
         }
         awaitOffsets(offsetsSent, marker);
+        context.protocolListener().reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId());
         client.commitTransaction();
         inTransaction = false;
         Exception sendFailure = segment.sendFailure;

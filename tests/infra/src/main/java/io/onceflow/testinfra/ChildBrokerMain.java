@@ -1,6 +1,5 @@
 package io.onceflow.testinfra;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 
@@ -25,31 +24,13 @@ final class ChildBrokerMain {
             throw new IllegalArgumentException("usage: <server.properties> [--format <cluster id>]");
         }
         if (!Boolean.getBoolean(NO_WATCHDOG_PROPERTY)) {
-            watchParent();
+            ChildProcesses.haltWhenParentDies();
         }
         if (args.length == 3) {
             format(args[0], args[2]);
         }
         Method main = Class.forName("kafka.Kafka").getMethod("main", String[].class);
         main.invoke(null, (Object) new String[] {args[0]});
-    }
-
-    private static void watchParent() {
-        Thread watchdog = new Thread(
-                () -> {
-                    try {
-                        while (System.in.read() >= 0) {
-                            // the parent never writes; we only wait for the pipe to close
-                        }
-                    } catch (IOException ignored) {
-                        // a broken pipe means the same as end-of-file
-                    }
-                    System.err.println("[onceflow] the test JVM is gone: halting the broker");
-                    Runtime.getRuntime().halt(3);
-                },
-                "onceflow-parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
     }
 
     private static void format(String config, String clusterId) throws Exception {

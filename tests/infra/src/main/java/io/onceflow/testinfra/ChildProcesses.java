@@ -22,15 +22,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps track of the service processes this JVM starts, so none outlives it.
+ * Keeps track of the processes this JVM starts (child brokers, and any child JVM a test runs, such as the crash
+ * campaign's processors), so none outlives it.
  *
- * <p>Three defences, from the most to the least immediate: the child watches its standard input (see
- * {@link ChildBrokerMain}); a shutdown hook SIGKILLs every live child when this JVM exits normally; and every child
- * has a pid file in a well-known directory, so that the next JVM reaps the children of a JVM that was itself
- * SIGKILLed. A pid file is acted upon only when its owner is dead and the process with the child's pid still has
- * this owner's marker on its command line, so an unrelated process that reused the pid is never touched.
+ * <p>Three defences, from the most to the least immediate: the child watches its standard input and halts when it
+ * closes ({@link #haltWhenParentDies()}); a shutdown hook SIGKILLs every live child when this JVM exits normally; and
+ * every child has a pid file in a well-known directory, so that the next JVM reaps the children of a JVM that was
+ * itself SIGKILLed. A pid file is acted upon only when its owner is dead and the process with the child's pid still
+ * has this owner's marker on its command line, so an unrelated process that reused the pid is never touched.
+ *
+ * <pre>{@code
+ * ChildProcesses.reapOrphansOnce();                       // the leftovers of a JVM that was killed
+ * List<String> command = List.of(java, ChildProcesses.markerOption(), "-cp", classpath, Main.class.getName());
+ * Process child = ChildProcesses.start(new ProcessBuilder(command), "processor 1");
+ * ...
+ * ChildProcesses.kill(child);                             // SIGKILL, waits, forgets
+ * }</pre>
+ *
+ * <p>In the child, {@link #haltWhenParentDies()} as the first line of {@code main}.
  */
-final class ChildProcesses {
+public final class ChildProcesses {
     static final String OWNER_PROPERTY = "onceflow.infra.owner";
 
     private static final Logger log = LoggerFactory.getLogger(ChildProcesses.class);
@@ -45,7 +56,7 @@ final class ChildProcesses {
     private ChildProcesses() {}
 
     /** The JVM option that marks a child as ours; it must appear on the child's command line. */
-    static String markerOption() {
+    public static String markerOption() {
         return "-D" + OWNER_PROPERTY + "=" + MARKER;
     }
 
@@ -54,8 +65,12 @@ final class ChildProcesses {
         return Path.of(Settings.get("onceflow.test.pid-dir", "/tmp/onceflow-infra-pids"));
     }
 
-    /** Starts the process (whose command must contain {@link #markerOption()}) and registers it. */
-    static Process start(ProcessBuilder builder, String description) throws IOException {
+    /**
+     * Starts the process (whose command must contain {@link #markerOption()}) and registers it: a pid file, and the
+     * shutdown hook. Leave its standard input a pipe (the default) for {@link #haltWhenParentDies()}, and keep the
+     * returned {@code Process}: the pipe closes with it.
+     */
+    public static Process start(ProcessBuilder builder, String description) throws IOException {
         if (!builder.command().contains(markerOption())) {
             throw new IllegalArgumentException("the command lacks " + markerOption());
         }
@@ -72,7 +87,7 @@ final class ChildProcesses {
     }
 
     /** SIGKILLs the process, waits until it is gone, and forgets it. */
-    static void kill(Process process) {
+    public static void kill(Process process) {
         process.destroyForcibly();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -86,8 +101,8 @@ final class ChildProcesses {
         }
     }
 
-    /** Drops the bookkeeping of a process that is known to be dead. */
-    static void forget(Process process) {
+    /** Drops the bookkeeping of a process that is known to be dead: its pid file goes. */
+    public static void forget(Process process) {
         Path pidFile = LIVE.remove(process);
         if (pidFile != null) {
             try {
@@ -99,12 +114,12 @@ final class ChildProcesses {
     }
 
     /** Freezes the process with SIGSTOP and waits until the kernel reports it stopped. */
-    static void stop(Process process) {
+    public static void stop(Process process) {
         signal(process, "STOP", true);
     }
 
     /** Thaws the process with SIGCONT and waits until the kernel reports it running again. */
-    static void resume(Process process) {
+    public static void resume(Process process) {
         signal(process, "CONT", false);
     }
 
@@ -127,7 +142,7 @@ final class ChildProcesses {
     }
 
     /** Reaps the orphans of dead JVMs, once per JVM: called before this JVM starts its first child. */
-    static void reapOrphansOnce() {
+    public static void reapOrphansOnce() {
         if (REAPED.compareAndSet(false, true)) {
             reapOrphans();
         }
@@ -137,7 +152,7 @@ final class ChildProcesses {
      * Kills every child whose owning JVM is dead and removes its pid file; returns how many it killed. Pid files of
      * live owners are left alone: another test JVM may be running next to this one.
      */
-    static int reapOrphans() {
+    public static int reapOrphans() {
         Path dir = pidDirectory();
         if (!Files.isDirectory(dir)) {
             return 0;
@@ -225,6 +240,29 @@ final class ChildProcesses {
             // fall through
         }
         return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine());
+    }
+
+    /**
+     * In a child JVM: halts it (as a SIGKILL would, without shutdown hooks) as soon as its standard input reaches
+     * end-of-file, which happens when the JVM holding the other end of the pipe dies, even by SIGKILL. Starts a daemon
+     * thread and returns; the child must never read its standard input itself.
+     */
+    public static void haltWhenParentDies() {
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        while (System.in.read() >= 0) {
+                            // the parent never writes; we only wait for the pipe to close
+                        }
+                    } catch (IOException ignored) {
+                        // a broken pipe means the same as end-of-file
+                    }
+                    System.err.println("[onceflow] the parent JVM is gone: halting");
+                    Runtime.getRuntime().halt(3);
+                },
+                "onceflow-parent-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
     }
 
     private static Path writePidFile(Process process, String description) throws IOException {

@@ -7,15 +7,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The three defences against brokers outliving their test JVM. */
@@ -101,40 +101,121 @@ class OrphanReaperTest {
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
+    /**
+     * Reads the owner's output until it names its broker. The wait outlasts the owner's own bound on the broker's start
+     * ({@link ChildProcessKafkaBroker}'s 90 s), so a slow start fails in the owner, with its reason, rather than here;
+     * on any failure the message carries everything the owner printed, and a thread dump if it is stuck.
+     */
     private static long brokerPidOf(Process owner) throws Exception {
-        CompletableFuture<Long> pid = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader out =
-                    new BufferedReader(new InputStreamReader(owner.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = out.readLine(); line != null; line = out.readLine()) {
-                    if (line.startsWith(BrokerOwnerMain.PID_PREFIX)) {
-                        long found = Long.parseLong(line.substring(BrokerOwnerMain.PID_PREFIX.length()));
-                        // Keep draining, or the owner blocks on a full pipe.
-                        Thread drainer = new Thread(() -> drain(out));
-                        drainer.setDaemon(true);
-                        drainer.start();
-                        return found;
-                    }
-                }
-                throw new IllegalStateException("the owner JVM exited without starting a broker");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        OwnerOutput output = new OwnerOutput(owner);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         try {
-            return pid.get(90, TimeUnit.SECONDS);
-        } catch (Exception e) {
+            while (true) {
+                long pid = output.brokerPid();
+                if (pid > 0) {
+                    return pid;
+                }
+                if (output.ended()) {
+                    owner.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("the owner JVM exited ("
+                            + (owner.isAlive() ? "still alive" : "exit code " + owner.exitValue())
+                            + ") without naming its broker; its output:\n" + output.text()
+                            + brokerLogTail(output.text()));
+                }
+                if (System.nanoTime() > deadline) {
+                    String threads = threadDump(owner.pid());
+                    throw new AssertionError("the owner JVM (pid " + owner.pid() + ", "
+                            + (owner.isAlive() ? "alive" : "exit code " + owner.exitValue())
+                            + ") did not name its broker within 180 s; its output:\n" + output.text()
+                            + brokerLogTail(output.text()) + "\nits threads:\n" + threads);
+                }
+                Thread.sleep(50);
+            }
+        } catch (Exception | AssertionError e) {
             owner.destroyForcibly();
             throw e;
         }
     }
 
-    private static void drain(BufferedReader out) {
-        try {
-            while (out.readLine() != null) {
-                // discard
+    /**
+     * Everything the owner JVM prints, read by a thread of its own from the start: never by a shared pool (on two cores
+     * the common fork-join pool has a single worker, which anything else in this JVM may be holding), and always
+     * drained, so that the owner never blocks on a full pipe.
+     */
+    private static final class OwnerOutput {
+        private final StringBuffer text = new StringBuffer();
+        private volatile long brokerPid = -1;
+        private volatile boolean ended;
+
+        OwnerOutput(Process owner) {
+            Thread reader = new Thread(() -> read(owner), "owner-output-" + owner.pid());
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read(Process owner) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(owner.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    text.append(line).append('\n');
+                    if (line.startsWith(BrokerOwnerMain.PID_PREFIX)) {
+                        brokerPid = Long.parseLong(line.substring(BrokerOwnerMain.PID_PREFIX.length()));
+                    }
+                }
+            } catch (IOException e) {
+                text.append("[reading the owner's output failed: ").append(e).append("]\n");
+            } finally {
+                ended = true;
             }
-        } catch (IOException ignored) {
-            // the owner was killed
+        }
+
+        long brokerPid() {
+            return brokerPid;
+        }
+
+        boolean ended() {
+            return ended;
+        }
+
+        String text() {
+            return text.toString();
+        }
+    }
+
+    /** The end of the broker log that the owner's output names (a failed start says "see .../broker.log"). */
+    private static String brokerLogTail(String ownerOutput) {
+        Matcher named = Pattern.compile("(\\S+broker\\.log)").matcher(ownerOutput);
+        if (!named.find()) {
+            return "";
+        }
+        Path log = Path.of(named.group(1));
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "\nthe last lines of " + log + ":\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "\n[cannot read " + log + ": " + e + "]";
+        }
+    }
+
+    /** The threads of a live JVM, by jcmd from the same JDK; a note instead when that fails. */
+    private static String threadDump(long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                    .toString(),
+                            Long.toString(pid),
+                            "Thread.print")
+                    .redirectErrorStream(true)
+                    .start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            return dump;
+        } catch (IOException e) {
+            return "[no thread dump: " + e + "]";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "[no thread dump: interrupted]";
         }
     }
 

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.PipelineOptions;
+import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 import reactor.core.scheduler.Scheduler;
@@ -31,5 +32,10 @@ record DefaultSinkContext(
     @Override
     public Tags tags() {
         return meters.tags().and(OnceflowMeters.TAG_SINK, sink);
+    }
+
+    @Override
+    public ProtocolListener protocolListener() {
+        return options.protocolListener();
     }
 }

@@ -7,6 +7,7 @@ import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Marker;
 import io.onceflow.core.PoisonRecordException;
+import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SinkWriter;
 import io.onceflow.core.StreamElement;
 import java.time.Duration;
@@ -29,6 +30,9 @@ import reactor.core.publisher.Sinks;
  *                     ▼            commit path, one checkpoint at a time, in order:
  *          flush(1) every idempotent sink ─▶ commit(1) at the commit point ─▶ completed(1)
  * </pre>
+ *
+ * <p>The pipeline's protocol listener hears {@code AFTER_FLUSH} between the flushes and the commit, and
+ * {@code AFTER_COMMIT} between the commit and the completion (which the source hears of next).
  *
  * <p>The data path never waits for a commit unless a sink's buffer is full: records of checkpoint N+1 keep flowing
  * while N commits. A full buffer first asks for a checkpoint (the marker must reach the sinks to free anything, so
@@ -182,7 +186,9 @@ final class SinkStage<T> {
         Marker<?> marker = checkpoint.marker();
         long id = marker.checkpointId();
         return Mono.when(checkpoint.flushes())
+                .then(reached(ProtocolPoint.AFTER_FLUSH, id))
                 .then(checkpoint.commit())
+                .then(reached(ProtocolPoint.AFTER_COMMIT, id))
                 .then(Mono.fromCallable(() -> completed(checkpoint)))
                 .flux()
                 .onErrorResume(failure -> {
@@ -193,6 +199,11 @@ final class SinkStage<T> {
                     CHECKPOINT.warn("pipeline={} checkpoint={} failed: {}", run.pipeline(), id, failure.toString());
                     return Flux.just(event).concatWith(Flux.error(failure));
                 });
+    }
+
+    /** Tells the pipeline's protocol listener; what it throws fails the checkpoint. */
+    private Mono<Void> reached(ProtocolPoint point, long checkpointId) {
+        return Mono.fromRunnable(() -> run.options().protocolListener().reached(point, checkpointId));
     }
 
     private CheckpointEvent completed(Sealed checkpoint) {

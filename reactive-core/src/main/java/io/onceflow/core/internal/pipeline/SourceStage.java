@@ -11,6 +11,8 @@ import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
+import io.onceflow.core.ProtocolListener;
+import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.RunAttributes;
 import io.onceflow.core.Source;
 import io.onceflow.core.SourceContext;
@@ -211,6 +213,8 @@ final class SourceStage<T> implements SourceContext {
     public Mono<Positions> assign(Collection<SourcePartition> partitions) {
         List<SourcePartition> claimed = List.copyOf(partitions);
         return run.commitPoint().recover(claimed).map(recovery -> {
+            // claimed and read, nothing applied: a crash here leaves the predecessor fenced and this run with nothing
+            protocolListener().reached(ProtocolPoint.DURING_RESTORE, -1);
             run.stateRegistry().restore(claimed, recovery.state());
             // resuming at the committed positions is nothing new: an idle run must not commit them again
             lastMarkerPositions = lastMarkerPositions.with(recovery.positions());
@@ -303,5 +307,10 @@ final class SourceStage<T> implements SourceContext {
     @Override
     public RunAttributes attributes() {
         return run.attributes();
+    }
+
+    @Override
+    public ProtocolListener protocolListener() {
+        return run.options().protocolListener();
     }
 }

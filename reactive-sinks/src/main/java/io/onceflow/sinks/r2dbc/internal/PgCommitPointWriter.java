@@ -10,6 +10,8 @@ import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.PoisonRecordException;
 import io.onceflow.core.Positions;
+import io.onceflow.core.ProtocolListener;
+import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.Recovery;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
@@ -40,6 +42,7 @@ import reactor.core.publisher.Mono;
  *     upsert rows, one statement per chunk (refused rows: savepoints, dead letters)
  *     upsert / delete state entries
  *     insert dead letters
+ *     (the protocol listener hears BEFORE_TRANSACTION_COMMIT)
  *     COMMIT
  * </pre>
  *
@@ -63,6 +66,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     private final Map<SourcePartition, Long> epochs = new ConcurrentHashMap<>();
     private final AtomicInteger sealedRows = new AtomicInteger();
     private final Counter deadLettered;
+    private final ProtocolListener protocolListener;
     private RowBuffer buffer;
     private List<DeadLetter<?>> deadLetters = new ArrayList<>();
 
@@ -89,6 +93,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         this.deadLettered = Counter.builder(OnceflowMeters.RECORDS_DEAD_LETTERED)
                 .tags(Tags.of(OnceflowMeters.TAG_PIPELINE, pipeline))
                 .register(context.meterRegistry());
+        this.protocolListener = context.protocolListener();
     }
 
     /**
@@ -264,7 +269,9 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                                 claimed)
                         .flatMap(fence -> holds(fence, marker) ? Mono.just(fence) : fenced(connection, marker, fence))
                         .then(data == null ? Mono.just(DataOutcome.NONE) : data.write(connection, batch, careful))
-                        .flatMap(outcome -> stateAndDeadLetters(connection, marker, batch, dead, outcome)));
+                        .flatMap(outcome -> stateAndDeadLetters(connection, marker, batch, dead, outcome))
+                        .doOnNext(outcome -> protocolListener.reached(
+                                ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId())));
     }
 
     /** Whether the fenced update matched every partition of the positions, and the instance's row. */

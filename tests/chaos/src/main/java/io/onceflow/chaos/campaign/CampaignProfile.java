@@ -1,0 +1,172 @@
+package io.onceflow.chaos.campaign;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.chaos.ledger.LedgerVariant;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How big and how violent a campaign is.
+ *
+ * @param name shown in the table; also the campaign's directory
+ * @param payments payments produced
+ * @param accounts accounts they are spread over (uniformly at random)
+ * @param partitions partitions of the input topic (and of the Kafka entries topic)
+ * @param variants the ledger jobs run side by side on the same input, each in a consumer group of its own
+ * @param instances processors per job, all in the job's consumer group
+ * @param armedRounds how many times each of a job's {@link LedgerVariant#points()} crashes one of its processors
+ * @param randomKills SIGKILLs per job at random moments
+ * @param zombies per job, processors frozen (SIGSTOP) for longer than their session timeout, then thawed
+ * @param brokerBounces times the broker is SIGKILLed and restarted
+ * @param connectionKills times every connection to the database is terminated
+ * @param production how long the producer spreads the payments over; the faults happen within it
+ * @param deadline the longest the campaign may take, from the first payment to caught up, before it fails
+ * @param seed the seed of every random choice (accounts, amounts, fault times and targets)
+ */
+public record CampaignProfile(
+        String name,
+        long payments,
+        int accounts,
+        int partitions,
+        List<LedgerVariant> variants,
+        int instances,
+        int armedRounds,
+        int randomKills,
+        int zombies,
+        int brokerBounces,
+        int connectionKills,
+        Duration production,
+        Duration deadline,
+        long seed) {
+
+    /** The system property that picks a profile for {@link #fromSystemProperties()}: {@code default}, {@code long}, {@code smoke}. */
+    public static final String PROFILE_PROPERTY = "onceflow.chaos.profile";
+
+    /** The system property that fixes the seed; a random one otherwise, printed with the table. */
+    public static final String SEED_PROPERTY = "onceflow.chaos.seed";
+
+    public CampaignProfile {
+        requireNonNull(name, "name");
+        variants = List.copyOf(variants);
+        requireNonNull(production, "production");
+        requireNonNull(deadline, "deadline");
+        if (payments < 1 || accounts < 1 || partitions < 1 || instances < 1 || variants.isEmpty()) {
+            throw new IllegalArgumentException("a campaign needs payments, accounts, partitions, instances, variants");
+        }
+    }
+
+    /**
+     * The campaign of every {@code mvn verify}: 200,000 payments through both correct jobs, two processors each, every
+     * protocol point crashed once per job plus three random SIGKILLs per job (17 processor kills), one zombie per job,
+     * two broker bounces, three connection kills.
+     */
+    public static CampaignProfile standard(long seed) {
+        return new CampaignProfile(
+                "default",
+                200_000,
+                1_000,
+                6,
+                List.of(LedgerVariant.KAFKA, LedgerVariant.POSTGRES),
+                2,
+                1,
+                3,
+                1,
+                2,
+                3,
+                Duration.ofSeconds(210),
+                Duration.ofMinutes(8),
+                seed);
+    }
+
+    /**
+     * The long campaign ({@code -Pchaos}): 1,000,000 payments, three processors per job, every protocol point crashed
+     * three times per job plus ten random SIGKILLs per job (53 processor kills), two zombies per job, ten broker
+     * bounces, ten connection kills.
+     */
+    public static CampaignProfile longRun(long seed) {
+        return new CampaignProfile(
+                "long",
+                1_000_000,
+                2_000,
+                6,
+                List.of(LedgerVariant.KAFKA, LedgerVariant.POSTGRES),
+                3,
+                3,
+                10,
+                2,
+                10,
+                10,
+                Duration.ofMinutes(12),
+                Duration.ofMinutes(35),
+                seed);
+    }
+
+    /**
+     * A quick look ({@code -Donceflow.chaos.profile=smoke}) while working on the campaign: 30,000 payments, both
+     * correct jobs, two processors each, every point once, one of every other fault.
+     */
+    public static CampaignProfile smoke(long seed) {
+        return new CampaignProfile(
+                "smoke",
+                30_000,
+                300,
+                6,
+                List.of(LedgerVariant.KAFKA, LedgerVariant.POSTGRES),
+                2,
+                1,
+                1,
+                1,
+                1,
+                1,
+                Duration.ofSeconds(90),
+                Duration.ofMinutes(6),
+                seed);
+    }
+
+    /** A short campaign of a job broken on purpose: one processor, crashed twice at the point that breaks it. */
+    public static CampaignProfile broken(LedgerVariant variant, long seed) {
+        if (!variant.broken()) {
+            throw new IllegalArgumentException(variant + " is not broken");
+        }
+        return new CampaignProfile(
+                variant.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                30_000,
+                200,
+                6,
+                List.of(variant),
+                1,
+                2,
+                0,
+                0,
+                0,
+                0,
+                Duration.ofSeconds(40),
+                Duration.ofMinutes(4),
+                seed);
+    }
+
+    /** The profile {@value #PROFILE_PROPERTY} names ({@code default} when unset), with {@value #SEED_PROPERTY}. */
+    public static CampaignProfile fromSystemProperties() {
+        long seed = Long.getLong(SEED_PROPERTY, System.nanoTime());
+        String profile = System.getProperty(PROFILE_PROPERTY, "default");
+        return switch (profile) {
+            case "default" -> standard(seed);
+            case "long" -> longRun(seed);
+            case "smoke" -> smoke(seed);
+            default ->
+                throw new IllegalArgumentException(
+                        PROFILE_PROPERTY + " must be default, long or smoke, was '" + profile + "'");
+        };
+    }
+
+    /** Processor kills this profile plans: armed crashes and random SIGKILLs, over all jobs. */
+    public int plannedKills() {
+        int kills = 0;
+        for (LedgerVariant variant : variants) {
+            kills += armedRounds * variant.points().size() + randomKills;
+        }
+        return kills;
+    }
+}

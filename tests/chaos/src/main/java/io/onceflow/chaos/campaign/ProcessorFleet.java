@@ -1,0 +1,448 @@
+package io.onceflow.chaos.campaign;
+
+import io.onceflow.chaos.ledger.LedgerVariant;
+import io.onceflow.chaos.processor.CrashSwitch;
+import io.onceflow.chaos.processor.LedgerProcessor;
+import io.onceflow.chaos.processor.ProcessorLines;
+import io.onceflow.chaos.processor.ProcessorSettings;
+import io.onceflow.core.ProtocolPoint;
+import io.onceflow.testinfra.ChildProcesses;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The campaign's processors: child JVMs, started, supervised, armed, killed, frozen and thawed.
+ *
+ * <p>Every processor is started through {@link ChildProcesses}, so it has a pid file and dies with this JVM, even a
+ * killed one. {@link #supervise()}, called every few hundred milliseconds, reads the processors' logs, notices the
+ * ones that died, counts why (the exit code of a halt names its protocol point), and starts them again after a short
+ * random pause, armed with the next protocol point due for their job, if any. So an armed crash leads to the next
+ * one: each job walks through all of its points, as many rounds as the profile asks.
+ *
+ * <p>Each processor's output (every incarnation, appended, with a header line) is in {@code <job>-<instance>.log}.
+ */
+final class ProcessorFleet implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.onceflow.chaos");
+
+    /** How long a thawed zombie is watched for its fencing. */
+    private static final Duration ZOMBIE_WATCH = Duration.ofSeconds(90);
+
+    /** How long a processor killed to move its partitions stays away: past its session timeout (6 s). */
+    private static final Duration LONG_ABSENCE = Duration.ofSeconds(12);
+
+    /** How long a processor armed for a rebalance waits before the fleet causes one. */
+    private static final Duration REBALANCE_NUDGE = Duration.ofSeconds(25);
+
+    private final Path directory;
+    private final String bootstrapServers;
+    private final String r2dbcUrl;
+    private final CampaignStats stats;
+    private final Random random;
+    private final long started;
+    private final List<Instance> instances = new ArrayList<>();
+    private final Map<LedgerVariant, Deque<ProtocolPoint>> pending = new EnumMap<>(LedgerVariant.class);
+    private boolean arming = true;
+    private boolean closed;
+
+    /** One processor: its successive incarnations, and what the fleet knows of the current one. */
+    static final class Instance {
+        final LedgerVariant variant;
+        final String id;
+        final Path log;
+        final LogFollower follower;
+
+        @Nullable
+        Process process;
+
+        long upSince;
+
+        @Nullable
+        ProtocolPoint armed;
+
+        boolean killedByUs;
+        boolean frozen;
+        long restartAt;
+        long restartNotBefore;
+        long zombieWatchUntil;
+        long nudgedAt;
+
+        Instance(LedgerVariant variant, String id, Path log) {
+            this.variant = variant;
+            this.id = id;
+            this.log = log;
+            this.follower = new LogFollower(log);
+        }
+
+        String name() {
+            return variant.pipeline() + "/" + id;
+        }
+
+        boolean running() {
+            return process != null && process.isAlive() && !frozen;
+        }
+    }
+
+    ProcessorFleet(
+            Path directory,
+            String bootstrapServers,
+            String r2dbcUrl,
+            CampaignProfile profile,
+            CampaignStats stats,
+            Random random,
+            long started) {
+        this.started = started;
+        this.directory = directory;
+        this.bootstrapServers = bootstrapServers;
+        this.r2dbcUrl = r2dbcUrl;
+        this.stats = stats;
+        this.random = random;
+        for (LedgerVariant variant : profile.variants()) {
+            List<ProtocolPoint> due = new ArrayList<>();
+            for (int round = 0; round < profile.armedRounds(); round++) {
+                List<ProtocolPoint> points = new ArrayList<>(variant.points());
+                Collections.shuffle(points, random);
+                due.addAll(points);
+            }
+            pending.put(variant, new ArrayDeque<>(due));
+            for (int i = 0; i < profile.instances(); i++) {
+                String id = String.valueOf(i);
+                instances.add(new Instance(variant, id, directory.resolve(variant.pipeline() + "-" + id + ".log")));
+            }
+        }
+    }
+
+    /** Starts every processor; the first of each job armed with its first point. */
+    synchronized void startAll() {
+        ChildProcesses.reapOrphansOnce();
+        for (Instance instance : instances) {
+            start(instance);
+        }
+    }
+
+    // ---- supervision ----
+
+    /** Reads the logs, restarts the dead, and causes a rebalance where an armed processor waits for one. */
+    synchronized void supervise() {
+        long now = System.nanoTime();
+        for (Instance instance : instances) {
+            readLog(instance);
+            Process process = instance.process;
+            if (process != null && !process.isAlive() && !instance.frozen) {
+                exited(instance, process);
+            }
+            if (instance.process == null && !closed && now >= instance.restartAt) {
+                start(instance);
+            }
+        }
+        nudgeRebalances(now);
+    }
+
+    private void exited(Instance instance, Process process) {
+        int code = process.exitValue();
+        ChildProcesses.forget(process);
+        readLog(instance);
+        ProtocolPoint halted = CrashSwitch.pointOf(code);
+        if (instance.killedByUs) {
+            // counted when killed
+        } else if (halted != null) {
+            stats.killed(instance.variant, "halt at " + halted);
+            LOG.info("{} {} halted at {}", clock(), instance.name(), halted);
+        } else if (code == LedgerProcessor.STOPPED_EXIT_CODE) {
+            LOG.info("{} {} stopped by itself", clock(), instance.name());
+        } else {
+            stats.exitedUnexpectedly(instance.variant, instance.name() + " with exit code " + code);
+            LOG.warn(
+                    "{} {} exited with code {}: {}",
+                    clock(),
+                    instance.name(),
+                    code,
+                    LogFollower.tail(instance.log, 20));
+        }
+        ProtocolPoint armed = instance.armed;
+        if (armed != null && armed != halted && arming) {
+            pending.get(instance.variant).addFirst(armed); // it died before its point: someone else gets it
+        }
+        instance.process = null;
+        instance.armed = null;
+        instance.killedByUs = false;
+        instance.zombieWatchUntil = 0;
+        instance.restartAt = Math.max(
+                System.nanoTime()
+                        + Duration.ofMillis(300 + random.nextInt(1_700)).toNanos(),
+                instance.restartNotBefore);
+        instance.restartNotBefore = 0;
+    }
+
+    private void readLog(Instance instance) {
+        for (String line : instance.follower.newLines()) {
+            int at = line.indexOf(ProcessorLines.PREFIX);
+            if (at < 0) {
+                continue;
+            }
+            String[] words = line.substring(at + ProcessorLines.PREFIX.length()).split(" ", 2);
+            String detail = words.length > 1 ? words[1] : "";
+            switch (words[0]) {
+                case ProcessorLines.POINT -> {
+                    if (detail.startsWith(ProtocolPoint.DURING_REBALANCE.name())) {
+                        stats.rebalanced(instance.variant);
+                    } else {
+                        stats.restored(instance.variant);
+                    }
+                }
+                case ProcessorLines.RESTART -> {
+                    stats.restarted(instance.variant);
+                    zombieFenced(instance, "restarted after: " + detail);
+                }
+                case ProcessorLines.FAILED -> {
+                    stats.checkpointFailed(instance.variant);
+                    zombieFenced(instance, "checkpoint failed: " + detail);
+                }
+                case ProcessorLines.STOPPED -> {
+                    stats.stoppedByItself(instance.variant, instance.name() + ": " + detail);
+                    zombieFenced(instance, "stopped: " + detail);
+                }
+                default -> {
+                    // started, halt: known from the exit code
+                }
+            }
+        }
+    }
+
+    /** A thawed zombie's first failure is its fencing: its stale work was refused, whatever refused it. */
+    private void zombieFenced(Instance instance, String how) {
+        if (instance.zombieWatchUntil != 0 && System.nanoTime() < instance.zombieWatchUntil) {
+            instance.zombieWatchUntil = 0;
+            stats.fenced(instance.variant, instance.name() + " " + how);
+            LOG.info("{} {} fenced: {}", clock(), instance.name(), shorten(how));
+        }
+    }
+
+    /**
+     * A processor armed to crash during a rebalance needs one: when it has waited long enough, another processor of
+     * its job is killed, whose return makes the group move partitions away from it.
+     */
+    private void nudgeRebalances(long now) {
+        for (Instance armed : instances) {
+            if (armed.armed != ProtocolPoint.DURING_REBALANCE
+                    || !armed.running()
+                    || now - Math.max(armed.upSince, armed.nudgedAt) < REBALANCE_NUDGE.toNanos()) {
+                continue;
+            }
+            List<Instance> others = instances.stream()
+                    .filter(i -> i != armed && i.variant == armed.variant && i.running() && i.armed == null)
+                    .toList();
+            if (!others.isEmpty()) {
+                armed.nudgedAt = now;
+                Instance victim = others.get(random.nextInt(others.size()));
+                LOG.info("{} {} waits for a rebalance: killing {}", clock(), armed.name(), victim.name());
+                // back only once the group has given the armed one its partitions, which it must then give back
+                kill(victim, LONG_ABSENCE, CampaignStats.REBALANCE_KILL);
+            }
+        }
+    }
+
+    // ---- faults ----
+
+    /** SIGKILLs a random running processor of {@code variant}, not a thawed zombie; false when none is fit. */
+    synchronized boolean killRandom(LedgerVariant variant) {
+        List<Instance> candidates = instances.stream()
+                .filter(i -> i.variant == variant && i.running() && i.zombieWatchUntil == 0)
+                .filter(i ->
+                        System.nanoTime() - i.upSince > Duration.ofSeconds(3).toNanos())
+                .toList();
+        if (candidates.isEmpty()) {
+            return false;
+        }
+        Instance victim = candidates.get(random.nextInt(candidates.size()));
+        // a quarter of them stay away past the session timeout: their partitions move, and move back
+        boolean away = random.nextInt(4) == 0;
+        LOG.info("{} SIGKILL {}{}", clock(), victim.name(), away ? ", back in 12 s" : "");
+        kill(victim, away ? LONG_ABSENCE : Duration.ZERO, CampaignStats.RANDOM_KILL);
+        return true;
+    }
+
+    private void kill(Instance victim, Duration absence, String kind) {
+        Process process = victim.process;
+        if (process == null) {
+            return;
+        }
+        victim.killedByUs = true;
+        victim.restartNotBefore = System.nanoTime() + absence.toNanos();
+        ChildProcesses.kill(process);
+        stats.killed(victim.variant, kind);
+    }
+
+    /**
+     * Freezes (SIGSTOP) a random unarmed processor of {@code variant} that has been up for a while (so it owns
+     * partitions); empty when none is fit.
+     */
+    synchronized Optional<Instance> freeze(LedgerVariant variant) {
+        List<Instance> candidates = instances.stream()
+                .filter(i -> i.variant == variant && i.running() && i.armed == null)
+                .filter(i ->
+                        System.nanoTime() - i.upSince > Duration.ofSeconds(15).toNanos())
+                .toList();
+        if (candidates.isEmpty()) {
+            return Optional.empty();
+        }
+        Instance zombie = candidates.get(random.nextInt(candidates.size()));
+        ChildProcesses.stop(zombie.process);
+        zombie.frozen = true;
+        stats.frozen(variant);
+        LOG.info("{} SIGSTOP {}", clock(), zombie.name());
+        return Optional.of(zombie);
+    }
+
+    /** Thaws (SIGCONT) a zombie {@link #freeze} returned, and watches for its fencing. */
+    synchronized void thaw(Instance zombie) {
+        Process process = zombie.process;
+        if (process != null && process.isAlive()) {
+            ChildProcesses.resume(process);
+        }
+        zombie.frozen = false;
+        zombie.zombieWatchUntil = System.nanoTime() + ZOMBIE_WATCH.toNanos();
+        LOG.info("{} SIGCONT {}", clock(), zombie.name());
+    }
+
+    // ---- state ----
+
+    /** Whether every armed crash of {@code variant} has happened. */
+    synchronized boolean armedCrashesDone(LedgerVariant variant) {
+        return pending.get(variant).isEmpty()
+                && instances.stream().noneMatch(i -> i.variant == variant && i.armed != null);
+    }
+
+    /** The points still due, for a failure message. */
+    synchronized String armedCrashesLeft() {
+        StringBuilder left = new StringBuilder();
+        pending.forEach(
+                (variant, points) -> left.append(variant).append(": due ").append(points));
+        instances.stream()
+                .filter(i -> i.armed != null)
+                .forEach(i -> left.append(", ")
+                        .append(i.name())
+                        .append(" armed with ")
+                        .append(i.armed));
+        return left.toString();
+    }
+
+    /** From now on processors start unarmed; an armed one still up may yet halt, and comes back unarmed. */
+    synchronized void stopArming() {
+        arming = false;
+        pending.values().forEach(Deque::clear);
+    }
+
+    /** Whether every processor is up. */
+    synchronized boolean allRunning() {
+        return instances.stream().allMatch(Instance::running);
+    }
+
+    /** The last lines of every processor's log. */
+    synchronized String logTails(int lines) {
+        StringBuilder text = new StringBuilder();
+        for (Instance instance : instances) {
+            text.append("\n--- ").append(instance.log).append('\n').append(LogFollower.tail(instance.log, lines));
+        }
+        return text.toString();
+    }
+
+    /** SIGKILLs every processor, for good. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        for (Instance instance : instances) {
+            Process process = instance.process;
+            if (process != null) {
+                ChildProcesses.kill(process);
+                instance.process = null;
+            }
+        }
+    }
+
+    // ---- starting ----
+
+    private void start(Instance instance) {
+        ProcessorSettings settings = ProcessorSettings.of(instance.variant, bootstrapServers, r2dbcUrl, instance.id);
+        ProtocolPoint point = arming ? pending.get(instance.variant).pollFirst() : null;
+        if (point != null) {
+            settings = settings.crashingAt(point, occurrence(point));
+        }
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // small and quick to start: two cores are shared by every processor, the broker and the test
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-Djava.io.tmpdir=" + directory,
+                ChildProcesses.markerOption(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log.io.onceflow=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-Dorg.slf4j.simpleLogger.logFile=System.out",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LedgerProcessor.class.getName()));
+        command.addAll(settings.toArguments());
+        try {
+            Files.writeString(
+                    instance.log,
+                    "=== " + LocalTime.now() + " incarnation of " + instance.name()
+                            + (point == null ? "" : " armed at " + point + ":" + settings.crashAfter()) + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            // stdin stays a pipe: the processor halts when it closes, that is when this JVM dies
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(Redirect.appendTo(instance.log.toFile()));
+            instance.process = ChildProcesses.start(builder, "ledger processor " + instance.name());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start processor " + instance.name(), e);
+        }
+        instance.upSince = System.nanoTime();
+        instance.armed = point;
+        instance.killedByUs = false;
+        stats.started(instance.variant);
+        if (point != null) {
+            LOG.info("{} {} started, armed at {}:{}", clock(), instance.name(), point, settings.crashAfter());
+        }
+    }
+
+    /** At which occurrence an armed point halts: a few checkpoints in, or the first rebalance or restore. */
+    private int occurrence(ProtocolPoint point) {
+        return switch (point) {
+            case DURING_REBALANCE, DURING_RESTORE -> 1;
+            default -> 3 + random.nextInt(20);
+        };
+    }
+
+    private String clock() {
+        return ExactlyOnceCampaign.clock(started);
+    }
+
+    private static String shorten(String text) {
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    }
+}

@@ -1,0 +1,45 @@
+package io.onceflow.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onceflow.chaos.campaign.CampaignProfile;
+import io.onceflow.chaos.campaign.CampaignResult;
+import io.onceflow.chaos.campaign.CampaignTable;
+import io.onceflow.chaos.campaign.ExactlyOnceCampaign;
+import io.onceflow.testinfra.BrokerMode;
+import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.PostgresDatabase;
+import io.onceflow.testinfra.WithKafka;
+import io.onceflow.testinfra.WithPostgres;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The exactly-once proof: both correct ledger jobs, side by side on one input, through every fault the campaign has,
+ * judged by the independent verifier. The profile comes from {@code -Donceflow.chaos.profile} ({@code default} in
+ * {@code mvn verify}, {@code long} with {@code -Pchaos}).
+ */
+@WithKafka(mode = BrokerMode.CHILD_PROCESS)
+@WithPostgres
+class ExactlyOnceCampaignIT {
+
+    @Test
+    void everyPaymentHasExactlyOneEffectWhateverIsKilled(KafkaBroker broker, PostgresDatabase database)
+            throws Exception {
+        CampaignProfile profile = CampaignProfile.fromSystemProperties();
+        Path directory = Path.of(System.getProperty("java.io.tmpdir"), "chaos", profile.name());
+
+        CampaignResult result = new ExactlyOnceCampaign(profile, broker, database, directory).run();
+
+        System.out.println(CampaignTable.render(result));
+        assertThat(result.inputAnomalies()).as("the input itself").isEmpty();
+        assertThat(result.shortfalls()).as("faults planned but not carried out").isEmpty();
+        assertThat(result.processorKills()).as("processor kills").isGreaterThanOrEqualTo(profile.plannedKills());
+        assertThat(result.verdicts())
+                .as("verdicts")
+                .allSatisfy(
+                        verdict -> assertThat(verdict.exact()).as("%s", verdict).isTrue());
+        assertThat(result.openTransactions().details()).as("open transactions").isEmpty();
+        assertThat(result.exactlyOnce()).isTrue();
+    }
+}
