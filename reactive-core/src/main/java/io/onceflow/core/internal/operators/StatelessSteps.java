@@ -36,12 +36,16 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
     /** What a step returns for a record it filters out. */
     private static final Object SKIP = new Object();
 
-    /** One step: a value in, a value (or {@link #SKIP}) out. */
+    /**
+     * One step: a value in, a value (or {@link #SKIP}) out. It gets the stage's sink only to read the subscriber
+     * context from it, and only when a user's handler asks: reading it walks the whole chain of subscribers, which
+     * per record would cost more than the steps themselves.
+     */
     private interface Step {
         String stage();
 
         @Nullable
-        Object apply(Object value, ContextView context);
+        Object apply(Object value, SynchronousSink<?> stage);
     }
 
     private final Step[] steps;
@@ -61,7 +65,7 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
 
                 @Override
                 @SuppressWarnings("unchecked")
-                public Object apply(Object value, ContextView context) {
+                public Object apply(Object value, SynchronousSink<?> stage) {
                     R result = mapper.apply((T) value);
                     if (result == null) {
                         throw nullResult("map");
@@ -83,7 +87,7 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
 
                 @Override
                 @SuppressWarnings("unchecked")
-                public Object apply(Object value, ContextView context) {
+                public Object apply(Object value, SynchronousSink<?> stage) {
                     return predicate.test((T) value) ? value : SKIP;
                 }
             }
@@ -101,8 +105,8 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
 
                 @Override
                 @SuppressWarnings("unchecked")
-                public Object apply(Object value, ContextView context) {
-                    RecordSink<R> sink = new RecordSink<>(context);
+                public Object apply(Object value, SynchronousSink<?> stage) {
+                    RecordSink<R> sink = new RecordSink<>(stage);
                     handler.accept((T) value, sink);
                     if (sink.completed) {
                         throw new CompleteRefused();
@@ -136,7 +140,7 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
             for (Step step : run) {
                 Object next;
                 try {
-                    next = step.apply(value, sink.contextView());
+                    next = step.apply(value, sink);
                 } catch (CompleteRefused refused) {
                     sink.error(new PipelineConfigurationException("handle called complete() for " + record.origin()
                             + ": a checkpointed stream ends only when its source does; emit nothing instead"));
@@ -179,13 +183,13 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
     /** Collects what the user's handler signals for one record. */
     private static final class RecordSink<R> implements SynchronousSink<R> {
 
-        private final ContextView context;
+        private final SynchronousSink<?> stage;
         private @Nullable R value;
         private @Nullable Throwable failure;
         private boolean completed;
 
-        RecordSink(ContextView context) {
-            this.context = context;
+        RecordSink(SynchronousSink<?> stage) {
+            this.stage = stage;
         }
 
         @Override
@@ -222,12 +226,12 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
         @Override
         @Deprecated
         public Context currentContext() {
-            return Context.of(context);
+            return Context.of(stage.contextView());
         }
 
         @Override
         public ContextView contextView() {
-            return context;
+            return stage.contextView();
         }
     }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -15,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * A stateful operator's per-partition slots for one run, each tied to the partition's {@link StateLease}.
  *
  * <p>A slot is created when the first record of a partition arrives, from the lease the source stage took when it
- * assigned the partition; it is dropped once the lease is released. The last slot used is cached, because records
- * of one partition tend to come in runs. Not thread-safe.
+ * assigned the partition; it is dropped once the lease is released. The slots of the source seen last are also
+ * indexed by partition number, because a source interleaves its partitions (a round-robin test source, a Kafka
+ * poll returning several partitions' batches): a record then costs an array read, where a map lookup would
+ * allocate a {@link SourcePartition} and hash it. Not thread-safe.
  *
  * @param <P> the slot type
  */
@@ -32,7 +35,13 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
     private final String operator;
     private final StateRegistry registry;
     private final Map<SourcePartition, P> slots = new HashMap<>();
-    private @Nullable P last;
+
+    private static final int MAX_INDEXED = 4096;
+
+    /** The source whose slots {@link #byNumber} indexes, by partition number. */
+    private @Nullable String indexedSource;
+
+    private @Nullable Object[] byNumber = new Object[0];
 
     public PartitionSlots(String operator, StateRegistry registry) {
         this.operator = requireNonNull(operator, "operator");
@@ -40,13 +49,16 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
     }
 
     /** The slot of the partition {@code origin} belongs to, created with {@code create} when there is none. */
+    @SuppressWarnings("unchecked")
     public P get(Origin origin, BiFunction<SourcePartition, StateLease, P> create) {
-        P cached = last;
-        if (cached != null
-                && cached.partition().partition() == origin.partition()
-                && cached.partition().source().equals(origin.source())
-                && !cached.lease().isReleased()) {
-            return cached;
+        int number = origin.partition();
+        String source = origin.source();
+        boolean indexed = source == indexedSource || source.equals(indexedSource);
+        if (indexed && number < byNumber.length) {
+            P cached = (P) byNumber[number];
+            if (cached != null && !cached.lease().isReleased()) {
+                return cached;
+            }
         }
         SourcePartition id = origin.sourcePartition();
         P slot = slots.get(id);
@@ -60,8 +72,22 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
             slot = create.apply(id, lease);
             slots.put(id, slot);
         }
-        last = slot;
+        index(indexed, source, number, slot);
         return slot;
+    }
+
+    private void index(boolean indexed, String source, int number, P slot) {
+        if (number >= MAX_INDEXED) {
+            return; // partition numbers that high are not Kafka's: the map serves them
+        }
+        if (!indexed) {
+            indexedSource = source;
+            byNumber = new Object[0];
+        }
+        if (number >= byNumber.length) {
+            byNumber = Arrays.copyOf(byNumber, Math.max(number + 1, byNumber.length * 2));
+        }
+        byNumber[number] = slot;
     }
 
     /** The live slots, after dropping those whose lease was released. */
@@ -70,8 +96,9 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
             P slot = it.next();
             if (slot.lease().isReleased()) {
                 it.remove();
-                if (slot == last) {
-                    last = null;
+                int number = slot.partition().partition();
+                if (number < byNumber.length && byNumber[number] == slot) {
+                    byNumber[number] = null;
                 }
             }
         }
