@@ -15,7 +15,8 @@ import io.onceflow.kafka.internal.DefaultKafkaSource;
  *        └ revoked:  wait (bounded) until a checkpoint covering everything read from them has committed
  * </pre>
  *
- * <p>Records are decoded with {@link KafkaSourceOptions#valueFormat()}; a record that does not decode (or has no
+ * <p>Records are decoded with {@link KafkaSourceOptions#recordFormat()} (usually the value alone, with a
+ * {@link Format}; a {@link RecordFormat} reads keys and headers too); a record that does not decode (or has no
  * value) becomes a {@link io.onceflow.core.DeadLetter} carrying its raw bytes and a {@link DeserializationException}
  * that names its topic, partition and offset. Demand is respected end to end: when the pipeline stops requesting,
  * the consumer pauses its partitions and keeps polling (so it stays in its group) without fetching.

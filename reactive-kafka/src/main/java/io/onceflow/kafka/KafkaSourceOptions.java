@@ -31,7 +31,9 @@ import org.jspecify.annotations.Nullable;
  *     {@link KafkaTransactionalSink} in the same pipeline must commit to the same group: leave both unset, or set
  *     both
  * @param topics the topics to read; at least one
- * @param valueFormat how record values are decoded; defaults to {@link Format#bytes()}
+ * @param recordFormat how records are decoded: {@link RecordFormat#value(Format)} of the
+ *     {@link Builder#valueFormat(Format) value format} (by default {@link Format#bytes()}), or a
+ *     {@link Builder#recordFormat(RecordFormat) record format} that also reads keys and headers
  * @param startPosition where a partition with no committed position starts; defaults to
  *     {@link StartPosition#EARLIEST}
  * @param readCommitted whether to read only committed transactional records ({@code isolation.level=read_committed});
@@ -52,7 +54,7 @@ public record KafkaSourceOptions<T>(
         String bootstrapServers,
         @Nullable String groupId,
         List<String> topics,
-        Format<T> valueFormat,
+        RecordFormat<T> recordFormat,
         StartPosition startPosition,
         boolean readCommitted,
         int maxPollRecords,
@@ -70,13 +72,13 @@ public record KafkaSourceOptions<T>(
             "max.poll.records", "maxPollRecords(...)",
             "auto.offset.reset", "startPosition(...)",
             "enable.auto.commit", "nothing: offsets are committed by checkpoints",
-            "key.deserializer", "nothing: the source reads raw bytes",
-            "value.deserializer", "valueFormat(...)");
+            "key.deserializer", "recordFormat(...), which reads keys as bytes",
+            "value.deserializer", "valueFormat(...) or recordFormat(...)");
 
     public KafkaSourceOptions {
         requireNonNull(bootstrapServers, "bootstrapServers");
         requireNonNull(topics, "topics");
-        requireNonNull(valueFormat, "valueFormat");
+        requireNonNull(recordFormat, "recordFormat");
         requireNonNull(startPosition, "startPosition");
         requireNonNull(pollTimeout, "pollTimeout");
         requireNonNull(assignTimeout, "assignTimeout");
@@ -127,7 +129,7 @@ public record KafkaSourceOptions<T>(
 
     /** A builder with the defaults; set at least the bootstrap servers and the topics. */
     public static Builder<byte[]> builder() {
-        return new Builder<>(Format.bytes());
+        return new Builder<>(RecordFormat.value(Format.bytes()));
     }
 
     /** A builder that starts from these options. */
@@ -138,7 +140,7 @@ public record KafkaSourceOptions<T>(
     @Override
     public String toString() {
         return "KafkaSourceOptions[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", topics="
-                + topics + ", valueFormat=" + valueFormat + ", startPosition=" + startPosition + ", readCommitted="
+                + topics + ", recordFormat=" + recordFormat + ", startPosition=" + startPosition + ", readCommitted="
                 + readCommitted + ", maxPollRecords=" + maxPollRecords + ", pollTimeout=" + pollTimeout
                 + ", assignTimeout=" + assignTimeout + ", commitGroupOffsets=" + commitGroupOffsets + ", name=" + name
                 + ", consumerProperties=" + ClientProperties.redacted(consumerProperties) + "]";
@@ -147,13 +149,13 @@ public record KafkaSourceOptions<T>(
     /**
      * Assembles {@link KafkaSourceOptions}; every setting but the bootstrap servers and topics has a default.
      *
-     * @param <T> the type of the record values, set by {@link #valueFormat}
+     * @param <T> the type of the record values, set by {@link #valueFormat} or {@link #recordFormat}
      */
     public static final class Builder<T> {
         private @Nullable String bootstrapServers;
         private @Nullable String groupId;
         private final List<String> topics = new ArrayList<>();
-        private Format<T> valueFormat;
+        private RecordFormat<T> recordFormat;
         private StartPosition startPosition = StartPosition.EARLIEST;
         private boolean readCommitted = true;
         private int maxPollRecords = 500;
@@ -163,15 +165,15 @@ public record KafkaSourceOptions<T>(
         private String name = "kafka";
         private final Map<String, String> consumerProperties = new LinkedHashMap<>();
 
-        private Builder(Format<T> valueFormat) {
-            this.valueFormat = valueFormat;
+        private Builder(RecordFormat<T> recordFormat) {
+            this.recordFormat = recordFormat;
         }
 
         private Builder(KafkaSourceOptions<T> from) {
             bootstrapServers = from.bootstrapServers;
             groupId = from.groupId;
             topics.addAll(from.topics);
-            valueFormat = from.valueFormat;
+            recordFormat = from.recordFormat;
             startPosition = from.startPosition;
             readCommitted = from.readCommitted;
             maxPollRecords = from.maxPollRecords;
@@ -213,10 +215,21 @@ public record KafkaSourceOptions<T>(
             return this;
         }
 
-        /** How values are decoded. Defaults to {@link Format#bytes()}. */
+        /**
+         * How values are decoded, the value alone: {@link RecordFormat#value(Format)}. Defaults to
+         * {@link Format#bytes()}. Replaces a {@link #recordFormat} set before.
+         */
         public <V> Builder<V> valueFormat(Format<V> format) {
+            return recordFormat(RecordFormat.value(requireNonNull(format, "format")));
+        }
+
+        /**
+         * How whole records are decoded, when the key, a header or the timestamp matters too. Replaces a
+         * {@link #valueFormat} set before.
+         */
+        public <V> Builder<V> recordFormat(RecordFormat<V> format) {
             Builder<V> typed = self();
-            typed.valueFormat = requireNonNull(format, "format");
+            typed.recordFormat = requireNonNull(format, "format");
             return typed;
         }
 
@@ -287,7 +300,7 @@ public record KafkaSourceOptions<T>(
                     bootstrapServers,
                     groupId,
                     topics,
-                    valueFormat,
+                    recordFormat,
                     startPosition,
                     readCommitted,
                     maxPollRecords,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 class KafkaSourceOptionsTest {
@@ -19,7 +20,8 @@ class KafkaSourceOptionsTest {
         KafkaSourceOptions<byte[]> options = minimal().build();
         assertThat(options.groupId()).isNull();
         assertThat(options.topics()).containsExactly("payments");
-        assertThat(options.valueFormat()).isSameAs(Format.bytes());
+        assertThat(options.recordFormat()).isEqualTo(RecordFormat.value(Format.bytes()));
+        assertThat(options.recordFormat().readsKeys()).isFalse();
         assertThat(options.startPosition()).isEqualTo(StartPosition.EARLIEST);
         assertThat(options.readCommitted()).isTrue();
         assertThat(options.maxPollRecords()).isEqualTo(500);
@@ -34,9 +36,39 @@ class KafkaSourceOptionsTest {
     void valueFormatTypesTheOptions() {
         KafkaSourceOptions<Payment> options =
                 minimal().valueFormat(Json.of(Payment.class)).groupId("ledger").build();
-        assertThat(options.valueFormat().decode("{\"id\":1,\"account\":\"a\",\"amountCents\":5}".getBytes()))
-                .isEqualTo(new Payment(1, "a", 5));
+        IncomingRecord record = new IncomingRecord(
+                "payments",
+                0,
+                0,
+                0,
+                null,
+                "{\"id\":1,\"account\":\"a\",\"amountCents\":5}".getBytes(),
+                new RecordHeaders());
+        assertThat(options.recordFormat().decode(record)).isEqualTo(new Payment(1, "a", 5));
         assertThat(options.toBuilder().build()).isEqualTo(options);
+    }
+
+    @Test
+    void aRecordFormatReadsKeysAndHeadersAndReplacesTheValueFormat() {
+        RecordFormat<String> keyed = record -> record.keyAsString() + "/" + record.header("trace");
+        KafkaSourceOptions<String> options =
+                minimal().valueFormat(Format.utf8()).recordFormat(keyed).build();
+        assertThat(options.recordFormat()).isSameAs(keyed);
+        assertThat(options.recordFormat().readsKeys()).isTrue();
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("trace", "t-1".getBytes());
+        headers.add("trace", "t-2".getBytes()); // the last one wins
+        assertThat(options.recordFormat()
+                        .decode(new IncomingRecord("payments", 0, 0, 0, "acct".getBytes(), null, headers)))
+                .isEqualTo("acct/t-2");
+    }
+
+    @Test
+    void theKeyDeserializerIsReserved() {
+        assertThatThrownBy(() ->
+                        minimal().consumerProperty("key.deserializer", "x").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("recordFormat(...)");
     }
 
     @Test

@@ -4,21 +4,24 @@ import java.nio.ByteBuffer;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 
-/** The source's key deserializer: the source does not use keys, so it does not copy them out of the fetch buffer. */
-final class IgnoredKeys implements Deserializer<Void> {
+/**
+ * The source's key deserializer when its format reads no keys: they are not copied out of the fetch buffer, and every
+ * key reads as {@code null}.
+ */
+final class IgnoredKeys implements Deserializer<byte[]> {
 
     @Override
-    public Void deserialize(String topic, byte[] data) {
+    public byte[] deserialize(String topic, byte[] data) {
         return null;
     }
 
     @Override
-    public Void deserialize(String topic, Headers headers, byte[] data) {
+    public byte[] deserialize(String topic, Headers headers, byte[] data) {
         return null;
     }
 
     @Override
-    public Void deserialize(String topic, Headers headers, ByteBuffer data) {
+    public byte[] deserialize(String topic, Headers headers, ByteBuffer data) {
         return null;
     }
 }

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +84,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         this.options = options;
         this.context = context;
         this.lagMeters = lagMeters;
-        this.decoder = new RecordDecoder<>(options.valueFormat());
+        this.decoder = new RecordDecoder<>(options.recordFormat());
         this.groupId = options.groupId() != null ? options.groupId() : context.pipeline();
     }
 
@@ -94,8 +95,8 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         context.attributes().put(KafkaRunAttributes.SOURCE, this);
         Scheduler emitting =
                 Schedulers.newSingle("onceflow-kafka-" + context.pipeline() + "-" + context.instanceId(), true);
-        ReceiverOptions<Void, byte[]> receiverOptions = ReceiverOptions.<Void, byte[]>create(consumerProperties())
-                .withKeyDeserializer(new IgnoredKeys())
+        ReceiverOptions<byte[], byte[]> receiverOptions = ReceiverOptions.<byte[], byte[]>create(consumerProperties())
+                .withKeyDeserializer(keyDeserializer())
                 .withValueDeserializer(new ByteArrayDeserializer())
                 .subscription(options.topics())
                 .addAssignListener(this::assigned)
@@ -104,7 +105,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 .commitInterval(Duration.ZERO) // nothing is ever acknowledged: offsets follow checkpoints only
                 .maxDelayRebalance(Duration.ZERO)
                 .schedulerSupplier(() -> emitting);
-        KafkaReceiver<Void, byte[]> receiver = KafkaReceiver.create(new Factory(), receiverOptions);
+        KafkaReceiver<byte[], byte[]> receiver = KafkaReceiver.create(new Factory(), receiverOptions);
         Disposable completions = context.completedCheckpoints()
                 .subscribe(marker -> checkpointCompleted(marker, kafkaCommitPoint), error -> {});
         Flux<StreamElement<T>> records = receiver.receive(PREFETCH_POLLS)
@@ -128,6 +129,11 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 });
     }
 
+    /** Keys are copied out of the fetch buffers only for a format that reads them. */
+    private Deserializer<byte[]> keyDeserializer() {
+        return options.recordFormat().readsKeys() ? new ByteArrayDeserializer() : new IgnoredKeys();
+    }
+
     private Map<String, Object> consumerProperties() {
         Map<String, Object> properties = new HashMap<>();
         properties.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
@@ -147,7 +153,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     // ---- the emitting thread ----
 
-    private void emit(ReceiverRecord<Void, byte[]> record, SynchronousSink<StreamElement<T>> sink) {
+    private void emit(ReceiverRecord<byte[], byte[]> record, SynchronousSink<StreamElement<T>> sink) {
         PartitionGate gate = lastGate;
         if (gate == null
                 || gate.partition.partition() != record.partition()
@@ -159,8 +165,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             lastGate = gate;
         }
         long index = gate.seen++;
-        StreamElement<T> element =
-                decoder.decode(record.topic(), record.partition(), record.offset(), record.timestamp(), record.value());
+        StreamElement<T> element = decoder.decode(record);
         synchronized (gateLock) {
             if (!gate.admits(index)) {
                 return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads it
@@ -173,7 +178,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     // ---- the poll thread ----
 
     @Override
-    public void polled(ConsumerRecords<Void, byte[]> records) {
+    public void polled(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition partition : records.partitions()) {
             gate(partition).returned += records.records(partition).size();
         }
@@ -442,7 +447,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         public <K, V> Consumer<K, V> createConsumer(ReceiverOptions<K, V> receiverOptions) {
             SourceConsumer created = new SourceConsumer(
                     receiverOptions.consumerProperties(),
-                    new IgnoredKeys(),
+                    keyDeserializer(),
                     new ByteArrayDeserializer(),
                     KafkaSourceRun.this);
             consumer = created;

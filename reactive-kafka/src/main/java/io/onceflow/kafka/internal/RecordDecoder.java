@@ -5,26 +5,32 @@ import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Origin;
 import io.onceflow.core.StreamElement;
 import io.onceflow.kafka.DeserializationException;
-import io.onceflow.kafka.Format;
+import io.onceflow.kafka.IncomingRecord;
+import io.onceflow.kafka.RecordFormat;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns a Kafka record's value into a {@link Data}, or into a {@link DeadLetter} with the raw bytes and a {@link
- * DeserializationException} naming the topic, partition and offset when the value does not decode (or is missing).
+ * Turns a Kafka record into a {@link Data} with the source's {@link RecordFormat}, or into a {@link DeadLetter} with
+ * the raw value and a {@link DeserializationException} naming the topic, partition and offset when it does not
+ * decode (a value-only format also refuses tombstones).
  */
 final class RecordDecoder<T> {
 
     static final String STAGE = "deserialize";
 
-    private final Format<T> format;
+    private final RecordFormat<T> format;
+    private final boolean valueOnly;
 
-    RecordDecoder(Format<T> format) {
+    RecordDecoder(RecordFormat<T> format) {
         this.format = format;
+        this.valueOnly = format instanceof RecordFormat.ValueOnly;
     }
 
-    StreamElement<T> decode(String topic, int partition, long offset, long timestamp, byte @Nullable [] value) {
-        Origin origin = new Origin(topic, partition, offset, timestamp);
-        if (value == null) {
+    StreamElement<T> decode(ConsumerRecord<byte[], byte[]> record) {
+        Origin origin = new Origin(record.topic(), record.partition(), record.offset(), record.timestamp());
+        byte[] value = record.value();
+        if (value == null && valueOnly) {
             return new DeadLetter<>(
                     origin,
                     STAGE,
@@ -32,7 +38,14 @@ final class RecordDecoder<T> {
                     new DeserializationException(origin, "the record has no value (a tombstone)", null));
         }
         try {
-            T decoded = format.decode(value);
+            T decoded = format.decode(new IncomingRecord(
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    record.timestamp(),
+                    record.key(),
+                    value,
+                    record.headers()));
             if (decoded == null) {
                 return new DeadLetter<>(
                         origin, STAGE, value, new DeserializationException(origin, format + " returned null", null));

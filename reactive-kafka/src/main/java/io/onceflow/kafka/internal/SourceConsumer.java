@@ -32,12 +32,12 @@ import org.apache.kafka.common.serialization.Deserializer;
  *   <li>It tells the source when a revocation is in fact a loss (session expired): nothing can be committed then.
  * </ul>
  */
-final class SourceConsumer extends KafkaConsumer<Void, byte[]> {
+final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
 
     /** What the consumer reports to its source run. */
     interface Observer {
         /** A poll returned these records; called before anyone else sees them. */
-        void polled(ConsumerRecords<Void, byte[]> records);
+        void polled(ConsumerRecords<byte[], byte[]> records);
 
         /** A partition's end, as far as the consumer knows. */
         void partitionEnd(TopicPartition partition, long end);
@@ -53,15 +53,15 @@ final class SourceConsumer extends KafkaConsumer<Void, byte[]> {
     private volatile boolean closed;
 
     SourceConsumer(
-            Map<String, Object> properties, Deserializer<Void> keys, Deserializer<byte[]> values, Observer observer) {
+            Map<String, Object> properties, Deserializer<byte[]> keys, Deserializer<byte[]> values, Observer observer) {
         super(properties, keys, values);
         this.observer = observer;
     }
 
     @Override
-    public ConsumerRecords<Void, byte[]> poll(Duration timeout) {
+    public ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
         runTasks();
-        ConsumerRecords<Void, byte[]> records;
+        ConsumerRecords<byte[], byte[]> records;
         try {
             records = super.poll(timeout);
         } catch (WakeupException woken) {
