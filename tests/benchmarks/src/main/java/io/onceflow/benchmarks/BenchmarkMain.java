@@ -1,5 +1,7 @@
 package io.onceflow.benchmarks;
 
+import io.onceflow.benchmarks.report.PartResults;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,7 +16,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Runs the operator-overhead benchmark and prints ns per record for both chains and their ratio, measured in the
- * same run. JMH's own command-line options are accepted (for example {@code -f 1 -wi 3 -i 5} for a quick run).
+ * same run. JMH's own command-line options are accepted (for example {@code -f 1 -wi 3 -i 5} for a quick run);
+ * {@code -Dreport.out=file.json} also writes the scores for the report.
  */
 public final class BenchmarkMain {
 
@@ -47,6 +50,13 @@ public final class BenchmarkMain {
             row(markerEvery, "Flux.transform(Checkpointed.*)", scores.get("markerModel"), plain);
         });
         System.out.println("\ngoal: ratio at most 1.3");
+        String out = System.getProperty("report.out");
+        if (out != null) {
+            PartResults scores = PartResults.empty();
+            byParam.forEach((markerEvery, byName) -> byName.forEach((name, score) ->
+                    scores.put(markerEvery + "." + name, score[0]).put(markerEvery + "." + name + ".error", score[1])));
+            scores.write(Path.of(out));
+        }
         System.out.printf(
                 "machine: %d cores, %d MiB max heap, Java %s%n",
                 Runtime.getRuntime().availableProcessors(),

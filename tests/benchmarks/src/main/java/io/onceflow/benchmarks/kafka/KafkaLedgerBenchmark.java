@@ -1,6 +1,7 @@
 package io.onceflow.benchmarks.kafka;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.report.PartResults;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.Pipeline;
@@ -72,7 +73,7 @@ import reactor.core.Disposable;
  * time runs from its start until its group has committed the end of every input partition. A short warm-up of each
  * engine comes first; the variants then run in turn, {@code rounds} times, and the median run of each is reported.
  * Arguments: {@code [--records 1000000] [--accounts 10000] [--warmup 200000]
- * [--rounds 3] [--broker in-process|child-process] [--only eos-100ms,alo-100ms,eos-1s,alo-1s,streams-eos-100ms,streams-eos-1s]}.
+ * [--rounds 3] [--broker in-process|child-process] [--out results.json] [--only eos-100ms,alo-100ms,eos-1s,alo-1s,streams-eos-100ms,streams-eos-1s]}.
  */
 public final class KafkaLedgerBenchmark {
 
@@ -122,12 +123,15 @@ public final class KafkaLedgerBenchmark {
             List<String> only =
                     options.containsKey("only") ? List.of(options.get("only").split(",")) : List.of();
             int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
-            new KafkaLedgerBenchmark(broker).run(records, accounts, warmup, rounds, only);
+            PartResults results = new KafkaLedgerBenchmark(broker).run(records, accounts, warmup, rounds, only);
+            if (options.containsKey("out")) {
+                results.write(Path.of(options.get("out")));
+            }
         }
         System.exit(0); // Kafka Streams and the broker leave non-daemon threads behind
     }
 
-    private void run(int records, int accounts, int warmup, int rounds, List<String> only) throws Exception {
+    private PartResults run(int records, int accounts, int warmup, int rounds, List<String> only) throws Exception {
         System.out.printf(
                 "broker %s at %s; %d cores, %d MiB max heap, Java %s%n",
                 broker.mode(),
@@ -202,6 +206,16 @@ public final class KafkaLedgerBenchmark {
         medianRatio(by, "eos-1s", "streams-eos-1s")
                 .ifPresent(x -> System.out.printf("a/c at 1 s: %.2f (goal >= 1.2)%n", x));
         System.out.println("(ratios of steady-state records/s, medians over the runs)");
+        PartResults results = PartResults.empty()
+                .put("records", records)
+                .put("partitions", PARTITIONS)
+                .put("rounds", rounds)
+                .put("broker", broker.mode().toString());
+        by.forEach((variant, result) -> results.put(variant + ".label", result.label)
+                .put(variant + ".steady", result.steady)
+                .put(variant + ".seconds", result.seconds)
+                .put(variant + ".outputs", result.outputs));
+        return results;
     }
 
     private static java.util.Optional<Double> ratio(Map<String, List<Result>> runs, String a, String b, int round) {

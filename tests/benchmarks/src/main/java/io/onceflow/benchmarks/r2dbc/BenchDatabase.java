@@ -19,7 +19,7 @@ import java.util.Properties;
  * A database of the benchmark's own on a PostgreSQL server, created at start and dropped at the end; the tables are
  * emptied before each run.
  */
-final class BenchDatabase implements AutoCloseable {
+public final class BenchDatabase implements AutoCloseable {
 
     private final String host;
     private final int port;
@@ -29,7 +29,7 @@ final class BenchDatabase implements AutoCloseable {
     private final String name;
     private final ConnectionPool pool;
 
-    BenchDatabase(String adminUrl, String user, String password) throws SQLException {
+    public BenchDatabase(String adminUrl, String user, String password) throws SQLException {
         URI uri = URI.create(adminUrl.substring("jdbc:".length()));
         this.host = uri.getHost();
         this.port = uri.getPort() < 0 ? 5432 : uri.getPort();
@@ -61,16 +61,16 @@ final class BenchDatabase implements AutoCloseable {
         OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(30));
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    ConnectionPool pool() {
+    public ConnectionPool pool() {
         return pool;
     }
 
     /** A JDBC connection to the benchmark's database. */
-    Connection connect(boolean rewriteBatchedInserts) throws SQLException {
+    public Connection connect(boolean rewriteBatchedInserts) throws SQLException {
         return connect(name, rewriteBatchedInserts);
     }
 
@@ -85,7 +85,7 @@ final class BenchDatabase implements AutoCloseable {
     }
 
     /** Empties every table: each run starts from nothing. */
-    void reset() throws SQLException {
+    public void reset() throws SQLException {
         try (Connection connection = connect(false);
                 Statement statement = connection.createStatement()) {
             statement.execute(
@@ -95,7 +95,7 @@ final class BenchDatabase implements AutoCloseable {
     }
 
     /** Rows and the sum of payments in {@code balances}: every record must be counted exactly once. */
-    long[] check() throws SQLException {
+    public long[] check() throws SQLException {
         try (Connection connection = connect(false);
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SELECT count(*), coalesce(sum(payments), 0) FROM balances")) {
@@ -104,7 +104,7 @@ final class BenchDatabase implements AutoCloseable {
         }
     }
 
-    String server() throws SQLException {
+    public String server() throws SQLException {
         try (Connection connection = connect(false);
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SHOW server_version")) {

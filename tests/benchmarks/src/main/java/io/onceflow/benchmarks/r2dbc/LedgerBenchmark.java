@@ -1,5 +1,9 @@
 package io.onceflow.benchmarks.r2dbc;
 
+import io.onceflow.benchmarks.report.PartResults;
+import io.onceflow.testinfra.BrokerMode;
+import io.onceflow.testinfra.KafkaBroker;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,17 +32,22 @@ import java.util.Map;
  * <pre>
  * java -cp tests/benchmarks/target/benchmarks.jar io.onceflow.benchmarks.r2dbc.LedgerBenchmark \
  *     [--records 5000000] [--keys 10000] [--partitions 4] [--rounds 3] [--input memory|kafka] \
- *     [--variants a100,a1s,b,c,b2] \
+ *     [--variants a100,a1s,b,c,b2] [--out results.json] \
  *     [--postgres jdbc:postgresql://127.0.0.1:5432/postgres] [--user postgres] [--password '']
  * </pre>
  *
- * <p>{@code --input kafka} is the switch to a Kafka source; see {@link LedgerInput}.
+ * <p>{@code --input kafka} reads the payments from a topic on a KRaft broker started in this JVM (see
+ * {@link KafkaInput}); the default, {@code --input memory}, from memory.
  */
 public final class LedgerBenchmark {
 
     private LedgerBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        // slf4j-simple reads a logger's level when the logger is created: before the broker starts
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+        System.setProperty("org.slf4j.simpleLogger.log.kafka", "error");
         Map<String, String> options = options(args);
         int records = Integer.parseInt(options.getOrDefault("records", "5000000"));
         int keys = Integer.parseInt(options.getOrDefault("keys", "10000"));
@@ -46,8 +55,9 @@ public final class LedgerBenchmark {
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
         String inputKind = options.getOrDefault("input", "memory");
 
-        try (LedgerInput input = inputKind.equals("kafka")
-                        ? new KafkaInput()
+        KafkaBroker broker = inputKind.equals("kafka") ? KafkaBroker.start(BrokerMode.IN_PROCESS) : null;
+        try (LedgerInput input = broker != null
+                        ? new KafkaInput(broker, Ledger.generate(records, keys, partitions, 42))
                         : new MemoryInput(Ledger.generate(records, keys, partitions, 42));
                 BenchDatabase db = new BenchDatabase(
                         options.getOrDefault("postgres", "jdbc:postgresql://127.0.0.1:5432/postgres"),
@@ -57,18 +67,23 @@ public final class LedgerBenchmark {
                     "input: %s, %d keys; database: %s (%s)%n", input.describe(), keys, db.server(), db.name());
             List<Variant> all = List.of(
                     new Variant(
+                            "a100",
                             "(a) Onceflow exactly once, commit point, 100 ms",
                             () -> OnceflowLedger.exactlyOnce(input, db, Duration.ofMillis(100))),
                     new Variant(
+                            "a1s",
                             "(a) Onceflow exactly once, commit point, 1 s",
                             () -> OnceflowLedger.exactlyOnce(input, db, Duration.ofSeconds(1))),
                     new Variant(
+                            "b",
                             "(b) Onceflow at least once, upserts only, 1 s",
                             () -> OnceflowLedger.atLeastOnce(input, db, Duration.ofSeconds(1))),
                     new Variant(
+                            "c",
                             "(c) JDBC loop, batched upserts + offsets in one transaction, 1 s",
                             () -> JdbcLedger.run(input, db, Duration.ofSeconds(1))),
                     new Variant(
+                            "b2",
                             "(b') plain Reactor + R2DBC upserts, no Onceflow, 1 s",
                             () -> PlainR2dbcLedger.run(input, db, Duration.ofSeconds(1))));
             // --variants a100,a1s,b,c: a subset, for profiling one of them
@@ -98,10 +113,39 @@ public final class LedgerBenchmark {
                 }
             }
             report(results, variants);
+            if (options.containsKey("out")) {
+                results(results, variants, input, db, rounds).write(Path.of(options.get("out")));
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
         }
+        System.exit(0); // the broker leaves non-daemon threads behind
     }
 
-    private record Variant(String name, Run run) {}
+    private static PartResults results(
+            Map<String, List<Result>> results, List<Variant> variants, LedgerInput input, BenchDatabase db, int rounds)
+            throws Exception {
+        PartResults out = PartResults.empty()
+                .put("input", input.describe())
+                .put("records", input.records())
+                .put("rounds", rounds)
+                .put("server", db.server());
+        for (Variant variant : variants) {
+            double[] rates = results.get(variant.name()).stream()
+                    .mapToDouble(Result::recordsPerSecond)
+                    .sorted()
+                    .toArray();
+            out.put(variant.id() + ".label", variant.name())
+                    .put(variant.id() + ".rate", rates[rates.length / 2])
+                    .put(variant.id() + ".min", rates[0])
+                    .put(variant.id() + ".max", rates[rates.length - 1]);
+        }
+        return out;
+    }
+
+    private record Variant(String id, String name, Run run) {}
 
     @FunctionalInterface
     private interface Run {

@@ -5,13 +5,8 @@ import io.onceflow.core.Source;
 
 /**
  * Where the benchmark reads its payments from. Every variant reads the same records, in the same per-partition
- * order.
- *
- * <p><strong>The switch to Kafka.</strong> {@link MemoryInput} serves pre-generated records from memory, so that (a),
- * (b) and (c) compare the sinks and the protocol and nothing else. The issue asks for Kafka as the source: once
- * {@code io.onceflow.kafka.KafkaSource} exists, implement {@link KafkaInput} (produce the records to a topic once,
- * with as many partitions; {@link #source()} returns a {@code KafkaSource} on it with a fresh group per run, and
- * {@link #read} polls a plain {@code KafkaConsumer}) and run with {@code --input kafka}. Nothing else changes.
+ * order: {@link MemoryInput} from memory (the sinks and the protocol and nothing else compared), {@link KafkaInput}
+ * from a topic on a real broker ({@code --input kafka}, what the report runs).
  */
 interface LedgerInput extends AutoCloseable {
 
@@ -25,6 +20,11 @@ interface LedgerInput extends AutoCloseable {
 
     /** A fresh Onceflow source over all the records, reading every partition from its start, completing at the end. */
     Source<Payment> source();
+
+    /** Whether {@link #source()} completes after the last record; a Kafka source does not. */
+    default boolean completes() {
+        return true;
+    }
 
     /** Reads every record once, partitions interleaved, each partition in offset order; for the hand-written loops. */
     void read(RecordConsumer consumer) throws Exception;

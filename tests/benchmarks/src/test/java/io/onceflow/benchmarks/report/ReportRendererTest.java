@@ -1,0 +1,109 @@
+package io.onceflow.benchmarks.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReportRendererTest {
+
+    private static ReportRenderer.Input input(Map<String, PartResults> parts) {
+        return new ReportRenderer.Input(
+                "quick", "2 cores, 23.5 GiB", "2026-01-01 00:00 UTC", parts, Map.of("kafka", "java -cp x Kafka"));
+    }
+
+    @Test
+    void comparesEachVariantAsARatioBesideItsAbsoluteFigures() {
+        Map<String, PartResults> parts = new LinkedHashMap<>();
+        parts.put(
+                "kafka",
+                PartResults.empty()
+                        .put("records", 1000)
+                        .put("partitions", 4)
+                        .put("rounds", 1)
+                        .put("eos-100ms.steady", 450_000)
+                        .put("alo-100ms.steady", 500_000)
+                        .put("streams-eos-100ms.steady", 200_000));
+        String md = ReportRenderer.markdown(input(parts), "benchmarks.svg");
+        assertThat(md)
+                .contains("| Onceflow exactly-once, 100 ms | 450,000 |")
+                .contains("exactly-once / at-least-once 0.90; Onceflow / Streams 2.25")
+                .contains("java -cp x Kafka")
+                .contains("2 cores, 23.5 GiB")
+                .contains("Quick mode");
+    }
+
+    @Test
+    void aGoalIsMetOrNotByItsMeasuredValueAndAMissingPartIsNeverMet() {
+        Map<String, PartResults> parts = new LinkedHashMap<>();
+        parts.put("latency-kafka-100", PartResults.empty().put("max_rate", 1000).put("load50.p99_ms", 140.0));
+        parts.put(
+                "latency-kafka-1000", PartResults.empty().put("max_rate", 1000).put("load50.p99_ms", 1200.0));
+        parts.put("recovery", PartResults.empty().put("first_output_s.max", 1.8));
+        List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 100 ms"))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.met()).isTrue();
+                    assertThat(goal.measured()).isEqualTo("140 ms");
+                });
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 1000 ms"))
+                .singleElement()
+                .satisfies(goal -> assertThat(goal.met()).isFalse());
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().startsWith("first committed output"))
+                .singleElement()
+                .satisfies(goal -> assertThat(goal.met()).isTrue());
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().startsWith("operator overhead"))
+                .allSatisfy(goal -> {
+                    assertThat(goal.met()).isFalse();
+                    assertThat(goal.measured()).isEqualTo("not measured");
+                });
+        assertThat(ReportRenderer.markdown(input(parts), "c.svg")).contains("**NOT met**");
+    }
+
+    @Test
+    void aShortStallIsLabelledAndDoesNotMeetTheThreeMinuteGoal() {
+        Map<String, PartResults> parts = new LinkedHashMap<>();
+        parts.put(
+                "memory",
+                PartResults.empty()
+                        .put("stall_s", 30)
+                        .put("xmx", "256m")
+                        .put("out_of_memory", "no")
+                        .put("buffered_peak", 20_000)
+                        .put("max_buffered", 100_000)
+                        .put("lag_stall_start", 10)
+                        .put("lag_stall_end", 600_000)
+                        .put("exactly_once", true));
+        ReportRenderer.Input input = input(parts);
+        assertThat(ReportRenderer.goals(input))
+                .filteredOn(goal -> goal.what().startsWith("sink stalled"))
+                .singleElement()
+                .satisfies(goal -> assertThat(goal.met()).isFalse());
+        assertThat(ReportRenderer.markdown(input, "c.svg")).contains("shorter than the 3 minutes");
+    }
+
+    @Test
+    void theChartIsAnSvgDocumentWithEscapedLabels() {
+        String svg = BarChart.svg(
+                "a <b> & c",
+                List.of(new BarChart.Panel(
+                        "p",
+                        "records/s",
+                        List.of(
+                                new BarChart.Bar("x", 1_000_000, BarChart.ONCEFLOW),
+                                new BarChart.Bar("y", Double.NaN, BarChart.BASELINE)))));
+        assertThat(svg)
+                .startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+                .contains("a &lt;b&gt; &amp; c")
+                .contains("1,000,000")
+                .contains("not measured")
+                .endsWith("</svg>\n");
+    }
+}
