@@ -248,9 +248,14 @@ final class ProcessorFleet implements AutoCloseable {
                     || now - Math.max(armed.upSince, armed.nudgedAt) < REBALANCE_NUDGE.toNanos()) {
                 continue;
             }
-            List<Instance> others = instances.stream()
-                    .filter(i -> i != armed && i.variant == armed.variant && i.running() && i.armed == null)
+            List<Instance> running = instances.stream()
+                    .filter(i -> i != armed && i.variant == armed.variant && i.running())
                     .toList();
+            // an unarmed victim if there is one; otherwise an armed one, whose point goes back to the queue: with
+            // every processor of a job armed for a rebalance, sparing the armed ones would wait for ever
+            List<Instance> unarmed =
+                    running.stream().filter(i -> i.armed == null).toList();
+            List<Instance> others = unarmed.isEmpty() ? running : unarmed;
             if (!others.isEmpty()) {
                 armed.nudgedAt = now;
                 Instance victim = others.get(random.nextInt(others.size()));
