@@ -22,8 +22,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -244,15 +246,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         KafkaSourceBinding source = source();
         Map<TopicPartition, SourcePartition> byTopicPartition = new HashMap<>();
         partitions.forEach(p -> byTopicPartition.put(new TopicPartition(p.source(), p.partition()), p));
-        // requireStable: while a transaction with offsets for these partitions is open (the previous owner's), the
-        // broker answers "unstable" and the admin client retries, so no committed position is read before it ends
-        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
-                        Map.of(
-                                source.groupId(),
-                                new ListConsumerGroupOffsetsSpec().topicPartitions(byTopicPartition.keySet())),
-                        new ListConsumerGroupOffsetsOptions().requireStable(true))
-                .partitionsToOffsetAndMetadata(source.groupId())
-                .get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Map<TopicPartition, OffsetAndMetadata> committed = stableOffsets(source.groupId(), byTopicPartition.keySet());
         Map<SourcePartition, Long> positions = new HashMap<>();
         committed.forEach((partition, offset) -> {
             SourcePartition claimed = byTopicPartition.get(partition);
@@ -266,6 +260,50 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         }
         List<StateChange> state = changelog.restore(admin, changelogReader, partitions);
         return new Recovery(Positions.of(positions), state);
+    }
+
+    /**
+     * The group's committed offsets of {@code partitions}, read only once no transaction with offsets for them is in
+     * flight (the previous owner's, which may still commit). With {@code requireStable}, the broker answers such a
+     * partition "unstable", and the admin client leaves it out of the result (it does not retry): an absent partition
+     * must never be taken for one without a committed offset (which the result holds as {@code null}), or the new
+     * owner would start it over and apply its committed prefix twice. So the read is repeated until every partition
+     * is answered, within the request timeout; then the claim fails with a retryable error.
+     */
+    private Map<TopicPartition, OffsetAndMetadata> stableOffsets(String group, Set<TopicPartition> partitions)
+            throws Exception {
+        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        long backoffMillis = 20;
+        while (true) {
+            long remaining = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
+                            Map.of(group, new ListConsumerGroupOffsetsSpec().topicPartitions(partitions)),
+                            new ListConsumerGroupOffsetsOptions().requireStable(true))
+                    .partitionsToOffsetAndMetadata(group)
+                    .get(remaining, TimeUnit.MILLISECONDS);
+            Set<TopicPartition> unanswered = new HashSet<>(partitions);
+            unanswered.removeAll(committed.keySet());
+            if (unanswered.isEmpty()) {
+                return committed;
+            }
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) > deadline) {
+                throw new OnceflowException(
+                        "pipeline '" + pipeline + "': the committed offsets of " + unanswered + " in group '" + group
+                                + "' stayed unstable for " + options.requestTimeout() + ": a transaction of their"
+                                + " previous owner is still open (it ends when that owner commits or aborts, or at its"
+                                + " transaction timeout)",
+                        null,
+                        true);
+            }
+            CHECKPOINT.debug(
+                    "pipeline={} offsets of {} unstable: a transaction is in flight; asking again in {} ms",
+                    pipeline,
+                    unanswered,
+                    backoffMillis);
+            // blocking-ok: the recovery thread, Onceflow's own, waits for the previous owner's transaction to end
+            Thread.sleep(backoffMillis);
+            backoffMillis = Math.min(backoffMillis * 2, 500);
+        }
     }
 
     private KafkaSourceBinding source() {
