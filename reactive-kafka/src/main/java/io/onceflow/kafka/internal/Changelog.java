@@ -16,11 +16,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -39,6 +43,9 @@ final class Changelog {
 
     private static final Logger LOG = LoggerFactory.getLogger(Changelog.class);
     private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
+
+    /** How long a restore waits at most for the commit markers of a transaction already committed. */
+    private static final Duration MARKER_WAIT = Duration.ofSeconds(5);
 
     private final String topic;
     private final boolean create;
@@ -138,6 +145,39 @@ final class Changelog {
     }
 
     /**
+     * Waits, a short bounded time, until no transaction is open on the changelog partitions (their last stable offset
+     * has reached their end). The committed offsets the restore goes with were read as stable, but a transaction's
+     * commit markers are written to its partitions independently: the offsets' marker may land before the
+     * changelog's, and reading to the last stable offset in between would miss that transaction's state. A
+     * transaction still open after the bound is not the committed one (a zombie's, which will be aborted): its
+     * records are left out, as they must be.
+     */
+    private void awaitMarkers(Admin admin, Set<TopicPartition> partitions) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        partitions.forEach(partition -> latest.put(partition, OffsetSpec.latest()));
+        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), MARKER_WAIT.toNanos());
+        while (true) {
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> stable =
+                    get(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                            .all());
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end =
+                    get(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
+                            .all());
+            List<TopicPartition> open = partitions.stream()
+                    .filter(p -> stable.get(p).offset() < end.get(p).offset())
+                    .toList();
+            if (open.isEmpty() || System.nanoTime() > deadline) {
+                if (!open.isEmpty()) {
+                    CHECKPOINT.debug("pipeline={} changelog partitions {} hold an open transaction", pipeline, open);
+                }
+                return;
+            }
+            // blocking-ok: the recovery thread, Onceflow's own, waits for commit markers (milliseconds)
+            Thread.sleep(20);
+        }
+    }
+
+    /**
      * The committed state of {@code partitions}: their changelog partitions read from the beginning to their end
      * (the last stable offset: a restore never sees an open or aborted transaction), last value per key, without
      * tombstones.
@@ -159,6 +199,7 @@ final class Changelog {
         if (read.isEmpty()) {
             return List.of();
         }
+        awaitMarkers(admin, read);
         reader.assign(read);
         reader.seekToBeginning(read);
         Map<TopicPartition, Long> ends = reader.endOffsets(read, timeout);

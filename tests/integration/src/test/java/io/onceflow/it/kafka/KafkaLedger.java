@@ -25,6 +25,8 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
@@ -99,13 +101,20 @@ final class KafkaLedger {
     static Input produce(String bootstrap, String topic, long firstId, int count, int accounts, long seed) {
         Input input = new Input();
         Random random = new Random(seed);
+        List<Future<RecordMetadata>> sent = new ArrayList<>(count);
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
             for (long id = firstId; id < firstId + count; id++) {
                 Payment payment = new Payment(id, "acct-" + random.nextInt(accounts), 1 + random.nextInt(10_000));
                 input.payments.put(id, payment);
-                producer.send(new ProducerRecord<>(topic, payment.account(), PAYMENTS.encode(payment)));
+                sent.add(producer.send(new ProducerRecord<>(topic, payment.account(), PAYMENTS.encode(payment))));
             }
             producer.flush();
+            // a payment the broker did not take is not input: the check must not count it as lost by the pipeline
+            for (Future<RecordMetadata> future : sent) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new AssertionError("producing the test's input to " + topic + " failed", e);
         }
         return input;
     }
