@@ -86,6 +86,9 @@ final class ProcessorFleet implements AutoCloseable {
         long zombieWatchUntil;
         long nudgedAt;
 
+        /** Whether its pipeline has claimed partitions since it (or its pipeline) last started: a zombie needs some. */
+        boolean owns;
+
         Instance(LedgerVariant variant, String id, Path log) {
             this.variant = variant;
             this.id = id;
@@ -193,6 +196,10 @@ final class ProcessorFleet implements AutoCloseable {
         instance.restartNotBefore = 0;
     }
 
+    private void readLogs() {
+        instances.forEach(this::readLog);
+    }
+
     private void readLog(Instance instance) {
         for (String line : instance.follower.newLines()) {
             int at = line.indexOf(ProcessorLines.PREFIX);
@@ -207,17 +214,21 @@ final class ProcessorFleet implements AutoCloseable {
                         stats.rebalanced(instance.variant);
                     } else {
                         stats.restored(instance.variant);
+                        instance.owns = true;
                     }
                 }
                 case ProcessorLines.RESTART -> {
+                    instance.owns = false;
                     stats.restarted(instance.variant);
                     zombieFenced(instance, "restarted after: " + detail);
                 }
                 case ProcessorLines.FAILED -> {
+                    instance.owns = false;
                     stats.checkpointFailed(instance.variant);
                     zombieFenced(instance, "checkpoint failed: " + detail);
                 }
                 case ProcessorLines.STOPPED -> {
+                    instance.owns = false;
                     stats.stoppedByItself(instance.variant, instance.name() + ": " + detail);
                     zombieFenced(instance, "stopped: " + detail);
                 }
@@ -298,12 +309,14 @@ final class ProcessorFleet implements AutoCloseable {
     }
 
     /**
-     * Freezes (SIGSTOP) a random unarmed processor of {@code variant} that has been up for a while (so it owns
-     * partitions); empty when none is fit.
+     * Freezes (SIGSTOP) a random unarmed processor of {@code variant} that has been up for a while and whose pipeline
+     * holds partitions (a processor frozen while it rejoins its group has no stale work to be refused); empty when
+     * none is fit.
      */
     synchronized Optional<Instance> freeze(LedgerVariant variant) {
+        readLogs();
         List<Instance> candidates = instances.stream()
-                .filter(i -> i.variant == variant && i.running() && i.armed == null)
+                .filter(i -> i.variant == variant && i.running() && i.armed == null && i.owns)
                 .filter(i ->
                         System.nanoTime() - i.upSince > Duration.ofSeconds(15).toNanos())
                 .toList();
@@ -427,6 +440,7 @@ final class ProcessorFleet implements AutoCloseable {
             throw new UncheckedIOException("cannot start processor " + instance.name(), e);
         }
         instance.upSince = System.nanoTime();
+        instance.owns = false;
         instance.armed = point;
         instance.killedByUs = false;
         stats.started(instance.variant);
