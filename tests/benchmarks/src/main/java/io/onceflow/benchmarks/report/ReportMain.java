@@ -103,14 +103,17 @@ public final class ReportMain {
                                 + " --out " + rel(name + ".json"));
             }
         }
-        commands.put(
-                "recovery",
-                JAVA + " -Xmx1g -cp " + JAR + " " + RecoveryBenchmark.class.getName() + " --rate "
-                        + (quick ? "50000" : "80000") + " --interval-ms 100 --membership static"
-                        + (quick
-                                ? " --kills 1 --steady-seconds 10 --after-seconds 12"
-                                : " --kills 3 --steady-seconds 15" + " --after-seconds 20")
-                        + " --out " + rel("recovery.json"));
+        for (String membership : List.of("static", "dynamic")) {
+            String name = membership.equals("static") ? "recovery" : "recovery-dynamic";
+            commands.put(
+                    name,
+                    JAVA + " -Xmx1g -cp " + JAR + " " + RecoveryBenchmark.class.getName() + " --rate "
+                            + (quick ? "50000" : "80000") + " --interval-ms 100 --membership " + membership
+                            + (quick
+                                    ? " --kills 1 --steady-seconds 10 --after-seconds 12"
+                                    : " --kills 3 --steady-seconds 15" + " --after-seconds 20")
+                            + " --out " + rel(name + ".json"));
+        }
         commands.put(
                 "memory",
                 JAVA + " -Xmx1g -cp " + JAR + " " + StalledSinkBenchmark.class.getName() + " --rate 20000"
@@ -149,6 +152,11 @@ public final class ReportMain {
     }
 
     private void run(String part) throws Exception {
+        if (part.equals("recovery")) {
+            runCommand("recovery", commands.get("recovery"));
+            runCommand("recovery-dynamic", commands.get("recovery-dynamic"));
+            return;
+        }
         if (part.equals("latency")) {
             for (String name : commands.keySet()) {
                 if (name.startsWith("latency-")) {
