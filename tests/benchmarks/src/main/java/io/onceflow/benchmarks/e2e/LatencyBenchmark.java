@@ -130,7 +130,8 @@ public final class LatencyBenchmark {
                         Locale.ROOT,
                         "%s sink, %d ms checkpoints, %.0f%% load (%,.0f/s, achieved %,.0f/s): p50 %.1f ms, p99 %.1f"
                                 + " ms, p99.9 %.1f ms, max %.1f ms over %,d records; %,d of %,d sent seen;"
-                                + " %d checkpoints recorded, marker to commit p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                                + " %d checkpoints recorded, marker to commit p50 %.1f ms, p99 %.1f ms, max %.1f ms;"
+                                + " send to marker p50 %.1f ms, p99 %.1f ms%n",
                         sink,
                         interval.toMillis(),
                         load * 100,
@@ -146,13 +147,16 @@ public final class LatencyBenchmark {
                         run.checkpointCount,
                         run.checkpoints.p50Millis(),
                         run.checkpoints.p99Millis(),
-                        run.checkpoints.maxMillis());
+                        run.checkpoints.maxMillis(),
+                        run.toMarker.p50Millis(),
+                        run.toMarker.p99Millis());
                 results.put(key + ".rate", load * max)
                         .put(key + ".achieved_rate", run.achievedRate)
                         .put(key + ".sent", run.sent)
                         .put(key + ".seen", run.seen)
                         .put(key + ".checkpoints", run.checkpointCount)
                         .putAll(run.checkpoints.toMap(key + ".checkpoint"))
+                        .putAll(run.toMarker.count() > 0 ? run.toMarker.toMap(key + ".to_marker") : Map.of())
                         .putAll(run.latency.toMap(key));
             }
         } finally {
@@ -173,6 +177,7 @@ public final class LatencyBenchmark {
             double committedRate,
             LatencySummary latency,
             LatencySummary checkpoints,
+            LatencySummary toMarker,
             long checkpointCount) {}
 
     /** Where the outputs' visibility is observed: a read_committed consumer, or the checkpoint events. */
@@ -204,6 +209,9 @@ public final class LatencyBenchmark {
     private static final class Commits {
         final Map<Integer, Long> committed = new LinkedHashMap<>();
         final Histogram durations = LatencySummary.newMicrosHistogram();
+        /** From a payment's intended send time to its checkpoint's marker (PostgreSQL sink only). */
+        final Histogram toMarker = LatencySummary.newMicrosHistogram();
+
         long total;
         long firstInWindowNanos = -1;
         long firstInWindowTotal;
@@ -251,10 +259,12 @@ public final class LatencyBenchmark {
                                     int partition = position.getKey().partition();
                                     long from = commits.committed.getOrDefault(partition, 0L);
                                     if (database != null) {
+                                        long markerAt = now - event.duration().toNanos();
                                         for (long offset = from; offset < position.getValue(); offset++) {
                                             long intended = sentAt[partition][(int) offset];
                                             if (intended >= window[0]) {
                                                 histogram.recordValue(Math.max(1, (now - intended) / 1000));
+                                                commits.toMarker.recordValue(Math.max(1, (markerAt - intended) / 1000));
                                             }
                                         }
                                         seen.addAndGet(Math.max(0, position.getValue() - from));
@@ -368,6 +378,7 @@ public final class LatencyBenchmark {
                 committedRate,
                 LatencySummary.ofMicros(histogram),
                 LatencySummary.ofMicros(commits.durations),
+                LatencySummary.ofMicros(commits.toMarker),
                 commits.inWindow);
     }
 

@@ -126,13 +126,18 @@ public final class ReportMain {
                 JAVA + " -Xmx4g -XX:StartFlightRecording=filename=" + rel("kafka.jfr") + ",settings=profile -cp " + JAR
                         + " " + KafkaLedgerBenchmark.class.getName() + " --only eos-100ms --records "
                         + (quick ? "500000" : "1500000") + " --warmup 100000 --rounds 1\n" + jfrTool()
-                        + " view hot-methods " + rel("kafka.jfr"));
-        Path notes = root.resolve("tests/benchmarks/profiling-notes.md");
-        if (Files.exists(notes)) {
-            try {
-                commands.put("jfr-notes", Files.readString(notes).strip());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                        + " view hot-methods " + rel("kafka.jfr") + "\n" + jfrTool()
+                        + " print --events jdk.ExecutionSample --stack-depth 40 " + rel("kafka.jfr"));
+        for (String notesName : List.of("profiling", "latency")) {
+            Path notes = root.resolve("tests/benchmarks/" + notesName + "-notes.md");
+            if (Files.exists(notes)) {
+                try {
+                    commands.put(
+                            notesName.equals("profiling") ? "jfr-notes" : "latency-notes",
+                            Files.readString(notes).strip());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
             }
         }
     }
@@ -177,10 +182,16 @@ public final class ReportMain {
                     .filter(line -> !line.isBlank())
                     .limit(30)
                     .collect(Collectors.toList());
+            Path printed = out.resolve("jfr-samples.txt");
+            exec(lines[2], printed);
+            String attribution = JfrAttribution.table(JfrAttribution.attribute(Files.readString(printed)), 20);
+            Files.delete(printed); // large; the recording itself stays
             new PartResults(Map.of())
                     .put("tool", lines[1].split(" ")[0] + " view hot-methods")
                     .put("exit", exit)
                     .put("hot_methods", String.join("\n", hot))
+                    .put("attribution_tool", lines[2])
+                    .put("onceflow_attribution", attribution)
                     .write(out.resolve("jfr.json"));
             return;
         }
@@ -191,6 +202,15 @@ public final class ReportMain {
         long start = System.nanoTime();
         System.out.printf("[report] %s: %s%n", name, command);
         int exit = exec(command, out.resolve(name + ".log"));
+        if (exit != 0) {
+            // a part fails rather than report wrong figures (a lost input record, a failed pipeline): once more
+            Files.copy(
+                    out.resolve(name + ".log"),
+                    out.resolve(name + ".failed.log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            System.out.printf(Locale.ROOT, "[report] %s: exit %d, running it once more%n", name, exit);
+            exit = exec(command, out.resolve(name + ".log"));
+        }
         System.out.printf(
                 Locale.ROOT, "[report] %s: exit %d after %.0f s%n", name, exit, (System.nanoTime() - start) / 1e9);
     }

@@ -358,13 +358,19 @@ public final class ReportRenderer {
         md.append("From each payment's intended send time (open loop: a late send is charged to the payment, no"
                 + " coordinated omission) until its output is visible: to a `read_committed` consumer of the output"
                 + " topic (Kafka sink), or committed in PostgreSQL (R2DBC sink as commit point, taken from the"
-                + " checkpoint events emitted after each commit). HdrHistogram, 3 significant digits; the first"
-                + " seconds of each run are not recorded. The maximum is measured first in the same JVM: a"
-                + " closed-loop producer, output rate over the second half of the run. The input producer lingers"
-                + " 5 ms.\n\n");
-        md.append("| sink | checkpoints | load | records/s | p50 ms | p99 ms | p99.9 ms | max ms | recorded |"
-                + " goal p99 |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                + " checkpoint events, which the pipeline emits right after the commit point's commit). HdrHistogram,"
+                + " 3 significant digits. Each run first sends a few payments and waits for their outputs (group"
+                + " joined, predecessor fenced, first checkpoint committed), then starts the clock; the first seconds"
+                + " after that are not recorded. The maximum is measured first in the same JVM: a closed-loop"
+                + " producer, and the records committed between the first and the last checkpoint of the run's"
+                + " second half over the time between them. The input producer lingers 5 ms.\n\n");
+        md.append("A result is **invalid** (not met, whatever its value) when its maximum is below "
+                + Math.round(PLAUSIBLE_MAX_FRACTION * 100)
+                + "% of the other checkpoint interval's, when the achieved input rate differs from the target by"
+                + " more than " + Math.round(LOAD_TOLERANCE * 100) + "%, or when outputs are missing.\n\n");
+        md.append("| sink | checkpoints | load | target records/s | achieved | p50 ms | p99 ms | p99.9 ms | max ms |"
+                + " recorded | marker→commit p50 / p99 ms | send→marker p50 / p99 ms | goal p99 |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         List<String> commands = new ArrayList<>();
         for (String sink : List.of("kafka", "postgres")) {
             for (String interval : List.of("100", "1000")) {
@@ -374,15 +380,26 @@ public final class ReportRenderer {
                     commands.add(in.commands().get(name));
                 }
                 if (!part.has("max_rate")) {
-                    md.append("| ").append(sink).append(" | ").append(interval).append(" ms | not measured ||||||||\n");
+                    md.append("| ")
+                            .append(sink)
+                            .append(" | ")
+                            .append(interval)
+                            .append(" ms | not measured |||||||||||\n");
                     continue;
                 }
                 md.append(String.format(
                         Locale.ROOT,
-                        "| %s | %s ms | 100%% (max) | %s | | | | | | |%n",
+                        "| %s | %s ms | 100%% (max) | %s | | | | | | | %s | | |%n",
                         sink,
                         interval,
-                        rate(part.num("max_rate"))));
+                        rate(part.num("max_rate")),
+                        part.has("max.checkpoint.p50_ms")
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "%.0f / %.0f",
+                                        part.num("max.checkpoint.p50_ms"),
+                                        part.num("max.checkpoint.p99_ms"))
+                                : ""));
                 for (String load : List.of("50", "80")) {
                     String key = "load" + load;
                     if (!part.has(key + ".p99_ms")) {
@@ -390,27 +407,48 @@ public final class ReportRenderer {
                     }
                     double p99 = part.num(key + ".p99_ms");
                     double target = Double.parseDouble(interval) + 50;
+                    java.util.Optional<String> invalid = latencyInvalid(in, sink, interval, load);
+                    String verdict = invalid.map(reason -> Verdict.INVALID.text() + " (" + reason + ")")
+                            .orElse(p99 <= target ? Verdict.MET.text() : Verdict.NOT_MET.text());
                     md.append(String.format(
                             Locale.ROOT,
-                            "| %s | %s ms | %s%% | %s | %.1f | %.1f | %.1f | %.1f | %,.0f | %s |%n",
+                            "| %s | %s ms | %s%% | %s | %s | %.1f | %.1f | %.1f | %.1f | %,.0f | %s | %s | %s |%n",
                             sink,
                             interval,
                             load,
                             rate(part.num(key + ".rate")),
+                            part.has(key + ".achieved_rate") ? rate(part.num(key + ".achieved_rate")) : "?",
                             part.num(key + ".p50_ms"),
                             p99,
                             part.num(key + ".p999_ms"),
                             part.num(key + ".max_ms"),
                             part.num(key + ".count"),
+                            part.has(key + ".checkpoint.p50_ms")
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "%.0f / %.0f",
+                                            part.num(key + ".checkpoint.p50_ms"),
+                                            part.num(key + ".checkpoint.p99_ms"))
+                                    : "",
+                            part.has(key + ".to_marker.p50_ms")
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "%.0f / %.0f",
+                                            part.num(key + ".to_marker.p50_ms"),
+                                            part.num(key + ".to_marker.p99_ms"))
+                                    : "",
                             load.equals("50")
-                                    ? "≤ " + millis(target) + ": " + (p99 <= target ? "met" : "**NOT met**")
-                                    : "(none at 80%)"));
+                                    ? "≤ " + millis(target) + ": " + verdict
+                                    : invalid.isPresent() ? verdict : "(none at 80%)"));
                 }
             }
         }
         md.append("\nCommands:\n\n```\n");
         commands.forEach(c -> md.append(c).append('\n'));
         md.append("```\n\n");
+        if (in.commands().containsKey("latency-notes")) {
+            md.append(in.commands().get("latency-notes")).append("\n\n");
+        }
     }
 
     private static void recovery(StringBuilder md, Input in) {
@@ -522,6 +560,15 @@ public final class ReportRenderer {
                     .append("`):\n\n```\n")
                     .append(jfr.text("hot_methods", ""))
                     .append("\n```\n\n");
+            if (jfr.has("onceflow_attribution")) {
+                md.append("The same samples charged to the innermost Onceflow library frame on their stack (what"
+                                + " Jackson or the Kafka client spend on Onceflow's behalf goes to the Onceflow method"
+                                + " that called them; `")
+                        .append(jfr.text("attribution_tool", "jfr print"))
+                        .append("`, aggregated by `JfrAttribution`):\n\n```\n")
+                        .append(jfr.text("onceflow_attribution", ""))
+                        .append("\n```\n\n");
+            }
         }
         String notes = in.commands().get("jfr-notes");
         if (notes != null) {
