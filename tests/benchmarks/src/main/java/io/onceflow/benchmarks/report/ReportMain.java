@@ -133,7 +133,7 @@ public final class ReportMain {
             if (Files.exists(notes)) {
                 try {
                     commands.put(
-                            notesName.equals("profiling") ? "jfr-notes" : "latency-notes",
+                            notesName.equals("profiling") ? "jfr-notes" : "notes-latency",
                             Files.readString(notes).strip());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);

@@ -446,8 +446,8 @@ public final class ReportRenderer {
         md.append("\nCommands:\n\n```\n");
         commands.forEach(c -> md.append(c).append('\n'));
         md.append("```\n\n");
-        if (in.commands().containsKey("latency-notes")) {
-            md.append(in.commands().get("latency-notes")).append("\n\n");
+        if (in.commands().containsKey("notes-latency")) {
+            md.append(in.commands().get("notes-latency")).append("\n\n");
         }
     }
 
