@@ -5,6 +5,7 @@ import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Origin;
 import io.onceflow.core.StreamElement;
 import io.onceflow.kafka.DeserializationException;
+import io.onceflow.kafka.Format;
 import io.onceflow.kafka.IncomingRecord;
 import io.onceflow.kafka.RecordFormat;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -22,9 +23,13 @@ final class RecordDecoder<T> {
     private final RecordFormat<T> format;
     private final boolean valueOnly;
 
+    /** The value format of a value-only record format: decoded directly, without an IncomingRecord per record. */
+    private final @Nullable Format<T> valueFormat;
+
     RecordDecoder(RecordFormat<T> format) {
         this.format = format;
         this.valueOnly = format instanceof RecordFormat.ValueOnly;
+        this.valueFormat = format instanceof RecordFormat.ValueOnly<T> only ? only.format() : null;
     }
 
     StreamElement<T> decode(ConsumerRecord<byte[], byte[]> record) {
@@ -38,14 +43,16 @@ final class RecordDecoder<T> {
                     new DeserializationException(origin, "the record has no value (a tombstone)", null));
         }
         try {
-            T decoded = format.decode(new IncomingRecord(
-                    record.topic(),
-                    record.partition(),
-                    record.offset(),
-                    record.timestamp(),
-                    record.key(),
-                    value,
-                    record.headers()));
+            T decoded = valueFormat != null
+                    ? valueFormat.decode(value)
+                    : format.decode(new IncomingRecord(
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            record.timestamp(),
+                            record.key(),
+                            value,
+                            record.headers()));
             if (decoded == null) {
                 return new DeadLetter<>(
                         origin, STAGE, value, new DeserializationException(origin, format + " returned null", null));

@@ -3,6 +3,8 @@ package io.onceflow.core.internal.state;
 import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.StateCodec;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
@@ -10,7 +12,15 @@ import tools.jackson.databind.json.JsonMapper;
 /** The default {@link StateCodec}: JSON through Jackson 3. */
 public final class JsonStateCodec<S> implements StateCodec<S> {
 
-    static final JsonMapper MAPPER = JsonMapper.builder().build();
+    /**
+     * Buffers recycled per thread: state is encoded on the pipeline's thread for every changed key at each
+     * checkpoint, and Jackson's default pool (a concurrent deque shared by all threads) costs a push and a pop per
+     * value.
+     */
+    static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.threadLocalPool())
+                    .build())
+            .build();
 
     private final Class<S> type;
     private final ObjectWriter writer;

@@ -7,7 +7,6 @@ import io.onceflow.benchmarks.r2dbc.BenchDatabase;
 import io.onceflow.benchmarks.report.LatencySummary;
 import io.onceflow.benchmarks.report.OpenLoopPacer;
 import io.onceflow.benchmarks.report.PartResults;
-import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.Pipeline;
 import io.onceflow.core.RestartPolicy;
@@ -32,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -106,12 +106,19 @@ public final class LatencyBenchmark {
                 : null;
         try (KafkaBroker broker = KafkaBroker.start(BrokerMode.IN_PROCESS)) {
             LatencyBenchmark benchmark = new LatencyBenchmark(broker, sink, interval, database);
-            double max = options.containsKey("max-rate")
-                    ? Double.parseDouble(options.get("max-rate"))
-                    : benchmark.maximum(maxSeconds);
+            double max;
+            if (options.containsKey("max-rate")) {
+                max = Double.parseDouble(options.get("max-rate"));
+            } else {
+                Run maximum = benchmark.maximum(maxSeconds);
+                max = maximum.committedRate;
+                results.put("max_sent_rate", maximum.achievedRate)
+                        .put("max_checkpoints", maximum.checkpointCount)
+                        .putAll(maximum.checkpoints.toMap("max.checkpoint"));
+            }
             System.out.printf(
                     Locale.ROOT,
-                    "%s sink, %d ms checkpoints: maximum %,.0f records/s%n",
+                    "%s sink, %d ms checkpoints: maximum %,.0f records/s committed%n",
                     sink,
                     interval.toMillis(),
                     max);
@@ -121,22 +128,35 @@ public final class LatencyBenchmark {
                 Run run = benchmark.openLoop(load * max, seconds, warmup);
                 System.out.printf(
                         Locale.ROOT,
-                        "%s sink, %d ms checkpoints, %.0f%% load (%,.0f/s): p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms,"
-                                + " max %.1f ms over %,d records; %,d of %,d sent seen%n",
+                        "%s sink, %d ms checkpoints, %.0f%% load (%,.0f/s, achieved %,.0f/s): p50 %.1f ms, p99 %.1f"
+                                + " ms, p99.9 %.1f ms, max %.1f ms over %,d records; %,d of %,d sent seen;"
+                                + " %d checkpoints recorded, marker to commit p50 %.1f ms, p99 %.1f ms, max %.1f ms;"
+                                + " send to marker p50 %.1f ms, p99 %.1f ms%n",
                         sink,
                         interval.toMillis(),
                         load * 100,
                         load * max,
+                        run.achievedRate,
                         run.latency.p50Millis(),
                         run.latency.p99Millis(),
                         run.latency.p999Millis(),
                         run.latency.maxMillis(),
                         run.latency.count(),
                         run.seen,
-                        run.sent);
+                        run.sent,
+                        run.checkpointCount,
+                        run.checkpoints.p50Millis(),
+                        run.checkpoints.p99Millis(),
+                        run.checkpoints.maxMillis(),
+                        run.toMarker.p50Millis(),
+                        run.toMarker.p99Millis());
                 results.put(key + ".rate", load * max)
+                        .put(key + ".achieved_rate", run.achievedRate)
                         .put(key + ".sent", run.sent)
                         .put(key + ".seen", run.seen)
+                        .put(key + ".checkpoints", run.checkpointCount)
+                        .putAll(run.checkpoints.toMap(key + ".checkpoint"))
+                        .putAll(run.toMarker.count() > 0 ? run.toMarker.toMap(key + ".to_marker") : Map.of())
                         .putAll(run.latency.toMap(key));
             }
         } finally {
@@ -150,7 +170,15 @@ public final class LatencyBenchmark {
         System.exit(0); // the broker leaves non-daemon threads behind
     }
 
-    private record Run(long sent, long seen, LatencySummary latency) {}
+    private record Run(
+            long sent,
+            long seen,
+            double achievedRate,
+            double committedRate,
+            LatencySummary latency,
+            LatencySummary checkpoints,
+            LatencySummary toMarker,
+            long checkpointCount) {}
 
     /** Where the outputs' visibility is observed: a read_committed consumer, or the checkpoint events. */
     private interface Observer extends AutoCloseable {
@@ -161,27 +189,43 @@ public final class LatencyBenchmark {
         void close() throws Exception;
     }
 
-    /** The maximum rate: a closed-loop producer, output counted over the second half of the run. */
-    private double maximum(int seconds) throws Exception {
-        AtomicLong seen = new AtomicLong();
-        return withJob(null, seconds, 0, seen);
+    /**
+     * The maximum rate: a closed-loop producer; the rate is the records committed between the first and the last
+     * checkpoint completed in the second half of the run, over the time between them (not the outputs a consumer
+     * happened to see in a window, which the commit interval quantizes).
+     */
+    private Run maximum(int seconds) throws Exception {
+        return withJob(null, seconds, 0);
     }
 
     private Run openLoop(double rate, int seconds, int warmup) throws Exception {
-        AtomicLong seen = new AtomicLong();
-        Histogram histogram = LatencySummary.newMicrosHistogram();
-        long sent = (long) withJob(new Load(rate, histogram), seconds, warmup, seen);
-        return new Run(sent, seen.get(), LatencySummary.ofMicros(histogram));
+        return withJob(new Load(rate, LatencySummary.newMicrosHistogram()), seconds, warmup);
     }
 
     /** An open-loop load and where its latencies go. */
     private record Load(double rate, Histogram histogram) {}
 
+    /** Records committed per partition, from the completed checkpoints' positions, and when. */
+    private static final class Commits {
+        final Map<Integer, Long> committed = new LinkedHashMap<>();
+        final Histogram durations = LatencySummary.newMicrosHistogram();
+        /** From a payment's intended send time to its checkpoint's marker (PostgreSQL sink only). */
+        final Histogram toMarker = LatencySummary.newMicrosHistogram();
+
+        long total;
+        long firstInWindowNanos = -1;
+        long firstInWindowTotal;
+        long lastInWindowNanos = -1;
+        long lastInWindowTotal;
+        long inWindow;
+    }
+
     /**
-     * Runs the job on fresh topics while a producer sends, closed loop ({@code load} null: returns the output rate
-     * over the second half) or open loop (returns the records sent, after waiting for their outputs).
+     * Runs the job on fresh topics while a producer sends, closed loop ({@code load} null) or open loop (then waits
+     * for every output). Before the measured time, a few payments are sent and their outputs awaited, so that the
+     * clock starts with the job's group joined and its first checkpoint committed.
      */
-    private double withJob(Load load, int seconds, int warmup, AtomicLong seen) throws Exception {
+    private Run withJob(Load load, int seconds, int warmup) throws Exception {
         String name = "latency-" + sink + "-" + interval.toMillis() + "-" + (++runs);
         String input = name + "-payments";
         String output = name + "-balances";
@@ -190,40 +234,61 @@ public final class LatencyBenchmark {
         if (database != null) {
             database.reset();
         }
-        long start = System.nanoTime() + Duration.ofSeconds(3).toNanos(); // the job joins its group meanwhile
-        long recordFrom = start + Duration.ofSeconds(warmup).toNanos();
+        AtomicLong seen = new AtomicLong();
         Histogram histogram = load == null ? LatencySummary.newMicrosHistogram() : load.histogram();
         long[][] sentAt = new long[PARTITIONS][];
         int[] sentTo = new int[PARTITIONS];
         for (int p = 0; p < PARTITIONS; p++) {
             sentAt[p] = new long[1 << 16];
         }
+        // the window over which the run is measured; set once the job is ready
+        long[] window = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE}; // record from, half, end
+        Commits commits = new Commits();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Pipeline pipeline = pipeline(name, input, output);
-        List<CheckpointEvent> events = new ArrayList<>();
-        Map<Integer, Long> committed = new LinkedHashMap<>();
-        Disposable running = pipeline.run().subscribe(event -> {
-            if (database == null || !event.completed()) {
-                return;
-            }
-            long now = System.nanoTime();
-            synchronized (sentAt) {
-                for (Map.Entry<SourcePartition, Long> position :
-                        event.positions().asMap().entrySet()) {
-                    int partition = position.getKey().partition();
-                    long from = committed.getOrDefault(partition, 0L);
-                    for (long offset = from; offset < position.getValue(); offset++) {
-                        long intended = sentAt[partition][(int) offset];
-                        if (intended >= recordFrom) {
-                            histogram.recordValue(Math.max(1, (now - intended) / 1000));
-                        }
-                    }
-                    seen.addAndGet(Math.max(0, position.getValue() - from));
-                    committed.put(partition, Math.max(from, position.getValue()));
-                }
-            }
-        });
+        Disposable running = pipeline.run()
+                .subscribe(
+                        event -> {
+                            if (!event.completed()) {
+                                return;
+                            }
+                            long now = System.nanoTime();
+                            synchronized (sentAt) {
+                                for (Map.Entry<SourcePartition, Long> position :
+                                        event.positions().asMap().entrySet()) {
+                                    int partition = position.getKey().partition();
+                                    long from = commits.committed.getOrDefault(partition, 0L);
+                                    if (database != null) {
+                                        long markerAt = now - event.duration().toNanos();
+                                        for (long offset = from; offset < position.getValue(); offset++) {
+                                            long intended = sentAt[partition][(int) offset];
+                                            if (intended >= window[0]) {
+                                                histogram.recordValue(Math.max(1, (now - intended) / 1000));
+                                                commits.toMarker.recordValue(Math.max(1, (markerAt - intended) / 1000));
+                                            }
+                                        }
+                                        seen.addAndGet(Math.max(0, position.getValue() - from));
+                                    }
+                                    commits.total += Math.max(0, position.getValue() - from);
+                                    commits.committed.put(partition, Math.max(from, position.getValue()));
+                                }
+                                boolean measured = load == null ? now >= window[1] : now >= window[0];
+                                if (measured && now <= window[2]) {
+                                    commits.inWindow++;
+                                    commits.durations.recordValue(
+                                            Math.max(1, event.duration().toNanos() / 1000));
+                                    if (commits.firstInWindowNanos < 0) {
+                                        commits.firstInWindowNanos = now;
+                                        commits.firstInWindowTotal = commits.total;
+                                    }
+                                    commits.lastInWindowNanos = now;
+                                    commits.lastInWindowTotal = commits.total;
+                                }
+                            }
+                        },
+                        failure::set);
         Observer observer = database == null
-                ? consume(output, recordFrom, histogram, seen)
+                ? consume(output, window, histogram, seen)
                 : new Observer() {
                     @Override
                     public long seen() {
@@ -234,7 +299,9 @@ public final class LatencyBenchmark {
                     public void close() {}
                 };
         long sent = 0;
-        double rate;
+        long primed = 0;
+        long start;
+        long end;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
                 Map.of(
                         "bootstrap.servers", broker.bootstrapServers(),
@@ -243,56 +310,110 @@ public final class LatencyBenchmark {
                         "batch.size", "65536"),
                 new StringSerializer(),
                 new ByteArraySerializer())) {
-            LockSupport.parkNanos(Math.max(0, start - System.nanoTime()));
+            // priming: the job joins its group, fences, restores, and commits a first checkpoint before the clock
+            for (; sent < PRIMING; sent++) {
+                send(producer, input, sent, System.nanoTime(), sentAt, sentTo);
+            }
+            producer.flush();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (observer.seen() < PRIMING && failure.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            check(failure, observer.seen() >= PRIMING, name + ": the priming payments' outputs never arrived");
+            primed = sent;
+            start = System.nanoTime();
+            end = start + Duration.ofSeconds(seconds).toNanos();
+            synchronized (sentAt) {
+                synchronized (window) {
+                    window[0] = start + Duration.ofSeconds(warmup).toNanos();
+                    window[1] = start + Duration.ofSeconds(seconds).toNanos() / 2;
+                    window[2] = end;
+                }
+            }
             OpenLoopPacer pacer = load == null ? null : new OpenLoopPacer(start, load.rate());
-            long end = start + Duration.ofSeconds(seconds).toNanos();
-            long half = start + Duration.ofSeconds(seconds).toNanos() / 2;
-            long seenAtHalf = -1;
-            while (true) {
+            while (failure.get() == null) {
                 long now = System.nanoTime();
                 if (now >= end) {
                     break;
                 }
-                if (seenAtHalf < 0 && now >= half) {
-                    seenAtHalf = observer.seen();
-                }
-                long due = pacer == null ? sent + 256 : pacer.dueBy(now);
+                long due = pacer == null ? sent + 256 : primed + pacer.dueBy(now);
                 for (; sent < due; sent++) {
-                    long intended = pacer == null ? System.nanoTime() : pacer.intendedNanos(sent);
-                    String account = TimedLedger.account(sent, ACCOUNTS);
-                    int partition = TimedLedger.partition(account, PARTITIONS);
-                    synchronized (sentAt) {
-                        if (sentTo[partition] == sentAt[partition].length) {
-                            sentAt[partition] = Arrays.copyOf(sentAt[partition], sentTo[partition] * 2);
-                        }
-                        sentAt[partition][sentTo[partition]++] = intended;
-                    }
-                    producer.send(new ProducerRecord<>(
-                            input,
-                            partition,
-                            account,
-                            TimedLedger.PAYMENTS.encode(
-                                    new Payment(sent, account, TimedLedger.cents(sent), intended))));
+                    long intended = pacer == null ? System.nanoTime() : pacer.intendedNanos(sent - primed);
+                    send(producer, input, sent, intended, sentAt, sentTo);
                 }
                 if (pacer != null) {
-                    LockSupport.parkNanos(Math.max(20_000, pacer.intendedNanos(sent) - System.nanoTime()));
+                    LockSupport.parkNanos(Math.max(20_000, pacer.intendedNanos(sent - primed) - System.nanoTime()));
                 }
             }
-            long endNanos = System.nanoTime();
+            end = System.nanoTime();
             producer.flush();
-            rate = (observer.seen() - Math.max(0, seenAtHalf)) / ((endNanos - half) / 1e9);
             if (pacer != null) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (observer.seen() < sent && System.nanoTime() < deadline) {
+                deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (observer.seen() < sent && failure.get() == null && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
+            } else {
+                Thread.sleep(interval.toMillis() + 200); // the last checkpoint of the window
             }
+            check(failure, true, name);
         } finally {
             observer.close();
-            pipeline.stop().block(Duration.ofMinutes(1));
+            pipeline.stop()
+                    .onErrorResume(e -> reactor.core.publisher.Mono.empty())
+                    .block(Duration.ofMinutes(1));
             running.dispose();
         }
-        return load == null ? rate : sent;
+        double achieved = (sent - primed) / ((end - start) / 1e9);
+        double committedRate;
+        synchronized (sentAt) {
+            committedRate = commits.lastInWindowNanos > commits.firstInWindowNanos
+                    ? (commits.lastInWindowTotal - commits.firstInWindowTotal)
+                            / ((commits.lastInWindowNanos - commits.firstInWindowNanos) / 1e9)
+                    : 0;
+        }
+        return new Run(
+                sent - primed,
+                observer.seen() - primed,
+                achieved,
+                committedRate,
+                LatencySummary.ofMicros(histogram),
+                LatencySummary.ofMicros(commits.durations),
+                LatencySummary.ofMicros(commits.toMarker),
+                commits.inWindow);
+    }
+
+    private static final int PRIMING = 200;
+
+    private static void check(AtomicReference<Throwable> failure, boolean ok, String what) {
+        Throwable failed = failure.get();
+        if (failed != null) {
+            throw new IllegalStateException(what + ": the pipeline failed: " + failed, failed);
+        }
+        if (!ok) {
+            throw new IllegalStateException(what);
+        }
+    }
+
+    private static void send(
+            KafkaProducer<String, byte[]> producer,
+            String input,
+            long id,
+            long intended,
+            long[][] sentAt,
+            int[] sentTo) {
+        String account = TimedLedger.account(id, ACCOUNTS);
+        int partition = TimedLedger.partition(account, PARTITIONS);
+        synchronized (sentAt) {
+            if (sentTo[partition] == sentAt[partition].length) {
+                sentAt[partition] = Arrays.copyOf(sentAt[partition], sentTo[partition] * 2);
+            }
+            sentAt[partition][sentTo[partition]++] = intended;
+        }
+        producer.send(new ProducerRecord<>(
+                input,
+                partition,
+                account,
+                TimedLedger.PAYMENTS.encode(new Payment(id, account, TimedLedger.cents(id), intended))));
     }
 
     private Pipeline pipeline(String name, String input, String output) {
@@ -326,7 +447,7 @@ public final class LatencyBenchmark {
     }
 
     /** A read_committed consumer of the output on a thread of its own, recording each balance's latency. */
-    private Observer consume(String topic, long recordFrom, Histogram histogram, AtomicLong seen) {
+    private Observer consume(String topic, long[] window, Histogram histogram, AtomicLong seen) {
         AtomicBoolean stop = new AtomicBoolean();
         Thread thread = new Thread(
                 () -> {
@@ -347,6 +468,10 @@ public final class LatencyBenchmark {
                         while (!stop.get()) {
                             var records = consumer.poll(Duration.ofMillis(50));
                             long now = System.nanoTime();
+                            long recordFrom;
+                            synchronized (window) {
+                                recordFrom = window[0];
+                            }
                             for (ConsumerRecord<byte[], byte[]> record : records) {
                                 long intended = TimedLedger.sentNanos(record.value());
                                 if (intended >= recordFrom) {

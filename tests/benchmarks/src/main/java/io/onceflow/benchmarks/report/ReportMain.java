@@ -103,14 +103,17 @@ public final class ReportMain {
                                 + " --out " + rel(name + ".json"));
             }
         }
-        commands.put(
-                "recovery",
-                JAVA + " -Xmx1g -cp " + JAR + " " + RecoveryBenchmark.class.getName() + " --rate "
-                        + (quick ? "50000" : "80000") + " --interval-ms 100 --membership static"
-                        + (quick
-                                ? " --kills 1 --steady-seconds 10 --after-seconds 12"
-                                : " --kills 3 --steady-seconds 15" + " --after-seconds 20")
-                        + " --out " + rel("recovery.json"));
+        for (String membership : List.of("static", "dynamic")) {
+            String name = membership.equals("static") ? "recovery" : "recovery-dynamic";
+            commands.put(
+                    name,
+                    JAVA + " -Xmx1g -cp " + JAR + " " + RecoveryBenchmark.class.getName() + " --rate "
+                            + (quick ? "50000" : "80000") + " --interval-ms 100 --membership " + membership
+                            + (quick
+                                    ? " --kills 1 --steady-seconds 10 --after-seconds 12"
+                                    : " --kills 3 --steady-seconds 15" + " --after-seconds 20")
+                            + " --out " + rel(name + ".json"));
+        }
         commands.put(
                 "memory",
                 JAVA + " -Xmx1g -cp " + JAR + " " + StalledSinkBenchmark.class.getName() + " --rate 20000"
@@ -123,13 +126,18 @@ public final class ReportMain {
                 JAVA + " -Xmx4g -XX:StartFlightRecording=filename=" + rel("kafka.jfr") + ",settings=profile -cp " + JAR
                         + " " + KafkaLedgerBenchmark.class.getName() + " --only eos-100ms --records "
                         + (quick ? "500000" : "1500000") + " --warmup 100000 --rounds 1\n" + jfrTool()
-                        + " view hot-methods " + rel("kafka.jfr"));
-        Path notes = root.resolve("tests/benchmarks/profiling-notes.md");
-        if (Files.exists(notes)) {
-            try {
-                commands.put("jfr-notes", Files.readString(notes).strip());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                        + " view hot-methods " + rel("kafka.jfr") + "\n" + jfrTool()
+                        + " print --events jdk.ExecutionSample --stack-depth 40 " + rel("kafka.jfr"));
+        for (String notesName : List.of("profiling", "latency")) {
+            Path notes = root.resolve("tests/benchmarks/" + notesName + "-notes.md");
+            if (Files.exists(notes)) {
+                try {
+                    commands.put(
+                            notesName.equals("profiling") ? "jfr-notes" : "notes-latency",
+                            Files.readString(notes).strip());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
             }
         }
     }
@@ -149,6 +157,11 @@ public final class ReportMain {
     }
 
     private void run(String part) throws Exception {
+        if (part.equals("recovery")) {
+            runCommand("recovery", commands.get("recovery"));
+            runCommand("recovery-dynamic", commands.get("recovery-dynamic"));
+            return;
+        }
         if (part.equals("latency")) {
             for (String name : commands.keySet()) {
                 if (name.startsWith("latency-")) {
@@ -169,10 +182,16 @@ public final class ReportMain {
                     .filter(line -> !line.isBlank())
                     .limit(30)
                     .collect(Collectors.toList());
+            Path printed = out.resolve("jfr-samples.txt");
+            exec(lines[2], printed);
+            String attribution = JfrAttribution.table(JfrAttribution.attribute(Files.readString(printed)), 20);
+            Files.delete(printed); // large; the recording itself stays
             new PartResults(Map.of())
                     .put("tool", lines[1].split(" ")[0] + " view hot-methods")
                     .put("exit", exit)
                     .put("hot_methods", String.join("\n", hot))
+                    .put("attribution_tool", lines[2])
+                    .put("onceflow_attribution", attribution)
                     .write(out.resolve("jfr.json"));
             return;
         }
@@ -183,6 +202,15 @@ public final class ReportMain {
         long start = System.nanoTime();
         System.out.printf("[report] %s: %s%n", name, command);
         int exit = exec(command, out.resolve(name + ".log"));
+        if (exit != 0) {
+            // a part fails rather than report wrong figures (a lost input record, a failed pipeline): once more
+            Files.copy(
+                    out.resolve(name + ".log"),
+                    out.resolve(name + ".failed.log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            System.out.printf(Locale.ROOT, "[report] %s: exit %d, running it once more%n", name, exit);
+            exit = exec(command, out.resolve(name + ".log"));
+        }
         System.out.printf(
                 Locale.ROOT, "[report] %s: exit %d after %.0f s%n", name, exit, (System.nanoTime() - start) / 1e9);
     }

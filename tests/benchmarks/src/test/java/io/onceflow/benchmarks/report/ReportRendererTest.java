@@ -38,9 +38,8 @@ class ReportRendererTest {
     @Test
     void aGoalIsMetOrNotByItsMeasuredValueAndAMissingPartIsNeverMet() {
         Map<String, PartResults> parts = new LinkedHashMap<>();
-        parts.put("latency-kafka-100", PartResults.empty().put("max_rate", 1000).put("load50.p99_ms", 140.0));
-        parts.put(
-                "latency-kafka-1000", PartResults.empty().put("max_rate", 1000).put("load50.p99_ms", 1200.0));
+        parts.put("latency-kafka-100", latency(1000, 140.0));
+        parts.put("latency-kafka-1000", latency(1000, 1200.0));
         parts.put("recovery", PartResults.empty().put("first_output_s.max", 1.8));
         List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
         assertThat(goals)
@@ -55,7 +54,8 @@ class ReportRendererTest {
                 .singleElement()
                 .satisfies(goal -> assertThat(goal.met()).isFalse());
         assertThat(goals)
-                .filteredOn(goal -> goal.what().startsWith("first committed output"))
+                .filteredOn(goal -> goal.what().startsWith("first committed output")
+                        && goal.what().contains("static"))
                 .singleElement()
                 .satisfies(goal -> assertThat(goal.met()).isTrue());
         assertThat(goals)
@@ -105,5 +105,44 @@ class ReportRendererTest {
                 .contains("1,000,000")
                 .contains("not measured")
                 .endsWith("</svg>\n");
+    }
+
+    private static PartResults latency(double max, double p99) {
+        return PartResults.empty()
+                .put("max_rate", max)
+                .put("load50.rate", max / 2)
+                .put("load50.achieved_rate", max / 2)
+                .put("load50.sent", 100)
+                .put("load50.seen", 100)
+                .put("load50.p99_ms", p99);
+    }
+
+    @Test
+    void aLatencyWithAnImplausibleMaximumOrAMissedLoadIsInvalidNotMet() {
+        Map<String, PartResults> parts = new LinkedHashMap<>();
+        parts.put("latency-kafka-100", latency(1_104, 117.0)); // a hundredth of the 1 s maximum
+        parts.put("latency-kafka-1000", latency(104_128, 1000.0));
+        parts.put("latency-postgres-100", latency(100_000, 120.0).put("load50.achieved_rate", 40_000.0));
+        parts.put("latency-postgres-1000", latency(100_000, 1000.0));
+        List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 100 ms"))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.verdict()).isEqualTo(ReportRenderer.Verdict.INVALID);
+                    assertThat(goal.measured()).contains("implausibly low");
+                });
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 1000 ms"))
+                .singleElement()
+                .satisfies(goal -> assertThat(goal.verdict()).isEqualTo(ReportRenderer.Verdict.MET));
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("Kafka→PostgreSQL, 100 ms"))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.verdict()).isEqualTo(ReportRenderer.Verdict.INVALID);
+                    assertThat(goal.measured()).contains("achieved 40,000/s");
+                });
+        assertThat(ReportRenderer.markdown(input(parts), "c.svg")).contains("**invalid**");
     }
 }
