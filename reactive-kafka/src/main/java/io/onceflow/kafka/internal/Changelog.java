@@ -172,8 +172,7 @@ final class Changelog {
                 }
                 return;
             }
-            // blocking-ok: the recovery thread, Onceflow's own, waits for commit markers (milliseconds)
-            Thread.sleep(20);
+            Thread.sleep(20); // blocking-ok: Onceflow's own recovery thread waits for commit markers (milliseconds)
         }
     }
 

@@ -21,21 +21,22 @@ final class RecordDecoder<T> {
     static final String STAGE = "deserialize";
 
     private final RecordFormat<T> format;
-    private final boolean valueOnly;
 
-    /** The value format of a value-only record format: decoded directly, without an IncomingRecord per record. */
+    /**
+     * The value format of a value-only record format, {@code null} for any other: decoded directly, without an
+     * IncomingRecord per record, and refusing tombstones.
+     */
     private final @Nullable Format<T> valueFormat;
 
     RecordDecoder(RecordFormat<T> format) {
         this.format = format;
-        this.valueOnly = format instanceof RecordFormat.ValueOnly;
         this.valueFormat = format instanceof RecordFormat.ValueOnly<T> only ? only.format() : null;
     }
 
     StreamElement<T> decode(ConsumerRecord<byte[], byte[]> record) {
         Origin origin = new Origin(record.topic(), record.partition(), record.offset(), record.timestamp());
         byte[] value = record.value();
-        if (value == null && valueOnly) {
+        if (value == null && valueFormat != null) {
             return new DeadLetter<>(
                     origin,
                     STAGE,

@@ -300,8 +300,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
                     pipeline,
                     unanswered,
                     backoffMillis);
-            // blocking-ok: the recovery thread, Onceflow's own, waits for the previous owner's transaction to end
-            Thread.sleep(backoffMillis);
+            Thread.sleep(backoffMillis); // blocking-ok: Onceflow's own recovery thread, previous owner's transaction
             backoffMillis = Math.min(backoffMillis * 2, 500);
         }
     }
@@ -529,7 +528,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
                             transactionalId,
                             attempt,
                             e.toString());
-                    Thread.sleep(50L << attempt);
+                    Thread.sleep(50L << attempt); // blocking-ok: Onceflow's own producer thread, a short backoff
                 }
             }
             completed(segment);
