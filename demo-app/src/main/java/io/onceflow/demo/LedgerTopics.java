@@ -13,7 +13,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,26 @@ import org.slf4j.LoggerFactory;
 record LedgerTopics(String payments, String ledger, String deadLetters, Map<String, Integer> partitions) {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerTopics.class);
+
+    /**
+     * The topics' descriptions. A topic created a moment ago may not be in the broker's metadata yet (KRaft
+     * propagates it from the controller), which the broker answers as an unknown topic: asked again until the
+     * timeout.
+     */
+    private static Map<String, TopicDescription> describe(Admin admin, Set<String> topics, Duration timeout)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100); // blocking-ok: application start-up, before any Reactor pipeline runs
+            }
+        }
+    }
 
     /** Creates the missing topics and reads how many partitions each has; blocking, for start-up. */
     static LedgerTopics create(KafkaCluster cluster, DemoProperties.Kafka kafka) {
@@ -60,9 +82,7 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
                 createAll(admin, missing, timeout);
             }
             Map<String, Integer> partitions = new LinkedHashMap<>();
-            admin.describeTopics(wanted.keySet())
-                    .allTopicNames()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            describe(admin, wanted.keySet(), timeout)
                     .forEach((name, description) ->
                             partitions.put(name, description.partitions().size()));
             LOG.info("Kafka topics at {}: {} partitions", cluster.bootstrapServers(), partitions);
