@@ -88,11 +88,12 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
             LOG.info("Kafka topics at {}: {} partitions", cluster.bootstrapServers(), partitions);
             return new LedgerTopics(kafka.paymentsTopic(), kafka.ledgerTopic(), kafka.deadLetterTopic(), partitions);
         } catch (TimeoutException e) {
-            throw new IllegalStateException(
-                    "Kafka at " + cluster.bootstrapServers() + " did not answer within " + timeout.toSeconds()
-                            + " s: check onceflow.kafka.bootstrap-servers (leave it empty for an embedded broker)",
-                    e);
+            throw notAnswering(cluster, timeout, e);
         } catch (ExecutionException e) {
+            // the admin client's own timeout is the same as ours, so which of the two fires first is a race
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw notAnswering(cluster, timeout, e.getCause());
+            }
             throw new IllegalStateException(
                     "Kafka at " + cluster.bootstrapServers() + " refused to list or create the ledger's topics "
                             + wanted.keySet() + ": " + e.getCause(),
@@ -101,6 +102,13 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the ledger's topics", e);
         }
+    }
+
+    private static IllegalStateException notAnswering(KafkaCluster cluster, Duration timeout, Throwable cause) {
+        return new IllegalStateException(
+                "Kafka at " + cluster.bootstrapServers() + " did not answer within " + timeout.toSeconds()
+                        + " s: check onceflow.kafka.bootstrap-servers (leave it empty for an embedded broker)",
+                cause);
     }
 
     private static void createAll(Admin admin, List<NewTopic> topics, Duration timeout)
