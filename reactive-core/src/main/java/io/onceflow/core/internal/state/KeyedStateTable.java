@@ -7,6 +7,7 @@ import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodec;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,10 @@ public final class KeyedStateTable<K, S> {
         /** Set on the stand-in of a key removed since the last marker: the entry an update revives. */
         final @Nullable Entry<K, S> removed;
 
+        /** The key as the commit point stores it, computed once: a key changes in many checkpoints. */
+        @Nullable
+        String encodedKey;
+
         Entry(K key, @Nullable S value, @Nullable Entry<K, S> removed) {
             this.key = key;
             this.value = value;
@@ -86,8 +91,9 @@ public final class KeyedStateTable<K, S> {
             return new Entry<>(key, initialOf(key), entry);
         }
         S value = null;
+        String encodedKey = null;
         if (!partition.restored.isEmpty()) {
-            String encodedKey = StateKeys.encode(key);
+            encodedKey = StateKeys.encode(key);
             byte[] encoded = partition.restored.get(encodedKey);
             if (encoded != null) {
                 value = codecFor(initialOf(key)).decode(encoded);
@@ -99,6 +105,7 @@ public final class KeyedStateTable<K, S> {
             value = initialOf(key);
         }
         entry = new Entry<>(key, value, null);
+        entry.encodedKey = encodedKey;
         partition.entries.put(key, entry);
         return entry;
     }
@@ -118,12 +125,22 @@ public final class KeyedStateTable<K, S> {
      * the run no longer owns is dropped here.
      */
     public List<StateChange> drainChanges() {
-        List<StateChange> changes = new ArrayList<>();
-        for (Partition<K, S> partition : partitions.live()) {
+        Collection<Partition<K, S>> live = partitions.live();
+        int changed = 0;
+        for (Partition<K, S> partition : live) {
+            changed += partition.changed.size();
+        }
+        List<StateChange> changes = new ArrayList<>(changed);
+        for (Partition<K, S> partition : live) {
             for (Entry<K, S> entry : partition.changed) {
                 S value = entry.value;
                 byte[] encoded = value == null ? null : codecFor(value).encode(value);
-                changes.add(new StateChange(operator, partition.id, StateKeys.encode(entry.key), encoded));
+                String key = entry.encodedKey;
+                if (key == null) {
+                    key = StateKeys.encode(entry.key);
+                    entry.encodedKey = key;
+                }
+                changes.add(new StateChange(operator, partition.id, key, encoded));
                 entry.changed = false;
                 if (value == null) {
                     partition.entries.remove(entry.key);
