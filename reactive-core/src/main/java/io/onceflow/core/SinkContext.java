@@ -1,39 +1,15 @@
 package io.onceflow.core;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * What a sink is given when the pipeline opens it for a run.
  *
  * @since 0.1
  */
-public interface SinkContext {
-
-    /** The pipeline's name. */
-    String pipeline();
-
-    /** This pipeline instance's id: stable across restarts, distinct between instances of one pipeline. */
-    String instanceId();
-
-    /** The registry for the sink's own meters; tag them with {@link #tags()}. */
-    MeterRegistry meterRegistry();
+public interface SinkContext extends ParticipantContext {
 
     /** The tags every meter of this sink carries: {@code pipeline} and {@code sink}. */
+    @Override
     Tags tags();
-
-    /** The scheduler the pipeline takes its time from. */
-    Scheduler scheduler();
-
-    /** Values shared with the other participants of this run. */
-    RunAttributes attributes();
-
-    /**
-     * The pipeline's {@link ProtocolListener}, which a participant calls at the {@link ProtocolPoint}s it reaches
-     * itself. Defaults to {@link ProtocolListener#none()} for a context made outside a pipeline.
-     */
-    default ProtocolListener protocolListener() {
-        return ProtocolListener.none();
-    }
 }

@@ -1,44 +1,20 @@
 package io.onceflow.core;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.Collection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * What a source is given when the pipeline opens it for a run: the hooks of the checkpoint protocol.
  *
  * @since 0.1
  */
-public interface SourceContext {
-
-    /** The pipeline's name. */
-    String pipeline();
-
-    /** This pipeline instance's id: stable across restarts, distinct between instances of one pipeline. */
-    String instanceId();
-
-    /** The registry for the source's own meters; tag them with {@link #tags()}. */
-    MeterRegistry meterRegistry();
+public interface SourceContext extends ParticipantContext {
 
     /** The tags every meter of this source carries: {@code pipeline} and {@code source}. */
+    @Override
     Tags tags();
-
-    /** The scheduler the pipeline takes its time from. */
-    Scheduler scheduler();
-
-    /** Values shared with the other participants of this run. */
-    RunAttributes attributes();
-
-    /**
-     * The pipeline's {@link ProtocolListener}, which a participant calls at the {@link ProtocolPoint}s it reaches
-     * itself. Defaults to {@link ProtocolListener#none()} for a context made outside a pipeline.
-     */
-    default ProtocolListener protocolListener() {
-        return ProtocolListener.none();
-    }
 
     /**
      * Claims partitions: the commit point fences their previous owner and hands back their positions and keyed

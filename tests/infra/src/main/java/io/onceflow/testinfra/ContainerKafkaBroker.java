@@ -1,7 +1,6 @@
 package io.onceflow.testinfra;
 
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,17 +12,15 @@ import org.testcontainers.utility.DockerImageName;
  *
  * <p>A container cannot be brought back on the same host port after a kill, so it offers no chaos operations.
  */
-final class ContainerKafkaBroker implements KafkaBroker {
+final class ContainerKafkaBroker extends UnkillableKafkaBroker {
     private static final Logger log = LoggerFactory.getLogger(ContainerKafkaBroker.class);
     private static final String DEFAULT_IMAGE = "apache/kafka:4.1.2";
 
     private final KafkaContainer container;
-    private final String bootstrapServers;
-    private boolean closed;
 
     private ContainerKafkaBroker(KafkaContainer container) {
+        super(container.getBootstrapServers());
         this.container = container;
-        this.bootstrapServers = container.getBootstrapServers();
     }
 
     static ContainerKafkaBroker start() {
@@ -48,7 +45,7 @@ final class ContainerKafkaBroker implements KafkaBroker {
         log.info(
                 "Kafka broker (container {}) listening on {}, started in {} ms",
                 image,
-                broker.bootstrapServers,
+                broker.bootstrapServers(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         return broker;
     }
@@ -59,51 +56,13 @@ final class ContainerKafkaBroker implements KafkaBroker {
     }
 
     @Override
-    public String bootstrapServers() {
-        return bootstrapServers;
-    }
-
-    @Override
-    public void createTopic(String name, int partitions, Map<String, String> config) {
-        KafkaAdmin.createTopic(bootstrapServers, name, partitions, config);
-    }
-
-    @Override
-    public boolean isKillable() {
-        return false;
-    }
-
-    @Override
-    public void kill() {
-        throw Unsupported.chaos(mode(), "kill");
-    }
-
-    @Override
-    public void restart() {
-        throw Unsupported.chaos(mode(), "restart");
-    }
-
-    @Override
-    public void pause() {
-        throw Unsupported.chaos(mode(), "pause");
-    }
-
-    @Override
-    public void resume() {
-        throw Unsupported.chaos(mode(), "resume");
-    }
-
-    @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            container.close();
-            log.info("Kafka container at {} stopped", bootstrapServers);
-        }
+    void stop() {
+        container.close();
+        log.info("Kafka container at {} stopped", bootstrapServers());
     }
 
     @Override
     public String toString() {
-        return "KafkaBroker[container, " + bootstrapServers + "]";
+        return "KafkaBroker[container, " + bootstrapServers() + "]";
     }
 }

@@ -17,18 +17,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It shares the JVM's kafka-clients, hence the parent pins the test kit to the client's version.
  */
-final class InProcessKafkaBroker implements KafkaBroker {
+final class InProcessKafkaBroker extends UnkillableKafkaBroker {
     private static final Logger log = LoggerFactory.getLogger(InProcessKafkaBroker.class);
 
     private final KafkaClusterTestKit cluster;
     private final Path dir;
-    private final String bootstrapServers;
-    private boolean closed;
 
     private InProcessKafkaBroker(KafkaClusterTestKit cluster, Path dir) {
+        super(cluster.bootstrapServers());
         this.cluster = cluster;
         this.dir = dir;
-        this.bootstrapServers = cluster.bootstrapServers();
     }
 
     static InProcessKafkaBroker start() {
@@ -52,7 +50,7 @@ final class InProcessKafkaBroker implements KafkaBroker {
             // The test kit pre-binds its ports on the wildcard address and advertises localhost.
             log.info(
                     "Kafka broker (in-process) listening on {}, started in {} ms, data in {}",
-                    broker.bootstrapServers,
+                    broker.bootstrapServers(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
                     dir);
             return broker;
@@ -84,49 +82,10 @@ final class InProcessKafkaBroker implements KafkaBroker {
     }
 
     @Override
-    public String bootstrapServers() {
-        return bootstrapServers;
-    }
-
-    @Override
-    public void createTopic(String name, int partitions, Map<String, String> config) {
-        KafkaAdmin.createTopic(bootstrapServers, name, partitions, config);
-    }
-
-    @Override
-    public boolean isKillable() {
-        return false;
-    }
-
-    @Override
-    public void kill() {
-        throw Unsupported.chaos(mode(), "kill");
-    }
-
-    @Override
-    public void restart() {
-        throw Unsupported.chaos(mode(), "restart");
-    }
-
-    @Override
-    public void pause() {
-        throw Unsupported.chaos(mode(), "pause");
-    }
-
-    @Override
-    public void resume() {
-        throw Unsupported.chaos(mode(), "resume");
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    void stop() {
         closeQuietly(cluster);
         Dirs.deleteQuietly(dir);
-        log.info("Kafka broker (in-process) at {} stopped", bootstrapServers);
+        log.info("Kafka broker (in-process) at {} stopped", bootstrapServers());
     }
 
     private static void closeQuietly(KafkaClusterTestKit cluster) {
@@ -142,6 +101,6 @@ final class InProcessKafkaBroker implements KafkaBroker {
 
     @Override
     public String toString() {
-        return "KafkaBroker[in-process, " + bootstrapServers + "]";
+        return "KafkaBroker[in-process, " + bootstrapServers() + "]";
     }
 }
