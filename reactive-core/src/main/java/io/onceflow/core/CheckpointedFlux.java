@@ -125,9 +125,14 @@ public final class CheckpointedFlux<T> {
     }
 
     /** A keyed operator; unnamed ones are named {@code keyed-<n>} by their order in the chain. */
+    @SuppressWarnings("unchecked")
     public <R> CheckpointedFlux<R> keyed(Keyed<T, ?, ?, R> operator) {
         Keyed<T, ?, ?, R> named = operator.name() != null ? operator : operator.named("keyed-" + statefulOperators);
-        return new CheckpointedFlux<>(elements().transform(named), null, options, source, statefulOperators + 1);
+        Flux<StreamElement<R>> keyed = pending == null
+                ? elements().transform(named)
+                // the pending steps run inside the keyed operator's stage: one stage and one Data per record fewer
+                : ((Flux<StreamElement<Object>>) base).transform(named.after(pending));
+        return new CheckpointedFlux<>(keyed, null, options, source, statefulOperators + 1);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.onceflow.core;
 import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.internal.operators.KeyedOperator;
+import io.onceflow.core.internal.operators.StatelessSteps;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -122,14 +123,25 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
+        return operator().apply(upstream);
+    }
+
+    /**
+     * This operator with a run of fused map, filter and handle steps before it, as one stage where it can be:
+     * what {@link CheckpointedFlux} builds for {@code .map(...).filter(...).keyed(...)}.
+     */
+    Function<Flux<StreamElement<Object>>, Flux<StreamElement<R>>> after(StatelessSteps<?, T> steps) {
+        return operator().after(steps);
+    }
+
+    @SuppressWarnings("unchecked")
+    private KeyedOperator<T, K, S, R> operator() {
         String operatorName = name != null ? name : DEFAULT_NAME;
         if (update != null) {
-            return (Flux<StreamElement<R>>) (Flux<?>) KeyedOperator.updating(operatorName, key, initial, update, codec)
-                    .apply(upstream);
+            return (KeyedOperator<T, K, S, R>)
+                    (KeyedOperator<T, K, S, ?>) KeyedOperator.updating(operatorName, key, initial, update, codec);
         }
-        return KeyedOperator.processing(operatorName, key, initial, requireNonNull(processor), codec)
-                .apply(upstream);
+        return KeyedOperator.processing(operatorName, key, initial, requireNonNull(processor), codec);
     }
 }

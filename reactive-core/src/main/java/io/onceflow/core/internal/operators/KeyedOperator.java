@@ -7,6 +7,7 @@ import static java.util.Objects.requireNonNull;
 import io.onceflow.core.Data;
 import io.onceflow.core.KeyedProcessor;
 import io.onceflow.core.Marker;
+import io.onceflow.core.Origin;
 import io.onceflow.core.StateCodec;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.KeyedStateTable;
@@ -18,6 +19,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.SynchronousSink;
+import reactor.util.context.ContextView;
 
 /**
  * Stateful processing per key, the state scoped to the source partition of each record.
@@ -78,33 +80,64 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
     @Override
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
         return Flux.deferContextual(context -> {
-            StateRegistry registry = context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE);
-            KeyedStateTable<K, S> table = new KeyedStateTable<>(name, requireNonNull(registry), initial, codec);
+            KeyedStateTable<K, S> table = table(context);
             return update != null
-                    ? upstream.handle((element, sink) -> updateOne(table, element, sink))
+                    ? upstream.handle((element, sink) -> updateOne(table, null, element, sink))
                     : upstream.concatMapIterable(element -> processOne(table, element));
         });
     }
 
+    /**
+     * This operator with {@code steps} (a run of map, filter and handle) before it, fused into its own Reactor
+     * stage when it emits one output per record: a record then costs one stage and one {@link Data} for the steps
+     * and the state together, and a step's failure dead-letters the record with that step's name, its state left
+     * as it was.
+     */
+    @SuppressWarnings("unchecked")
+    public Function<Flux<StreamElement<Object>>, Flux<StreamElement<R>>> after(StatelessSteps<?, T> steps) {
+        StatelessSteps<Object, T> before = (StatelessSteps<Object, T>) requireNonNull(steps, "steps");
+        if (update == null) {
+            return upstream -> apply(upstream.transform(before));
+        }
+        return upstream -> Flux.deferContextual(context -> {
+            KeyedStateTable<K, S> table = table(context);
+            return upstream.handle((element, sink) -> updateOne(table, before, element, sink));
+        });
+    }
+
+    private KeyedStateTable<K, S> table(ContextView context) {
+        StateRegistry registry = context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE);
+        return new KeyedStateTable<>(name, requireNonNull(registry), initial, codec);
+    }
+
     @SuppressWarnings("unchecked")
     private void updateOne(
-            KeyedStateTable<K, S> table, StreamElement<T> element, SynchronousSink<StreamElement<R>> sink) {
-        if (element instanceof Data<T> record) {
+            KeyedStateTable<K, S> table,
+            @Nullable StatelessSteps<Object, T> before,
+            StreamElement<?> element,
+            SynchronousSink<StreamElement<R>> sink) {
+        if (element instanceof Data<?> record) {
+            Object input = before == null ? record.value() : before.valueOf(record, sink);
+            if (input == null) {
+                return; // filtered out or dead-lettered by a step before this one
+            }
+            T value = (T) input;
+            Origin origin = record.origin();
             S next;
             KeyedStateTable.Entry<K, S> entry;
             try {
-                entry = table.entry(record.origin(), keyOf(record));
-                next = requireNonNull(update, "update").apply(entry.value(), record.value());
+                entry = table.entry(origin, keyOf(value));
+                next = requireNonNull(update, "update").apply(entry.value(), value);
                 if (next == null) {
                     throw new NullPointerException("the keyed update function returned null");
                 }
             } catch (Throwable failure) {
-                sink.next(deadLetter(record, stage(), failure));
+                sink.next(deadLetter(origin, stage(), value, failure));
                 return;
             }
-            table.update(record.origin(), entry, next);
-            sink.next((StreamElement<R>) record.withValue(next));
-        } else if (element instanceof Marker<T> marker) {
+            table.update(origin, entry, next);
+            sink.next(new Data<>((R) next, origin));
+        } else if (element instanceof Marker<?> marker) {
             sink.next(marker.withStateChanges(table.drainChanges()).cast());
         } else {
             sink.next(passThrough(element));
@@ -117,7 +150,7 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
             S next;
             KeyedStateTable.Entry<K, S> entry;
             try {
-                K key = keyOf(record);
+                K key = keyOf(record.value());
                 entry = table.entry(record.origin(), key);
                 next = requireNonNull(processor, "processor")
                         .process(
@@ -139,8 +172,8 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         return List.of(passThrough(element));
     }
 
-    private K keyOf(Data<T> record) {
-        K key = keyFunction.apply(record.value());
+    private K keyOf(T value) {
+        K key = keyFunction.apply(value);
         if (key == null) {
             throw new NullPointerException("the key function returned null");
         }

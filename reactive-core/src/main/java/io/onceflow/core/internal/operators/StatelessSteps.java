@@ -130,36 +130,48 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
     @Override
     @SuppressWarnings("unchecked")
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
-        Step[] run = steps;
         return upstream.handle((element, sink) -> {
             if (!(element instanceof Data<T> record)) {
                 sink.next(passThrough(element));
                 return;
             }
-            Object value = record.value();
-            for (Step step : run) {
-                Object next;
-                try {
-                    next = step.apply(value, sink);
-                } catch (CompleteRefused refused) {
-                    sink.error(new PipelineConfigurationException("handle called complete() for " + record.origin()
-                            + ": a checkpointed stream ends only when its source does; emit nothing instead"));
-                    return;
-                } catch (HandlerFailure failure) {
-                    sink.next(deadLetter(record.origin(), step.stage(), value, requireNonNull(failure.getCause())));
-                    return;
-                } catch (Throwable failure) {
-                    sink.next(deadLetter(record.origin(), step.stage(), value, failure));
-                    return;
-                }
-                if (next == SKIP) {
-                    return;
-                }
-                value = requireNonNull(next);
+            Object value = valueOf(record, sink);
+            if (value != null) {
+                // a run of filters changes no value: pass the record itself rather than a copy
+                sink.next(value == record.value() ? (Data<R>) record : record.withValue((R) value));
             }
-            // a run of filters changes no value: pass the record itself rather than a copy
-            sink.next(value == record.value() ? (Data<R>) record : record.withValue((R) value));
         });
+    }
+
+    /**
+     * Runs the steps over one record, inside the Reactor stage of {@code sink}: the value they end with, or
+     * {@code null} when the record ends here (filtered out; dead-lettered, its dead letter already emitted to
+     * {@code sink}; or the stream failed). A stage that fuses these steps before its own work calls this, so the
+     * record costs no intermediate {@link Data}.
+     */
+    public <X> @Nullable Object valueOf(Data<?> record, SynchronousSink<StreamElement<X>> sink) {
+        Object value = record.value();
+        for (Step step : steps) {
+            Object next;
+            try {
+                next = step.apply(value, sink);
+            } catch (CompleteRefused refused) {
+                sink.error(new PipelineConfigurationException("handle called complete() for " + record.origin()
+                        + ": a checkpointed stream ends only when its source does; emit nothing instead"));
+                return null;
+            } catch (HandlerFailure failure) {
+                sink.next(deadLetter(record.origin(), step.stage(), value, requireNonNull(failure.getCause())));
+                return null;
+            } catch (Throwable failure) {
+                sink.next(deadLetter(record.origin(), step.stage(), value, failure));
+                return null;
+            }
+            if (next == SKIP) {
+                return null;
+            }
+            value = requireNonNull(next);
+        }
+        return value;
     }
 
     /** A handler called {@code complete()}: an error of the stream, not of the record. */
