@@ -8,7 +8,6 @@ import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodec;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
@@ -51,6 +50,9 @@ public final class KeyedStateTable<K, S> {
     public static final class Entry<K, S> {
         final K key;
 
+        /** The key's hash code, kept where a lookup reads first. */
+        final int hash;
+
         @Nullable
         S value;
 
@@ -63,8 +65,9 @@ public final class KeyedStateTable<K, S> {
         @Nullable
         String encodedKey;
 
-        Entry(K key, @Nullable S value, @Nullable Entry<K, S> removed) {
+        Entry(K key, int hash, @Nullable S value, @Nullable Entry<K, S> removed) {
             this.key = key;
+            this.hash = hash;
             this.value = value;
             this.removed = removed;
         }
@@ -82,13 +85,14 @@ public final class KeyedStateTable<K, S> {
      */
     public Entry<K, S> entry(Origin origin, K key) {
         Partition<K, S> partition = partition(origin);
-        Entry<K, S> entry = partition.entries.get(key);
+        int hash = key.hashCode();
+        Entry<K, S> entry = partition.entries.get(key, hash);
         if (entry != null) {
             if (entry.value != null) {
                 return entry;
             }
             // removed since the last marker: if the user's function fails now, the removal must still commit
-            return new Entry<>(key, initialOf(key), entry);
+            return new Entry<>(key, hash, initialOf(key), entry);
         }
         S value = null;
         String encodedKey = null;
@@ -104,9 +108,9 @@ public final class KeyedStateTable<K, S> {
         if (value == null) {
             value = initialOf(key);
         }
-        entry = new Entry<>(key, value, null);
+        entry = new Entry<>(key, hash, value, null);
         entry.encodedKey = encodedKey;
-        partition.entries.put(key, entry);
+        partition.entries.add(entry);
         return entry;
     }
 
@@ -143,7 +147,7 @@ public final class KeyedStateTable<K, S> {
                 changes.add(new StateChange(operator, partition.id, key, encoded));
                 entry.changed = false;
                 if (value == null) {
-                    partition.entries.remove(entry.key);
+                    partition.entries.remove(entry);
                 }
             }
             partition.changed.clear();
@@ -188,7 +192,7 @@ public final class KeyedStateTable<K, S> {
         final SourcePartition id;
         final StateLease lease;
         final Map<String, byte[]> restored;
-        final Map<K, Entry<K, S>> entries = new HashMap<>();
+        final EntryTable<K, S> entries = new EntryTable<>();
         final List<Entry<K, S>> changed = new ArrayList<>();
 
         Partition(SourcePartition id, StateLease lease, Map<String, byte[]> restored) {

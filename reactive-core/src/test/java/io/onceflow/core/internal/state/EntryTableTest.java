@@ -1,0 +1,99 @@
+package io.onceflow.core.internal.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onceflow.core.internal.state.KeyedStateTable.Entry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The open-addressing entry table finds, adds and removes exactly as a {@code HashMap} does, through growth and
+ * removals in the middle of probe runs, and with keys whose hash codes collide.
+ */
+class EntryTableTest {
+
+    /** A key whose hash code is chosen, so that runs of collisions are easy to make. */
+    record Key(int id, int hash) {
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Key that && that.id == id;
+        }
+    }
+
+    /**
+     * Random operations (positive: add the key if absent, negative: remove it) over few keys and fewer hash codes,
+     * checked against a map after every step: every key present is found, every key absent is not.
+     */
+    @Property(tries = 300)
+    void behavesLikeAMap(
+            @ForAll @Size(max = 400) List<@IntRange(min = -60, max = 60) Integer> operations,
+            @ForAll @IntRange(min = 1, max = 64) int distinctHashes) {
+        EntryTable<Key, String> table = new EntryTable<>();
+        Map<Key, Entry<Key, String>> model = new HashMap<>();
+        for (int operation : operations) {
+            Key key = new Key(Math.abs(operation), Math.abs(operation) % distinctHashes * 0x10001);
+            if (operation >= 0) {
+                if (!model.containsKey(key)) {
+                    Entry<Key, String> entry = new Entry<>(key, key.hashCode(), "v" + key.id(), null);
+                    table.add(entry);
+                    model.put(key, entry);
+                }
+            } else {
+                Entry<Key, String> entry = model.remove(key);
+                if (entry != null) {
+                    table.remove(entry);
+                }
+            }
+            assertThat(table.size()).isEqualTo(model.size());
+            for (int id = 0; id <= 60; id++) {
+                Key probe = new Key(id, id % distinctHashes * 0x10001);
+                assertThat(table.get(probe, probe.hashCode())).isSameAs(model.get(probe));
+            }
+        }
+    }
+
+    @Test
+    void holdsManyKeysAndForgetsRemovedOnes() {
+        EntryTable<Long, Long> table = new EntryTable<>();
+        Map<Long, Entry<Long, Long>> entries = new HashMap<>();
+        for (long key = 0; key < 100_000; key++) {
+            Entry<Long, Long> entry = new Entry<>(key, Long.hashCode(key), key * 2, null);
+            table.add(entry);
+            entries.put(key, entry);
+        }
+        for (long key = 0; key < 100_000; key += 3) {
+            table.remove(entries.get(key));
+        }
+        for (long key = 0; key < 100_000; key++) {
+            Entry<Long, Long> found = table.get(key, Long.hashCode(key));
+            if (key % 3 == 0) {
+                assertThat(found).isNull();
+            } else {
+                assertThat(found).isSameAs(entries.get(key));
+            }
+        }
+        assertThat(table.size()).isEqualTo(100_000 - 33_334);
+    }
+
+    @Test
+    void removingAnEntryThatIsNotThereChangesNothing() {
+        EntryTable<String, String> table = new EntryTable<>();
+        Entry<String, String> kept = new Entry<>("a", "a".hashCode(), "1", null);
+        table.add(kept);
+        table.remove(new Entry<>("b", "b".hashCode(), "2", null));
+        table.remove(new Entry<>("a", "a".hashCode(), "other entry of the same key", null));
+        assertThat(table.size()).isEqualTo(1);
+        assertThat(table.get("a", "a".hashCode())).isSameAs(kept);
+    }
+}
