@@ -60,9 +60,4 @@ final class ContainerKafkaBroker extends UnkillableKafkaBroker {
         container.close();
         log.info("Kafka container at {} stopped", bootstrapServers());
     }
-
-    @Override
-    public String toString() {
-        return "KafkaBroker[container, " + bootstrapServers() + "]";
-    }
 }

@@ -98,9 +98,4 @@ final class InProcessKafkaBroker extends UnkillableKafkaBroker {
             log.warn("Closing the in-process Kafka broker failed", e);
         }
     }
-
-    @Override
-    public String toString() {
-        return "KafkaBroker[in-process, " + bootstrapServers() + "]";
-    }
 }

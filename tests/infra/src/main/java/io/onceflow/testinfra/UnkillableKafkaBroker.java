@@ -1,5 +1,6 @@
 package io.onceflow.testinfra;
 
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -62,4 +63,11 @@ abstract class UnkillableKafkaBroker implements KafkaBroker {
 
     /** Stops the broker and removes its data; called once. */
     abstract void stop();
+
+    /** {@code KafkaBroker[in-process, 127.0.0.1:port]}: the mode's name and where it listens. */
+    @Override
+    public final String toString() {
+        return "KafkaBroker[" + mode().name().toLowerCase(Locale.ROOT).replace('_', '-') + ", " + bootstrapServers
+                + "]";
+    }
 }

@@ -79,11 +79,12 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
 
     @Override
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
+        if (update != null) {
+            return updating(upstream, null);
+        }
         return Flux.deferContextual(context -> {
             KeyedStateTable<K, S> table = table(context);
-            return update != null
-                    ? upstream.handle((element, sink) -> updateOne(table, null, element, sink))
-                    : upstream.concatMapIterable(element -> processOne(table, element));
+            return upstream.concatMapIterable(element -> processOne(table, element));
         });
     }
 
@@ -99,7 +100,13 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         if (update == null) {
             return upstream -> apply(upstream.transform(before));
         }
-        return upstream -> Flux.deferContextual(context -> {
+        return upstream -> updating(upstream, before);
+    }
+
+    /** The one-output-per-record stage, with {@code before}'s steps run first on each record when there are any. */
+    private Flux<StreamElement<R>> updating(
+            Flux<? extends StreamElement<?>> upstream, @Nullable StatelessSteps<Object, T> before) {
+        return Flux.deferContextual(context -> {
             KeyedStateTable<K, S> table = table(context);
             return upstream.handle((element, sink) -> updateOne(table, before, element, sink));
         });

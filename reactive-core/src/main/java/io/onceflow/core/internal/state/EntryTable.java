@@ -22,7 +22,6 @@ final class EntryTable<K, S> {
     private static final int INITIAL_CAPACITY = 16;
 
     private @Nullable Entry<K, S>[] slots = newSlots(INITIAL_CAPACITY);
-    private int shift = Integer.SIZE - Integer.numberOfTrailingZeros(INITIAL_CAPACITY);
     private int size;
 
     /** The entry of {@code key}, whose hash code is {@code hash}, or {@code null}. */
@@ -30,7 +29,7 @@ final class EntryTable<K, S> {
     Entry<K, S> get(Object key, int hash) {
         @Nullable Entry<K, S>[] table = slots;
         int mask = table.length - 1;
-        for (int i = home(hash); ; i = (i + 1) & mask) {
+        for (int i = home(hash, table); ; i = (i + 1) & mask) {
             Entry<K, S> entry = table[i];
             if (entry == null) {
                 return null;
@@ -54,7 +53,7 @@ final class EntryTable<K, S> {
     void remove(Entry<K, S> entry) {
         @Nullable Entry<K, S>[] table = slots;
         int mask = table.length - 1;
-        int hole = home(entry.hash);
+        int hole = home(entry.hash, table);
         while (table[hole] != entry) {
             if (table[hole] == null) {
                 return;
@@ -66,7 +65,7 @@ final class EntryTable<K, S> {
         // shift back every following entry of the run that may no longer be reached from its home slot
         for (int i = (hole + 1) & mask; table[i] != null; i = (i + 1) & mask) {
             Entry<K, S> moving = table[i];
-            int home = home(moving.hash);
+            int home = home(moving.hash, table);
             boolean reachable = hole <= i ? hole < home && home <= i : hole < home || home <= i;
             if (!reachable) {
                 table[hole] = moving;
@@ -80,13 +79,14 @@ final class EntryTable<K, S> {
         return size;
     }
 
-    private int home(int hash) {
-        return (hash * 0x9E3779B9) >>> shift;
+    /** The slot a hash starts its probe at: the top log2(length) bits of its Fibonacci hash. */
+    private static int home(int hash, @Nullable Entry<?, ?>[] table) {
+        return (hash * 0x9E3779B9) >>> (Integer.numberOfLeadingZeros(table.length) + 1);
     }
 
     private void place(@Nullable Entry<K, S>[] table, Entry<K, S> entry) {
         int mask = table.length - 1;
-        int i = home(entry.hash);
+        int i = home(entry.hash, table);
         while (table[i] != null) {
             i = (i + 1) & mask;
         }
@@ -96,7 +96,6 @@ final class EntryTable<K, S> {
     private void grow() {
         @Nullable Entry<K, S>[] old = slots;
         @Nullable Entry<K, S>[] table = newSlots(old.length * 2);
-        shift--;
         for (Entry<K, S> entry : old) {
             if (entry != null) {
                 place(table, entry);
