@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.internal.operators.AlignedFlatMap;
 import io.onceflow.core.internal.operators.StatelessSteps;
-import io.onceflow.core.internal.operators.WindowOperator;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -80,10 +79,11 @@ public final class Checkpointed {
     }
 
     /**
-     * Stateful processing per key, emitting the key's new state; see {@link Keyed}. The operator is named
-     * {@value Keyed#DEFAULT_NAME}: use {@link Keyed#named} when a chain has more than one.
+     * Stateful processing per key, emitting the key's new state; see {@link Keyed}. Name it with
+     * {@link Keyed#named}: a pipeline whose commit point is durable refuses stateful operators without a name of
+     * their own, and any pipeline refuses two of one name (unnamed, it is called {@value Keyed#DEFAULT_NAME}).
      */
-    public static <T, K, S> Function<Flux<StreamElement<T>>, Flux<StreamElement<S>>> keyed(
+    public static <T, K, S> Keyed<T, K, S, S> keyed(
             Function<? super T, ? extends K> key,
             Function<? super K, ? extends S> initial,
             BiFunction<? super S, ? super T, ? extends S> update) {
@@ -91,19 +91,19 @@ public final class Checkpointed {
     }
 
     /**
-     * Aggregates record values per key in event-time windows; see {@link Windows}.
+     * Aggregates record values per key in event-time windows; see {@link Windows} and {@link WindowAggregate}, whose
+     * methods name the operator and declare its key and aggregate types.
      *
      * @param windows the windows, lateness and watermark
      * @param key the key of a record value
      * @param initial a new window's empty aggregate
      * @param add the aggregate with one more record value
      */
-    public static <T, K, A> Function<Flux<StreamElement<T>>, Flux<StreamElement<WindowResult<K, A>>>> window(
+    public static <T, K, A> WindowAggregate<T, K, A> window(
             Windows windows,
             Function<? super T, ? extends K> key,
             Supplier<? extends A> initial,
             BiFunction<? super A, ? super T, ? extends A> add) {
-        String name = windows.name() != null ? windows.name() : "window";
-        return new WindowOperator<>(name, windows, key, initial, add);
+        return WindowAggregate.of(windows, key, initial, add);
     }
 }

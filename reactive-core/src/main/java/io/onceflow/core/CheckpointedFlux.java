@@ -49,28 +49,29 @@ public final class CheckpointedFlux<T> {
     private final @Nullable StatelessSteps<?, T> pending;
     private final @Nullable PipelineOptions options;
     private final @Nullable Source<?> source;
-    private final int statefulOperators;
+    private final StatefulOperators stateful;
 
     private CheckpointedFlux(
             Flux<? extends StreamElement<?>> base,
             @Nullable StatelessSteps<?, T> pending,
             @Nullable PipelineOptions options,
             @Nullable Source<?> source,
-            int statefulOperators) {
+            StatefulOperators stateful) {
         this.base = base;
         this.pending = pending;
         this.options = options;
         this.source = source;
-        this.statefulOperators = statefulOperators;
+        this.stateful = stateful;
     }
 
     /** Wraps a stream of elements; such a flux cannot end with {@link #to}. */
     public static <T> CheckpointedFlux<T> of(Flux<StreamElement<T>> elements) {
-        return new CheckpointedFlux<>(requireNonNull(elements, "elements"), null, null, null, 0);
+        return new CheckpointedFlux<>(requireNonNull(elements, "elements"), null, null, null, StatefulOperators.NONE);
     }
 
     static <T> CheckpointedFlux<T> fromSource(PipelineOptions options, Source<T> source) {
-        return new CheckpointedFlux<T>(DefaultPipeline.<T>sourcePlaceholder(), null, options, source, 0);
+        return new CheckpointedFlux<T>(
+                DefaultPipeline.<T>sourcePlaceholder(), null, options, source, StatefulOperators.NONE);
     }
 
     /** The elements, markers included. */
@@ -100,7 +101,7 @@ public final class CheckpointedFlux<T> {
     @SuppressWarnings("unchecked")
     private <R> CheckpointedFlux<R> fuse(StatelessSteps<T, R> step) {
         StatelessSteps<?, R> steps = pending == null ? step : ((StatelessSteps<Object, T>) pending).then(step);
-        return new CheckpointedFlux<>(base, steps, options, source, statefulOperators);
+        return new CheckpointedFlux<>(base, steps, options, source, stateful);
     }
 
     /** Asynchronous work per record, up to {@code concurrency} at once. See {@link Checkpointed#flatMap}. */
@@ -115,11 +116,26 @@ public final class CheckpointedFlux<T> {
     }
 
     /**
-     * State per key, emitting the key's new state for each record. See {@link Keyed}.
+     * State per key, emitting the key's new state for each record, in an operator called {@code name}: see
+     * {@link Keyed}. The name identifies the state in the commit point; keep it stable across versions.
      *
+     * @param name the operator's name, distinct from the pipeline's other stateful operators
      * @param key the key of a value
      * @param initial the state of a key seen for the first time
      * @param update the new state from the current one and a value
+     */
+    public <K, S> CheckpointedFlux<S> keyed(
+            String name,
+            Function<? super T, ? extends K> key,
+            Function<? super K, ? extends S> initial,
+            BiFunction<? super S, ? super T, ? extends S> update) {
+        return keyed(Keyed.update(key, initial, update).named(name));
+    }
+
+    /**
+     * State per key, emitting the key's new state for each record, in an unnamed operator: for pipelines whose
+     * commit point is not durable (a test's in-memory one). See {@link #keyed(String, Function, Function,
+     * BiFunction)}.
      */
     public <K, S> CheckpointedFlux<S> keyed(
             Function<? super T, ? extends K> key,
@@ -128,33 +144,49 @@ public final class CheckpointedFlux<T> {
         return keyed(Keyed.update(key, initial, update));
     }
 
-    /** A keyed operator; unnamed ones are named {@code keyed-<n>} by their order in the chain. */
+    /**
+     * A keyed operator. One without a name is called {@code keyed-<n>} by its position in the chain, which a pipeline
+     * with a durable commit point refuses (see {@link Keyed#named}).
+     *
+     * @throws PipelineConfigurationException when another stateful operator of the chain has the same name
+     */
     @SuppressWarnings("unchecked")
     public <R> CheckpointedFlux<R> keyed(Keyed<T, ?, ?, R> operator) {
-        Keyed<T, ?, ?, R> named = operator.name() != null ? operator : operator.named("keyed-" + statefulOperators);
+        requireNonNull(operator, "operator");
+        Keyed<T, ?, ?, R> named =
+                operator.name() != null ? operator : operator.positionallyNamed("keyed-" + stateful.count());
+        StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
         Flux<StreamElement<R>> keyed = pending == null
                 ? elements().transform(named)
                 // the pending steps run inside the keyed operator's stage: one stage and one Data per record fewer
                 : ((Flux<StreamElement<Object>>) base).transform(named.after(pending));
-        return new CheckpointedFlux<>(keyed, null, options, source, statefulOperators + 1);
+        return new CheckpointedFlux<>(keyed, null, options, source, next);
     }
 
     /**
-     * Aggregates values per key in event-time windows. See {@link Windows}. Unnamed window operators are named
-     * {@code window-<n>} by their order in the chain.
+     * Aggregates values per key in event-time windows. See {@link Windows} and {@link WindowAggregate}; the operator
+     * is named after {@link Windows#named}, and is called {@code window-<n>} by its position otherwise.
      */
     public <K, A> CheckpointedFlux<WindowResult<K, A>> window(
             Windows windows,
             Function<? super T, ? extends K> key,
             Supplier<? extends A> initial,
             BiFunction<? super A, ? super T, ? extends A> add) {
-        Windows named = windows.name() != null ? windows : windows.named("window-" + statefulOperators);
-        return new CheckpointedFlux<>(
-                elements().transform(Checkpointed.window(named, key, initial, add)),
-                null,
-                options,
-                source,
-                statefulOperators + 1);
+        return window(WindowAggregate.of(windows, key, initial, add));
+    }
+
+    /**
+     * A window aggregation; one without a name is called {@code window-<n>} by its position in the chain, which a
+     * pipeline with a durable commit point refuses.
+     *
+     * @throws PipelineConfigurationException when another stateful operator of the chain has the same name
+     */
+    public <K, A> CheckpointedFlux<WindowResult<K, A>> window(WindowAggregate<T, K, A> aggregate) {
+        requireNonNull(aggregate, "aggregate");
+        WindowAggregate<T, K, A> named =
+                aggregate.name() != null ? aggregate : aggregate.positionallyNamed("window-" + stateful.count());
+        StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
+        return new CheckpointedFlux<>(elements().transform(named), null, options, source, next);
     }
 
     /**
@@ -164,7 +196,7 @@ public final class CheckpointedFlux<T> {
     public <R> CheckpointedFlux<R> transform(
             Function<? super Flux<StreamElement<T>>, ? extends Publisher<StreamElement<R>>> operator) {
         requireNonNull(operator, "operator");
-        return new CheckpointedFlux<>(elements().transform(operator), null, options, source, statefulOperators);
+        return new CheckpointedFlux<>(elements().transform(operator), null, options, source, stateful);
     }
 
     /**
@@ -191,6 +223,33 @@ public final class CheckpointedFlux<T> {
             throw new IllegalStateException(
                     "to(...) assembles a pipeline: start with Onceflow.pipeline(name).from(source)");
         }
-        return DefaultPipeline.create(options, source, elements(), sinks);
+        return DefaultPipeline.create(options, source, elements(), sinks, stateful.unnamed());
+    }
+
+    /** The stateful operators of a chain so far: their names, checked distinct, and those made up by position. */
+    private record StatefulOperators(List<String> names, List<String> unnamed) {
+
+        static final StatefulOperators NONE = new StatefulOperators(List.of(), List.of());
+
+        int count() {
+            return names.size();
+        }
+
+        StatefulOperators with(String name, boolean named, @Nullable PipelineOptions options) {
+            if (names.contains(name)) {
+                throw new PipelineConfigurationException("pipeline '" + (options != null ? options.name() : "?")
+                        + "' has two stateful operators named '" + name + "': each keeps its state under its name,"
+                        + " so they would share it (and one would restore the other's). Give each a name of its own,"
+                        + " stable across versions: keyed(\"balances\", ...), Keyed...named(\"...\"),"
+                        + " WindowAggregate...named(\"...\")");
+            }
+            List<String> allNames = new ArrayList<>(names);
+            allNames.add(name);
+            List<String> allUnnamed = new ArrayList<>(unnamed);
+            if (!named) {
+                allUnnamed.add(name);
+            }
+            return new StatefulOperators(List.copyOf(allNames), List.copyOf(allUnnamed));
+        }
     }
 }

@@ -28,4 +28,13 @@ public interface CommitPoint<T> extends Sink<T> {
      * @return the writer; an error fails the run start (and goes to the restart policy when retryable)
      */
     Mono<CommitPointWriter<T>> open(SinkContext context);
+
+    /**
+     * Whether what this commit point commits outlives the process: then a pipeline's stateful operators must have
+     * names of their own, since their state is found again by name. True unless the commit point keeps its
+     * commits in memory (a test's).
+     */
+    default boolean isDurable() {
+        return true;
+    }
 }

@@ -52,6 +52,7 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
     private final @Nullable BiFunction<? super S, ? super T, ? extends S> update;
     private final @Nullable KeyedProcessor<K, S, T, R> processor;
     private final @Nullable String name;
+    private final boolean named;
     private final @Nullable StateCodec<S> codec;
 
     private Keyed(
@@ -60,12 +61,14 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
             @Nullable BiFunction<? super S, ? super T, ? extends S> update,
             @Nullable KeyedProcessor<K, S, T, R> processor,
             @Nullable String name,
+            boolean named,
             @Nullable StateCodec<S> codec) {
         this.key = requireNonNull(key, "key");
         this.initial = requireNonNull(initial, "initial");
         this.update = update;
         this.processor = processor;
         this.name = name;
+        this.named = named;
         this.codec = codec;
     }
 
@@ -80,7 +83,7 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
             Function<? super T, ? extends K> key,
             Function<? super K, ? extends S> initial,
             BiFunction<? super S, ? super T, ? extends S> update) {
-        return new Keyed<>(key, initial, requireNonNull(update, "update"), null, null, null);
+        return new Keyed<>(key, initial, requireNonNull(update, "update"), null, null, false, null);
     }
 
     /**
@@ -94,32 +97,66 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
             Function<? super T, ? extends K> key,
             Function<? super K, ? extends S> initial,
             KeyedProcessor<K, S, T, R> processor) {
-        return new Keyed<>(key, initial, null, requireNonNull(processor, "processor"), null, null);
+        return new Keyed<>(key, initial, null, requireNonNull(processor, "processor"), null, false, null);
     }
 
     /**
      * This operator with a name, which identifies its state in the commit point: keep it stable across versions of
-     * the pipeline. Defaults to {@code keyed-<n>}, numbered in the order of the chain, when assembled through
-     * {@link CheckpointedFlux}, and to {@value #DEFAULT_NAME} otherwise.
+     * the pipeline, and distinct from the pipeline's other stateful operators (assembly refuses two of one name).
+     * Required when the pipeline's commit point is durable (Kafka, PostgreSQL): a name made up from the operator's
+     * position would hand its state to another operator once one is inserted before it. Without a name, an operator
+     * assembled through {@link CheckpointedFlux} is called {@code keyed-<n>} by its position (for tests on an
+     * in-memory commit point), and {@value #DEFAULT_NAME} otherwise.
      */
     public Keyed<T, K, S, R> named(String operatorName) {
+        checkName(operatorName);
+        return new Keyed<>(key, initial, update, processor, operatorName, true, codec);
+    }
+
+    /** This operator called {@code positionalName} after its place in a chain, for want of a name of its own. */
+    Keyed<T, K, S, R> positionallyNamed(String positionalName) {
+        checkName(positionalName);
+        return new Keyed<>(key, initial, update, processor, positionalName, false, codec);
+    }
+
+    private static void checkName(String operatorName) {
         requireNonNull(operatorName, "operatorName");
         if (!NAME.matcher(operatorName).matches()) {
             throw new IllegalArgumentException(
                     "keyed operator name must be 1 to 100 letters, digits, '.', '_', ':' or '-', was '" + operatorName
                             + "'");
         }
-        return new Keyed<>(key, initial, update, processor, operatorName, codec);
     }
 
-    /** This operator with a state codec. Defaults to JSON through Jackson 3, for the state's runtime class. */
+    /**
+     * This operator with the declared type of its state, generics included, for the default JSON codec: see
+     * {@link StateType}. Without it, the codec is bound to the class of the initial state.
+     */
+    public Keyed<T, K, S, R> stateType(StateType<S> type) {
+        return stateCodec(StateCodec.json(requireNonNull(type, "type")));
+    }
+
+    /** This operator with the declared class of its state (a record, or a sealed interface). See {@link StateType}. */
+    public Keyed<T, K, S, R> stateType(Class<S> type) {
+        return stateType(StateType.of(type));
+    }
+
+    /**
+     * This operator with a state codec of its own. Defaults to JSON through Jackson 3, bound to the declared
+     * {@link #stateType} or else to the class of the initial state.
+     */
     public Keyed<T, K, S, R> stateCodec(StateCodec<S> stateCodec) {
-        return new Keyed<>(key, initial, update, processor, name, requireNonNull(stateCodec, "stateCodec"));
+        return new Keyed<>(key, initial, update, processor, name, named, requireNonNull(stateCodec, "stateCodec"));
     }
 
-    /** The operator's name, if one was given. */
+    /** The operator's name, if it has one yet. */
     public @Nullable String name() {
         return name;
+    }
+
+    /** Whether the operator's name was given with {@link #named}, rather than made up from its position. */
+    public boolean isNamed() {
+        return named;
     }
 
     @Override
@@ -139,9 +176,9 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
     private KeyedOperator<T, K, S, R> operator() {
         String operatorName = name != null ? name : DEFAULT_NAME;
         if (update != null) {
-            return (KeyedOperator<T, K, S, R>)
-                    (KeyedOperator<T, K, S, ?>) KeyedOperator.updating(operatorName, key, initial, update, codec);
+            return (KeyedOperator<T, K, S, R>) (KeyedOperator<T, K, S, ?>)
+                    KeyedOperator.updating(operatorName, named, key, initial, update, codec);
         }
-        return KeyedOperator.processing(operatorName, key, initial, requireNonNull(processor), codec);
+        return KeyedOperator.processing(operatorName, named, key, initial, requireNonNull(processor), codec);
     }
 }

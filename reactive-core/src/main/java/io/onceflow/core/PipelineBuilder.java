@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -97,6 +99,21 @@ public final class PipelineBuilder {
     public PipelineBuilder protocolListener(ProtocolListener listener) {
         requireNonNull(listener, "listener");
         return with(b -> b.protocolListener = listener);
+    }
+
+    /**
+     * Allows the committed state of {@code operators} to be dropped at restore, where it would otherwise stop the
+     * pipeline: the state of an operator the pipeline no longer has (it is removed from the commit point with the
+     * next checkpoint), and entries of one whose state no longer decodes (their keys start again from the initial
+     * state). For a deliberate change of a pipeline; each drop is logged. None by default.
+     */
+    public PipelineBuilder allowDroppingState(String... operators) {
+        requireNonNull(operators, "operators");
+        Set<String> names = new HashSet<>(options.build().stateDropAllowed());
+        for (String operator : operators) {
+            names.add(requireNonNull(operator, "operator"));
+        }
+        return with(b -> b.stateDropAllowed = Set.copyOf(names));
     }
 
     /**

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
@@ -31,6 +32,9 @@ import reactor.core.scheduler.Schedulers;
  * @param checkpointStore the commit point when every sink is idempotent, or {@code null}
  * @param protocolListener hears the points of the checkpoint protocol as they are reached (fault injection,
  *     tracing); defaults to {@link ProtocolListener#none()}
+ * @param stateDropAllowed stateful operators whose committed state may be dropped at restore: the state of an
+ *     operator the pipeline no longer has, or entries of one that no longer decode; defaults to none, so that such
+ *     state stops the pipeline instead
  * @since 0.1
  */
 public record PipelineOptions(
@@ -46,7 +50,8 @@ public record PipelineOptions(
         @Nullable Scheduler scheduler,
         MeterRegistry meterRegistry,
         @Nullable CommitPoint<?> checkpointStore,
-        ProtocolListener protocolListener) {
+        ProtocolListener protocolListener,
+        Set<String> stateDropAllowed) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
@@ -59,6 +64,7 @@ public record PipelineOptions(
         requireNonNull(restartPolicy, "restartPolicy");
         requireNonNull(meterRegistry, "meterRegistry");
         requireNonNull(protocolListener, "protocolListener");
+        stateDropAllowed = Set.copyOf(requireNonNull(stateDropAllowed, "stateDropAllowed"));
         checkName("pipeline name", name);
         checkName("instanceId", instanceId);
         if (checkpointInterval.isNegative()) {
@@ -131,6 +137,8 @@ public record PipelineOptions(
 
         ProtocolListener protocolListener = ProtocolListener.none();
 
+        Set<String> stateDropAllowed = Set.of();
+
         /** The defaults, for a pipeline called {@code name}. */
         Builder(String name) {
             this.name = name;
@@ -150,6 +158,7 @@ public record PipelineOptions(
             meterRegistry = from.meterRegistry;
             checkpointStore = from.checkpointStore;
             protocolListener = from.protocolListener;
+            stateDropAllowed = from.stateDropAllowed;
         }
 
         /** A copy of this builder with {@code modifier} applied. */
@@ -173,7 +182,8 @@ public record PipelineOptions(
                     scheduler,
                     meterRegistry,
                     checkpointStore,
-                    protocolListener);
+                    protocolListener,
+                    stateDropAllowed);
         }
     }
 }

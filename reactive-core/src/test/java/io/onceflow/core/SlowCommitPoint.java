@@ -117,6 +117,11 @@ final class SlowCommitPoint<T> implements CommitPoint<T> {
     }
 
     @Override
+    public boolean isDurable() {
+        return delegate.isDurable();
+    }
+
+    @Override
     public Mono<CommitPointWriter<T>> open(SinkContext context) {
         Mono<CommitPointWriter<T>> failure = openFailure;
         openFailure = Mono.empty();

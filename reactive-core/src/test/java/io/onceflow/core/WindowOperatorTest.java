@@ -10,11 +10,13 @@ import static org.assertj.core.api.Assertions.entry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.testkit.InMemoryCommitPoint;
 import io.onceflow.core.testkit.TestSource;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -67,9 +69,28 @@ class WindowOperatorTest {
             assertThat(change.operator()).isEqualTo("window");
             state.put(
                     change.partition() + "/" + change.key(),
-                    change.isTombstone() ? null : new String(change.value(), StandardCharsets.UTF_8));
+                    change.isTombstone() ? null : text(change.key(), change.value()));
         }
         return state;
+    }
+
+    /** A window state entry as text: the watermark's digits, or a key's windows as a JSON-like list. */
+    private static String text(String key, byte[] value) {
+        if (!key.startsWith("k:")) {
+            return new String(value, StandardCharsets.UTF_8);
+        }
+        ByteBuffer in = ByteBuffer.wrap(value);
+        assertThat(in.get()).as("format").isEqualTo((byte) 1);
+        StringJoiner windows = new StringJoiner(",", "[", "]");
+        for (int count = in.getInt(); count > 0; count--) {
+            long start = in.getLong();
+            boolean fired = in.get() != 0;
+            byte[] aggregate = new byte[in.getInt()];
+            in.get(aggregate);
+            windows.add("{\"start\":" + start + ",\"fired\":" + fired + ",\"aggregate\":"
+                    + new String(aggregate, StandardCharsets.UTF_8) + "}");
+        }
+        return windows.toString();
     }
 
     @Test

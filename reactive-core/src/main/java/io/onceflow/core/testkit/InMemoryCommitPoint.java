@@ -88,6 +88,12 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
         return this;
     }
 
+    /** Not durable: its commits live in this object, so stateful operators need no names of their own here. */
+    @Override
+    public boolean isDurable() {
+        return false;
+    }
+
     @Override
     public String name() {
         return name;

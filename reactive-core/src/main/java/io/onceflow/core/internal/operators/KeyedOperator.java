@@ -9,6 +9,7 @@ import io.onceflow.core.KeyedProcessor;
 import io.onceflow.core.Marker;
 import io.onceflow.core.Origin;
 import io.onceflow.core.StateCodec;
+import io.onceflow.core.StateCodecException;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.KeyedStateTable;
 import io.onceflow.core.internal.state.StateRegistry;
@@ -36,6 +37,7 @@ import reactor.util.context.ContextView;
 public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> {
 
     private final String name;
+    private final boolean named;
     private final Function<? super T, ? extends K> keyFunction;
     private final Function<? super K, ? extends S> initial;
     private final @Nullable BiFunction<? super S, ? super T, ? extends S> update;
@@ -44,12 +46,14 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
 
     private KeyedOperator(
             String name,
+            boolean named,
             Function<? super T, ? extends K> keyFunction,
             Function<? super K, ? extends S> initial,
             @Nullable BiFunction<? super S, ? super T, ? extends S> update,
             @Nullable KeyedProcessor<K, S, T, R> processor,
             @Nullable StateCodec<S> codec) {
         this.name = requireNonNull(name, "name");
+        this.named = named;
         this.keyFunction = requireNonNull(keyFunction, "keyFunction");
         this.initial = requireNonNull(initial, "initial");
         this.update = update;
@@ -57,24 +61,32 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         this.codec = codec;
     }
 
-    /** One output per record: the key's new state. */
+    /**
+     * One output per record: the key's new state.
+     *
+     * @param named whether the name was given by the user, rather than made up from the operator's position
+     * @param codec the declared state codec, or {@code null} for the default one
+     */
     public static <T, K, S> KeyedOperator<T, K, S, S> updating(
             String name,
+            boolean named,
             Function<? super T, ? extends K> keyFunction,
             Function<? super K, ? extends S> initial,
             BiFunction<? super S, ? super T, ? extends S> update,
             @Nullable StateCodec<S> codec) {
-        return new KeyedOperator<>(name, keyFunction, initial, requireNonNull(update, "update"), null, codec);
+        return new KeyedOperator<>(name, named, keyFunction, initial, requireNonNull(update, "update"), null, codec);
     }
 
-    /** Any number of outputs per record. */
+    /** Any number of outputs per record; see {@link #updating} for the parameters. */
     public static <T, K, S, R> KeyedOperator<T, K, S, R> processing(
             String name,
+            boolean named,
             Function<? super T, ? extends K> keyFunction,
             Function<? super K, ? extends S> initial,
             KeyedProcessor<K, S, T, R> processor,
             @Nullable StateCodec<S> codec) {
-        return new KeyedOperator<>(name, keyFunction, initial, null, requireNonNull(processor, "processor"), codec);
+        return new KeyedOperator<>(
+                name, named, keyFunction, initial, null, requireNonNull(processor, "processor"), codec);
     }
 
     @Override
@@ -112,9 +124,11 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         });
     }
 
+    /** The operator's state for one run; registering it there refuses a second operator of the same name. */
     private KeyedStateTable<K, S> table(ContextView context) {
-        StateRegistry registry = context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE);
-        return new KeyedStateTable<>(name, requireNonNull(registry), initial, codec);
+        StateRegistry registry = requireNonNull(context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE));
+        registry.register(new StateRegistry.StatefulOperator(name, "keyed operator", named));
+        return new KeyedStateTable<>(name, registry, initial, codec);
     }
 
     @SuppressWarnings("unchecked")
@@ -138,6 +152,8 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                 if (next == null) {
                     throw new NullPointerException("the keyed update function returned null");
                 }
+            } catch (StateCodecException stateFailure) {
+                throw stateFailure; // the operator's committed state, not this record, is at fault: the run stops
             } catch (Throwable failure) {
                 sink.next(deadLetter(origin, stage(), value, failure));
                 return;
@@ -166,6 +182,8 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                                 record.value(),
                                 output -> outputs.add(
                                         record.withValue(requireNonNull(output, "a keyed processor emitted null"))));
+            } catch (StateCodecException stateFailure) {
+                throw stateFailure; // the operator's committed state, not this record, is at fault: the run stops
             } catch (Throwable failure) {
                 // outputs of a failed record are dropped with it: its dead letter is its only effect
                 return List.of(deadLetter(record, stage(), failure));

@@ -6,6 +6,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.Data;
 import io.onceflow.core.Marker;
+import io.onceflow.core.StateCodec;
+import io.onceflow.core.StateCodecException;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.WindowResult;
 import io.onceflow.core.Windows;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
@@ -29,29 +32,46 @@ public final class WindowOperator<T, K, A>
         implements Function<Flux<StreamElement<T>>, Flux<StreamElement<WindowResult<K, A>>>> {
 
     private final String name;
+    private final boolean named;
     private final Windows windows;
     private final Function<? super T, ? extends K> keyFunction;
     private final Supplier<? extends A> initial;
     private final BiFunction<? super A, ? super T, ? extends A> add;
+    private final @Nullable StateCodec<K> keyCodec;
+    private final @Nullable StateCodec<A> aggregateCodec;
 
+    /**
+     * @param named whether the name was given by the user, rather than made up from the operator's position
+     * @param keyCodec the declared key codec, or {@code null} for the default one
+     * @param aggregateCodec the declared aggregate codec, or {@code null} for the default one
+     */
     public WindowOperator(
             String name,
+            boolean named,
             Windows windows,
             Function<? super T, ? extends K> keyFunction,
             Supplier<? extends A> initial,
-            BiFunction<? super A, ? super T, ? extends A> add) {
+            BiFunction<? super A, ? super T, ? extends A> add,
+            @Nullable StateCodec<K> keyCodec,
+            @Nullable StateCodec<A> aggregateCodec) {
         this.name = requireNonNull(name, "name");
+        this.named = named;
         this.windows = requireNonNull(windows, "windows");
         this.keyFunction = requireNonNull(keyFunction, "keyFunction");
         this.initial = requireNonNull(initial, "initial");
         this.add = requireNonNull(add, "add");
+        this.keyCodec = keyCodec;
+        this.aggregateCodec = aggregateCodec;
     }
 
     @Override
     public Flux<StreamElement<WindowResult<K, A>>> apply(Flux<StreamElement<T>> upstream) {
         return Flux.deferContextual(context -> {
-            StateRegistry registry = context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE);
-            WindowTable<K, A> table = new WindowTable<>(name, windows, requireNonNull(registry), initial::get);
+            StateRegistry registry =
+                    requireNonNull(context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE));
+            registry.register(new StateRegistry.StatefulOperator(name, "window operator", named));
+            WindowTable<K, A> table =
+                    new WindowTable<>(name, windows, registry, initial::get, keyCodec, aggregateCodec);
             return upstream.concatMapIterable(element -> process(table, element));
         });
     }
@@ -70,6 +90,8 @@ public final class WindowOperator<T, K, A>
                 throw new NullPointerException("the key function returned null");
             }
             table.add(record.origin(), key, acc -> add.apply(acc, record.value()), results);
+        } catch (StateCodecException stateFailure) {
+            throw stateFailure; // the operator's committed state, not this record, is at fault: the run stops
         } catch (Throwable failure) {
             return List.of(deadLetter(record, "window:" + name, failure));
         }

@@ -69,16 +69,23 @@ public final class DefaultPipeline<T, R> implements Pipeline {
     }
 
     /** Checks the participants and assembles a pipeline. */
+    /**
+     * Checks the participants and assembles a pipeline.
+     *
+     * @param unnamedOperators the chain's stateful operators without a name of their own, which a durable commit
+     *     point refuses
+     */
     public static <T, R> Pipeline create(
             PipelineOptions options,
             Source<T> source,
             Flux<StreamElement<R>> chain,
-            List<? extends Sink<? super R>> sinks) {
+            List<? extends Sink<? super R>> sinks,
+            List<String> unnamedOperators) {
         return new DefaultPipeline<>(
                 requireNonNull(options, "options"),
                 requireNonNull(source, "source"),
                 requireNonNull(chain, "chain"),
-                PipelineAssembly.of(options, sinks));
+                PipelineAssembly.of(options, sinks, unnamedOperators));
     }
 
     /** The upstream of a pipeline's first operator: the running attempt's source, with markers. */
@@ -194,7 +201,13 @@ public final class DefaultPipeline<T, R> implements Pipeline {
     }
 
     private Flux<CheckpointEvent> execute(Scheduler time, RunAttributes attributes, Writers<R> writers) {
-        RunContext run = new RunContext(options, time, meters, attributes, writers.commitPoint());
+        RunContext run = new RunContext(
+                options,
+                time,
+                meters,
+                attributes,
+                writers.commitPoint(),
+                assembly.commitPoint().isDurable());
         Sinks.Empty<Void> stop = Sinks.empty();
         SourceStage<T> sourceStage = new SourceStage<>(run, source);
         run.sourceElements(sourceStage.elements(stop.asMono()));

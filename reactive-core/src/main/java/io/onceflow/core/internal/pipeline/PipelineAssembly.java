@@ -6,6 +6,7 @@ import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.Sink;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.state.StateRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -37,8 +38,17 @@ record PipelineAssembly<R>(
         });
     }
 
+    static <R> PipelineAssembly<R> of(
+            PipelineOptions options, List<? extends Sink<? super R>> sinks, List<String> unnamedOperators) {
+        PipelineAssembly<R> assembly = of(options, sinks);
+        if (assembly.commitPoint().isDurable() && !unnamedOperators.isEmpty()) {
+            throw StateRegistry.unnamed(options.name(), unnamedOperators);
+        }
+        return assembly;
+    }
+
     @SuppressWarnings("unchecked")
-    static <R> PipelineAssembly<R> of(PipelineOptions options, List<? extends Sink<? super R>> sinks) {
+    private static <R> PipelineAssembly<R> of(PipelineOptions options, List<? extends Sink<? super R>> sinks) {
         String pipeline = options.name();
         if (sinks.isEmpty()) {
             throw new PipelineConfigurationException("pipeline '" + pipeline + "' has no sink: give to(...) one");

@@ -20,7 +20,7 @@ final class RunContext {
     private final Scheduler scheduler;
     private final PipelineMeters meters;
     private final CheckpointCoordinator coordinator;
-    private final StateRegistry stateRegistry = StateRegistry.create();
+    private final StateRegistry stateRegistry;
     private final RunAttributes attributes;
     private final CommitPointWriter<?> commitPoint;
     private final Sinks.Many<Marker<?>> completedMarkers =
@@ -33,12 +33,14 @@ final class RunContext {
             Scheduler scheduler,
             PipelineMeters meters,
             RunAttributes attributes,
-            CommitPointWriter<?> commitPoint) {
+            CommitPointWriter<?> commitPoint,
+            boolean commitPointDurable) {
         this.options = options;
         this.scheduler = scheduler;
         this.meters = meters;
         this.attributes = attributes;
         this.commitPoint = commitPoint;
+        this.stateRegistry = StateRegistry.create(options.name(), options.stateDropAllowed(), commitPointDurable);
         this.coordinator = new CheckpointCoordinator(options, scheduler, commitPoint.lastCompletedCheckpoint());
     }
 

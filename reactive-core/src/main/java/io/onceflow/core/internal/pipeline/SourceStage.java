@@ -184,7 +184,9 @@ final class SourceStage<T> implements SourceContext {
                 run.pipeline(),
                 checkpoint.checkpointId,
                 positions);
-        return Marker.of(checkpoint.checkpointId, positions);
+        // the removals of state the pipeline allowed to drop at restore go with the first marker after it
+        return Marker.<T>of(checkpoint.checkpointId, positions)
+                .withStateChanges(run.stateRegistry().drainDropped());
     }
 
     private Positions positions() {

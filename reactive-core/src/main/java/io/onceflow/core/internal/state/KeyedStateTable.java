@@ -6,44 +6,56 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodec;
+import io.onceflow.core.StateCodecException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One keyed operator's state for one run: a table per source partition, restored lazily from the run's
- * {@link StateRegistry}, with the entries changed since the last marker.
+ * One keyed operator's state for one run: a table per source partition, restored from the run's
+ * {@link StateRegistry} when the partition's first record arrives, with the entries changed since the last marker.
  *
- * <p>Not thread-safe: an operator touches it from one thread at a time, as Reactor's serial signals guarantee.
- * Restored entries stay encoded until their key is first read, so a large state restores in constant time. A
+ * <p>Not thread-safe: an operator touches it from one thread at a time, as Reactor's serial signals guarantee. A
+ * partition's restored entries are decoded together, at its first record (so that state which no longer decodes
+ * stops the run before anything is processed on top of it), and move into the table as their keys come by. A
  * record costs one hash lookup: {@link #entry} finds (or creates) the key's slot, {@link #update} changes it in
- * place.
+ * place. Values are encoded at the markers, by the declared codec or the default one (see
+ * {@link JsonStateCodec}); one that cannot be fails the checkpoint with a {@link StateCodecException} naming the
+ * operator, key and partition.
  *
  * @param <K> the key type
  * @param <S> the state type
  */
 public final class KeyedStateTable<K, S> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(KeyedStateTable.class);
+
     private final String operator;
+    private final StateRegistry registry;
     private final Function<? super K, ? extends S> initial;
     private @Nullable StateCodec<S> codec;
     private final PartitionSlots<Partition<K, S>> partitions;
-    private final BiFunction<SourcePartition, StateLease, Partition<K, S>> newPartition;
 
+    /**
+     * @param codec the declared codec, or {@code null} for the default one, bound to the class of the first initial
+     *     state
+     */
     public KeyedStateTable(
             String operator,
             StateRegistry registry,
             Function<? super K, ? extends S> initial,
             @Nullable StateCodec<S> codec) {
         this.operator = requireNonNull(operator, "operator");
+        this.registry = requireNonNull(registry, "registry");
         this.initial = requireNonNull(initial, "initial");
         this.codec = codec;
-        this.partitions = new PartitionSlots<>(operator, requireNonNull(registry, "registry"));
-        this.newPartition = (id, lease) -> new Partition<>(id, lease, lease.takeRestored(operator));
+        this.partitions = new PartitionSlots<>(operator, registry);
     }
 
     /** One key's state in one partition. */
@@ -84,7 +96,7 @@ public final class KeyedStateTable<K, S> {
      * a user function failing on it leaves the removal in place.
      */
     public Entry<K, S> entry(Origin origin, K key) {
-        Partition<K, S> partition = partition(origin);
+        Partition<K, S> partition = partition(origin, key);
         int hash = key.hashCode();
         Entry<K, S> entry = partition.entries.get(key, hash);
         if (entry != null) {
@@ -98,12 +110,7 @@ public final class KeyedStateTable<K, S> {
         String encodedKey = null;
         if (!partition.restored.isEmpty()) {
             encodedKey = StateKeys.encode(key);
-            byte[] encoded = partition.restored.get(encodedKey);
-            if (encoded != null) {
-                value = codecFor(initialOf(key)).decode(encoded);
-                // only once decoded: a decoding failure dead-letters the record, it must not reset the key's state
-                partition.restored.remove(encodedKey);
-            }
+            value = partition.restored.remove(encodedKey);
         }
         if (value == null) {
             value = initialOf(key);
@@ -120,7 +127,7 @@ public final class KeyedStateTable<K, S> {
         target.value = value;
         if (!target.changed) {
             target.changed = true;
-            partition(origin).changed.add(target);
+            partition(origin, target.key).changed.add(target);
         }
     }
 
@@ -132,18 +139,23 @@ public final class KeyedStateTable<K, S> {
         Collection<Partition<K, S>> live = partitions.live();
         int changed = 0;
         for (Partition<K, S> partition : live) {
-            changed += partition.changed.size();
+            changed += partition.changed.size() + partition.dropped.size();
         }
         List<StateChange> changes = new ArrayList<>(changed);
         for (Partition<K, S> partition : live) {
+            // removals of dropped state first: a key written since must end up with its new state
+            for (String dropped : partition.dropped) {
+                changes.add(new StateChange(operator, partition.id, dropped, null));
+            }
+            partition.dropped.clear();
             for (Entry<K, S> entry : partition.changed) {
                 S value = entry.value;
-                byte[] encoded = value == null ? null : codecFor(value).encode(value);
                 String key = entry.encodedKey;
                 if (key == null) {
                     key = StateKeys.encode(entry.key);
                     entry.encodedKey = key;
                 }
+                byte[] encoded = value == null ? null : encode(partition.id, key, value);
                 changes.add(new StateChange(operator, partition.id, key, encoded));
                 entry.changed = false;
                 if (value == null) {
@@ -172,30 +184,79 @@ public final class KeyedStateTable<K, S> {
         return value;
     }
 
-    @SuppressWarnings("unchecked")
-    private StateCodec<S> codecFor(S sample) {
+    /** The codec: the declared one, or the default one bound to the class of {@code key}'s initial state. */
+    private StateCodec<S> codec(K key) {
         StateCodec<S> known = codec;
         if (known == null) {
-            Class<S> type = (Class<S>) sample.getClass();
-            StateCodec<S> scalar = ScalarStateCodec.forType(type);
-            known = scalar != null ? scalar : new JsonStateCodec<>(type);
+            known = JsonStateCodec.inferred(initialOf(key).getClass());
             codec = known;
         }
         return known;
     }
 
-    private Partition<K, S> partition(Origin origin) {
-        return partitions.get(origin, newPartition);
+    private byte[] encode(SourcePartition partition, String key, S value) {
+        try {
+            return requireNonNull(codec, "a changed entry has had its codec resolved")
+                    .encode(value);
+        } catch (RuntimeException e) {
+            throw new StateCodecException(
+                    "keyed operator '" + operator + "': the state of key '" + key + "' in " + partition
+                            + " cannot be committed with checkpoint: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private Partition<K, S> partition(Origin origin, K key) {
+        return partitions.get(origin, (id, lease) -> restore(id, lease, codec(key)));
+    }
+
+    /**
+     * The partition's slot, its restored entries decoded all at once: state that no longer decodes is found when the
+     * partition's first record arrives, not when its key comes by, hours later. An entry that does not decode stops
+     * the run, unless the pipeline allows dropping this operator's state: then it is removed from the commit point
+     * with the next checkpoint, and its key starts from the initial state.
+     */
+    private Partition<K, S> restore(SourcePartition id, StateLease lease, StateCodec<S> stateCodec) {
+        Map<String, byte[]> encoded = lease.takeRestored(operator);
+        Map<String, S> decoded = new HashMap<>(Math.max(16, encoded.size() * 4 / 3 + 1));
+        List<String> dropped = new ArrayList<>();
+        for (Map.Entry<String, byte[]> entry : encoded.entrySet()) {
+            try {
+                decoded.put(entry.getKey(), stateCodec.decode(entry.getValue()));
+            } catch (RuntimeException e) {
+                if (!registry.dropsUndecodable(operator)) {
+                    throw new StateCodecException(
+                            "keyed operator '" + operator + "': the committed state of key '" + entry.getKey()
+                                    + "' in " + id + " no longer decodes (" + stateCodec + "): " + e.getMessage()
+                                    + ". If the state's type changed on purpose and its old state may go, allow"
+                                    + " dropping it: Onceflow.pipeline(...).allowDroppingState(\"" + operator
+                                    + "\"); or keep a codec that reads the old form",
+                            e);
+                }
+                dropped.add(entry.getKey());
+            }
+        }
+        if (!dropped.isEmpty()) {
+            LOG.warn(
+                    "keyed operator '{}': dropping {} committed entries of {} that no longer decode (allowed)",
+                    operator,
+                    dropped.size(),
+                    id);
+        }
+        Partition<K, S> partition = new Partition<>(id, lease, decoded);
+        partition.dropped.addAll(dropped);
+        return partition;
     }
 
     private static final class Partition<K, S> implements PartitionSlots.Slot {
         final SourcePartition id;
         final StateLease lease;
-        final Map<String, byte[]> restored;
+        final Map<String, S> restored;
         final EntryTable<K, S> entries = new EntryTable<>();
         final List<Entry<K, S>> changed = new ArrayList<>();
+        final List<String> dropped = new ArrayList<>();
 
-        Partition(SourcePartition id, StateLease lease, Map<String, byte[]> restored) {
+        Partition(SourcePartition id, StateLease lease, Map<String, S> restored) {
             this.id = id;
             this.lease = lease;
             this.restored = restored;

@@ -6,10 +6,18 @@ import io.onceflow.core.LateRecordException;
 import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
+import io.onceflow.core.StateCodec;
+import io.onceflow.core.StateCodecException;
 import io.onceflow.core.WindowResult;
 import io.onceflow.core.Windows;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,34 +29,56 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The open windows of one window operator for one run, per source partition, with each partition's watermark.
  *
- * <p>State entries: one per key ({@code k:<encoded key>}, a JSON array of the key's open windows) and one per
- * partition for the watermark. Not thread-safe.
+ * <p>State entries: one per key ({@code k:<encoded key>}, the key's open windows, each with its aggregate encoded by
+ * the aggregate codec) and one per partition for the watermark. Keys and aggregates are encoded by the declared
+ * codecs, or by the default ones bound to the class of the first key and of the initial aggregate (see
+ * {@link JsonStateCodec}). Not thread-safe.
  *
  * @param <K> the key type
  * @param <A> the aggregate type
  */
 public final class WindowTable<K, A> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(WindowTable.class);
     private static final String WATERMARK = "watermark";
+    private static final byte FORMAT = 1;
     private static final String KEY_PREFIX = "k:";
 
     private final String operator;
     private final Windows windows;
     private final Supplier<? extends A> initial;
+    private final StateRegistry registry;
     private final PartitionSlots<Partition<K, A>> partitions;
+    private @Nullable StateCodec<K> keyCodec;
+    private @Nullable StateCodec<A> aggregateCodec;
 
-    public WindowTable(String operator, Windows windows, StateRegistry registry, Supplier<? extends A> initial) {
+    /**
+     * @param keyCodec the declared key codec, or {@code null} for the default one, bound to the class of the first
+     *     key
+     * @param aggregateCodec the declared aggregate codec, or {@code null} for the default one, bound to the class of
+     *     the initial aggregate
+     */
+    public WindowTable(
+            String operator,
+            Windows windows,
+            StateRegistry registry,
+            Supplier<? extends A> initial,
+            @Nullable StateCodec<K> keyCodec,
+            @Nullable StateCodec<A> aggregateCodec) {
         this.operator = requireNonNull(operator, "operator");
         this.windows = requireNonNull(windows, "windows");
         this.initial = requireNonNull(initial, "initial");
+        this.registry = requireNonNull(registry, "registry");
         this.partitions = new PartitionSlots<>(operator, registry);
+        this.keyCodec = keyCodec;
+        this.aggregateCodec = aggregateCodec;
     }
 
     /**
@@ -58,7 +88,8 @@ public final class WindowTable<K, A> {
      * @throws LateRecordException when every window of the record has expired; nothing changes then
      */
     public void add(Origin origin, K key, UnaryOperator<A> addValue, List<WindowResult<K, A>> out) {
-        Partition<K, A> partition = partitions.get(origin, (id, lease) -> restore(id, lease, key));
+        resolveCodecs(key);
+        Partition<K, A> partition = partitions.get(origin, this::restore);
         long timestamp = origin.timestamp();
         Map<Long, A> updated = new LinkedHashMap<>();
         for (long start = windows.lastStart(timestamp);
@@ -96,6 +127,12 @@ public final class WindowTable<K, A> {
     public List<StateChange> drainChanges() {
         List<StateChange> changes = new ArrayList<>();
         for (Partition<K, A> partition : partitions.live()) {
+            // removals of dropped state first: a key written since must end up with its new state
+            for (String dropped : partition.dropped) {
+                changes.add(new StateChange(operator, partition.id, dropped, null));
+            }
+            partition.dropped.clear();
+
             if (partition.watermarkChanged) {
                 byte[] watermark = Long.toString(partition.watermark).getBytes(StandardCharsets.UTF_8);
                 changes.add(new StateChange(operator, partition.id, WATERMARK, watermark));
@@ -103,8 +140,9 @@ public final class WindowTable<K, A> {
             }
             for (K key : partition.changed) {
                 Map<Long, Slot<A>> slots = partition.windows.get(key);
-                byte[] encoded = slots == null || slots.isEmpty() ? null : encode(slots);
-                changes.add(new StateChange(operator, partition.id, KEY_PREFIX + StateKeys.encode(key), encoded));
+                String encodedKey = KEY_PREFIX + encodeKey(partition.id, key);
+                byte[] encoded = slots == null || slots.isEmpty() ? null : encode(partition.id, encodedKey, slots);
+                changes.add(new StateChange(operator, partition.id, encodedKey, encoded));
             }
             partition.changed.clear();
         }
@@ -120,44 +158,145 @@ public final class WindowTable<K, A> {
         return requireNonNull(initial.get(), "the window's initial aggregate was null");
     }
 
-    private byte[] encode(Map<Long, Slot<A>> slots) {
-        ArrayNode array = JsonStateCodec.MAPPER.createArrayNode();
-        for (Map.Entry<Long, Slot<A>> slot : slots.entrySet()) {
-            ObjectNode node = array.addObject();
-            node.put("start", slot.getKey());
-            node.put("fired", slot.getValue().fired);
-            node.set("aggregate", JsonStateCodec.MAPPER.valueToTree(slot.getValue().aggregate));
+    private void resolveCodecs(K sampleKey) {
+        if (keyCodec == null) {
+            keyCodec = JsonStateCodec.inferred(sampleKey.getClass());
         }
-        return JsonStateCodec.MAPPER.writeValueAsBytes(array);
+        if (aggregateCodec == null) {
+            aggregateCodec = JsonStateCodec.inferred(initialAggregate().getClass());
+        }
+    }
+
+    /** Whether keys are stored as themselves: strings, with the default codec. */
+    private boolean plainKeys() {
+        return keyCodec instanceof JsonStateCodec<K> json && !json.isDeclared() && json.binds(String.class);
+    }
+
+    /**
+     * A key as the commit point stores it: a string as itself, another key as its JSON text (deterministic, so that
+     * a key's entry is found again), or Base64 from a codec of the user's that writes bytes.
+     */
+    private String encodeKey(SourcePartition partition, K key) {
+        StateCodec<K> codec = requireNonNull(keyCodec);
+        if (plainKeys()) {
+            if (key instanceof String text) {
+                return text;
+            }
+            throw new StateCodecException(
+                    "window operator '" + operator + "': its first key was a String and a"
+                            + " later one in " + partition + " is a "
+                            + key.getClass().getName() + ": declare the key type"
+                            + " (WindowAggregate...keyType(...))",
+                    null);
+        }
+        byte[] bytes;
+        try {
+            bytes = codec.encode(key);
+        } catch (RuntimeException e) {
+            throw new StateCodecException(
+                    "window operator '" + operator + "': a key in " + partition + " cannot be committed: "
+                            + e.getMessage(),
+                    e);
+        }
+        return codec instanceof JsonStateCodec
+                ? new String(bytes, StandardCharsets.UTF_8)
+                : Base64.getEncoder().encodeToString(bytes);
     }
 
     @SuppressWarnings("unchecked")
-    private Partition<K, A> restore(SourcePartition id, StateLease lease, K sampleKey) {
-        Partition<K, A> partition = new Partition<>(id, lease);
-        // read, and taken only once all decoded: a failure here dead-letters the record, not the partition's state
-        Map<String, byte[]> restored = lease.restored(operator);
-        if (restored.isEmpty()) {
-            return partition;
+    private K decodeKey(String encoded) {
+        StateCodec<K> codec = requireNonNull(keyCodec);
+        if (plainKeys()) {
+            return (K) encoded;
         }
-        Class<K> keyType = (Class<K>) sampleKey.getClass();
-        Class<A> aggregateType = (Class<A>) initialAggregate().getClass();
-        for (Map.Entry<String, byte[]> entry : restored.entrySet()) {
-            if (entry.getKey().equals(WATERMARK)) {
-                partition.watermark = Long.parseLong(new String(entry.getValue(), StandardCharsets.UTF_8));
-                continue;
+        return codec.decode(
+                codec instanceof JsonStateCodec
+                        ? encoded.getBytes(StandardCharsets.UTF_8)
+                        : Base64.getDecoder().decode(encoded));
+    }
+
+    /** A key's open windows: {@code [format] [count] ([start] [fired] [length] [aggregate])*}. */
+    private byte[] encode(SourcePartition partition, String key, Map<Long, Slot<A>> slots) {
+        StateCodec<A> codec = requireNonNull(aggregateCodec);
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(buffer)) {
+            out.writeByte(FORMAT);
+            out.writeInt(slots.size());
+            for (Map.Entry<Long, Slot<A>> slot : slots.entrySet()) {
+                byte[] aggregate = codec.encode(slot.getValue().aggregate);
+                out.writeLong(slot.getKey());
+                out.writeBoolean(slot.getValue().fired);
+                out.writeInt(aggregate.length);
+                out.write(aggregate);
             }
-            K key = StateKeys.decode(entry.getKey().substring(KEY_PREFIX.length()), keyType);
-            for (JsonNode node : JsonStateCodec.MAPPER.readTree(entry.getValue())) {
-                long start = node.get("start").asLong();
-                A aggregate = JsonStateCodec.MAPPER.treeToValue(node.get("aggregate"), aggregateType);
-                Slot<A> slot = partition.put(
-                        key, start, aggregate, start + windows.sizeMillis(), windows.allowedLatenessMillis());
-                slot.fired = node.get("fired").asBoolean();
+        } catch (IOException | RuntimeException e) {
+            throw new StateCodecException(
+                    "window operator '" + operator + "': the windows of key '" + key + "' in " + partition
+                            + " cannot be committed: " + e.getMessage(),
+                    e);
+        }
+        return buffer.toByteArray();
+    }
+
+    /**
+     * The partition's slot with its restored windows, decoded all at once (firing needs every open window, not only
+     * those of keys seen again). A key whose windows no longer decode stops the run, unless the pipeline allows
+     * dropping this operator's state: then its entry is removed with the next checkpoint.
+     */
+    private Partition<K, A> restore(SourcePartition id, StateLease lease) {
+        Partition<K, A> partition = new Partition<>(id, lease);
+        Map<String, byte[]> restored = lease.takeRestored(operator);
+        for (Map.Entry<String, byte[]> entry : restored.entrySet()) {
+            try {
+                if (entry.getKey().equals(WATERMARK)) {
+                    partition.watermark = Long.parseLong(new String(entry.getValue(), StandardCharsets.UTF_8));
+                    continue;
+                }
+                K key = decodeKey(entry.getKey().substring(KEY_PREFIX.length()));
+                decodeSlots(partition, key, entry.getValue());
+            } catch (RuntimeException | IOException e) {
+                if (!registry.dropsUndecodable(operator)) {
+                    throw new StateCodecException(
+                            "window operator '" + operator + "': the committed state '" + entry.getKey() + "' in "
+                                    + id + " no longer decodes: " + e.getMessage() + ". If the key's or aggregate's"
+                                    + " type changed on purpose and the old windows may go, allow dropping them:"
+                                    + " Onceflow.pipeline(...).allowDroppingState(\"" + operator + "\")",
+                            e);
+                }
+                LOG.warn(
+                        "window operator '{}': dropping committed state '{}' of {} that no longer decodes (allowed)",
+                        operator,
+                        entry.getKey(),
+                        id);
+                partition.dropped.add(entry.getKey());
             }
         }
         partition.changed.clear();
-        lease.takeRestored(operator);
         return partition;
+    }
+
+    private void decodeSlots(Partition<K, A> partition, K key, byte[] encoded) throws IOException {
+        StateCodec<A> codec = requireNonNull(aggregateCodec);
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
+            int format = in.readByte();
+            if (format != FORMAT) {
+                throw new IOException("unknown window state format " + format);
+            }
+            int count = in.readInt();
+            for (int i = 0; i < count; i++) {
+                long start = in.readLong();
+                boolean fired = in.readBoolean();
+                byte[] aggregate = new byte[in.readInt()];
+                in.readFully(aggregate);
+                Slot<A> slot = partition.put(
+                        key,
+                        start,
+                        codec.decode(aggregate),
+                        start + windows.sizeMillis(),
+                        windows.allowedLatenessMillis());
+                slot.fired = fired;
+            }
+        }
     }
 
     /** One key's aggregate in one window. */
@@ -177,6 +316,7 @@ public final class WindowTable<K, A> {
         final NavigableMap<Long, Set<K>> pendingFire = new TreeMap<>();
         final NavigableMap<Long, Set<K>> pendingPurge = new TreeMap<>();
         final Set<K> changed = new HashSet<>();
+        final List<String> dropped = new ArrayList<>();
         long watermark = Long.MIN_VALUE;
         boolean watermarkChanged;
 
