@@ -84,6 +84,7 @@ class WindowOperatorTest {
         StringJoiner windows = new StringJoiner(",", "[", "]");
         for (int count = in.getInt(); count > 0; count--) {
             long start = in.getLong();
+            in.getLong(); // the window's sequence
             boolean fired = in.get() != 0;
             byte[] aggregate = new byte[in.getInt()];
             in.get(aggregate);

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -215,7 +216,7 @@ public final class WindowTable<K, A> {
                         : Base64.getDecoder().decode(encoded));
     }
 
-    /** A key's open windows: {@code [format] [count] ([start] [fired] [length] [aggregate])*}. */
+    /** A key's open windows: {@code [format] [count] ([start] [sequence] [fired] [length] [aggregate])*}. */
     private byte[] encode(SourcePartition partition, String key, Map<Long, Slot<A>> slots) {
         StateCodec<A> codec = requireNonNull(aggregateCodec);
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
@@ -225,6 +226,7 @@ public final class WindowTable<K, A> {
             for (Map.Entry<Long, Slot<A>> slot : slots.entrySet()) {
                 byte[] aggregate = codec.encode(slot.getValue().aggregate);
                 out.writeLong(slot.getKey());
+                out.writeLong(slot.getValue().sequence);
                 out.writeBoolean(slot.getValue().fired);
                 out.writeInt(aggregate.length);
                 out.write(aggregate);
@@ -246,6 +248,7 @@ public final class WindowTable<K, A> {
     private Partition<K, A> restore(SourcePartition id, StateLease lease) {
         Partition<K, A> partition = new Partition<>(id, lease);
         Map<String, byte[]> restored = lease.takeRestored(operator);
+        List<RestoredWindow<K, A>> opened = new ArrayList<>();
         for (Map.Entry<String, byte[]> entry : restored.entrySet()) {
             try {
                 if (entry.getKey().equals(WATERMARK)) {
@@ -253,7 +256,7 @@ public final class WindowTable<K, A> {
                     continue;
                 }
                 K key = decodeKey(entry.getKey().substring(KEY_PREFIX.length()));
-                decodeSlots(partition, key, entry.getValue());
+                decodeSlots(key, entry.getValue(), opened);
             } catch (RuntimeException | IOException e) {
                 if (!registry.dropsUndecodable(operator)) {
                     throw new StateCodecException(
@@ -271,11 +274,26 @@ public final class WindowTable<K, A> {
                 partition.dropped.add(entry.getKey());
             }
         }
+        // in the order they were opened: windows that fire together fire in the order they did before
+        opened.sort(Comparator.comparingLong(RestoredWindow::sequence));
+        for (RestoredWindow<K, A> window : opened) {
+            long end = window.start() + windows.sizeMillis();
+            Slot<A> slot = partition.put(
+                    window.key(),
+                    window.start(),
+                    window.aggregate(),
+                    end,
+                    windows.allowedLatenessMillis(),
+                    window.sequence());
+            slot.fired = window.fired();
+        }
         partition.changed.clear();
         return partition;
     }
 
-    private void decodeSlots(Partition<K, A> partition, K key, byte[] encoded) throws IOException {
+    private record RestoredWindow<K, A>(K key, long start, long sequence, boolean fired, A aggregate) {}
+
+    private void decodeSlots(K key, byte[] encoded, List<RestoredWindow<K, A>> opened) throws IOException {
         StateCodec<A> codec = requireNonNull(aggregateCodec);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
             int format = in.readByte();
@@ -285,16 +303,11 @@ public final class WindowTable<K, A> {
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
                 long start = in.readLong();
+                long sequence = in.readLong();
                 boolean fired = in.readBoolean();
                 byte[] aggregate = new byte[in.readInt()];
                 in.readFully(aggregate);
-                Slot<A> slot = partition.put(
-                        key,
-                        start,
-                        codec.decode(aggregate),
-                        start + windows.sizeMillis(),
-                        windows.allowedLatenessMillis());
-                slot.fired = fired;
+                opened.add(new RestoredWindow<>(key, start, sequence, fired, codec.decode(aggregate)));
             }
         }
     }
@@ -304,8 +317,15 @@ public final class WindowTable<K, A> {
         A aggregate;
         boolean fired;
 
-        Slot(A aggregate) {
+        /**
+         * The order in which the partition's windows were opened: windows that fire at the same watermark fire in
+         * this order, also after a restore.
+         */
+        final long sequence;
+
+        Slot(A aggregate, long sequence) {
             this.aggregate = aggregate;
+            this.sequence = sequence;
         }
     }
 
@@ -319,6 +339,7 @@ public final class WindowTable<K, A> {
         final List<String> dropped = new ArrayList<>();
         long watermark = Long.MIN_VALUE;
         boolean watermarkChanged;
+        long nextSequence;
 
         Partition(SourcePartition id, StateLease lease) {
             this.id = id;
@@ -332,10 +353,15 @@ public final class WindowTable<K, A> {
         }
 
         Slot<A> put(K key, long start, A aggregate, long end, long lateness) {
+            return put(key, start, aggregate, end, lateness, nextSequence);
+        }
+
+        Slot<A> put(K key, long start, A aggregate, long end, long lateness, long sequence) {
             NavigableMap<Long, Slot<A>> slots = windows.computeIfAbsent(key, k -> new TreeMap<>());
             Slot<A> slot = slots.get(start);
             if (slot == null) {
-                slot = new Slot<>(aggregate);
+                slot = new Slot<>(aggregate, sequence);
+                nextSequence = Math.max(nextSequence, sequence + 1);
                 slots.put(start, slot);
                 if (end > watermark) {
                     pendingFire.computeIfAbsent(end, e -> new LinkedHashSet<>()).add(key);
