@@ -82,7 +82,7 @@ final class LedgerPipeline {
                         .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(10)))
                 .from(payments)
                 .map(PaymentRules::validate) // throws InvalidPaymentException: a dead letter
-                .keyed(Payment::balanceKey, Balance::opening, Balance::apply)
+                .keyed("balances", Payment::balanceKey, Balance::opening, Balance::apply)
                 .to(ledger, balances);
     }
 }

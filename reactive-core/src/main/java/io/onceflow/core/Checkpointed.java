@@ -59,12 +59,14 @@ public final class Checkpointed {
     }
 
     /**
-     * Maps each record value to a publisher, running up to {@code concurrency} at once; outputs between two
-     * markers may interleave, but marker N waits until every inner publisher started before it has completed.
+     * Maps each record value to a publisher, running up to {@code concurrency} at once; marker N waits until every
+     * inner publisher started before it has completed. Outputs keep their records' order (the work overlaps, the
+     * outputs of a record wait for those of the records before it), so that keyed state folds in the same order on
+     * every replay and an idempotent sink's newest version is the last write.
      *
      * <pre>
      *   in:   d1 d2 [M1] d3
-     *   out:  b1 a1 a2 [M1] c1      (a = inner(d1), b = inner(d2), c = inner(d3))
+     *   out:  a1 a2 b1 [M1] c1      (a = inner(d1), b = inner(d2), c = inner(d3), whichever finished first)
      * </pre>
      */
     public static <T, R> Function<Flux<StreamElement<T>>, Flux<StreamElement<R>>> flatMap(

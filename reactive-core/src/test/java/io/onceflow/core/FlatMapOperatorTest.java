@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,7 +21,7 @@ import reactor.test.publisher.PublisherProbe;
 import reactor.test.publisher.TestPublisher;
 
 /**
- * Checkpointed.flatMap: inner outputs keep their record's origin and may interleave between markers, but marker N
+ * Checkpointed.flatMap: inner outputs keep their record's origin and their records' order, the work overlapping; marker N
  * waits for every inner publisher started before it, and no inner publisher of a later record starts before it.
  */
 class FlatMapOperatorTest {
@@ -58,18 +59,39 @@ class FlatMapOperatorTest {
                                 data(3, 0), data(1, 1), marker(1, 2), data(1, 2), marker(2, 3))
                         .transform(Checkpointed.flatMap(FlatMapOperatorTest::after, 4)))
                 .expectSubscription()
-                .expectNoEvent(Duration.ofMillis(999))
+                // the faster inner of the segment finishes at 1 s, but its output waits for the record before it
+                .expectNoEvent(Duration.ofMillis(2_999))
                 .thenAwait(Duration.ofMillis(1))
-                // the faster inner of the segment comes first: outputs may interleave between markers
-                .expectNext(data("r1", 1))
-                .expectNoEvent(Duration.ofMillis(1_999))
-                .thenAwait(Duration.ofMillis(1))
-                // marker 1 is held until the slowest inner before it completed, at 3 s
-                .expectNext(data("r3", 0), marker(1, 2))
+                // marker 1 is held until the slowest inner before it completed, at 3 s; outputs in record order
+                .expectNext(data("r3", 0), data("r1", 1), marker(1, 2))
                 // the record after marker 1 started only then: its 1 s inner ends at 4 s, not at 1 s
                 .expectNoEvent(Duration.ofMillis(999))
                 .thenAwait(Duration.ofMillis(1))
                 .expectNext(data("r1", 2), marker(2, 3))
+                .verifyComplete();
+    }
+
+    @Test
+    void outputsKeepTheirRecordsOrderWhateverOrderTheInnerPublishersFinishIn() {
+        // a keyed operator downstream folds in arrival order: a reorder here would fold a replay in another order
+        long[] delays = {5, 1, 4, 2, 3, 1, 5, 2};
+        List<StreamElement<Integer>> input = new ArrayList<>();
+        for (int i = 0; i < delays.length; i++) {
+            input.add(data((int) delays[i], i));
+        }
+        input.add(marker(1, delays.length));
+        List<StreamElement<String>> expected = new ArrayList<>();
+        for (int i = 0; i < delays.length; i++) {
+            expected.add(data("r" + delays[i], i));
+            expected.add(data("r" + delays[i] + "'", i));
+        }
+        expected.add(marker(1, delays.length));
+
+        StepVerifier.withVirtualTime(() -> Flux.fromIterable(input)
+                        .transform(Checkpointed.<Integer, String>flatMap(
+                                value -> after(value).concatWith(after(value).map(r -> r + "'")), 4)))
+                .thenAwait(Duration.ofSeconds(60))
+                .expectNextSequence(expected)
                 .verifyComplete();
     }
 
@@ -190,9 +212,9 @@ class FlatMapOperatorTest {
 
         StepVerifier.create(upstream.flux()
                         .transform(Checkpointed.<Integer, Integer>flatMap(
-                                value -> value == 0 ? slow.mono() : Mono.just(value), 4)))
+                                value -> value == 1 ? slow.mono() : Mono.just(value), 4)))
                 .then(() -> upstream.next(data(0, 0), data(1, 1)))
-                .expectNext(data(1, 1))
+                .expectNext(data(0, 0))
                 .then(slow::assertWasSubscribed)
                 .then(() -> upstream.error(failure))
                 .expectErrorSatisfies(error -> assertThat(error).isSameAs(failure))
@@ -208,9 +230,9 @@ class FlatMapOperatorTest {
 
         StepVerifier.create(upstream.flux()
                         .transform(Checkpointed.<Integer, Integer>flatMap(
-                                value -> value == 0 ? slow.mono() : Mono.just(value), 4)))
+                                value -> value == 1 ? slow.mono() : Mono.just(value), 4)))
                 .then(() -> upstream.next(data(0, 0), data(1, 1)))
-                .expectNext(data(1, 1))
+                .expectNext(data(0, 0))
                 .then(slow::assertWasSubscribed)
                 .thenCancel()
                 .verify(TIMEOUT);

@@ -25,7 +25,7 @@ import io.onceflow.sinks.r2dbc.internal.DefaultPostgresCheckpointStore;
  *                 .connectionFactory(pool)
  *                 .build()))
  *         .from(payments)
- *         .keyed(Payment::account, Balance::empty, Balance::apply)
+ *         .keyed("balances", Payment::account, Balance::empty, Balance::apply)
  *         .to(R2dbcUpsertSink.create(balances.withMode(R2dbcSinkMode.IDEMPOTENT)));
  * }</pre>
  *

@@ -16,21 +16,29 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code flatMap} and {@code concatMap} that keep the marker contract: asynchronous inner work may finish out of
- * order between two markers, but marker N is held until every inner publisher started before it has completed,
- * and no inner publisher for a record after marker N starts before marker N has left.
+ * {@code flatMap} and {@code concatMap} that keep the marker contract: marker N is held until every inner publisher
+ * started before it has completed, and no inner publisher for a record after marker N starts before marker N has
+ * left. Outputs keep their records' order: {@code flatMap} runs up to {@code concurrency} inner publishers at once,
+ * but emits the outputs of a record only after those of the records before it.
  *
  * <pre>
  *   in:   d1 d2 [M1] d3          inner(d1) ──────a1─┐
- *                                inner(d2) ─b1─┐    │
- *   out:  b1 a1 [M1] c1                         ▼    ▼
+ *                                inner(d2) ─b1─┐    │     b1 waits for a1
+ *   out:  a1 b1 [M1] c1                         ▼    ▼
  * </pre>
+ *
+ * <p>Why in order: everything downstream is keyed by write order. A keyed operator folds its records in arrival
+ * order, and an idempotent sink keeps a row's newest version by its record's offset; if outputs reordered, a
+ * replay could fold them in another order than the committed run did, and the version of the newest state would
+ * not be the highest. In order, a pipeline is as deterministic as its functions, and the offset order is the write
+ * order. The cost is head-of-line waiting: a slow inner publisher holds back the outputs (not the work) of the ones
+ * after it, bounded by {@code concurrency} and Reactor's prefetch.
  *
  * <p>Built by composition: the stream is cut into segments that each end with a marker
  * ({@link Flux#windowUntil}), segments run one after the other ({@link Flux#concatMap}), and inside a segment the
- * records fan out with Reactor's own {@code flatMap} (or {@code concatMap}); the segment's marker is emitted
- * after the fan-out completes. An inner publisher that fails, or a mapper that throws or returns {@code null},
- * turns its record into a dead letter; outputs it emitted before failing stay.
+ * records fan out with Reactor's own {@code flatMapSequential} (or {@code concatMap}); the segment's marker is
+ * emitted after the fan-out completes. An inner publisher that fails, or a mapper that throws or returns
+ * {@code null}, turns its record into a dead letter; outputs it emitted before failing stay.
  */
 public final class AlignedFlatMap {
 
@@ -43,7 +51,8 @@ public final class AlignedFlatMap {
         }
         return upstream -> aligned(upstream, segment -> {
             SegmentEnd end = new SegmentEnd();
-            return segment.<StreamElement<R>>flatMap(element -> inner(element, mapper, end, "flatMap"), concurrency)
+            return segment.<StreamElement<R>>flatMapSequential(
+                            element -> inner(element, mapper, end, "flatMap"), concurrency)
                     .concatWith(end.marker());
         });
     }

@@ -442,7 +442,7 @@ public final class LatencyBenchmark {
                 .meterRegistry(new SimpleMeterRegistry())
                 .restartPolicy(RestartPolicy.never())
                 .from(source)
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(out);
     }
 

@@ -51,7 +51,7 @@ public final class RecoveryProcessor {
                         .withMaxAttempts(Long.MAX_VALUE)
                         .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)))
                 .from(KafkaSource.create(source.build()))
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(KafkaTransactionalSink.create(
                         KafkaSinkOptions.builder()
                                 .bootstrapServers(bootstrap)

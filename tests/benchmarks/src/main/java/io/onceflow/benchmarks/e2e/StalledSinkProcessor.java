@@ -56,7 +56,7 @@ public final class StalledSinkProcessor {
                         .topic(options.get("input"))
                         .valueFormat(TimedLedger.PAYMENTS)
                         .build()))
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(R2dbcUpsertSink.create(R2dbcSinkOptions.<Balance>builder()
                         .connectionFactory(database)
                         .table("balances")

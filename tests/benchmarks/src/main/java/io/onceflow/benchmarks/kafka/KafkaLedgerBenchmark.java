@@ -282,7 +282,7 @@ public final class KafkaLedgerBenchmark {
                         sinkOptions.keyFormat(),
                         sinkOptions.valueFormat());
         Pipeline pipeline = builder.from(source)
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sink);
         System.gc();
         long start = System.nanoTime();

@@ -54,7 +54,7 @@ final class OnceflowLedger {
             builder = builder.checkpointStore(InMemoryCommitPoint.create("positions-in-memory"));
         }
         var pipeline = builder.from(input.source())
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sink);
         long start = System.nanoTime();
         long expected = input.records();

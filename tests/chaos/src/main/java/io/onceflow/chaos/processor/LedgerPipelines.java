@@ -84,7 +84,7 @@ public final class LedgerPipelines {
                 .protocolListener(listener)
                 .meterRegistry(meters)
                 .from(payments)
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sinks(settings, database));
     }
 

@@ -161,7 +161,7 @@ final class KafkaLedger {
             UnaryOperator<CheckpointedFlux<Payment>> before,
             Function<Balance, KafkaRecord> toRecord) {
         return before.apply(builder.from(KafkaSource.create(source)))
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(KafkaTransactionalSink.create(sink, toRecord));
     }
 

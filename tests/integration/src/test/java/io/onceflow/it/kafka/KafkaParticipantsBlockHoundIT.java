@@ -120,7 +120,7 @@ class KafkaParticipantsBlockHoundIT {
                     .from(KafkaSource.create(
                             KafkaLedger.sourceOptions(bootstrap, "nb-pg-in").build()))
                     .concatMap(p -> Mono.just(p).publishOn(Schedulers.parallel()))
-                    .keyed(Payment::account, Balance::empty, Balance::apply)
+                    .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                     .to(sink);
             runUntilCaughtUp(pipeline, bootstrap, "nb-pg", "nb-pg-in");
         } finally {

@@ -134,7 +134,7 @@ class R2dbcBatchingIT {
                 .meterRegistry(new SimpleMeterRegistry())
                 .restartPolicy(RestartPolicy.never())
                 .from(source)
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sink);
     }
 

@@ -95,7 +95,7 @@ class R2dbcCommitPointCrashIT {
                         .withMaxAttempts(Long.MAX_VALUE)
                         .withBackoff(Duration.ofMillis(10), Duration.ofMillis(100)))
                 .from(source)
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sink);
 
         long start = System.nanoTime();

@@ -132,7 +132,7 @@ class R2dbcIdempotentReplayIT {
                 .meterRegistry(meters)
                 .restartPolicy(RestartPolicy.defaults().withBackoff(Duration.ofMillis(5), Duration.ofMillis(20)))
                 .from(source)
-                .keyed(Payment::account, Balance::empty, Balance::apply)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sink);
     }
 

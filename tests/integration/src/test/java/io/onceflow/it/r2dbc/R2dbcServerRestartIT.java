@@ -73,7 +73,7 @@ class R2dbcServerRestartIT {
                                 .build()));
             }
             Pipeline pipeline = builder.from(source)
-                    .keyed(Payment::account, Balance::empty, Balance::apply)
+                    .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                     .to(R2dbcUpsertSink.create(
                             idempotent
                                     ? options.idempotent().build()
