@@ -28,7 +28,12 @@ final class BalancesTable {
               last_payment_id text NOT NULL,
               onceflow_partition text,
               onceflow_offset bigint,
+              onceflow_ordinal integer NOT NULL DEFAULT 0,
               PRIMARY KEY (account, currency))""";
+
+    /** A table of an earlier version of the demo lacks the version's third column. */
+    static final String ADD_ORDINAL =
+            "ALTER TABLE balances ADD COLUMN IF NOT EXISTS onceflow_ordinal integer NOT NULL DEFAULT 0";
 
     private final DatabaseClient db;
 
@@ -38,7 +43,7 @@ final class BalancesTable {
 
     /** Creates the table when it is missing. */
     Mono<Void> create() {
-        return db.sql(DDL).then();
+        return db.sql(DDL).then().then(db.sql(ADD_ORDINAL).then());
     }
 
     /** An account's balances, one per currency, in currency order; empty for an account never paid. */

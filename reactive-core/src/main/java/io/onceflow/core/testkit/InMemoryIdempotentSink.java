@@ -15,14 +15,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
  * An in-memory idempotent sink for tests: a table upserted by key, guarded by a version derived from each record's
- * origin, as the R2DBC sink's idempotent mode is.
+ * origin, as the R2DBC sink's idempotent mode is: its source partition, its offset, and the row's ordinal among the
+ * rows its record wrote (a record's rows arrive one after the other).
  *
- * <p>A write whose origin is not newer than the row's (same source partition, offset not higher) changes nothing
- * and counts as a suppressed duplicate: that is what a replay after a failed commit produces.
+ * <p>A write whose version is not newer than the row's (same source partition, and offset and ordinal not higher)
+ * changes nothing and counts as a suppressed duplicate: that is what a replay after a failed commit produces.
  *
  * @param <T> the type of the records
  * @param <K> the key type
@@ -33,7 +35,7 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
     private final String name;
     private final Function<? super T, ? extends K> key;
     private final FaultPlan faults = new FaultPlan();
-    private final Map<K, Data<T>> table = new LinkedHashMap<>();
+    private final Map<K, Versioned<T>> table = new LinkedHashMap<>();
     private long suppressed;
     private long applied;
 
@@ -72,7 +74,7 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
     /** The rows, by key. */
     public synchronized Map<K, T> table() {
         Map<K, T> rows = new LinkedHashMap<>();
-        table.forEach((k, record) -> rows.put(k, record.value()));
+        table.forEach((k, row) -> rows.put(k, row.record().value()));
         return rows;
     }
 
@@ -96,16 +98,16 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
         });
     }
 
-    private synchronized long upsert(List<Data<T>> records) {
+    private synchronized long upsert(List<Versioned<T>> rows) {
         faults.check(ProtocolStep.FLUSH, name);
         long suppressedNow = 0;
-        for (Data<T> record : records) {
-            K rowKey = key.apply(record.value());
-            Data<T> current = table.get(rowKey);
-            if (current != null && !newer(record.origin(), current.origin())) {
+        for (Versioned<T> row : rows) {
+            K rowKey = key.apply(row.record().value());
+            Versioned<T> current = table.get(rowKey);
+            if (current != null && !row.newerThan(current)) {
                 suppressedNow++;
             } else {
-                table.put(rowKey, record);
+                table.put(rowKey, row);
                 applied++;
             }
         }
@@ -113,18 +115,27 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
         return suppressedNow;
     }
 
-    /** The version guard: only a later offset of the same partition, or another partition, replaces a row. */
-    private static boolean newer(Origin candidate, Origin current) {
-        if (!candidate.sourcePartition().equals(current.sourcePartition())) {
-            return true;
+    /** A row with its version: its record's origin, and its ordinal among that record's rows. */
+    private record Versioned<T>(Data<T> record, int ordinal) {
+
+        /** The version guard: a later offset of the same partition, a later row of a record, or another partition. */
+        boolean newerThan(Versioned<T> current) {
+            Origin candidate = record.origin();
+            Origin existing = current.record.origin();
+            if (!candidate.sourcePartition().equals(existing.sourcePartition())) {
+                return true;
+            }
+            return candidate.offset() > existing.offset()
+                    || (candidate.offset() == existing.offset() && ordinal > current.ordinal);
         }
-        return candidate.offset() > current.offset();
     }
 
     private final class Writer implements SinkWriter<T> {
         private final Counter suppressedDuplicates;
-        private List<Data<T>> buffer = new ArrayList<>();
+        private List<Versioned<T>> buffer = new ArrayList<>();
         private int sealedRecords;
+        private @Nullable Origin lastOrigin;
+        private int ordinal;
 
         Writer(Counter suppressedDuplicates) {
             this.suppressedDuplicates = suppressedDuplicates;
@@ -132,12 +143,15 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
 
         @Override
         public synchronized void write(Data<T> record) {
-            buffer.add(record);
+            Origin origin = record.origin();
+            ordinal = origin.equals(lastOrigin) ? ordinal + 1 : 0;
+            lastOrigin = origin;
+            buffer.add(new Versioned<>(record, ordinal));
         }
 
         @Override
         public Mono<Void> checkpoint(Marker<?> marker) {
-            List<Data<T>> records;
+            List<Versioned<T>> records;
             synchronized (this) {
                 records = buffer;
                 buffer = new ArrayList<>();

@@ -42,9 +42,11 @@ import tools.jackson.databind.json.JsonMapper;
  *     {@code 100000}
  * @param maxBufferedRecords records the sink holds before the pipeline takes an early checkpoint and then waits for
  *     it. Defaults to {@code 100000}
- * @param versionColumns for the idempotent mode, the text column that holds the source partition ({@code topic-3})
- *     and the bigint column that holds the offset of the record that last wrote a row. Defaults to
- *     {@code onceflow_partition} and {@code onceflow_offset}; unused by a commit point
+ * @param versionColumns for the idempotent mode, the row's version: the text column that holds the source partition
+ *     ({@code topic-3}), the bigint column that holds the offset of the record that last wrote the row, and the
+ *     integer column that holds the row's place among the rows that record wrote (a record may write a key twice).
+ *     Defaults to {@code onceflow_partition}, {@code onceflow_offset} and {@code onceflow_ordinal}; unused by a
+ *     commit point
  * @param tables Onceflow's offsets, state and checkpoints tables, for a commit point. Defaults to
  *     {@link OnceflowTables#defaults()}; unused by an idempotent sink
  * @param jsonMapper writes values for {@code json} and {@code jsonb} columns, and dead letters' payloads. Defaults to
@@ -113,13 +115,13 @@ public record R2dbcSinkOptions<T>(
             throw new IllegalArgumentException("maxBufferedRecords must be >= 1, was " + maxBufferedRecords);
         }
         versionColumns = List.copyOf(requireNonNull(versionColumns, "versionColumns"));
-        if (versionColumns.size() != 2) {
-            throw new IllegalArgumentException(
-                    "versionColumns are two: the partition column and the offset column, were " + versionColumns);
+        if (versionColumns.size() != 3) {
+            throw new IllegalArgumentException("versionColumns are three: the partition column, the offset column and"
+                    + " the ordinal column, were " + versionColumns);
         }
         versionColumns.forEach(column -> SqlNames.checkColumn("version column", column));
-        if (versionColumns.get(0).equals(versionColumns.get(1))) {
-            throw new IllegalArgumentException("the two version columns must differ, were " + versionColumns);
+        if (new HashSet<>(versionColumns).size() != 3) {
+            throw new IllegalArgumentException("the three version columns must differ, were " + versionColumns);
         }
         if (mode == R2dbcSinkMode.IDEMPOTENT) {
             for (String column : versionColumns) {
@@ -148,7 +150,7 @@ public record R2dbcSinkOptions<T>(
                 .lastWriteWins(lastWriteWins)
                 .chunkSize(chunkSize)
                 .maxBufferedRecords(maxBufferedRecords)
-                .versionColumns(versionColumns.get(0), versionColumns.get(1))
+                .versionColumns(versionColumns.get(0), versionColumns.get(1), versionColumns.get(2))
                 .tables(tables)
                 .jsonMapper(jsonMapper);
     }
@@ -184,7 +186,7 @@ public record R2dbcSinkOptions<T>(
         private boolean lastWriteWins;
         private int chunkSize = DEFAULT_CHUNK_SIZE;
         private int maxBufferedRecords = DEFAULT_MAX_BUFFERED_RECORDS;
-        private List<String> versionColumns = List.of("onceflow_partition", "onceflow_offset");
+        private List<String> versionColumns = List.of("onceflow_partition", "onceflow_offset", "onceflow_ordinal");
         private OnceflowTables tables = OnceflowTables.defaults();
         private JsonMapper jsonMapper = JsonMapper.shared();
 
@@ -274,12 +276,22 @@ public record R2dbcSinkOptions<T>(
         }
 
         /**
-         * The idempotent mode's version columns. Defaults to {@code onceflow_partition} (text) and
-         * {@code onceflow_offset} (bigint).
+         * The idempotent mode's partition and offset version columns; the ordinal column keeps its name. Defaults to
+         * {@code onceflow_partition} (text) and {@code onceflow_offset} (bigint).
          */
         public Builder<T> versionColumns(String partitionColumn, String offsetColumn) {
+            return versionColumns(partitionColumn, offsetColumn, versionColumns.get(2));
+        }
+
+        /**
+         * The idempotent mode's version columns. Defaults to {@code onceflow_partition} (text),
+         * {@code onceflow_offset} (bigint) and {@code onceflow_ordinal} (integer).
+         */
+        public Builder<T> versionColumns(String partitionColumn, String offsetColumn, String ordinalColumn) {
             this.versionColumns = List.of(
-                    requireNonNull(partitionColumn, "partitionColumn"), requireNonNull(offsetColumn, "offsetColumn"));
+                    requireNonNull(partitionColumn, "partitionColumn"),
+                    requireNonNull(offsetColumn, "offsetColumn"),
+                    requireNonNull(ordinalColumn, "ordinalColumn"));
             return this;
         }
 

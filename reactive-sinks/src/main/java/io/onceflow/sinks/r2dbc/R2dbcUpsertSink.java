@@ -33,13 +33,30 @@ import io.onceflow.sinks.r2dbc.internal.DefaultR2dbcIdempotentSink;
  * letters, the marker's keyed-state changes and source positions, with the checkpoint id. The offsets rows are
  * updated first, {@code WHERE epoch = } the epoch this run claimed; if another instance claimed a partition since,
  * nothing matches, the transaction rolls back and the run fails with a {@link io.onceflow.core.FencedException}.
- * As an idempotent participant, each checkpoint is one transaction of version-guarded upserts: a row is updated only
- * by a record of a later offset of the same source partition, so a replay changes nothing and counts its rows as
- * suppressed duplicates ({@code onceflow.duplicates.suppressed}). The version compares offsets within a source
- * partition only: the idempotent mode requires that every record of a key comes from one source partition
- * (co-partitioning, as keyed state does). A write from another partition than the row's last one is applied
- * unconditionally (the key moved, after repartitioning), so keys written from two partitions at once are not
- * protected against replays.
+ * As an idempotent participant, each checkpoint is one transaction of version-guarded upserts, flushed before the
+ * commit point commits. A row's version is the source partition, offset and ordinal of the record that wrote it (the
+ * ordinal tells a record's rows apart: its second row for a key is newer than its first), and a row is updated only
+ * by a newer version; a replay changes nothing and counts its rows as suppressed duplicates
+ * ({@code onceflow.duplicates.suppressed}). With {@code lastWriteWins}, a checkpoint's rows of one key are coalesced
+ * to the newest version before writing, so both modes leave the same row.
+ *
+ * <p>The invariant, whatever fails and is replayed: each row ends equal to the last write of its key in the commit
+ * point's committed output. It rests on the version order being the write order, which holds because every operator
+ * keeps its records' order within a source partition ({@code flatMap} runs its inner publishers concurrently but
+ * emits in record order; keyed state folds in that order, so the newest state carries the highest offset). Its
+ * limits, by design:
+ * <ul>
+ *   <li>Versions compare within a source partition. A key written from several partitions has no order between
+ *       them: a write from another partition than the row's last one is applied unconditionally, so such a key
+ *       ends with whichever partition flushed last. Co-partition the sink's key with the source (as keyed state
+ *       requires), or repartition through a topic.
+ *   <li>A custom operator ({@code transform}) that reorders records within a partition breaks the version order;
+ *       last-write-wins then keeps the newest version, not the last arrival.
+ *   <li>Reprocessing from an earlier offset (a reset of the group's positions, or of the commit point's) writes
+ *       older versions, which the guard suppresses. To reprocess on purpose, clear the versions first:
+ *       {@code UPDATE balances SET onceflow_offset = NULL}; a row without a version takes any write.
+ *   <li>Changing a source topic's partition count moves keys to other partitions (see the first limit).
+ * </ul>
  *
  * <p><strong>Error Mode Support</strong>: a row the database refuses (SQLSTATE classes 22 and 23: a constraint
  * violation, a value too long, invalid JSON) is found by splitting its statement under savepoints, then written to

@@ -30,7 +30,8 @@ class R2dbcSinkOptionsTest {
         assertThat(options.lastWriteWins()).isFalse();
         assertThat(options.chunkSize()).isEqualTo(5_000);
         assertThat(options.maxBufferedRecords()).isEqualTo(100_000);
-        assertThat(options.versionColumns()).containsExactly("onceflow_partition", "onceflow_offset");
+        assertThat(options.versionColumns())
+                .containsExactly("onceflow_partition", "onceflow_offset", "onceflow_ordinal");
         assertThat(options.tables()).isEqualTo(OnceflowTables.defaults());
         assertThat(options.jsonMapper()).isSameAs(JsonMapper.shared());
     }

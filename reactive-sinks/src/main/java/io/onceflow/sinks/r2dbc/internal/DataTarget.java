@@ -36,6 +36,11 @@ final class DataTarget<T> {
     private @Nullable DataLayout layout;
     private @Nullable OnceflowException layoutFailure;
 
+    /** The record the last row came from, and that row's ordinal: a record's rows arrive one after the other. */
+    private @Nullable Origin lastOrigin;
+
+    private int ordinal;
+
     DataTarget(R2dbcSinkOptions<T> options, TableInfo table, @Nullable List<String> versionColumns) {
         this.options = options;
         this.table = table;
@@ -75,13 +80,32 @@ final class DataTarget<T> {
                         new NullPointerException("a key column " + resolved.keyColumns() + " is null")));
                 return;
             }
-            buffer.add(new Pending(ordered, key, record));
+            buffer.add(new Pending(ordered, key, record, ordinalOf(record.origin())));
         } catch (OnceflowException mappingError) {
             buffer.fail(mappingError);
         } catch (RuntimeException valueFailure) {
             // Jackson could not write a JSON key column's value: this record's fault
             buffer.reject(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
         }
+    }
+
+    /**
+     * The row's place among the rows of its record: 0 for its first, 1 for its second, and so on. A record's outputs
+     * reach the sink one after the other (every operator emits the outputs of one record together, in order), so a
+     * row of the same origin as the one before is its record's next row. With the record's offset, it is the row's
+     * version: the second row a record writes to a key is newer than its first.
+     */
+    private int ordinalOf(Origin origin) {
+        Origin last = lastOrigin;
+        if (last != null
+                && last.offset() == origin.offset()
+                && last.partition() == origin.partition()
+                && last.source().equals(origin.source())) {
+            return ++ordinal;
+        }
+        lastOrigin = origin;
+        ordinal = 0;
+        return 0;
     }
 
     /**
@@ -114,7 +138,10 @@ final class DataTarget<T> {
             Data<?> record = pending.record();
             try {
                 entries.add(new Entry(
-                        resolved.texts(pending.row(), options.jsonMapper(), record.origin()), pending.key(), record));
+                        resolved.texts(pending.row(), options.jsonMapper(), record.origin()),
+                        pending.key(),
+                        record,
+                        pending.ordinal()));
             } catch (OnceflowException mappingError) {
                 throw mappingError;
             } catch (RuntimeException valueFailure) {
@@ -207,6 +234,7 @@ final class DataTarget<T> {
         if (versionColumns != null) {
             ArrayLiteral partitions = new ArrayLiteral(chunk.size() * 12);
             ArrayLiteral offsets = new ArrayLiteral(chunk.size() * 8);
+            ArrayLiteral ordinals = new ArrayLiteral(chunk.size() * 2);
             Origin last = null;
             String lastPartition = null;
             for (Entry entry : chunk) {
@@ -219,9 +247,11 @@ final class DataTarget<T> {
                 }
                 partitions.add(lastPartition);
                 offsets.add(origin.offset());
+                ordinals.add(entry.ordinal());
             }
             statement.bind(width, partitions.build());
             statement.bind(width + 1, offsets.build());
+            statement.bind(width + 2, ordinals.build());
         }
         return statement;
     }

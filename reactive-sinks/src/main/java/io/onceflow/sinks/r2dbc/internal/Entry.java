@@ -9,5 +9,6 @@ import org.jspecify.annotations.Nullable;
  * @param texts the columns' text forms; {@code null} for SQL {@code NULL}
  * @param key the key columns' text forms, joined: equal keys write the same row
  * @param record the record, for its origin (the version, a dead letter) and its value (a dead letter's payload)
+ * @param ordinal the row's place among the rows its record wrote to this sink
  */
-record Entry(@Nullable String[] texts, String key, Data<?> record) {}
+record Entry(@Nullable String[] texts, String key, Data<?> record, int ordinal) {}

@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The rows of the checkpoint being written, until its marker seals them.
  *
- * <p>With last-write-wins, a key's later row replaces its earlier one here, so memory holds one row per key;
+ * <p>With last-write-wins, a key's newer row (by version: offset, then the row's ordinal within its record) replaces
+ * its older one here, so memory holds one row per key;
  * otherwise every row is kept, in order. Records that could not be turned into rows wait here as dead letters, and
  * a mapping error is kept to fail the checkpoint. Used by one thread at a time, the pipeline's data path: it does
  * as little as it can, the values become text on the commit path.
@@ -33,7 +34,9 @@ final class RowBuffer {
     void add(Pending entry) {
         records++;
         if (coalesce) {
-            latest.put(entry.key(), entry);
+            // the newest version, not the last arrival: in order, they are the same (flatMap keeps its records'
+            // order), but a user's operator may reorder, and the table's guard keeps the newest version too
+            latest.merge(entry.key(), entry, (kept, next) -> next.supersedes(kept) ? next : kept);
         } else {
             rows.add(entry);
         }

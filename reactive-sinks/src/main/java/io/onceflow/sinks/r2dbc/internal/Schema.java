@@ -110,7 +110,7 @@ public final class Schema {
      * Checks a sink's target table: it exists, has the key columns with a unique key on exactly them, and, for an
      * idempotent sink, the version columns.
      *
-     * @param versionColumns the partition and offset columns of an idempotent sink, or {@code null}
+     * @param versionColumns the partition, offset and ordinal columns of an idempotent sink, or {@code null}
      */
     static void verifyTarget(TableInfo info, List<String> keyColumns, @Nullable List<String> versionColumns) {
         String table = SqlNames.quoteTable(info.table());
@@ -119,7 +119,8 @@ public final class Schema {
             String versions = versionColumns == null
                     ? ""
                     : ", " + SqlNames.quoteColumn(versionColumns.get(0)) + " text NOT NULL, "
-                            + SqlNames.quoteColumn(versionColumns.get(1)) + " bigint NOT NULL";
+                            + SqlNames.quoteColumn(versionColumns.get(1)) + " bigint NOT NULL, "
+                            + SqlNames.quoteColumn(versionColumns.get(2)) + " integer NOT NULL DEFAULT 0";
             throw new PipelineConfigurationException("the sink's table " + table + " does not exist: create it with"
                     + " its key and the columns the mapper writes, for example: CREATE TABLE " + table + " ("
                     + keyColumns.stream()
@@ -144,6 +145,8 @@ public final class Schema {
         if (versionColumns != null) {
             verifyVersionColumn(info, table, versionColumns.get(0), "text", "the source partition");
             verifyVersionColumn(info, table, versionColumns.get(1), "bigint", "the source offset");
+            verifyVersionColumn(
+                    info, table, versionColumns.get(2), "integer", "the row's ordinal among its record's rows");
         }
     }
 
@@ -153,11 +156,14 @@ public final class Schema {
             throw new PipelineConfigurationException("an idempotent sink guards its upsert with the record's version,"
                     + " but the table " + table + " has no column " + SqlNames.quoteColumn(column) + " for " + what
                     + ": ALTER TABLE " + table + " ADD COLUMN " + SqlNames.quoteColumn(column) + " " + type
+                    + (type.equals("integer") ? " NOT NULL DEFAULT 0" : "")
                     + ", or name the existing columns with versionColumns(...)");
         }
         boolean fits = type.equals("text")
                 ? found.kind() == ColumnKind.STRING && !found.baseTypeName().equals("bpchar")
-                : found.type().equals("bigint");
+                : type.equals("integer")
+                        ? found.type().equals("integer") || found.type().equals("bigint")
+                        : found.type().equals("bigint");
         if (!fits) {
             throw new PipelineConfigurationException("the version column " + SqlNames.quoteColumn(column) + " of "
                     + table + " holds " + what + " and must be " + type + ", but is " + found.fullType()

@@ -9,19 +9,20 @@ import org.jspecify.annotations.Nullable;
  * Writes the upsert of a chunk of rows: one statement, one parameter per column, whatever the number of rows.
  *
  * <pre>
- * INSERT INTO "balances" AS onceflow_target ("account", "cents", "p", "o")
- * SELECT r.c1::text, r.c2::bigint, r.c3, r.c4
- * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS r(c1, c2, c3, c4)
- * ON CONFLICT ("account") DO UPDATE SET "cents" = EXCLUDED."cents", "p" = EXCLUDED."p", "o" = EXCLUDED."o"
+ * INSERT INTO "balances" AS onceflow_target ("account", "cents", "p", "o", "n")
+ * SELECT r.c1::text, r.c2::bigint, r.c3, r.c4, r.c5
+ * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int4[]) AS r(c1, c2, c3, c4, c5)
+ * ON CONFLICT ("account") DO UPDATE SET "cents" = EXCLUDED."cents", "p" = EXCLUDED."p", "o" = EXCLUDED."o",
+ *    "n" = EXCLUDED."n"
  * WHERE onceflow_target."p" IS DISTINCT FROM EXCLUDED."p" OR onceflow_target."o" IS NULL
- *    OR onceflow_target."o" &lt; EXCLUDED."o"
+ *    OR (onceflow_target."o", COALESCE(onceflow_target."n", 0)) &lt; (EXCLUDED."o", EXCLUDED."n")
  * </pre>
  *
  * <p>Each column's values travel as one text array and are cast to the column's declared type without modifiers:
  * the insert's assignment then applies the modifiers, so an over-long {@code varchar} fails instead of being
  * truncated. The rows of one statement must have distinct keys ({@code ON CONFLICT} affects a row once per
  * statement). With version columns (the idempotent mode) the update happens only for a newer version: a later
- * offset of the same source partition, or another partition.
+ * offset of the same source partition, a later row of the same record (its ordinal), or another partition.
  */
 final class UpsertSql {
 
@@ -34,7 +35,7 @@ final class UpsertSql {
      * @param columns the columns the rows carry, in parameter order
      * @param castTypes each column's type to cast to, from the catalog
      * @param keyColumns the conflict target
-     * @param versionColumns the source partition (text) and offset (bigint) columns, appended after
+     * @param versionColumns the source partition (text), offset (bigint) and ordinal (integer) columns, appended after
      *     {@code columns}; or {@code null} for an unguarded upsert
      */
     static String upsert(
@@ -60,7 +61,8 @@ final class UpsertSql {
                 arrays.add("$" + (i + 1) + "::text[]");
             } else {
                 select.add("r." + alias);
-                arrays.add("$" + (i + 1) + (i == columns.size() ? "::text[]" : "::int8[]"));
+                int version = i - columns.size();
+                arrays.add("$" + (i + 1) + (version == 0 ? "::text[]" : version == 1 ? "::int8[]" : "::int4[]"));
             }
         }
         StringJoiner keys = new StringJoiner(", ");
@@ -93,16 +95,22 @@ final class UpsertSql {
         if (versionColumns != null) {
             String partition = SqlNames.quoteColumn(versionColumns.get(0));
             String offset = SqlNames.quoteColumn(versionColumns.get(1));
+            String ordinal = SqlNames.quoteColumn(versionColumns.get(2));
             sql.append(" WHERE onceflow_target.")
                     .append(partition)
                     .append(" IS DISTINCT FROM EXCLUDED.")
                     .append(partition)
                     .append(" OR onceflow_target.")
                     .append(offset)
-                    .append(" IS NULL OR onceflow_target.")
+                    .append(" IS NULL OR (onceflow_target.")
                     .append(offset)
-                    .append(" < EXCLUDED.")
-                    .append(offset);
+                    .append(", COALESCE(onceflow_target.")
+                    .append(ordinal)
+                    .append(", 0)) < (EXCLUDED.")
+                    .append(offset)
+                    .append(", EXCLUDED.")
+                    .append(ordinal)
+                    .append(")");
         }
         return sql.toString();
     }

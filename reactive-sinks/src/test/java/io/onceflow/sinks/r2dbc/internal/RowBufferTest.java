@@ -11,7 +11,11 @@ import org.junit.jupiter.api.Test;
 class RowBufferTest {
 
     private static Pending entry(String key, long offset) {
-        return new Pending(Row.of("k", key, "o", offset), key, Tables.data(key, 0, offset));
+        return entry(key, 0, offset, 0);
+    }
+
+    private static Pending entry(String key, int partition, long offset, int ordinal) {
+        return new Pending(Row.of("k", key, "o", offset), key, Tables.data(key, partition, offset), ordinal);
     }
 
     private static List<List<Pending>> chunks(RowBuffer.Sealed sealed, int chunkSize) {
@@ -66,6 +70,22 @@ class RowBufferTest {
         assertThat(sealed.records()).isEqualTo(4);
         assertThat(chunks(sealed, 10)).hasSize(1);
         assertThat(keysAndOffsets(chunks(sealed, 10).get(0))).containsExactlyInAnyOrder("a@3", "b@1");
+    }
+
+    @Test
+    void lastWriteWinsKeepsTheNewestVersionNotTheLastArrival() {
+        RowBuffer buffer = new RowBuffer(true);
+        buffer.add(entry("a", 0, 3, 0));
+        buffer.add(entry("a", 0, 1, 0)); // an older record of the same partition, arriving late: not newer
+        buffer.add(entry("b", 0, 5, 0));
+        buffer.add(entry("b", 0, 5, 1)); // the same record's second row for b: newer
+        buffer.add(entry("c", 0, 9, 0));
+        buffer.add(entry("c", 1, 2, 0)); // another partition: no order between them, the last write wins
+        List<Pending> rows = chunks(buffer.seal(), 10).get(0);
+        assertThat(rows.stream()
+                        .map(e -> e.key() + "@" + e.record().origin().partition() + ":"
+                                + e.record().origin().offset() + "#" + e.ordinal()))
+                .containsExactlyInAnyOrder("a@0:3#0", "b@0:5#1", "c@1:2#0");
     }
 
     @Test

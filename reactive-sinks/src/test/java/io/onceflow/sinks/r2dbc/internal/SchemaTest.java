@@ -79,16 +79,25 @@ class SchemaTest {
     void theTargetNeedsAUniqueKeyOnExactlyTheKeyColumnsAndTheVersionColumns() {
         TableInfo balances = Tables.balances();
         assertThatCode(() -> Schema.verifyTarget(
-                        balances, List.of("account"), List.of("onceflow_partition", "onceflow_offset")))
+                        balances,
+                        List.of("account"),
+                        List.of("onceflow_partition", "onceflow_offset", "onceflow_ordinal")))
                 .doesNotThrowAnyException();
         assertThatThrownBy(() -> Schema.verifyTarget(balances, List.of("account", "name"), null))
                 .hasMessageContaining("no unique key on exactly (\"account\", \"name\")");
         assertThatThrownBy(() -> Schema.verifyTarget(balances, List.of("id"), null))
                 .hasMessageContaining("has no key column \"id\"");
-        assertThatThrownBy(() -> Schema.verifyTarget(balances, List.of("account"), List.of("v_partition", "v_offset")))
+        assertThatThrownBy(() -> Schema.verifyTarget(
+                        balances, List.of("account"), List.of("v_partition", "v_offset", "v_ordinal")))
                 .hasMessageContaining("ADD COLUMN \"v_partition\" text");
-        assertThatThrownBy(
-                        () -> Schema.verifyTarget(balances, List.of("account"), List.of("details", "onceflow_offset")))
+        assertThatThrownBy(() -> Schema.verifyTarget(
+                        balances, List.of("account"), List.of("details", "onceflow_offset", "onceflow_ordinal")))
+                .hasMessageContaining("must be text, but is jsonb");
+        assertThatThrownBy(() -> Schema.verifyTarget(
+                        balances, List.of("account"), List.of("onceflow_partition", "onceflow_offset", "v_ordinal")))
+                .hasMessageContaining("ADD COLUMN \"v_ordinal\" integer NOT NULL DEFAULT 0");
+        assertThatThrownBy(() -> Schema.verifyTarget(
+                        balances, List.of("account"), List.of("details", "onceflow_offset", "onceflow_ordinal")))
                 .hasMessageContaining("must be text, but is jsonb");
     }
 }

@@ -26,6 +26,7 @@ final class Tables {
                 "name", new ColumnInfo("name", "character varying", "character varying(10)", "varchar", 'S', false));
         columns.put("onceflow_partition", column("onceflow_partition", "text", "text", 'S'));
         columns.put("onceflow_offset", column("onceflow_offset", "bigint", "int8", 'N'));
+        columns.put("onceflow_ordinal", column("onceflow_ordinal", "integer", "int4", 'N'));
         return new TableInfo("balances", true, columns, List.of(Set.of("account")));
     }
 

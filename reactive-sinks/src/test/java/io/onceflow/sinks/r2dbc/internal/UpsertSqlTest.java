@@ -30,18 +30,21 @@ class UpsertSqlTest {
                 List.of("account", "cents"),
                 List.of("character varying", "bigint"),
                 List.of("account"),
-                List.of("onceflow_partition", "onceflow_offset"));
+                List.of("onceflow_partition", "onceflow_offset", "onceflow_ordinal"));
         assertThat(sql)
                 .isEqualTo("INSERT INTO \"ledger\".\"balances\" AS onceflow_target (\"account\", \"cents\","
-                        + " \"onceflow_partition\", \"onceflow_offset\")"
-                        + " SELECT r.c1::character varying, r.c2::bigint, r.c3, r.c4"
-                        + " FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS r(c1, c2, c3, c4)"
+                        + " \"onceflow_partition\", \"onceflow_offset\", \"onceflow_ordinal\")"
+                        + " SELECT r.c1::character varying, r.c2::bigint, r.c3, r.c4, r.c5"
+                        + " FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int4[])"
+                        + " AS r(c1, c2, c3, c4, c5)"
                         + " ON CONFLICT (\"account\") DO UPDATE SET \"cents\" = EXCLUDED.\"cents\","
                         + " \"onceflow_partition\" = EXCLUDED.\"onceflow_partition\","
-                        + " \"onceflow_offset\" = EXCLUDED.\"onceflow_offset\""
+                        + " \"onceflow_offset\" = EXCLUDED.\"onceflow_offset\","
+                        + " \"onceflow_ordinal\" = EXCLUDED.\"onceflow_ordinal\""
                         + " WHERE onceflow_target.\"onceflow_partition\" IS DISTINCT FROM"
                         + " EXCLUDED.\"onceflow_partition\" OR onceflow_target.\"onceflow_offset\" IS NULL"
-                        + " OR onceflow_target.\"onceflow_offset\" < EXCLUDED.\"onceflow_offset\"");
+                        + " OR (onceflow_target.\"onceflow_offset\", COALESCE(onceflow_target.\"onceflow_ordinal\", 0))"
+                        + " < (EXCLUDED.\"onceflow_offset\", EXCLUDED.\"onceflow_ordinal\")");
     }
 
     @Test
@@ -56,7 +59,7 @@ class UpsertSqlTest {
                 .mapToObj(i -> "c" + i)
                 .toList();
         String sql = UpsertSql.upsert(
-                "wide", columns, columns.stream().map(c -> "text").toList(), List.of("c0"), List.of("p", "o"));
-        assertThat(sql).contains("$1602::int8[]").doesNotContain("$1603");
+                "wide", columns, columns.stream().map(c -> "text").toList(), List.of("c0"), List.of("p", "o", "n"));
+        assertThat(sql).contains("$1602::int8[]").contains("$1603::int4[]").doesNotContain("$1604");
     }
 }

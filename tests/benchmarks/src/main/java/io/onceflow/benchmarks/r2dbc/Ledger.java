@@ -9,7 +9,7 @@ final class Ledger {
     /** With the version columns of the idempotent mode, which (b) writes and the others leave empty. */
     static final String BALANCES_DDL = "CREATE TABLE balances (account text PRIMARY KEY, balance_cents bigint NOT NULL,"
             + " payments bigint NOT NULL, last_payment bigint NOT NULL, onceflow_partition text,"
-            + " onceflow_offset bigint)";
+            + " onceflow_offset bigint, onceflow_ordinal integer)";
 
     private Ledger() {}
 

@@ -21,7 +21,7 @@ final class Ledger {
     /** With the idempotent mode's version columns. */
     static final String VERSIONED_BALANCES_DDL = "CREATE TABLE balances (account text PRIMARY KEY,"
             + " balance_cents bigint NOT NULL, payments bigint NOT NULL, last_payment bigint NOT NULL,"
-            + " onceflow_partition text, onceflow_offset bigint)";
+            + " onceflow_partition text, onceflow_offset bigint, onceflow_ordinal integer NOT NULL DEFAULT 0)";
 
     static final Function<Balance, Row> COLUMNS = b -> Row.of(
             "account",

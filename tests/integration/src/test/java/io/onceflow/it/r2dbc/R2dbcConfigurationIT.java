@@ -95,7 +95,8 @@ class R2dbcConfigurationIT {
                 .hasMessageContaining(
                         "ALTER TABLE \"balances\" ADD COLUMN \"onceflow_partition\" text, or name the existing");
 
-        db.execute("ALTER TABLE balances ADD COLUMN onceflow_partition text, ADD COLUMN onceflow_offset integer");
+        db.execute("ALTER TABLE balances ADD COLUMN onceflow_partition text, ADD COLUMN onceflow_offset integer,"
+                + " ADD COLUMN onceflow_ordinal integer");
         assertThatThrownBy(() -> idempotent.open(context()).block(Duration.ofSeconds(10)))
                 .isInstanceOf(PipelineConfigurationException.class)
                 .hasMessageContaining("must be bigint, but is integer")

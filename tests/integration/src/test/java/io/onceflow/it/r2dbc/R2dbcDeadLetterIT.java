@@ -66,7 +66,7 @@ class R2dbcDeadLetterIT {
     static void setUp(PostgresDatabase db) throws Exception {
         db.execute("CREATE TABLE accounts (account text PRIMARY KEY, name varchar(10) NOT NULL, balance_cents bigint"
                 + " NOT NULL CHECK (balance_cents >= 0), details jsonb, onceflow_partition text, onceflow_offset"
-                + " bigint)");
+                + " bigint, onceflow_ordinal integer)");
         pool = Databases.pool(db, 4);
         OnceflowTables.defaults().create(pool, "dead_letters").block(Duration.ofSeconds(30));
     }
