@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.testkit.InMemoryCommitPoint;
 import io.onceflow.core.testkit.TestSource;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 // The record-count trigger: a checkpoint as soon as N records were read since the previous marker, without waiting.
 class RecordCountTriggerTest {
@@ -40,6 +43,35 @@ class RecordCountTriggerTest {
                 .then(() -> assertThat(sink.committed()).containsExactly("a", "b", "c"))
                 .thenCancel()
                 .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aCheckpointDueUnderLoadFollowsTheRecordThatMadeItDueWhateverThreadAsksForMore() {
+        // demand comes back from the parallel scheduler, while the source emits on another thread: a merge of
+        // wake-ups and records let the due marker wait for the whole input (one checkpoint of 12,000 records)
+        TestSource<Integer> burst = TestSource.create("burst", 3);
+        for (int i = 0; i < 12_000; i++) {
+            burst.emitTo(i % 3, i);
+        }
+        burst.complete();
+        List<CheckpointEvent> events = Onceflow.pipeline("under-load")
+                .meterRegistry(new SimpleMeterRegistry())
+                .checkpointEvery(Duration.ZERO)
+                .checkpointAfterRecords(400)
+                .from(burst)
+                .flatMap(
+                        value -> value % 8 == 0
+                                ? Mono.just(value).delayElement(Duration.ofMillis(1), Schedulers.parallel())
+                                : Mono.just(value),
+                        8)
+                .to(InMemoryCommitPoint.<Integer>create())
+                .run()
+                .collectList()
+                .block(Duration.ofSeconds(60));
+        assertThat(events).hasSize(30).allSatisfy(event -> {
+            assertThat(event.completed()).isTrue();
+            assertThat(event.records()).isEqualTo(400);
+        });
     }
 
     @Test

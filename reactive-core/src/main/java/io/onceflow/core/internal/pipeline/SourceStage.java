@@ -29,7 +29,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -38,12 +37,13 @@ import reactor.core.scheduler.Scheduler;
  *
  * <pre>
  *   source records ──┐
- *                    ├─ merge ─▶ step ─▶ d d [M] d d ...
- *   wake-ups ────────┘            └ positions per owned partition; records of unowned partitions dropped
+ *                    ├─ step ─▶ d d [M] d d ...
+ *   wake-ups ────────┘    └ positions per owned partition; records of unowned partitions dropped
  * </pre>
  *
- * <p>Records and coordinator wake-ups are merged into one serial stream, so {@link #step} sees them one at a time,
- * in one order, and a marker's positions are exactly those of the records it follows. When the source completes,
+ * <p>Records and coordinator wake-ups go through one serial step ({@link StepEmitter}), so {@link #step} sees them
+ * one at a time, in one order, a wake-up before the next record, and a marker's positions are exactly those of the
+ * records it follows. When the source completes,
  * a final marker commits what was read. Also the source's {@link SourceContext}.
  */
 final class SourceStage<T> implements SourceContext {
@@ -101,35 +101,35 @@ final class SourceStage<T> implements SourceContext {
                     return element;
                 })
                 .concatWith(Mono.just(END));
-        // wake-ups first: a source that emits while being subscribed must already find them merged
-        return Flux.merge(run.coordinator().wakeUps(), records).handle(this::step);
+        return new StepEmitter<T>(records, run.coordinator().wakeUps(), this::step);
     }
 
+    /** One step of the stage, over a record of the source, its end, or a wake-up of the coordinator ({@code null}). */
     @SuppressWarnings("unchecked")
-    private void step(Object item, SynchronousSink<StreamElement<T>> sink) {
-        if (item instanceof Data<?> record) {
+    private void step(@Nullable Object item, StepEmitter.Output<T> out) {
+        if (item == null) {
+            Marker<T> marker = startMarker(false);
+            if (marker != null) {
+                out.next(marker);
+            }
+        } else if (item instanceof Data<?> record) {
             if (advance(record.origin(), stepped++)) {
-                sink.next((Data<T>) record);
+                out.next((Data<T>) record);
             }
         } else if (item instanceof DeadLetter<?> deadLetter) {
             if (advance(deadLetter.origin(), stepped++)) {
-                sink.next((DeadLetter<T>) deadLetter);
+                out.next((DeadLetter<T>) deadLetter);
             }
         } else if (item == END) {
             Marker<T> last = startMarker(true);
             if (last != null) {
-                sink.next(last);
+                out.next(last);
             }
             flushCounts();
-            sink.complete();
-        } else if (item instanceof Marker) {
-            sink.error(new IllegalStateException("source '" + source.name()
-                    + "' emitted a marker: sources emit records, the pipeline injects" + " markers"));
+            out.complete();
         } else {
-            Marker<T> marker = startMarker(false);
-            if (marker != null) {
-                sink.next(marker);
-            }
+            out.error(new IllegalStateException("source '" + source.name()
+                    + "' emitted a marker: sources emit records, the pipeline injects markers"));
         }
     }
 

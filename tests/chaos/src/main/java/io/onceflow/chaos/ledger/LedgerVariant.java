@@ -123,7 +123,10 @@ public enum LedgerVariant {
         statements.add("CREATE TABLE IF NOT EXISTS " + balancesTable() + " (account text PRIMARY KEY,"
                 + " balance_cents bigint NOT NULL, payments bigint NOT NULL, last_seq bigint NOT NULL,"
                 + " last_payment_id bigint NOT NULL"
-                + (versionedBalances ? ", onceflow_partition text, onceflow_offset bigint, onceflow_ordinal integer" : "") + ")");
+                + (versionedBalances
+                        ? ", onceflow_partition text, onceflow_offset bigint, onceflow_ordinal integer"
+                        : "")
+                + ")");
         return statements;
     }
 
