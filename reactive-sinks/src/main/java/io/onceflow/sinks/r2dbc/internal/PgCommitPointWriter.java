@@ -8,6 +8,7 @@ import io.onceflow.core.DeadLetter;
 import io.onceflow.core.FencedException;
 import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowMeters;
+import io.onceflow.core.PartitionFencedException;
 import io.onceflow.core.PoisonRecordException;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolListener;
@@ -38,7 +39,7 @@ import reactor.core.publisher.Mono;
  *   checkpoint N, one transaction:
  *     BEGIN
  *     UPDATE offsets SET next_offset, checkpoint_id WHERE epoch = mine    ─┐ one statement; a row that did not
- *     UPDATE checkpoints SET checkpoint_id WHERE instance epoch = mine    ─┘ match: ROLLBACK, FencedException
+ *     UPDATE checkpoints SET checkpoint_id WHERE instance epoch = mine    ─┘ match: ROLLBACK, fenced
  *     upsert rows, one statement per chunk (refused rows: savepoints, dead letters)
  *     upsert / delete state entries
  *     insert dead letters
@@ -303,25 +304,33 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                 .thenReturn(outcome);
     }
 
+    /**
+     * The commit's failure when the fenced update did not match: a partition claimed by another owner since this run
+     * claimed it is retryable (the restarted run claims what it is assigned now); the instance opened again by
+     * another process is not.
+     */
     private Mono<CommitStatements.Fence> fenced(Connection connection, Marker<?> marker, CommitStatements.Fence fence) {
         return statements
                 .owners(connection, pipeline, marker.positions().partitions())
                 .flatMap(owners -> {
-                    String reason = fence.instance() == 1
+                    boolean partitionMoved = fence.instance() == 1;
+                    String reason = partitionMoved
                             ? "a partition was claimed by another owner since this run claimed it; owners now: "
-                                    + owners
+                                    + owners + "; the run restarts and claims what it is assigned now"
                             : "instance '" + instanceId + "' was opened again (epoch " + instance.epoch()
-                                    + " is no longer the instance's)";
+                                    + " is no longer the instance's): this process stops";
                     COMMIT.warn(
                             "pipeline={} checkpoint={} sink={} fenced, rolled back: {}",
                             pipeline,
                             marker.checkpointId(),
                             settings.name(),
                             reason);
-                    return Mono.error(new FencedException(
-                            "pipeline '" + pipeline + "': checkpoint " + marker.checkpointId() + " in '"
-                                    + settings.name() + "' rolled back: " + reason,
-                            null));
+                    String message = "pipeline '" + pipeline + "': checkpoint " + marker.checkpointId() + " in '"
+                            + settings.name() + "' rolled back: " + reason;
+                    return Mono.error(
+                            partitionMoved
+                                    ? new PartitionFencedException(message, null)
+                                    : new FencedException(message, null));
                 });
     }
 

@@ -3,17 +3,27 @@ package io.onceflow.it.r2dbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.CommitPoint;
 import io.onceflow.core.CommitPointWriter;
 import io.onceflow.core.Data;
 import io.onceflow.core.FencedException;
 import io.onceflow.core.Marker;
+import io.onceflow.core.Onceflow;
+import io.onceflow.core.OnceflowException;
 import io.onceflow.core.Origin;
+import io.onceflow.core.PartitionFencedException;
+import io.onceflow.core.Pipeline;
+import io.onceflow.core.PipelineStatus;
 import io.onceflow.core.Positions;
 import io.onceflow.core.Recovery;
+import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
+import io.onceflow.core.testkit.TestSource;
 import io.onceflow.it.r2dbc.Ledger.Balance;
+import io.onceflow.it.r2dbc.Ledger.Payment;
 import io.onceflow.sinks.r2dbc.OnceflowTables;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
@@ -26,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +47,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Epoch fencing, with two owners of one partition driven directly through the commit point's writers: once the new
- * owner has claimed the partition, the stale owner's commit is rejected with a {@link FencedException} and rolled
- * back, with no effect on any table; a claim made while a commit is in flight waits for it.
+ * owner has claimed the partition, the stale owner's commit is rejected with a {@link PartitionFencedException} and
+ * rolled back, with no effect on any table; a pipeline whose partition moved restarts and claims again (before, it
+ * stopped for good after a GC pause); an instance opened twice stops with a {@link FencedException}; a claim made
+ * while a commit is in flight waits for it.
  */
 @WithPostgres
 class R2dbcEpochFenceIT {
@@ -81,9 +94,12 @@ class R2dbcEpochFenceIT {
         first.write(record(new Balance("y", 5, 1, 2), 2));
         assertThatThrownBy(
                         () -> first.checkpoint(marker(2, 3, state("x", "25"))).block(Duration.ofSeconds(10)))
-                .isInstanceOf(FencedException.class)
+                .isInstanceOf(PartitionFencedException.class)
                 .hasMessageContaining("rolled back")
-                .hasMessageContaining("payments-0 (epoch 2, owner b)");
+                .hasMessageContaining("payments-0 (epoch 2, owner b)")
+                .satisfies(error -> assertThat(((OnceflowException) error).isRetryable())
+                        .as("a partition that moved restarts the run; it does not stop it")
+                        .isTrue());
         assertThat(everything(db))
                 .as("every Onceflow table and the sink's, after the stale commit")
                 .isEqualTo(before);
@@ -96,6 +112,49 @@ class R2dbcEpochFenceIT {
         assertThat(Databases.balances(db)).containsExactly(Map.entry("x", new Balance("x", 25, 2, 1)));
         assertThat(Databases.nextOffsets(db, "fence", 1)).containsExactly(2);
         assertThat(db.queryForLong("SELECT epoch FROM onceflow_offsets")).isEqualTo(2);
+    }
+
+    @Test
+    void aPipelineWhosePartitionWasClaimedMeanwhileRestartsAndClaimsAgain(PostgresDatabase db) throws Exception {
+        TestSource<Payment> source = TestSource.create("payments", 1);
+        List<Payment> payments = Ledger.payments(3_000, 20, 1, 5).get(0);
+        payments.forEach(payment -> source.emitTo(0, payment));
+        source.complete();
+        AtomicInteger fences = new AtomicInteger();
+        // as the second checkpoint's transaction starts, another instance claims the partition: a GC pause past the
+        // session, and the group moved it
+        ConnectionSpy pausedOwner = new ConnectionSpy(pool)
+                .beforeExecute(sql -> sql.startsWith("WITH positions AS") && fences.incrementAndGet() == 2
+                        ? Mono.fromCallable(() -> open(commitPoint(pool), "b"))
+                                .subscribeOn(Schedulers.boundedElastic())
+                                .flatMap(other -> other.recover(List.of(P0)))
+                                .then()
+                        : Mono.empty());
+        CommitPoint<Balance> sink = commitPoint(pausedOwner);
+        Pipeline pipeline = Onceflow.pipeline("fence")
+                .instanceId("a")
+                .checkpointEvery(Duration.ZERO)
+                .checkpointAfterRecords(500)
+                .meterRegistry(new SimpleMeterRegistry())
+                .restartPolicy(RestartPolicy.defaults().withBackoff(Duration.ofMillis(10), Duration.ofMillis(50)))
+                .from(source)
+                .keyed("balances", Payment::account, Balance::empty, Balance::apply)
+                .to(sink);
+
+        List<CheckpointEvent> events = pipeline.run().collectList().block(Duration.ofMinutes(1));
+
+        assertThat(events)
+                .filteredOn(event -> !event.completed())
+                .singleElement()
+                .satisfies(failed -> assertThat(failed.error().orElseThrow())
+                        .hasRootCauseInstanceOf(PartitionFencedException.class));
+        assertThat(pipeline.status().restarts()).isEqualTo(1);
+        assertThat(pipeline.status().state()).isEqualTo(PipelineStatus.State.STOPPED);
+        assertThat(Databases.balances(db)).isEqualTo(Ledger.expected(List.of(payments), new long[] {3_000}));
+        assertThat(Databases.nextOffsets(db, "fence", 1)).containsExactly(3_000);
+        assertThat(db.queryForLong("SELECT epoch FROM onceflow_offsets"))
+                .as("claimed by a, by b, and by a again")
+                .isEqualTo(3);
     }
 
     @Test
