@@ -16,4 +16,13 @@ public interface Sink<T> {
 
     /** The sink's name, used in metric tags, log lines and error messages. */
     String name();
+
+    /**
+     * Checks this sink's settings against the pipeline's and its source's, at assembly: timeouts that contradict each
+     * other (a checkpoint interval longer than a transaction may stay open, a checkpoint timeout shorter than the
+     * commit's own) would fail at run time with a less precise error, or not at all. Does nothing by default.
+     *
+     * @throws PipelineConfigurationException with the settings and what to change
+     */
+    default void validate(PipelineOptions pipeline, Source<?> source) {}
 }

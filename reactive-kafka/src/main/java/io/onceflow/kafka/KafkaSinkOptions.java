@@ -50,6 +50,13 @@ import org.jspecify.annotations.Nullable;
  *     restoring state on assignment, creating the changelog topic); defaults to 30 seconds
  * @param closeTimeout how long closing the producer at the end of a run may wait for in-flight requests before it is
  *     closed forcibly; defaults to 10 seconds
+ * @param claimTimeout how long claiming a partition may wait for its previous owner's last transaction: until its
+ *     offsets are stable, and until the changelog has reached the state they were committed with (a transaction left
+ *     open by a frozen or crashed owner holds both back until the transaction coordinator aborts it, after
+ *     {@code transactionTimeout} and the broker's abort check interval,
+ *     {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}, 10 seconds by default); after it the claim
+ *     fails, retryably, rather than restore older state. Defaults to {@code transactionTimeout} plus 15 seconds; must
+ *     be at least {@code transactionTimeout} plus 10 seconds
  * @param keyFormat how record keys are encoded; defaults to bytes as they are, text as UTF-8 and anything else as
  *     JSON
  * @param valueFormat how record values are encoded; defaults to bytes as they are and anything else as JSON
@@ -72,11 +79,18 @@ public record KafkaSinkOptions(
         Duration transactionTimeout,
         Duration requestTimeout,
         Duration closeTimeout,
+        Duration claimTimeout,
         Format<Object> keyFormat,
         Format<Object> valueFormat,
         String name,
         Map<String, String> clientProperties,
         Map<String, String> producerProperties) {
+
+    /**
+     * The broker's default {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}: how often it aborts
+     * transactions past their timeout.
+     */
+    public static final Duration BROKER_ABORT_INTERVAL = Duration.ofSeconds(10);
 
     private static final Map<String, String> RESERVED_CLIENT = Map.of(
             "bootstrap.servers", "bootstrapServers(...)",
@@ -102,6 +116,7 @@ public record KafkaSinkOptions(
         requireNonNull(transactionTimeout, "transactionTimeout");
         requireNonNull(requestTimeout, "requestTimeout");
         requireNonNull(closeTimeout, "closeTimeout");
+        requireNonNull(claimTimeout, "claimTimeout");
         requireNonNull(keyFormat, "keyFormat");
         requireNonNull(valueFormat, "valueFormat");
         requireNonNull(name, "name");
@@ -145,6 +160,13 @@ public record KafkaSinkOptions(
         if (closeTimeout.isNegative()) {
             throw new IllegalArgumentException("closeTimeout must be >= 0, was " + closeTimeout);
         }
+        if (claimTimeout.compareTo(transactionTimeout.plus(BROKER_ABORT_INTERVAL)) < 0) {
+            throw new IllegalArgumentException("claimTimeout (" + claimTimeout + ") must be at least transactionTimeout"
+                    + " (" + transactionTimeout + ") plus the broker's abort check interval (" + BROKER_ABORT_INTERVAL
+                    + " by default): a frozen owner's open transaction holds a claimed partition back until the"
+                    + " broker aborts it, and a claim that gives up earlier restarts the pipeline for nothing."
+                    + " Raise claimTimeout, or lower transactionTimeout");
+        }
         if (name.isBlank()) {
             throw new IllegalArgumentException("name must not be blank");
         }
@@ -174,7 +196,8 @@ public record KafkaSinkOptions(
                 + ", createChangelogTopic=" + createChangelogTopic + ", changelogReplicationFactor="
                 + changelogReplicationFactor + ", deadLetterTopic=" + deadLetterTopic + ", maxBufferedRecords="
                 + maxBufferedRecords + ", transactionTimeout=" + transactionTimeout + ", requestTimeout="
-                + requestTimeout + ", closeTimeout=" + closeTimeout + ", keyFormat=" + keyFormat + ", valueFormat="
+                + requestTimeout + ", closeTimeout=" + closeTimeout + ", claimTimeout=" + claimTimeout + ", keyFormat="
+                + keyFormat + ", valueFormat="
                 + valueFormat + ", name=" + name + ", clientProperties="
                 + ClientProperties.redacted(clientProperties) + ", producerProperties="
                 + ClientProperties.redacted(producerProperties) + "]";
@@ -193,6 +216,7 @@ public record KafkaSinkOptions(
         private Duration transactionTimeout = Duration.ofSeconds(30);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration closeTimeout = Duration.ofSeconds(10);
+        private @Nullable Duration claimTimeout;
         private Format<Object> keyFormat = Formats.DEFAULT_KEY;
         private Format<Object> valueFormat = Formats.DEFAULT_VALUE;
         private String name = "kafka";
@@ -213,6 +237,7 @@ public record KafkaSinkOptions(
             transactionTimeout = from.transactionTimeout;
             requestTimeout = from.requestTimeout;
             closeTimeout = from.closeTimeout;
+            claimTimeout = from.claimTimeout;
             keyFormat = from.keyFormat;
             valueFormat = from.valueFormat;
             name = from.name;
@@ -289,6 +314,15 @@ public record KafkaSinkOptions(
             return this;
         }
 
+        /**
+         * How long a claim may wait for the previous owner's last transaction. Defaults to {@code transactionTimeout}
+         * plus 15 seconds.
+         */
+        public Builder claimTimeout(Duration timeout) {
+            this.claimTimeout = requireNonNull(timeout, "timeout");
+            return this;
+        }
+
         /** How keys are encoded. Defaults to bytes as they are, text as UTF-8, anything else as JSON. */
         @SuppressWarnings("unchecked")
         public Builder keyFormat(Format<?> format) {
@@ -354,6 +388,7 @@ public record KafkaSinkOptions(
                     transactionTimeout,
                     requestTimeout,
                     closeTimeout,
+                    claimTimeout != null ? claimTimeout : transactionTimeout.plusSeconds(15),
                     keyFormat,
                     valueFormat,
                     name,

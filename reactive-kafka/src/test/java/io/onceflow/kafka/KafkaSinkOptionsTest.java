@@ -27,6 +27,9 @@ class KafkaSinkOptionsTest {
         assertThat(options.transactionTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(options.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(options.closeTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(options.claimTimeout()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(minimal().transactionTimeout(Duration.ofSeconds(10)).build().claimTimeout())
+                .isEqualTo(Duration.ofSeconds(25));
         assertThat(options.name()).isEqualTo("kafka");
         assertThat(options.toBuilder().build()).isEqualTo(options);
     }
@@ -61,6 +64,13 @@ class KafkaSinkOptionsTest {
                 .hasMessageContaining("changelogReplicationFactor");
         assertThatThrownBy(() -> minimal().requestTimeout(Duration.ZERO).build())
                 .hasMessageContaining("requestTimeout");
+        // a claim that gives up before the broker aborts a frozen owner's transaction restarts for nothing
+        assertThatThrownBy(() -> minimal()
+                        .transactionTimeout(Duration.ofSeconds(30))
+                        .claimTimeout(Duration.ofSeconds(35))
+                        .build())
+                .hasMessageContaining("claimTimeout (PT35S) must be at least transactionTimeout (PT30S) plus the"
+                        + " broker's abort check interval (PT10S by default)");
     }
 
     @Test

@@ -1,8 +1,10 @@
 package io.onceflow.kafka.internal;
 
+import io.onceflow.core.OnceflowException;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,17 +16,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -34,7 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The keyed-state changelog topic: compacted, with the state of source partition {@code p} in its partition {@code
- * p}, so that claiming a source partition restores it from one changelog partition.
+ * p}, so that claiming a source partition restores it from one changelog partition; and, after a partition's state
+ * changes in each transaction, a checkpoint record saying which checkpoint the state is as of, which a restore
+ * checks against the committed offsets' metadata before it trusts what it read.
  *
  * <p>Not thread-safe: the transactional sink calls {@link #ensure} on its producer thread and {@link #restore} on its
  * recovery thread, each with clients of its own.
@@ -44,8 +45,11 @@ final class Changelog {
     private static final Logger LOG = LoggerFactory.getLogger(Changelog.class);
     private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
 
-    /** How long a restore waits at most for the commit markers of a transaction already committed. */
-    private static final Duration MARKER_WAIT = Duration.ofSeconds(5);
+    /**
+     * The reserved operator name of the checkpoint records: not a name a stateful operator can have (a {@code /}),
+     * so that they never mix with state.
+     */
+    static final String CHECKPOINTS = "onceflow/checkpoint";
 
     private final String topic;
     private final boolean create;
@@ -145,47 +149,55 @@ final class Changelog {
     }
 
     /**
-     * Waits, a short bounded time, until no transaction is open on the changelog partitions (their last stable offset
-     * has reached their end). The committed offsets the restore goes with were read as stable, but a transaction's
-     * commit markers are written to its partitions independently: the offsets' marker may land before the
-     * changelog's, and reading to the last stable offset in between would miss that transaction's state. A
-     * transaction still open after the bound is not the committed one (a zombie's, which will be aborted): its
-     * records are left out, as they must be.
+     * The record that says, in the transaction of checkpoint {@code checkpointId}, that the changelog holds the state
+     * of {@code partition} as of that checkpoint: written after the partition's state changes, in the same
+     * changelog partition, so that a reader who has read it has read them.
      */
-    private void awaitMarkers(Admin admin, Set<TopicPartition> partitions) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        partitions.forEach(partition -> latest.put(partition, OffsetSpec.latest()));
-        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), MARKER_WAIT.toNanos());
-        while (true) {
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> stable =
-                    get(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-                            .all());
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end =
-                    get(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-                            .all());
-            List<TopicPartition> open = partitions.stream()
-                    .filter(p -> stable.get(p).offset() < end.get(p).offset())
-                    .toList();
-            if (open.isEmpty() || System.nanoTime() > deadline) {
-                if (!open.isEmpty()) {
-                    CHECKPOINT.debug("pipeline={} changelog partitions {} hold an open transaction", pipeline, open);
-                }
-                return;
-            }
-            Thread.sleep(20); // blocking-ok: Onceflow's own recovery thread waits for commit markers (milliseconds)
-        }
+    ProducerRecord<byte[], byte[]> checkpointRecord(SourcePartition partition, long checkpointId) {
+        return new ProducerRecord<>(
+                topic,
+                partition.partition(),
+                ChangelogKeys.encode(CHECKPOINTS, partition, ""),
+                ByteBuffer.allocate(Long.BYTES).putLong(checkpointId).array());
     }
 
     /**
-     * The committed state of {@code partitions}: their changelog partitions read from the beginning to their end
-     * (the last stable offset: a restore never sees an open or aborted transaction), last value per key, without
-     * tombstones.
+     * The committed state of {@code partitions}: their changelog partitions read from the beginning (with
+     * {@code read_committed}: never an open or aborted transaction), last value per key, without tombstones, once
+     * the changelog has reached, for each partition, the checkpoint the committed offsets say last wrote its state.
+     *
+     * <p>The offsets and the changelog records of one transaction become readable independently (each partition gets
+     * its own commit marker), and a transaction still open on a changelog partition (a frozen owner's, another
+     * instance's sharing the partition with another source topic) holds back everything committed after it. So the
+     * read goes on past the end it first saw, as the last stable offset moves, until every partition's checkpoint
+     * record has reached what {@code required} says, and fails, retryably, only when that takes longer than
+     * {@code wait}. A large changelog is read for as long as it takes: only a read that makes no progress for the
+     * request timeout fails.
+     *
+     * @param required for each partition, the last checkpoint that wrote its state (0 or absent: none)
+     * @param wait how long the changelog may lag behind the committed offsets, at most
+     * @throws StaleChangelogException (retryable) when the changelog did not reach {@code required} within
+     *     {@code wait}
      */
-    List<StateChange> restore(Admin admin, KafkaConsumer<byte[], byte[]> reader, Collection<SourcePartition> partitions)
+    List<StateChange> restore(
+            Admin admin,
+            KafkaConsumer<byte[], byte[]> reader,
+            Collection<SourcePartition> partitions,
+            Map<SourcePartition, Long> required,
+            Duration wait)
             throws Exception {
         long start = System.nanoTime();
-        Optional<Integer> count = partitionCount(admin);
-        if (count.isEmpty() || partitions.isEmpty()) {
+        Optional<Integer> count = partitions.isEmpty() ? Optional.empty() : partitionCount(admin);
+        Map<SourcePartition, Long> pending = new HashMap<>();
+        required.forEach((partition, checkpoint) -> {
+            if (checkpoint > 0 && partitions.contains(partition)) {
+                pending.put(partition, checkpoint);
+            }
+        });
+        if (count.isEmpty()) {
+            if (!pending.isEmpty()) {
+                throw stale(pending, Map.of(), "the changelog topic does not exist (yet)");
+            }
             return List.of();
         }
         Set<SourcePartition> wanted = new HashSet<>(partitions);
@@ -196,32 +208,68 @@ final class Changelog {
             }
         }
         if (read.isEmpty()) {
+            if (!pending.isEmpty()) {
+                throw stale(pending, Map.of(), "the changelog topic has no partition for them");
+            }
             return List.of();
         }
-        awaitMarkers(admin, read);
         reader.assign(read);
         reader.seekToBeginning(read);
-        Map<TopicPartition, Long> ends = reader.endOffsets(read, timeout);
         Map<ChangelogKeys.Key, byte[]> state = new HashMap<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<SourcePartition, Long> reached = new HashMap<>();
         long records = 0;
-        Set<TopicPartition> pending = new HashSet<>(read);
+        long waitUntil = System.nanoTime() + wait.toNanos();
+        long lastProgress = System.nanoTime();
+        Map<TopicPartition, Long> ends = reader.endOffsets(read, timeout);
         while (true) {
-            pending.removeIf(partition -> reader.position(partition, timeout) >= ends.get(partition));
-            if (pending.isEmpty()) {
-                break;
+            boolean atEnd = true;
+            for (TopicPartition partition : read) {
+                if (reader.position(partition, timeout) < ends.get(partition)) {
+                    atEnd = false;
+                    break;
+                }
             }
-            if (System.nanoTime() > deadline) {
-                throw new TimeoutException("restoring " + partitions + " from the changelog " + topic + " took longer"
-                        + " than " + timeout + "; still to read: " + pending);
+            if (atEnd) {
+                pending.entrySet().removeIf(need -> reached.getOrDefault(need.getKey(), 0L) >= need.getValue());
+                if (pending.isEmpty()) {
+                    break;
+                }
+                if (System.nanoTime() > waitUntil) {
+                    throw stale(
+                            pending,
+                            reached,
+                            "a transaction still open on the changelog holds back what was"
+                                    + " committed after it (a frozen or crashed owner's, until its transaction timeout)");
+                }
+                // behind the committed offsets: wait for the last stable offset to move, then read on
+                Thread.sleep(50); // blocking-ok: Onceflow's own recovery thread waits for the changelog
+                ends = reader.endOffsets(read, timeout);
+                continue;
             }
-            for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(100))) {
+            ConsumerRecords<byte[], byte[]> polled = reader.poll(Duration.ofMillis(200));
+            if (polled.isEmpty()) {
+                if (System.nanoTime() - lastProgress > timeout.toNanos()) {
+                    throw new OnceflowException(
+                            "pipeline '" + pipeline + "': restoring " + partitions + " from the changelog " + topic
+                                    + " made no progress for " + timeout + " (read " + records + " records so far)",
+                            null,
+                            true);
+                }
+                continue;
+            }
+            lastProgress = System.nanoTime();
+            for (ConsumerRecord<byte[], byte[]> record : polled) {
                 records++;
                 ChangelogKeys.Key key = ChangelogKeys.decode(record.key());
                 if (key == null || !wanted.contains(key.partition())) {
                     continue;
                 }
-                if (record.value() == null) {
+                if (key.operator().equals(CHECKPOINTS)) {
+                    byte[] value = record.value();
+                    if (value != null && value.length == Long.BYTES) {
+                        reached.merge(key.partition(), ByteBuffer.wrap(value).getLong(), Math::max);
+                    }
+                } else if (record.value() == null) {
                     state.remove(key);
                 } else {
                     state.put(key, record.value());
@@ -232,14 +280,24 @@ final class Changelog {
         List<StateChange> restored = new ArrayList<>(state.size());
         state.forEach((key, value) -> restored.add(new StateChange(key.operator(), key.partition(), key.key(), value)));
         CHECKPOINT.info(
-                "pipeline={} restored {} state entries of {} from {} changelog records of {} in {} ms",
+                "pipeline={} restored {} state entries of {} (as of checkpoints {}) from {} changelog records of {} in"
+                        + " {} ms",
                 pipeline,
                 restored.size(),
                 partitions,
+                reached,
                 records,
                 topic,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
         return restored;
+    }
+
+    private StaleChangelogException stale(
+            Map<SourcePartition, Long> pending, Map<SourcePartition, Long> reached, String why) {
+        return new StaleChangelogException("pipeline '" + pipeline + "': the changelog " + topic + " has not reached"
+                + " the committed state of " + pending.keySet() + " (their offsets were committed with the state of"
+                + " checkpoints " + pending + ", the changelog holds " + reached + "): " + why + "; the claim is"
+                + " tried again rather than restoring older state");
     }
 
     private <V> V get(org.apache.kafka.common.KafkaFuture<V> future) throws Exception {

@@ -1,10 +1,15 @@
 package io.onceflow.kafka.internal;
 
 import io.onceflow.core.CommitPointWriter;
+import io.onceflow.core.PipelineConfigurationException;
+import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.SinkContext;
+import io.onceflow.core.Source;
 import io.onceflow.kafka.KafkaRecord;
 import io.onceflow.kafka.KafkaSinkOptions;
+import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaTransactionalSink;
+import java.time.Duration;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
@@ -27,6 +32,41 @@ public final class DefaultKafkaTransactionalSink<T> implements KafkaTransactiona
     @Override
     public KafkaSinkOptions options() {
         return options;
+    }
+
+    /**
+     * A checkpoint's transaction is open from its first record to its commit: with a checkpoint interval as long as
+     * the transaction timeout, the coordinator would abort transactions that were about to commit. The commit waits
+     * {@code requestTimeout} for its offsets: a checkpoint timeout shorter than that would fail the checkpoint with a
+     * timeout before the commit could say what went wrong. A claim that waits longer than the source lets an
+     * assignment take would be cut short by the source.
+     */
+    @Override
+    public void validate(PipelineOptions pipeline, Source<?> source) {
+        Duration interval = pipeline.checkpointInterval();
+        if (!interval.isZero() && interval.compareTo(options.transactionTimeout()) >= 0) {
+            throw new PipelineConfigurationException("pipeline '" + pipeline.name() + "': checkpointEvery ("
+                    + interval + ") must be shorter than the Kafka sink's transactionTimeout ("
+                    + options.transactionTimeout() + "): each checkpoint is one transaction, open from its first record"
+                    + " to its commit, and the transaction coordinator aborts one open longer than its timeout."
+                    + " Checkpoint more often, or raise transactionTimeout (the broker caps it at"
+                    + " transaction.max.timeout.ms, 15 minutes by default)");
+        }
+        if (pipeline.checkpointTimeout().compareTo(options.requestTimeout()) <= 0) {
+            throw new PipelineConfigurationException("pipeline '" + pipeline.name() + "': checkpointTimeout ("
+                    + pipeline.checkpointTimeout() + ") must be longer than the Kafka sink's requestTimeout ("
+                    + options.requestTimeout() + "), which a commit may spend waiting for its offsets to be sent:"
+                    + " otherwise a slow commit fails as a checkpoint timeout instead of with its cause. Raise"
+                    + " checkpointTimeout, or lower requestTimeout");
+        }
+        if (source instanceof KafkaSource<?> kafka
+                && options.claimTimeout().compareTo(kafka.options().assignTimeout()) >= 0) {
+            throw new PipelineConfigurationException("pipeline '" + pipeline.name() + "': the Kafka sink's"
+                    + " claimTimeout (" + options.claimTimeout() + ") must be shorter than the source's assignTimeout ("
+                    + kafka.options().assignTimeout() + "): claiming a partition waits for its previous owner's"
+                    + " transaction within the source's assignment. Raise assignTimeout (and max.poll.interval.ms"
+                    + " with it), or lower claimTimeout (at least transactionTimeout + 10 s)");
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.onceflow.kafka.internal;
 
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -19,10 +20,21 @@ public interface KafkaSourceBinding {
      * <p>On the poll thread, because the group metadata must be read there (reactor-kafka#292: reading it from
      * another thread races with {@code poll()}), and because a rebalance only advances the group's generation inside
      * {@code poll()}: between two polls, or inside a rebalance callback, the metadata read is the member's current
-     * one. Fails without sending when a partition of {@code offsets} is no longer assigned to the consumer: it may
-     * have a new owner already. Once sent, the pipeline's protocol listener hears {@code AFTER_SEND_OFFSETS} for
+     * one. Fails without sending when a partition of {@code offsets} is no longer assigned to the consumer (it may
+     * have a new owner already), or was assigned again since {@code ownership} was taken. Once sent, the pipeline's protocol listener hears {@code AFTER_SEND_OFFSETS} for
      * {@code checkpointId}, on the poll thread.
      */
     CompletableFuture<Void> sendOffsets(
-            Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets, long checkpointId);
+            Producer<?, ?> producer,
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            long checkpointId,
+            Map<TopicPartition, Long> ownership);
+
+    /**
+     * The run's ownership of {@code partitions} now: a number per partition that changes at each assignment. A
+     * checkpoint takes it at its first attempt and passes it to every attempt's {@link #sendOffsets}, which refuses
+     * to send when a partition has been assigned again since (gone to another owner and come back: the positions the
+     * checkpoint carries are older than what the other owner committed).
+     */
+    Map<TopicPartition, Long> ownership(Collection<TopicPartition> partitions);
 }

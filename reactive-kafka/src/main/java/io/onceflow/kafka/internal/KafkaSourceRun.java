@@ -206,6 +206,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 PartitionGate gate = gate(partition.topicPartition());
                 gate.staleBefore = gate.returned;
                 gate.owned = true;
+                gate.ownership++;
                 claimed.add(sourcePartition(partition.topicPartition()));
             }
         }
@@ -355,7 +356,8 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     private void checkpointCompleted(Marker<?> marker, boolean kafkaCommitPoint) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        String metadata = OffsetMetadata.encode(context.pipeline(), context.instanceId(), marker.checkpointId());
+        // for lag tooling only (another participant is the commit point): no state checkpoint to record
+        String metadata = OffsetMetadata.encode(context.pipeline(), context.instanceId(), marker.checkpointId(), 0);
         marker.positions().asMap().forEach((partition, next) -> {
             TopicPartition topicPartition = new TopicPartition(partition.source(), partition.partition());
             LagMeters.Lag lag = lagMeters.existing(topicPartition);
@@ -408,8 +410,21 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     }
 
     @Override
+    public Map<TopicPartition, Long> ownership(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, Long> ownership = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            PartitionGate gate = gates.get(partition);
+            ownership.put(partition, gate == null || !gate.owned ? -1L : gate.ownership);
+        }
+        return ownership;
+    }
+
+    @Override
     public CompletableFuture<Void> sendOffsets(
-            Producer<?, ?> producer, Map<TopicPartition, OffsetAndMetadata> offsets, long checkpointId) {
+            Producer<?, ?> producer,
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            long checkpointId,
+            Map<TopicPartition, Long> ownership) {
         SourceConsumer polling = consumer;
         CompletableFuture<Void> sent = new CompletableFuture<>();
         Runnable send = () -> {
@@ -423,6 +438,18 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                     throw new OnceflowException(
                             "partitions " + gone + " are no longer assigned to this consumer: their checkpoint must"
                                     + " not commit, their new owner replays it",
+                            null,
+                            true);
+                }
+                Map<TopicPartition, Long> now = ownership(offsets.keySet());
+                List<TopicPartition> reassigned = offsets.keySet().stream()
+                        .filter(partition -> !now.get(partition).equals(ownership.get(partition)))
+                        .toList();
+                if (!reassigned.isEmpty()) {
+                    throw new OnceflowException(
+                            "partitions " + reassigned + " were assigned again since checkpoint " + checkpointId
+                                    + " was read: another owner may have committed beyond its positions, so it must"
+                                    + " not commit; the run replays from what is committed",
                             null,
                             true);
                 }

@@ -32,6 +32,12 @@ final class PartitionGate {
     /** Whether the run owns the partition now. */
     volatile boolean owned;
 
+    /**
+     * How many times the run has been assigned the partition: a checkpoint read under one assignment must not commit
+     * offsets under a later one (the partition went to another owner and came back meanwhile).
+     */
+    volatile long ownership;
+
     PartitionGate(TopicPartition partition) {
         this.partition = partition;
     }

@@ -23,10 +23,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -101,6 +103,13 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
 
     private volatile long lastCompleted;
 
+    /**
+     * For each partition this writer has claimed, the last checkpoint whose transaction wrote its state to the
+     * changelog: from the committed offsets' metadata at the claim, then from this writer's commits. It goes into the
+     * metadata of every offset it commits, for the next owner's restore to check the changelog against.
+     */
+    private final Map<SourcePartition, Long> stateCheckpoints = new ConcurrentHashMap<>();
+
     /** Completes when the producer has fenced its predecessors; claiming partitions waits for it. */
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
 
@@ -126,6 +135,10 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         final List<DeadLetter<?>> deadLetters = new ArrayList<>();
         int records;
         boolean sent;
+
+        /** The source's ownership of the checkpoint's partitions at its first attempt; every attempt checks it. */
+        @Nullable
+        Map<TopicPartition, Long> ownership;
 
         @Nullable
         DeadLetter<?> poison;
@@ -246,19 +259,25 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         KafkaSourceBinding source = source();
         Map<TopicPartition, SourcePartition> byTopicPartition = new HashMap<>();
         partitions.forEach(p -> byTopicPartition.put(new TopicPartition(p.source(), p.partition()), p));
+        long start = System.nanoTime();
         Map<TopicPartition, OffsetAndMetadata> committed = stableOffsets(source.groupId(), byTopicPartition.keySet());
         Map<SourcePartition, Long> positions = new HashMap<>();
+        Map<SourcePartition, Long> required = new HashMap<>();
         committed.forEach((partition, offset) -> {
             SourcePartition claimed = byTopicPartition.get(partition);
             if (offset != null && claimed != null) {
                 positions.put(claimed, offset.offset());
+                required.put(claimed, OffsetMetadata.stateCheckpoint(offset.metadata()));
             }
         });
         if (changelogReader == null) {
             changelogReader =
                     new KafkaConsumer<>(readerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
-        List<StateChange> state = changelog.restore(admin, changelogReader, partitions);
+        Duration left = options.claimTimeout().minusNanos(System.nanoTime() - start);
+        List<StateChange> state = changelog.restore(
+                admin, changelogReader, partitions, required, left.isNegative() ? Duration.ZERO : left);
+        partitions.forEach(partition -> stateCheckpoints.put(partition, required.getOrDefault(partition, 0L)));
         return new Recovery(Positions.of(positions), state);
     }
 
@@ -272,7 +291,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
      */
     private Map<TopicPartition, OffsetAndMetadata> stableOffsets(String group, Set<TopicPartition> partitions)
             throws Exception {
-        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        long deadline = System.nanoTime() + options.claimTimeout().toNanos();
         long backoffMillis = 20;
         while (true) {
             long remaining = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -289,7 +308,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) > deadline) {
                 throw new OnceflowException(
                         "pipeline '" + pipeline + "': the committed offsets of " + unanswered + " in group '" + group
-                                + "' stayed unstable for " + options.requestTimeout() + ": a transaction of their"
+                                + "' stayed unstable for " + options.claimTimeout() + ": a transaction of their"
                                 + " previous owner is still open (it ends when that owner commits or aborts, or at its"
                                 + " transaction timeout)",
                         null,
@@ -565,9 +584,17 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         send(segment, records);
         // the offsets go on the consumer's poll thread, with its current group metadata (KIP-447 fencing), while
         // this thread sends the dead letters and the state
-        CompletableFuture<Void> offsetsSent = marker.positions().isEmpty()
-                ? CompletableFuture.completedFuture(null)
-                : source().sendOffsets(client, offsets(marker), marker.checkpointId());
+        CompletableFuture<Void> offsetsSent;
+        if (marker.positions().isEmpty()) {
+            offsetsSent = CompletableFuture.completedFuture(null);
+        } else {
+            Map<TopicPartition, OffsetAndMetadata> offsets = offsets(marker);
+            KafkaSourceBinding source = source();
+            if (segment.ownership == null) {
+                segment.ownership = source.ownership(offsets.keySet());
+            }
+            offsetsSent = source.sendOffsets(client, offsets, marker.checkpointId(), segment.ownership);
+        }
         try {
             String deadLetterTopic = options.deadLetterTopic();
             for (DeadLetter<?> deadLetter : deadLetters) {
@@ -597,6 +624,10 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
                                     change.value()),
                             segment);
                 }
+                // after each partition's state, the checkpoint it is as of: what the next owner's restore checks
+                for (SourcePartition changed : statePartitions(marker)) {
+                    client.send(changelog.checkpointRecord(changed, marker.checkpointId()), segment);
+                }
             }
         } catch (Exception e) {
             try {
@@ -607,13 +638,29 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
             throw e;
         }
         awaitOffsets(offsetsSent, marker);
+        // a send that failed before it reached the producer (a serializer, an interceptor, a closed producer) leaves
+        // no error for commitTransaction to find: it must abort here, or the offsets would commit past records never
+        // sent. Flushing first surfaces the asynchronous failures of this transaction's sends too.
+        client.flush();
+        Exception sendFailure = segment.sendFailure;
+        if (sendFailure != null) {
+            throw sendFailure;
+        }
         context.protocolListener().reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId());
         client.commitTransaction();
         inTransaction = false;
-        Exception sendFailure = segment.sendFailure;
-        if (sendFailure != null) {
-            throw sendFailure; // never with a committed transaction: a failed send fails commitTransaction
+        for (SourcePartition changed : statePartitions(marker)) {
+            stateCheckpoints.put(changed, marker.checkpointId());
         }
+    }
+
+    /** The source partitions whose state the marker changed. */
+    private static Set<SourcePartition> statePartitions(Marker<?> marker) {
+        Set<SourcePartition> partitions = new LinkedHashSet<>();
+        for (StateChange change : marker.stateChanges()) {
+            partitions.add(change.partition());
+        }
+        return partitions;
     }
 
     private void awaitOffsets(CompletableFuture<Void> offsetsSent, Marker<?> marker) throws Exception {
@@ -641,14 +688,22 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         return partitions;
     }
 
+    /**
+     * The positions as offsets, each with metadata naming the checkpoint and the last checkpoint that wrote the
+     * partition's state: this one if it changed the state, the previous such one otherwise.
+     */
     private Map<TopicPartition, OffsetAndMetadata> offsets(Marker<?> marker) {
-        String metadata = OffsetMetadata.encode(pipeline, context.instanceId(), marker.checkpointId());
+        Set<SourcePartition> changed = statePartitions(marker);
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        marker.positions()
-                .asMap()
-                .forEach((partition, next) -> offsets.put(
-                        new TopicPartition(partition.source(), partition.partition()),
-                        new OffsetAndMetadata(next, metadata)));
+        marker.positions().asMap().forEach((partition, next) -> {
+            long stateCheckpoint =
+                    changed.contains(partition) ? marker.checkpointId() : stateCheckpoints.getOrDefault(partition, 0L);
+            String metadata =
+                    OffsetMetadata.encode(pipeline, context.instanceId(), marker.checkpointId(), stateCheckpoint);
+            offsets.put(
+                    new TopicPartition(partition.source(), partition.partition()),
+                    new OffsetAndMetadata(next, metadata));
+        });
         return offsets;
     }
 

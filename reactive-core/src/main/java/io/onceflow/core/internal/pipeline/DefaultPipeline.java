@@ -85,7 +85,7 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                 requireNonNull(options, "options"),
                 requireNonNull(source, "source"),
                 requireNonNull(chain, "chain"),
-                PipelineAssembly.of(options, sinks, unnamedOperators));
+                PipelineAssembly.of(options, source, sinks, unnamedOperators));
     }
 
     /** The upstream of a pipeline's first operator: the running attempt's source, with markers. */

@@ -5,6 +5,7 @@ import io.onceflow.core.IdempotentSink;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.Sink;
+import io.onceflow.core.Source;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.StateRegistry;
 import java.util.ArrayList;
@@ -39,8 +40,18 @@ record PipelineAssembly<R>(
     }
 
     static <R> PipelineAssembly<R> of(
-            PipelineOptions options, List<? extends Sink<? super R>> sinks, List<String> unnamedOperators) {
+            PipelineOptions options,
+            Source<?> source,
+            List<? extends Sink<? super R>> sinks,
+            List<String> unnamedOperators) {
         PipelineAssembly<R> assembly = of(options, sinks);
+        for (Sink<? super R> sink : sinks) {
+            sink.validate(options, source);
+        }
+        CommitPoint<?> store = options.checkpointStore();
+        if (store != null) {
+            store.validate(options, source);
+        }
         if (assembly.commitPoint().isDurable() && !unnamedOperators.isEmpty()) {
             throw StateRegistry.unnamed(options.name(), unnamedOperators);
         }

@@ -58,6 +58,7 @@ class KafkaBrokerKillIT {
                         .build(),
                 KafkaLedger.sinkOptions(bootstrap)
                         .requestTimeout(Duration.ofSeconds(10))
+                        .claimTimeout(Duration.ofSeconds(25))
                         .clientProperty("request.timeout.ms", 5_000)
                         .producerProperty("max.block.ms", 10_000)
                         .producerProperty("delivery.timeout.ms", 15_000)
