@@ -74,7 +74,9 @@ class KafkaReadProcessWriteIT {
             assertThat(offsets).hasSize(4);
             assertThat(offsets.values())
                     .allSatisfy(offset -> assertThat(offset.metadata()).startsWith("onceflow;pipeline=ledger;"))
-                    .anySatisfy(offset -> assertThat(offset.metadata()).endsWith(";checkpoint=" + last));
+                    .anySatisfy(offset -> assertThat(offset.metadata()).contains(";checkpoint=" + last))
+                    // the last checkpoint that wrote each partition's state, for the next owner's restore to check
+                    .allSatisfy(offset -> assertThat(offset.metadata()).containsPattern(";state=\\d+$"));
             ConfigResource changelog = new ConfigResource(ConfigResource.Type.TOPIC, PIPELINE + "-changelog");
             Config config =
                     admin.describeConfigs(List.of(changelog)).all().get().get(changelog);
@@ -88,12 +90,12 @@ class KafkaReadProcessWriteIT {
                             .partitions())
                     .hasSize(4);
         }
-        // the changelog holds one live entry per account
+        // the changelog holds one live entry per account, and one checkpoint record per source partition
         assertThat(KafkaLedger.readAll(bootstrap, PIPELINE + "-changelog").stream()
                         .map(record -> new String(record.key(), java.nio.charset.StandardCharsets.ISO_8859_1))
                         .distinct()
                         .count())
-                .isEqualTo(input.sums().size());
+                .isEqualTo(input.sums().size() + 4);
 
         List<Gauge> lag =
                 meters.find(OnceflowMeters.SOURCE_LAG).gauges().stream().toList();
