@@ -113,10 +113,16 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 .doFinally(signal -> emitting.dispose()); // once the receiver is really gone
         // a stopped source keeps its consumer in the group until the run ends: the final checkpoint's offsets need
         // the group metadata of a current member
-        return new LingerOnCancel<>(records, context.completedCheckpoints().then(), LINGER)
+        Flux<StreamElement<T>> lingering = new LingerOnCancel<>(
+                        records, context.completedCheckpoints().then(), LINGER)
                 // before cancel goes on: revocations from here on (the consumer's close) need no checkpoint
                 .doOnCancel(this::end)
-                .takeUntilOther(failure.asMono())
+                .doOnTerminate(failure::tryEmitEmpty);
+        // a failure of the run (a claim that failed, partitions lost) ends the records and cancels the receiver, which
+        // closes the consumer: merge cancels its other sources on an error, where takeUntilOther would leave the
+        // receiver running (it propagates the other's error without cancelling its main), and its consumer would
+        // keep the partitions it was assigned, in the group, polling, while the restarted run waited for them
+        return Flux.merge(lingering, failure.asMono().then(Mono.<StreamElement<T>>empty()))
                 .doFinally(signal -> {
                     end();
                     completions.dispose();

@@ -99,12 +99,27 @@ final class KafkaLedger {
 
     /** Produces {@code count} payments with ids from {@code firstId}, over {@code accounts} accounts. */
     static Input produce(String bootstrap, String topic, long firstId, int count, int accounts, long seed) {
-        Input input = new Input();
+        return produce(bootstrap, topic, firstId, count, accounts, seed, "acct-", new Input());
+    }
+
+    /**
+     * Produces payments as {@link #produce(String, String, long, int, int, long)} does, to accounts named with
+     * {@code accountPrefix}, adding them to {@code input}.
+     */
+    static Input produce(
+            String bootstrap,
+            String topic,
+            long firstId,
+            int count,
+            int accounts,
+            long seed,
+            String accountPrefix,
+            Input input) {
         Random random = new Random(seed);
         List<Future<RecordMetadata>> sent = new ArrayList<>(count);
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
             for (long id = firstId; id < firstId + count; id++) {
-                Payment payment = new Payment(id, "acct-" + random.nextInt(accounts), 1 + random.nextInt(10_000));
+                Payment payment = new Payment(id, accountPrefix + random.nextInt(accounts), 1 + random.nextInt(10_000));
                 input.payments.put(id, payment);
                 sent.add(producer.send(new ProducerRecord<>(topic, payment.account(), PAYMENTS.encode(payment))));
             }
