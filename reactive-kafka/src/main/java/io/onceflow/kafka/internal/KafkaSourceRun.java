@@ -436,28 +436,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         Runnable send = () -> {
             try {
                 SourceConsumer self = requireNonNull(polling);
-                Set<TopicPartition> assignment = self.assignment();
-                List<TopicPartition> gone = offsets.keySet().stream()
-                        .filter(partition -> !assignment.contains(partition))
-                        .toList();
-                if (!gone.isEmpty()) {
-                    throw new OnceflowException(
-                            "partitions " + gone + " are no longer assigned to this consumer: their checkpoint must"
-                                    + " not commit, their new owner replays it",
-                            null,
-                            true);
-                }
-                Map<TopicPartition, Long> now = ownership(offsets.keySet());
-                List<TopicPartition> reassigned = offsets.keySet().stream()
-                        .filter(partition -> !now.get(partition).equals(ownership.get(partition)))
-                        .toList();
-                if (!reassigned.isEmpty()) {
-                    throw new OnceflowException(
-                            "partitions " + reassigned + " were assigned again since checkpoint " + checkpointId
-                                    + " was read: another owner may have committed beyond its positions, so it must"
-                                    + " not commit; the run replays from what is committed",
-                            null,
-                            true);
+                OnceflowException refused = OffsetsOwnership.refusal(
+                        checkpointId, offsets.keySet(), self.assignment(), ownership(offsets.keySet()), ownership);
+                if (refused != null) {
+                    throw refused;
                 }
                 producer.sendOffsetsToTransaction(offsets, self.currentGroupMetadata());
                 context.protocolListener().reached(ProtocolPoint.AFTER_SEND_OFFSETS, checkpointId);
