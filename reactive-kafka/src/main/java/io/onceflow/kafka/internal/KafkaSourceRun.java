@@ -420,7 +420,9 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         Map<TopicPartition, Long> ownership = new HashMap<>();
         for (TopicPartition partition : partitions) {
             PartitionGate gate = gates.get(partition);
-            ownership.put(partition, gate == null || !gate.owned ? -1L : gate.ownership);
+            // the assignment counter alone: a revoked partition's closing checkpoint sends its offsets from the
+            // revocation callback, after the gate closed, under the assignment it was read in
+            ownership.put(partition, gate == null ? -1L : gate.ownership);
         }
         return ownership;
     }

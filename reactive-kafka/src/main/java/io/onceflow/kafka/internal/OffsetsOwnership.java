@@ -25,8 +25,8 @@ final class OffsetsOwnership {
      * Why the offsets of {@code partitions} must not be sent, or {@code null} when they may be.
      *
      * @param assignment the consumer's assignment now
-     * @param now the run's ownership of the partitions now (a number that changes at each assignment; -1 when not
-     *     owned)
+     * @param now the run's ownership of the partitions now (a number that changes at each assignment; -1 for a
+     *     partition the run was never assigned)
      * @param expected the ownership when the checkpoint was first attempted
      */
     static @Nullable OnceflowException refusal(

@@ -37,7 +37,14 @@ class OffsetsOwnershipTest {
     }
 
     @Test
-    void aPartitionNotOwnedByTheRunMayNot() {
+    void aRevokedPartitionsClosingCheckpointMaySendUnderTheAssignmentItWasReadIn() {
+        // in the revocation callback the consumer still has the partition, and its assignment counter is unchanged
+        assertThat(OffsetsOwnership.refusal(5, List.of(P0), Set.of(P0), Map.of(P0, 3L), Map.of(P0, 3L)))
+                .isNull();
+    }
+
+    @Test
+    void aPartitionNeverAssignedToTheRunMayNot() {
         assertThat(OffsetsOwnership.refusal(7, List.of(P0), Set.of(P0), Map.of(P0, -1L), Map.of(P0, -1L)))
                 .hasMessageContaining("assigned again");
     }
