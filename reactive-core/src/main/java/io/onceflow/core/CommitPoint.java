@@ -37,4 +37,12 @@ public interface CommitPoint<T> extends Sink<T> {
     default boolean isDurable() {
         return true;
     }
+
+    /**
+     * Whether this commit point has a dead-letter destination: without one, a single record that cannot be processed
+     * or written stops the pipeline, which assembly warns of. True unless the commit point says otherwise.
+     */
+    default boolean hasDeadLetterDestination() {
+        return true;
+    }
 }

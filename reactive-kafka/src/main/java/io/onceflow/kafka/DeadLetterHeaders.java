@@ -38,6 +38,15 @@ public final class DeadLetterHeaders {
     public static final String PIPELINE = "onceflow.pipeline";
     /** The checkpoint it was committed with. */
     public static final String CHECKPOINT = "onceflow.checkpoint";
+    /**
+     * {@code true} when the record's value holds only the first bytes of the payload: a dead letter must always fit
+     * its topic, so a payload over the limit is cut, its full length and SHA-256 kept beside it.
+     */
+    public static final String PAYLOAD_TRUNCATED = "onceflow.payload.truncated";
+    /** The payload's full length in bytes, when it was cut. */
+    public static final String PAYLOAD_LENGTH = "onceflow.payload.length";
+    /** The SHA-256 of the full payload, hex, when it was cut: to match it against the record it came from. */
+    public static final String PAYLOAD_SHA256 = "onceflow.payload.sha256";
 
     private DeadLetterHeaders() {}
 

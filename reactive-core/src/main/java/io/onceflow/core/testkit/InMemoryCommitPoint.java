@@ -88,6 +88,11 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
         return this;
     }
 
+    @Override
+    public boolean hasDeadLetterDestination() {
+        return acceptsDeadLetters;
+    }
+
     /** Not durable: its commits live in this object, so stateful operators need no names of their own here. */
     @Override
     public boolean isDurable() {

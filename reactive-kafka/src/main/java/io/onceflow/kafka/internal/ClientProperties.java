@@ -2,17 +2,38 @@ package io.onceflow.kafka.internal;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 
 /** Checks and prints raw Kafka client properties: reserved keys refused, secrets never printed. */
 public final class ClientProperties {
 
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
-    private static final Pattern SECRET =
-            Pattern.compile(".*(password|secret|jaas|token|credential|\\.key$|apikey|api\\.key).*");
     static final String REDACTED = "[hidden]";
+
+    /**
+     * The keys a Kafka client defines, each with whether its value is a secret: from the clients' own config
+     * definitions ({@code ConfigDef.Type.PASSWORD}), so that every secret of the kafka-clients version in use is
+     * known, not guessed from its name.
+     */
+    private static final Map<String, Boolean> KNOWN = known();
+
+    private static Map<String, Boolean> known() {
+        Map<String, Boolean> known = new java.util.HashMap<>();
+        for (ConfigDef definition :
+                List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(), AdminClientConfig.configDef())) {
+            definition
+                    .configKeys()
+                    .forEach((key, config) ->
+                            known.merge(key, config.type == ConfigDef.Type.PASSWORD, Boolean::logicalOr));
+        }
+        return Map.copyOf(known);
+    }
 
     private ClientProperties() {}
 
@@ -36,15 +57,20 @@ public final class ClientProperties {
         return Collections.unmodifiableMap(copy);
     }
 
-    /** The properties for printing: values of keys that look secret are hidden. */
+    /**
+     * The properties for printing: a value is shown only for a key the Kafka clients define as not secret. The
+     * values of password keys are hidden, and so are those of keys the clients do not define at all (a plugin's,
+     * such as a schema registry's {@code basic.auth.user.info}), whose secrecy nothing declares.
+     */
     public static Map<String, String> redacted(Map<String, String> properties) {
         Map<String, String> shown = new LinkedHashMap<>();
         properties.forEach((key, value) -> shown.put(key, isSecret(key) ? REDACTED : value));
         return shown;
     }
 
+    /** Whether {@code key}'s value must not be printed: a password key, or a key the clients do not define. */
     static boolean isSecret(String key) {
-        return SECRET.matcher(key.toLowerCase(Locale.ROOT)).matches();
+        return KNOWN.getOrDefault(key, true);
     }
 
     /** Checks a topic name as Kafka would, naming the option. */

@@ -3,7 +3,11 @@ package io.onceflow.kafka.internal;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.kafka.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -15,6 +19,14 @@ final class DeadLetterRecords {
 
     /** Header values are kept below this many UTF-8 bytes; Kafka has no hard limit, but brokers cap records. */
     static final int MAX_HEADER_BYTES = 8 * 1024;
+
+    /**
+     * Payloads are cut to this many bytes: with the headers (each under {@link #MAX_HEADER_BYTES}), a dead letter
+     * stays far under the producer's {@code max.request.size} and the broker's {@code message.max.bytes} (1 MiB by
+     * default), so that a record just under the limit, read fine, cannot make a dead letter the producer refuses
+     * (which fails the transaction, and the pipeline with it, at every restart).
+     */
+    static final int MAX_PAYLOAD_BYTES = 64 * 1024;
 
     private DeadLetterRecords() {}
 
@@ -38,7 +50,22 @@ final class DeadLetterRecords {
         headers.add(header(DeadLetterHeaders.PIPELINE, pipeline));
         headers.add(header(DeadLetterHeaders.CHECKPOINT, String.valueOf(checkpointId)));
         byte[] key = deadLetter.origin().toString().getBytes(StandardCharsets.UTF_8);
-        return new ProducerRecord<>(topic, null, null, key, payload(deadLetter.payload()), headers);
+        byte[] payload = payload(deadLetter.payload());
+        if (payload.length > MAX_PAYLOAD_BYTES) {
+            headers.add(header(DeadLetterHeaders.PAYLOAD_TRUNCATED, "true"));
+            headers.add(header(DeadLetterHeaders.PAYLOAD_LENGTH, String.valueOf(payload.length)));
+            headers.add(header(DeadLetterHeaders.PAYLOAD_SHA256, sha256(payload)));
+            payload = Arrays.copyOf(payload, MAX_PAYLOAD_BYTES);
+        }
+        return new ProducerRecord<>(topic, null, null, key, payload, headers);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 
     /** The payload as bytes: raw bytes as they are, anything else as JSON, or as text when JSON fails. */

@@ -70,6 +70,11 @@ public final class DefaultKafkaTransactionalSink<T> implements KafkaTransactiona
     }
 
     @Override
+    public boolean hasDeadLetterDestination() {
+        return options.hasDeadLetterTopic();
+    }
+
+    @Override
     public Mono<CommitPointWriter<T>> open(SinkContext context) {
         return Mono.defer(() -> {
             String pipeline = context.pipeline();

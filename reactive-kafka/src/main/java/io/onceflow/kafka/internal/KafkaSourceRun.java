@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowException;
+import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StageFailedException;
 import io.onceflow.core.StreamElement;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.StartPosition;
@@ -171,7 +173,21 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             lastGate = gate;
         }
         long index = gate.seen++;
-        StreamElement<T> element = decoder.decode(record);
+        StreamElement<T> element;
+        try {
+            element = decoder.decode(record);
+        } catch (Throwable failure) {
+            // the decoder dead-letters what a record's bytes cause; what escapes it (out of memory on a huge record)
+            // fails the run with a signal, where Reactor would rethrow a JVM-fatal error and end this thread's task
+            sink.error(
+                    failure instanceof Error error
+                            ? new StageFailedException(
+                                    "source:" + options.name(),
+                                    new Origin(record.topic(), record.partition(), record.offset(), record.timestamp()),
+                                    error)
+                            : failure);
+            return;
+        }
         synchronized (gateLock) {
             if (!gate.admits(index)) {
                 return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads it

@@ -14,6 +14,7 @@ import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.Recovery;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StageFailedException;
 import io.onceflow.core.StateChange;
 import io.onceflow.kafka.KafkaRecord;
 import io.onceflow.kafka.KafkaSinkOptions;
@@ -438,9 +439,11 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         }
         try {
             send(head, encode(head, batch));
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // an Error too (out of memory while encoding): the checkpoint must not commit without these records
             if (head.sendFailure == null) {
-                head.sendFailure = e; // fails this checkpoint's commit
+                head.sendFailure =
+                        e instanceof Exception exception ? exception : new StageFailedException("kafka-sink", null, e);
             }
         }
     }

@@ -77,6 +77,37 @@ class DeadLetterRecordsTest {
     }
 
     @Test
+    void aPayloadOverTheLimitIsCutAndItsLengthAndHashKept() throws Exception {
+        // a malformed record just under 1 MiB was read fine, and its dead letter was too large for the producer
+        byte[] raw = new byte[1_000_000];
+        java.util.Arrays.fill(raw, (byte) 'x');
+        ProducerRecord<byte[], byte[]> record = DeadLetterRecords.record(
+                "dead", new DeadLetter<Object>(ORIGIN, "deserialize", raw, new RuntimeException("bad")), "ledger", 3);
+        assertThat(record.value()).hasSize(DeadLetterRecords.MAX_PAYLOAD_BYTES);
+        Map<String, String> headers = DeadLetterHeaders.read(record.headers());
+        assertThat(headers)
+                .containsEntry(DeadLetterHeaders.PAYLOAD_TRUNCATED, "true")
+                .containsEntry(DeadLetterHeaders.PAYLOAD_LENGTH, "1000000")
+                .containsEntry(
+                        DeadLetterHeaders.PAYLOAD_SHA256,
+                        java.util.HexFormat.of()
+                                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                        .digest(raw)));
+        int size = record.value().length + record.key().length;
+        for (var header : record.headers()) {
+            size += header.key().length() + header.value().length;
+        }
+        assertThat(size).as("the whole dead letter").isLessThan(128 * 1024);
+        // a payload within the limit travels whole, without those headers
+        ProducerRecord<byte[], byte[]> small = DeadLetterRecords.record(
+                "dead",
+                new DeadLetter<Object>(ORIGIN, "deserialize", new byte[] {1}, new RuntimeException("bad")),
+                "l",
+                1);
+        assertThat(DeadLetterHeaders.read(small.headers())).doesNotContainKey(DeadLetterHeaders.PAYLOAD_TRUNCATED);
+    }
+
+    @Test
     void readKeepsOnlyOnceflowHeaders() {
         RecordHeaders headers = new RecordHeaders();
         headers.add("traceparent", "00-abc".getBytes(StandardCharsets.UTF_8));

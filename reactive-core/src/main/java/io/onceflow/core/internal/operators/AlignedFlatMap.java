@@ -104,7 +104,13 @@ public final class AlignedFlatMap {
             return Mono.just(passThrough(element));
         }
         return Flux.<R>defer(() -> {
-                    Publisher<? extends R> publisher = mapper.apply(record.value());
+                    Publisher<? extends R> publisher;
+                    try {
+                        publisher = mapper.apply(record.value());
+                    } catch (Throwable failure) {
+                        // signalled from here: Reactor would rethrow a JVM-fatal error from the mapper up the stack
+                        return Flux.error(failure);
+                    }
                     return publisher != null ? Flux.from(publisher) : Flux.error(nullResult(stage));
                 })
                 .<StreamElement<R>>map(record::withValue)

@@ -3,8 +3,9 @@ package io.onceflow.core.internal.operators;
 import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Origin;
+import io.onceflow.core.StageFailedException;
 import io.onceflow.core.StreamElement;
-import reactor.core.Exceptions;
+import org.jspecify.annotations.Nullable;
 
 /** Small helpers every operator uses to keep markers and dead letters flowing untouched. */
 public final class Elements {
@@ -24,8 +25,9 @@ public final class Elements {
     }
 
     /**
-     * The dead letter for a record whose user function failed. Fatal JVM errors are rethrown instead: they are not
-     * the record's fault.
+     * The dead letter for a record whose user function failed. A JVM {@link Error} is not the record's fault: it
+     * is thrown as a {@link StageFailedException}, which fails the run with a signal (Reactor would rethrow the
+     * error itself up a worker's stack, and the stream would never hear of it).
      */
     public static <R> DeadLetter<R> deadLetter(Data<?> record, String stage, Throwable failure) {
         return deadLetter(record.origin(), stage, record.value(), failure);
@@ -33,8 +35,21 @@ public final class Elements {
 
     /** The dead letter for a record at {@code origin} whose user function failed on {@code payload}. */
     public static <R> DeadLetter<R> deadLetter(Origin origin, String stage, Object payload, Throwable failure) {
-        Exceptions.throwIfJvmFatal(failure);
+        if (failure instanceof StageFailedException stageFailure) {
+            throw stageFailure;
+        }
+        if (failure instanceof Error error) {
+            throw new StageFailedException(stage, origin, error);
+        }
         return new DeadLetter<>(origin, stage, payload, failure);
+    }
+
+    /**
+     * {@code failure} as a stage may signal it: an {@link Error} wrapped in a {@link StageFailedException} (which
+     * Reactor signals, where it would rethrow a JVM-fatal error up the stack), anything else as it is.
+     */
+    public static Throwable signallable(String stage, @Nullable Origin origin, Throwable failure) {
+        return failure instanceof Error error ? new StageFailedException(stage, origin, error) : failure;
     }
 
     /** The failure for a user function that returned {@code null}, where a value is required. */

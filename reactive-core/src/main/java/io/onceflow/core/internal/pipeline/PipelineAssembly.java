@@ -13,6 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 
 /**
@@ -26,6 +28,8 @@ record PipelineAssembly<R>(
         CommitPoint<? super R> commitPoint,
         boolean commitPointTakesRecords,
         List<IdempotentSink<? super R>> idempotent) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineAssembly.class);
 
     /** The first operator's upstream: the current run's marker-injected source, found in the Reactor context. */
     static <T> Flux<StreamElement<T>> sourcePlaceholder() {
@@ -51,6 +55,14 @@ record PipelineAssembly<R>(
         CommitPoint<?> store = options.checkpointStore();
         if (store != null) {
             store.validate(options, source);
+        }
+        if (assembly.commitPoint().isDurable() && !assembly.commitPoint().hasDeadLetterDestination()) {
+            LOG.warn(
+                    "pipeline={} has no dead-letter destination: one record that cannot be read, processed or written"
+                            + " stops it with a PoisonRecordException until it is dealt with. Give the commit point '{}'"
+                            + " one (Kafka: deadLetterTopic(...), PostgreSQL: deadLetterTable(...))",
+                    options.name(),
+                    assembly.commitPoint().name());
         }
         if (assembly.commitPoint().isDurable() && !unnamedOperators.isEmpty()) {
             throw StateRegistry.unnamed(options.name(), unnamedOperators);

@@ -10,6 +10,7 @@ import io.onceflow.core.PoisonRecordException;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SinkWriter;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.operators.Elements;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +105,12 @@ final class SinkStage<T> {
     private Mono<Void> accept(StreamElement<T> element) {
         if (element instanceof Data<T> record) {
             for (NamedWriter<T> writer : all) {
-                writer.writer().write(record);
+                try {
+                    writer.writer().write(record);
+                } catch (Throwable failure) {
+                    // a writer must not throw; one that does (or runs out of memory) fails the run, with a signal
+                    return Mono.error(Elements.signallable("sink:" + writer.name(), record.origin(), failure));
+                }
             }
             recordsInCheckpoint++;
             return overBound() ? relieve() : Mono.empty();

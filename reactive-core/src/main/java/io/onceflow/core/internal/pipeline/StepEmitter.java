@@ -3,6 +3,7 @@ package io.onceflow.core.internal.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.operators.Elements;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -243,7 +244,9 @@ final class StepEmitter<T> extends Flux<StreamElement<T>> {
             try {
                 step.apply(item, this);
             } catch (Throwable failure) {
-                error(Operators.onOperatorError(upstream, failure, item, actual.currentContext()));
+                // an Error as a StageFailedException: onOperatorError would rethrow a JVM-fatal one up the stack
+                error(Operators.onOperatorError(
+                        upstream, Elements.signallable("source", null, failure), item, actual.currentContext()));
             }
             if (item == null) {
                 if (outputs > 0) {

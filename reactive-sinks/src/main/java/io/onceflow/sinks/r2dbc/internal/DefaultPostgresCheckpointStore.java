@@ -23,6 +23,11 @@ public final class DefaultPostgresCheckpointStore implements PostgresCheckpointS
     }
 
     @Override
+    public boolean hasDeadLetterDestination() {
+        return options.deadLetterTable() != null;
+    }
+
+    @Override
     public Mono<CommitPointWriter<Object>> open(SinkContext context) {
         return PgCommitPointWriter.open(StoreSettings.of(options), context, null, false, Integer.MAX_VALUE);
     }

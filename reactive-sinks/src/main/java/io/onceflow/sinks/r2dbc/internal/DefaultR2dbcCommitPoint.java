@@ -28,6 +28,11 @@ public final class DefaultR2dbcCommitPoint<T> implements R2dbcUpsertSink<T>, Com
     }
 
     @Override
+    public boolean hasDeadLetterDestination() {
+        return options.deadLetterTable() != null;
+    }
+
+    @Override
     public Mono<CommitPointWriter<T>> open(SinkContext context) {
         return PgCommitPointWriter.open(
                 StoreSettings.of(options),
