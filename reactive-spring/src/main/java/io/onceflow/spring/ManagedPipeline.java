@@ -190,9 +190,12 @@ public final class ManagedPipeline {
     /**
      * Stops the pipeline gracefully within {@code timeout}, or else abruptly. Never errors.
      *
-     * @param timeout how long the final checkpoint may take
+     * @param timeout how long the final checkpoint may take; zero to stop abruptly at once
      */
     Mono<Void> stop(Duration timeout) {
+        if (timeout.isZero()) {
+            return abort();
+        }
         return stop().timeout(timeout, Schedulers.parallel()).onErrorResume(e -> {
             LOG.warn(
                     "pipeline={} did not stop within {} ms ({}): stopping it abruptly, the next run replays what the"
