@@ -7,6 +7,9 @@ import io.onceflow.kafka.KafkaSourceOptions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.Environment;
 
 /**
  * The application's Kafka cluster for Onceflow's sources and sinks: option builders with the brokers and client
@@ -72,6 +75,28 @@ public final class OnceflowKafka {
         return of(List.of(bootstrapServers.split(",")), Map.of(), Map.of());
     }
 
+    /**
+     * The cluster the application's properties name, as the table above says: what the auto-configured bean holds.
+     * For an application that decides itself, from these, where its cluster is.
+     *
+     * @throws org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException when an
+     *     {@code onceflow.kafka.*} value breaks its rule
+     */
+    public static OnceflowKafka from(Environment environment) {
+        Binder binder = Binder.get(environment);
+        Bindable<Map<String, String>> map = Bindable.mapOf(String.class, String.class);
+        OnceflowProperties.Kafka onceflow = binder.bind(
+                        OnceflowProperties.PREFIX + ".kafka", OnceflowProperties.Kafka.class)
+                .orElseGet(OnceflowProperties.Kafka::defaults);
+        SpringKafkaProperties spring = new SpringKafkaProperties(
+                binder.bind("spring.kafka.bootstrap-servers", Bindable.listOf(String.class))
+                        .orElse(List.of()),
+                binder.bind("spring.kafka.properties", map).orElse(Map.of()),
+                binder.bind("spring.kafka.consumer.properties", map).orElse(Map.of()),
+                binder.bind("spring.kafka.producer.properties", map).orElse(Map.of()));
+        return from(onceflow, spring);
+    }
+
     /** The cluster the properties name, as the table above says. */
     static OnceflowKafka from(OnceflowProperties.Kafka onceflow, SpringKafkaProperties spring) {
         List<String> servers =
@@ -83,6 +108,11 @@ public final class OnceflowKafka {
         Map<String, String> producer = new LinkedHashMap<>(common);
         producer.putAll(spring.producerProperties());
         return new OnceflowKafka(servers.stream().map(String::trim).toList(), consumer, producer);
+    }
+
+    /** The same client properties for brokers at {@code bootstrapServers} ({@code host:port[,host:port...]}). */
+    public OnceflowKafka withBootstrapServers(String bootstrapServers) {
+        return new OnceflowKafka(List.of(bootstrapServers.split(",")), consumerProperties, producerProperties);
     }
 
     /** Whether brokers are configured. */

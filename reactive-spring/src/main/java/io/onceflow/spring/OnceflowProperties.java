@@ -18,7 +18,8 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
  *
  * <p>An application may keep settings of its own under {@code onceflow.}, in a {@code @ConfigurationProperties} class
  * of its own with a longer prefix ({@code onceflow.demo}, say): names under that prefix are its to check. Names under
- * {@code onceflow.test.} and {@code onceflow.infra.} belong to Onceflow's test tooling and are left alone.
+ * {@code onceflow.test.} and {@code onceflow.infra.} belong to Onceflow's test tooling, and {@code onceflow.version} to
+ * a build (Maven hands {@code -D} properties to the test JVM): they are left alone.
  *
  * <pre>
  * onceflow:

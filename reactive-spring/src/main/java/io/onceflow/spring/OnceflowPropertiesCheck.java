@@ -37,15 +37,22 @@ import org.springframework.core.env.SystemEnvironmentPropertySource;
  *       {@code onceflow.fail-on-unknown-properties} is false. Nothing binds a name that is not a property of
  *       {@link OnceflowProperties}, unless a {@code @ConfigurationProperties} bean of the application claims a prefix
  *       under {@code onceflow.} that covers it, or it is under {@code onceflow.test.} or {@code onceflow.infra.}
- *       (Onceflow's test tooling, set as JVM system properties).
+ *       (Onceflow's test tooling, set as JVM system properties), or it is {@code onceflow.version} (a build's).
  * </ul>
  */
 final class OnceflowPropertiesCheck implements BeanFactoryPostProcessor, PriorityOrdered {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnceflowPropertiesCheck.class);
     private static final ConfigurationPropertyName ROOT = ConfigurationPropertyName.of(OnceflowProperties.PREFIX);
-    private static final List<ConfigurationPropertyName> RESERVED =
-            List.of(ConfigurationPropertyName.of("onceflow.test"), ConfigurationPropertyName.of("onceflow.infra"));
+    /**
+     * Names that are not settings of an application: Onceflow's test tooling ({@code onceflow.test.*},
+     * {@code onceflow.infra.*}), and a build's {@code onceflow.version}, which Maven passes to the test JVM as a system
+     * property when it is given on the command line ({@code mvn -Donceflow.version=...}).
+     */
+    private static final List<ConfigurationPropertyName> RESERVED = List.of(
+            ConfigurationPropertyName.of("onceflow.test"),
+            ConfigurationPropertyName.of("onceflow.infra"),
+            ConfigurationPropertyName.of("onceflow.version"));
 
     private final ConfigurableEnvironment environment;
 

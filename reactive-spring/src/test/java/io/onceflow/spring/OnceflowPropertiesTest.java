@@ -124,7 +124,8 @@ class OnceflowPropertiesTest {
                         "onceflow.postgres.dead-letter-tables[0]=dead",
                         "onceflow.runner.startup=manual",
                         "onceflow.test.postgres=embedded",
-                        "onceflow.infra.owner=x")
+                        "onceflow.infra.owner=x",
+                        "onceflow.version=0.1.0-SNAPSHOT")
                 .run(context -> assertThat(context).hasNotFailed());
     }
 
