@@ -1,5 +1,6 @@
 package io.onceflow.spring;
 
+import io.onceflow.core.Pipeline;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -13,13 +14,14 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * A health indicator per pipeline, under the {@code onceflow} component of {@code /actuator/health}. Applies when
- * Spring Boot's health support is on the classpath; off with {@code management.health.onceflow.enabled=false}.
+ * Spring Boot's health support is on the classpath and the application has a pipeline; off with
+ * {@code management.health.onceflow.enabled=false}.
  *
  * @since 0.1
  */
 @AutoConfiguration(after = OnceflowAutoConfiguration.class)
 @ConditionalOnClass(ReactiveHealthIndicator.class)
-@ConditionalOnBean(OnceflowRunner.class)
+@ConditionalOnBean({OnceflowRunner.class, Pipeline.class})
 @ConditionalOnEnabledHealthIndicator("onceflow")
 public class OnceflowHealthAutoConfiguration {
 

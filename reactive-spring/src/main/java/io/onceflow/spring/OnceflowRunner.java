@@ -17,6 +17,7 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Runs every {@link Pipeline} bean of the application: starts them once the application is ready (or in the runner's
@@ -131,15 +132,23 @@ public final class OnceflowRunner
             return;
         }
         LOG.info("starting pipelines {}", pipelines.keySet());
+        if (preparations.isEmpty()) {
+            startAll();
+            return;
+        }
         pipelines.values().forEach(ManagedPipeline::preparing);
         Flux.fromIterable(preparations)
                 .concatMap(PipelinePreparation::prepare)
                 .then()
-                .subscribe(null, this::preparationFailed, () -> {
-                    if (running) {
-                        pipelines.values().forEach(ManagedPipeline::start);
-                    }
-                });
+                // not on the thread that completed the last preparation (a database driver's event loop)
+                .publishOn(Schedulers.boundedElastic())
+                .subscribe(null, this::preparationFailed, this::startAll);
+    }
+
+    private void startAll() {
+        if (running) {
+            pipelines.values().forEach(ManagedPipeline::start);
+        }
     }
 
     private void preparationFailed(Throwable error) {

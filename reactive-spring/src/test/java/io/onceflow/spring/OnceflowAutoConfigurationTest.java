@@ -311,6 +311,11 @@ class OnceflowAutoConfigurationTest {
         }
 
         @Test
+        void noneWithoutPipelines() {
+            runner.run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("onceflowHealthContributor"));
+        }
+
+        @Test
         void offWhenDisabled() {
             runner.withUserConfiguration(OnePipeline.class)
                     .withPropertyValues("management.health.onceflow.enabled=false")
