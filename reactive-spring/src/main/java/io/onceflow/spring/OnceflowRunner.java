@@ -52,6 +52,7 @@ public final class OnceflowRunner
     private final Object lock = new Object();
     private volatile boolean running;
     private volatile boolean launched;
+    private volatile boolean stoppedBefore;
 
     OnceflowRunner(
             List<Pipeline> pipelines,
@@ -107,7 +108,8 @@ public final class OnceflowRunner
             }
             running = true;
         }
-        if (settings.startup() != OnceflowProperties.Startup.READY) {
+        // started again after a stop (context.stop(), then context.start()): the application is ready already
+        if (settings.startup() != OnceflowProperties.Startup.READY || stoppedBefore) {
             launch();
         }
     }
@@ -167,6 +169,8 @@ public final class OnceflowRunner
                 return;
             }
             running = false;
+            launched = false;
+            stoppedBefore = true;
         }
         Duration timeout = settings.shutdownTimeout();
         // blocking-ok: the thread closing the context; each stop ends by the timeout, so this ends too

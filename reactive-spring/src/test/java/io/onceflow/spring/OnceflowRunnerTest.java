@@ -90,6 +90,18 @@ class OnceflowRunnerTest {
     }
 
     @Test
+    void aStoppedContextStartedAgainRunsThePipelinesAgain() {
+        runner.run(context -> {
+            ready(context);
+            ManagedPipeline managed = managed(context);
+            context.getSourceApplicationContext().stop();
+            assertThat(managed.state()).isEqualTo(ManagedPipeline.State.STOPPED);
+            context.getSourceApplicationContext().start();
+            assertThat(managed.state()).isEqualTo(ManagedPipeline.State.RUNNING);
+        });
+    }
+
+    @Test
     void aFinalCheckpointThatTakesLongerThanTheShutdownTimeoutIsAbandoned() {
         runner.withPropertyValues("onceflow.runner.startup=lifecycle", "onceflow.runner.shutdown-timeout=300ms")
                 .run(context -> {
