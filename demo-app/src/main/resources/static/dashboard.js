@@ -1,5 +1,6 @@
-// Onceflow dashboard: one EventSource on /pipeline/events ("status" every second, "checkpoint" per checkpoint),
-// charts drawn on canvases by hand. No framework, no build step, nothing fetched from elsewhere.
+// Onceflow dashboard: one EventSource on /pipeline/events ("checkpoint" for the recent checkpoints at once, then per
+// checkpoint; "status" every second), charts drawn on canvases by hand. No framework, no build step, nothing fetched
+// from elsewhere.
 (() => {
   'use strict';
 
@@ -16,6 +17,8 @@
   let seenRestarts = null;
   let checkpointCount = 0;
   let crashEnabled = false;
+  // the checkpoints before the first status are the server's recent history: charted, not logged as news
+  let live = false;
 
   function style(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -146,8 +149,9 @@
     const pill = $('state');
     pill.textContent = state;
     pill.className = 'pill ' + ({
-      RUNNING: 'pill-running', CRASHED: 'pill-down', FAILED: 'pill-down',
-      RESTARTING: 'pill-restarting', STOPPED: 'pill-idle', IDLE: 'pill-idle',
+      RUNNING: 'pill-running', CRASHED: 'pill-down', FAILED: 'pill-down', ABORTED: 'pill-down',
+      RESTARTING: 'pill-restarting', STARTING: 'pill-restarting', STOPPING: 'pill-idle', STOPPED: 'pill-idle',
+      COMPLETED: 'pill-idle', NOT_STARTED: 'pill-idle',
     }[state] || 'pill-idle');
   }
 
@@ -165,10 +169,10 @@
     $('checkpoint').textContent = p.lastCheckpoint ? '#' + number.format(p.lastCheckpoint) : '–';
     $('checkpoint-age').textContent = p.lastCheckpointAgeMillis < 0 ? 'none yet'
       : (p.lastCheckpointAgeMillis / 1000).toFixed(1) + ' s ago';
-    $('restarts').textContent = number.format(p.restarts + p.crashes);
+    // one definition everywhere (GET /pipeline, the health details, onceflow_pipeline_restarts_total): restarts by
+    // the restart policy after a failed run; an injected crash is not one, it is counted beside
+    $('restarts').textContent = number.format(p.restarts);
     $('crashes').textContent = number.format(p.crashes) + (p.crashes === 1 ? ' injected crash' : ' injected crashes');
-    $('policy-restarts').textContent = number.format(p.restarts)
-      + (p.restarts === 1 ? ' failed checkpoint' : ' failed checkpoints');
     if (seenCrashes !== null && p.crashes > seenCrashes) {
       crashMarks.push(checkpointCount);
       log('crash', 'crash ' + p.crashes + ': pipeline killed without a final checkpoint; restarting from the last commit');
@@ -235,6 +239,12 @@
 
   function onCheckpoint(c) {
     checkpointCount++;
+    if (!live) {
+      checkpoints.push({ id: c.id, outcome: c.outcome, ms: c.durationMillis, records: c.records });
+      if (checkpoints.length > MAX_CHECKPOINTS) checkpoints.shift();
+      drawDurations();
+      return;
+    }
     checkpoints.push({ id: c.id, outcome: c.outcome, ms: c.durationMillis, records: c.records });
     if (checkpoints.length > MAX_CHECKPOINTS) checkpoints.shift();
     if (c.outcome === 'COMPLETED') {
@@ -252,6 +262,7 @@
   function connect() {
     const events = new EventSource('pipeline/events');
     events.addEventListener('status', (e) => {
+      live = true;
       const status = JSON.parse(e.data);
       showPipeline(status.pipeline);
       showAudit(status.audit);
@@ -260,6 +271,11 @@
     });
     events.addEventListener('checkpoint', (e) => onCheckpoint(JSON.parse(e.data)));
     events.onerror = () => {
+      // a reconnect replays the recent checkpoints: start the chart afresh
+      live = false;
+      checkpoints.length = 0;
+      checkpointCount = 0;
+      crashMarks.length = 0;
       showState('DISCONNECTED');
       $('crash').disabled = true;
     };

@@ -34,9 +34,9 @@ final class BatchRun implements ApplicationRunner, ExitCodeGenerator {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRun.class);
     private static final Duration POLL = Duration.ofMillis(250);
 
-    private final DemoProperties.Demo settings;
+    private final DemoProperties settings;
     private final LoadGenerator generator;
-    private final PipelineRunner runner;
+    private final CrashInjector crashes;
     private final Pipeline pipeline;
     private final LedgerAuditor auditor;
     private final AuditService audits;
@@ -44,16 +44,16 @@ final class BatchRun implements ApplicationRunner, ExitCodeGenerator {
     private volatile int exitCode;
 
     BatchRun(
-            DemoProperties.Demo settings,
+            DemoProperties settings,
             LoadGenerator generator,
-            PipelineRunner runner,
+            CrashInjector crashes,
             Pipeline pipeline,
             LedgerAuditor auditor,
             AuditService audits,
             PrintStream out) {
         this.settings = settings;
         this.generator = generator;
-        this.runner = runner;
+        this.crashes = crashes;
         this.pipeline = pipeline;
         this.auditor = auditor;
         this.audits = audits;
@@ -144,7 +144,7 @@ final class BatchRun implements ApplicationRunner, ExitCodeGenerator {
                 new AuditTable.BatchFigures(
                         sent.get(),
                         inFlightAtCrashes,
-                        runner.crashes(),
+                        this.crashes.crashes(),
                         pipeline.status().restarts() - restartsBefore,
                         completed.get(),
                         failed.get(),
@@ -161,15 +161,15 @@ final class BatchRun implements ApplicationRunner, ExitCodeGenerator {
 
     /** Whether the pipeline runs (not down after a crash): the batch ends with a graceful stop of a running one. */
     private boolean running() {
-        return !runner.crashed() && pipeline.status().state() == PipelineStatus.State.RUNNING;
+        return !crashes.crashed() && pipeline.status().state() == PipelineStatus.State.RUNNING;
     }
 
     private boolean crash() {
         try {
             // blocking-ok: the main thread; a refused crash (the pipeline still restarting) is tried again later
-            runner.crash().block(Duration.ofSeconds(30));
+            crashes.crash().block(Duration.ofSeconds(30));
             return true;
-        } catch (PipelineRunner.CrashRefusedException e) {
+        } catch (CrashInjector.CrashRefusedException e) {
             return false;
         }
     }

@@ -16,8 +16,8 @@ import org.springframework.core.env.StandardEnvironment;
  * when it is exact.
  *
  * <p>With nothing configured it starts an embedded Kafka broker and an embedded PostgreSQL; with
- * {@code onceflow.kafka.bootstrap-servers} and {@code spring.r2dbc.url} it uses those servers. Every setting is in
- * {@link DemoProperties}.
+ * {@code onceflow.kafka.bootstrap-servers} and {@code spring.r2dbc.url} it uses those servers. The demo's own settings
+ * are in {@link DemoProperties}; the pipeline's are Onceflow's ({@code onceflow.pipeline.*}, reactive-spring).
  *
  * @since 0.1
  */
@@ -35,6 +35,8 @@ public class LedgerApplication {
     /** Starts the application; in batch mode the batch has run when this returns. */
     static ConfigurableApplicationContext start(String... args) {
         SpringApplication application = new SpringApplication(LedgerApplication.class);
+        // a busy port fails now, before an embedded broker and database start for nothing
+        application.addListeners(new ServerPortCheck());
         if (batch(args)) {
             // a batch serves nothing, and may run beside a demo that has port 8080
             application.setWebApplicationType(WebApplicationType.NONE);

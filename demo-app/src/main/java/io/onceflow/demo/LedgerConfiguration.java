@@ -2,16 +2,24 @@ package io.onceflow.demo;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.onceflow.core.Pipeline;
+import io.onceflow.spring.OnceflowKafka;
+import io.onceflow.spring.OnceflowPipelines;
+import io.onceflow.spring.OnceflowPostgres;
+import io.onceflow.spring.OnceflowRunner;
+import io.onceflow.spring.PipelinePreparation;
 import io.r2dbc.spi.ConnectionFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.r2dbc.core.DatabaseClient;
 
 /**
- * The ledger's beans: the Kafka cluster and topics, the pipeline and what runs it, the audit, the load generator and
- * the batch. The PostgreSQL connection pool is Spring Boot's ({@code spring.r2dbc.*}, or the embedded server of
- * {@link EmbeddedPostgresConfiguration}); the meter registry is Boot's, which {@code /actuator/prometheus} exports.
+ * The ledger's beans: the Kafka cluster and topics, the pipeline, the audit, the load generator, the crash button and
+ * the batch. Onceflow's auto-configuration (reactive-spring) runs the pipeline, stops it with a final checkpoint,
+ * checkpoints it when idle, reports its health and binds its meters; the PostgreSQL connection pool is Spring Boot's
+ * ({@code spring.r2dbc.*}, or the embedded server of {@link EmbeddedPostgresConfiguration}); the meter registry is
+ * Boot's, which {@code /actuator/prometheus} exports.
  *
  * @since 0.1
  */
@@ -27,8 +35,14 @@ class LedgerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    KafkaCluster kafkaCluster() {
-        return KafkaCluster.connect(properties.kafka());
+    KafkaCluster kafkaCluster(Environment environment) {
+        return KafkaCluster.connect(OnceflowKafka.from(environment));
+    }
+
+    /** The cluster for Onceflow's sources and sinks: the configured one, or the embedded broker. */
+    @Bean
+    OnceflowKafka onceflowKafka(KafkaCluster kafka) {
+        return kafka.onceflowKafka();
     }
 
     @Bean
@@ -41,24 +55,21 @@ class LedgerConfiguration {
         return new BalancesTable(DatabaseClient.create(database));
     }
 
+    /** The runner creates the balances table before it starts the pipeline. */
     @Bean
-    Pipeline ledgerPipeline(KafkaCluster kafka, LedgerTopics topics, ConnectionFactory database, MeterRegistry meters) {
-        return LedgerPipeline.assemble(properties.pipeline(), kafka, topics, database, meters);
+    PipelinePreparation balancesTableCreation(BalancesTable table) {
+        return table::create;
     }
 
     @Bean
-    PipelineRunner pipelineRunner(Pipeline ledgerPipeline, BalancesTable table) {
-        return new PipelineRunner(
-                ledgerPipeline,
-                table.create(),
-                properties.demo().crashDowntime(),
-                properties.pipeline().maxCheckpointAge());
+    Pipeline ledgerPipeline(
+            OnceflowPipelines pipelines, OnceflowKafka kafka, LedgerTopics topics, OnceflowPostgres postgres) {
+        return LedgerPipeline.assemble(pipelines, properties.pipelineName(), kafka, topics, postgres);
     }
 
     @Bean
-    PipelineHealthIndicator pipelineHealthIndicator(Pipeline ledgerPipeline, PipelineRunner runner) {
-        return new PipelineHealthIndicator(
-                ledgerPipeline, runner, properties.pipeline().maxCheckpointAge());
+    CrashInjector crashInjector(OnceflowRunner runner) {
+        return new CrashInjector(runner.pipeline(properties.pipelineName()), properties.crashDowntime());
     }
 
     @Bean(destroyMethod = "close")
@@ -68,8 +79,8 @@ class LedgerConfiguration {
 
     @Bean
     LoadGenerator loadGenerator(PaymentPublisher publisher) {
-        DemoProperties.Demo demo = properties.demo();
-        return new LoadGenerator(publisher, demo.generator(), demo.generator().enabled() && !demo.batch());
+        return new LoadGenerator(
+                publisher, properties.generator(), properties.generator().enabled() && !properties.batch());
     }
 
     @Bean
@@ -84,23 +95,23 @@ class LedgerConfiguration {
 
     @Bean(destroyMethod = "close")
     PipelineMonitor pipelineMonitor(
-            Pipeline ledgerPipeline, PipelineRunner runner, MeterRegistry meters, AuditService audit) {
+            OnceflowRunner runner, CrashInjector crashes, MeterRegistry meters, AuditService audit) {
         return new PipelineMonitor(
-                ledgerPipeline,
-                runner,
+                runner.pipeline(properties.pipelineName()),
+                crashes,
                 meters,
                 LedgerPipeline.LEDGER_SINK,
-                properties.demo().crashEnabled(),
+                properties.crashEnabled(),
                 audit);
     }
 
     @Bean
     BatchRun batchRun(
             LoadGenerator generator,
-            PipelineRunner runner,
+            CrashInjector crashes,
             Pipeline ledgerPipeline,
             LedgerAuditor auditor,
             AuditService audit) {
-        return new BatchRun(properties.demo(), generator, runner, ledgerPipeline, auditor, audit, System.out);
+        return new BatchRun(properties, generator, crashes, ledgerPipeline, auditor, audit, System.out);
     }
 }

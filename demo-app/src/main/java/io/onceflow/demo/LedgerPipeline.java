@@ -1,18 +1,14 @@
 package io.onceflow.demo;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.onceflow.core.Onceflow;
 import io.onceflow.core.Pipeline;
-import io.onceflow.core.RestartPolicy;
 import io.onceflow.kafka.Json;
 import io.onceflow.kafka.KafkaRecord;
-import io.onceflow.kafka.KafkaSinkOptions;
 import io.onceflow.kafka.KafkaSource;
-import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.KafkaTransactionalSink;
-import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
-import io.r2dbc.spi.ConnectionFactory;
+import io.onceflow.spring.OnceflowKafka;
+import io.onceflow.spring.OnceflowPipelines;
+import io.onceflow.spring.OnceflowPostgres;
 import java.time.Duration;
 
 /**
@@ -41,15 +37,17 @@ final class LedgerPipeline {
 
     private LedgerPipeline() {}
 
-    /** Assembles the pipeline; nothing connects until it runs. */
+    /**
+     * Assembles the pipeline with the application's settings ({@code onceflow.pipeline.*}, the meter registry);
+     * nothing connects until it runs.
+     */
     static Pipeline assemble(
-            DemoProperties.PipelineSettings settings,
-            KafkaCluster kafka,
+            OnceflowPipelines pipelines,
+            String name,
+            OnceflowKafka kafka,
             LedgerTopics topics,
-            ConnectionFactory database,
-            MeterRegistry meters) {
-        KafkaSource<PaymentMessage> payments = KafkaSource.create(KafkaSourceOptions.builder()
-                .bootstrapServers(kafka.bootstrapServers())
+            OnceflowPostgres postgres) {
+        KafkaSource<PaymentMessage> payments = KafkaSource.create(kafka.sourceOptions()
                 .topic(topics.payments())
                 .valueFormat(Json.of(PaymentMessage.class)) // unreadable JSON becomes a dead letter, not a crash
                 // a crashed instance's partitions go to the next one within seconds, not the default 45
@@ -57,29 +55,22 @@ final class LedgerPipeline {
                 .consumerProperty("heartbeat.interval.ms", 1_000)
                 .build());
         KafkaTransactionalSink<Balance> ledger = KafkaTransactionalSink.create(
-                KafkaSinkOptions.builder()
-                        .bootstrapServers(kafka.bootstrapServers())
+                kafka.sinkOptions()
                         .name(LEDGER_SINK)
                         .deadLetterTopic(topics.deadLetters())
                         // how long partitions of a killed instance can stay blocked by its open transaction
                         .transactionTimeout(Duration.ofSeconds(15))
                         .build(),
                 balance -> KafkaRecord.of(topics.ledger(), balance.account(), balance.entry()));
-        R2dbcUpsertSink<Balance> balances = R2dbcUpsertSink.create(R2dbcSinkOptions.<Balance>builder()
-                .connectionFactory(database)
+        R2dbcUpsertSink<Balance> balances = R2dbcUpsertSink.create(postgres.<Balance>sinkOptions()
                 .table(BalancesTable.NAME)
                 .key("account", "currency")
                 .columns(Balance::row)
                 .idempotent()
                 .lastWriteWins() // one row per balance and checkpoint: the table needs only the last
                 .build());
-        return Onceflow.pipeline(settings.name())
-                .instanceId(settings.instanceId())
-                .checkpointEvery(settings.checkpointEvery())
-                .meterRegistry(meters)
-                .restartPolicy(RestartPolicy.defaults()
-                        .withMaxAttempts(settings.maxRestarts())
-                        .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(10)))
+        return pipelines
+                .pipeline(name)
                 .from(payments)
                 .map(PaymentRules::validate) // throws InvalidPaymentException: a dead letter
                 .keyed("balances", Payment::balanceKey, Balance::opening, Balance::apply)

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ledger's topics, created at start-up when they are missing: payments and ledger with
- * {@code onceflow.kafka.partitions} partitions each, the dead letters with one. The pipeline's changelog topic is the
+ * {@code onceflow.demo.kafka.partitions} partitions each, the dead letters with one. The pipeline's changelog topic is the
  * Kafka sink's own business.
  *
  * <p>Start-up waits for them (blocking the main thread, like a schema migration would): a cluster that does not

@@ -12,7 +12,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The pipeline: {@code GET /pipeline} (state, last checkpoint, lag, restarts, throughput), {@code GET /pipeline/events}
- * (server-sent events: {@code checkpoint} for each checkpoint, {@code status} every second with the audit), and
+ * (server-sent events: {@code checkpoint} for the recent checkpoints then each new one, {@code status} every second
+ * with the audit), and
  * {@code POST /pipeline/crash}, which kills it abruptly to show that it recovers exactly (403 unless
  * {@code onceflow.demo.crash-enabled} is true); and {@code GET /audit}.
  *
@@ -22,15 +23,15 @@ import reactor.core.publisher.Mono;
 class PipelineController {
 
     private final PipelineMonitor monitor;
-    private final PipelineRunner runner;
+    private final CrashInjector crashes;
     private final AuditService audit;
     private final boolean crashEnabled;
 
-    PipelineController(PipelineMonitor monitor, PipelineRunner runner, AuditService audit, DemoProperties properties) {
+    PipelineController(PipelineMonitor monitor, CrashInjector crashes, AuditService audit, DemoProperties properties) {
         this.monitor = monitor;
-        this.runner = runner;
+        this.crashes = crashes;
         this.audit = audit;
-        this.crashEnabled = properties.demo().crashEnabled();
+        this.crashEnabled = properties.crashEnabled();
     }
 
     @GetMapping("/pipeline")
@@ -48,7 +49,7 @@ class PipelineController {
         if (!crashEnabled) {
             return Mono.error(new CrashDisabledException());
         }
-        return runner.crash().map(crashes -> ResponseEntity.accepted().body(Map.of("crashes", crashes)));
+        return crashes.crash().map(crashes -> ResponseEntity.accepted().body(Map.of("crashes", crashes)));
     }
 
     @GetMapping("/audit")

@@ -4,8 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.onceflow.core.OnceflowMeters;
-import io.onceflow.core.Pipeline;
-import io.onceflow.core.PipelineStatus;
+import io.onceflow.spring.CheckpointServerSentEvents;
+import io.onceflow.spring.ManagedPipeline;
+import io.onceflow.spring.PipelineReport;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -13,18 +14,17 @@ import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.http.codec.ServerSentEvent;
 import reactor.core.Disposable;
-import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 
 /**
- * The pipeline as the dashboard and {@code GET /pipeline} see it, read from its status and from Onceflow's meters in
- * the application's registry (the same figures {@code /actuator/prometheus} exports): state, last checkpoint, lag,
- * restarts, and throughput sampled once a second.
+ * The pipeline as the dashboard and {@code GET /pipeline} see it, read from Onceflow's runner and from Onceflow's
+ * meters in the application's registry (the same figures {@code /actuator/prometheus} exports): state, last
+ * checkpoint, lag, restarts, and throughput sampled once a second.
  *
  * <pre>
- *   /pipeline/events:  status ───────1 s────── status ───────1 s────── status …   (pipeline + audit, shared)
- *                      checkpoint  checkpoint  checkpoint  …                        (each checkpoint's outcome)
+ *   /pipeline/events:  checkpoint … (the recent ones at once, for the chart) then each as it ends
+ *                      status ───────1 s────── status ───────1 s────── status …   (pipeline + audit, shared)
  * </pre>
  *
  * @since 0.1
@@ -33,8 +33,8 @@ final class PipelineMonitor implements AutoCloseable {
 
     private static final Duration SAMPLE = Duration.ofSeconds(1);
 
-    private final Pipeline pipeline;
-    private final PipelineRunner runner;
+    private final ManagedPipeline pipeline;
+    private final CrashInjector crashes;
     private final MeterRegistry meters;
     private final String ledgerSink;
     private final boolean crashEnabled;
@@ -45,14 +45,14 @@ final class PipelineMonitor implements AutoCloseable {
     private final Flux<ServerSentEvent<DashboardStatus>> statuses;
 
     PipelineMonitor(
-            Pipeline pipeline,
-            PipelineRunner runner,
+            ManagedPipeline pipeline,
+            CrashInjector crashes,
             MeterRegistry meters,
             String ledgerSink,
             boolean crashEnabled,
             AuditService audit) {
         this.pipeline = pipeline;
-        this.runner = runner;
+        this.crashes = crashes;
         this.meters = meters;
         this.ledgerSink = ledgerSink;
         this.crashEnabled = crashEnabled;
@@ -68,32 +68,30 @@ final class PipelineMonitor implements AutoCloseable {
 
     /** The pipeline now. */
     PipelineView view() {
-        PipelineStatus status = pipeline.status();
+        PipelineReport report = pipeline.report(0);
         Rates now = rates.get();
-        long age =
-                status.lastCompletedAtMillis() < 0 ? -1 : System.currentTimeMillis() - status.lastCompletedAtMillis();
         return new PipelineView(
                 pipeline.name(),
-                runner.state(),
-                status.lastCompletedCheckpoint(),
-                age,
+                crashes.state(),
+                report.lastCompletedCheckpoint(),
+                report.lastCheckpointAgeMillis(),
                 lag(),
-                status.restarts(),
-                runner.crashes(),
+                report.restarts(),
+                crashes.crashes(),
                 crashEnabled,
                 now.inPerSecond(),
                 now.outPerSecond(),
-                status.error().map(Throwable::toString).orElse(null));
+                report.lastError());
     }
 
-    /** Status events every second, and an event per checkpoint: the dashboard's feed. */
+    /**
+     * The dashboard's feed: the recent checkpoints at once (its chart starts full), then an event per checkpoint,
+     * and a status event every second.
+     */
     Flux<ServerSentEvent<?>> events() {
-        Flux<ServerSentEvent<?>> checkpoints = pipeline.events()
-                .onBackpressureBuffer(256, dropped -> {}, BufferOverflowStrategy.DROP_OLDEST)
-                .map(event -> ServerSentEvent.builder(CheckpointView.of(event))
-                        .event("checkpoint")
-                        .build());
-        return Flux.merge(statuses, checkpoints).takeUntilOther(closing.asMono());
+        Flux<ServerSentEvent<?>> checkpoints =
+                CheckpointServerSentEvents.of(pipeline).map(event -> event);
+        return Flux.merge(checkpoints, statuses).takeUntilOther(closing.asMono());
     }
 
     /**

@@ -51,7 +51,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler
-    ResponseEntity<ProblemDetail> crashRefused(PipelineRunner.CrashRefusedException e) {
+    ResponseEntity<ProblemDetail> crashRefused(CrashInjector.CrashRefusedException e) {
         return ResponseEntity.status(HttpStatus.CONFLICT)
                 .body(Problems.of(HttpStatus.CONFLICT, "Not now", String.valueOf(e.getMessage())));
     }

@@ -32,7 +32,7 @@ class StartupMessage {
         if (port > 0) {
             LOG.info(
                     "Onceflow ledger dashboard: http://{}:{}/  (REST: /payments, /accounts/<id>, /pipeline,"
-                            + " /audit; Actuator: /actuator/health, /actuator/prometheus)",
+                            + " /audit; Actuator: /actuator/health, /actuator/onceflow, /actuator/prometheus)",
                     host,
                     port);
         }

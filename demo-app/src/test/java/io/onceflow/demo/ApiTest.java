@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,12 @@ class ApiTest {
 
     @Autowired
     WebTestClient web;
+
+    /** Patient with a machine shared with other builds: a request may wait a few seconds for a CPU. */
+    @BeforeEach
+    void patientClient() {
+        web = web.mutate().responseTimeout(Duration.ofSeconds(30)).build();
+    }
 
     @Autowired
     KafkaCluster kafka;
@@ -188,6 +195,20 @@ class ApiTest {
                         .jsonPath("$.crashEnabled")
                         .isEqualTo(true));
 
+        // a dashboard that connects now draws the checkpoints so far at once, not an empty chart
+        ServerSentEvent<String> first = web.get()
+                .uri("/pipeline/events")
+                .accept(MediaType.TEXT_EVENT_STREAM)
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<String>>() {})
+                .getResponseBody()
+                .blockFirst(Duration.ofSeconds(30));
+        assertThat(first).isNotNull();
+        assertThat(first.event()).isEqualTo("checkpoint");
+        assertThat(first.id()).isEqualTo("1");
+
         List<ServerSentEvent<String>> events = web.get()
                 .uri("/pipeline/events")
                 .accept(MediaType.TEXT_EVENT_STREAM)
@@ -269,7 +290,9 @@ class ApiTest {
                         .jsonPath("$.state")
                         .isEqualTo("RUNNING")
                         .jsonPath("$.crashes")
-                        .isEqualTo(1));
+                        .isEqualTo(1)
+                        .jsonPath("$.restarts")
+                        .isEqualTo(0)); // a crash is not a restart: one definition, as the health and meter say
         post("{\"account\":\"carol\",\"amount\":3,\"currency\":\"GBP\"}")
                 .expectStatus()
                 .isAccepted();
@@ -292,10 +315,12 @@ class ApiTest {
                 .expectBody()
                 .jsonPath("$.status")
                 .isEqualTo("UP")
-                .jsonPath("$.components.pipeline.status")
+                .jsonPath("$.components.onceflow.components.ledger.status")
                 .isEqualTo("UP")
-                .jsonPath("$.components.pipeline.details.lastCompletedCheckpoint")
+                .jsonPath("$.components.onceflow.components.ledger.details.lastCompletedCheckpoint")
                 .isNumber()
+                .jsonPath("$.components.onceflow.components.ledger.details.restarts")
+                .isEqualTo(0)
                 .jsonPath("$.components.r2dbc.status")
                 .isEqualTo("UP");
         web.get()
@@ -318,7 +343,22 @@ class ApiTest {
                 .contains("onceflow_checkpoint_duration_seconds_count{outcome=\"completed\",pipeline=\"ledger\"}")
                 .contains("onceflow_records_out_total{pipeline=\"ledger\",sink=\"ledger\"}")
                 .contains("onceflow_records_dead_lettered_total")
+                .contains("onceflow_records_dropped_revoked_total{pipeline=\"ledger\",source=")
+                .contains("onceflow_pipeline_running{pipeline=\"ledger\"} 1.0")
+                .contains("onceflow_pipeline_restarts_total{pipeline=\"ledger\"} 0.0")
                 .contains("onceflow_source_lag");
+        web.get()
+                .uri("/actuator/onceflow")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody()
+                .jsonPath("$.ledger.state")
+                .isEqualTo("RUNNING")
+                .jsonPath("$.ledger.recentCheckpoints[0].outcome")
+                .isEqualTo("COMPLETED");
+        // read-only: forcing a checkpoint is not exposed
+        web.post().uri("/actuator/onceflow/ledger").exchange().expectStatus().isEqualTo(405);
         for (String hidden : List.of("env", "beans", "metrics", "configprops", "shutdown")) {
             web.get().uri("/actuator/" + hidden).exchange().expectStatus().isNotFound();
         }

@@ -25,7 +25,7 @@ class BatchModeTest {
                     .as("no web server")
                     .isNull();
             exitCode = context.getBean(BatchRun.class).getExitCode();
-            crashes = context.getBean(PipelineRunner.class).crashes();
+            crashes = context.getBean(CrashInjector.class).crashes();
         }
         assertThat(output.getOut())
                 .contains("Sending 4,000 payments")

@@ -32,7 +32,7 @@ class CrashDisabledTest {
     PipelineMonitor monitor;
 
     @MockitoBean
-    PipelineRunner runner;
+    CrashInjector crashes;
 
     @MockitoBean
     AuditService audit;
@@ -51,7 +51,7 @@ class CrashDisabledTest {
                 .isEqualTo("Crash disabled")
                 .jsonPath("$.detail")
                 .value(String.class, detail -> assertThat(detail).contains("--onceflow.demo.crash-enabled=true"));
-        verify(runner, never()).crash();
+        verify(crashes, never()).crash();
     }
 
     @Test

@@ -86,9 +86,11 @@ class DashboardBrowserTest {
             assertThat(text(browser, "verdict")).contains("EXACT").doesNotContain("BROKEN");
             assertThat(text(browser, "check-duplicates")).startsWith("0");
 
-            // a few more checkpoints after the crash marker, for a screenshot worth looking at
-            long shown = number(browser, "chart-count");
-            wait.until(page -> number(page, "chart-count") >= shown + 12);
+            // a few more checkpoints after the crash marker, for a screenshot worth looking at (the chart's count stops
+            // growing at its width, the last checkpoint's id does not)
+            assertThat(number(browser, "chart-count")).isPositive();
+            long shown = number(browser, "checkpoint");
+            wait.until(page -> number(page, "checkpoint") >= shown + 12);
             File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
             Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
             assertThat(Files.size(SCREENSHOT)).isGreaterThan(10_000);
