@@ -21,7 +21,11 @@ public final class PipelineBuilder {
         this.options = options;
     }
 
-    /** The time between checkpoints; zero for none by time. Defaults to 1 second. */
+    /**
+     * The time between checkpoints; zero for none by time. Defaults to 1 second. With zero and no record or byte
+     * bound, checkpoints are taken only on demand ({@link Pipeline#checkpointNow()}), when a sink's buffer fills, at
+     * a revocation and at the end.
+     */
     public PipelineBuilder checkpointEvery(Duration interval) {
         requireNonNull(interval, "interval");
         return with(b -> b.checkpointInterval = interval);

@@ -17,7 +17,9 @@ import reactor.core.scheduler.Schedulers;
  * @param name the pipeline's name: letters, digits, {@code . _ -}; it names rows, transactional ids and meters
  * @param instanceId this instance's id, stable across restarts, distinct between instances; defaults to
  *     {@code "0"}
- * @param checkpointInterval time between checkpoints, or zero for none by time; defaults to 1 second
+ * @param checkpointInterval time between checkpoints, or zero for none by time; defaults to 1 second. With zero and
+ *     no record or byte bound, checkpoints are taken only on demand ({@link Pipeline#checkpointNow()}), when a
+ *     sink's buffer fills, at a partition's revocation and at the end: a test that places every checkpoint itself
  * @param checkpointAfterRecords records that trigger a checkpoint early, or zero for no bound; defaults to 0
  * @param checkpointAfterBytes source bytes that trigger a checkpoint early, or zero for no bound; defaults to 0
  * @param maxConcurrentCheckpoints checkpoints in flight at once; defaults to {@code 1}
@@ -72,11 +74,6 @@ public record PipelineOptions(
         }
         if (checkpointAfterRecords < 0 || checkpointAfterBytes < 0) {
             throw new IllegalArgumentException("checkpointAfterRecords and checkpointAfterBytes must be >= 0");
-        }
-        if (checkpointInterval.isZero() && checkpointAfterRecords == 0 && checkpointAfterBytes == 0) {
-            throw new IllegalArgumentException(
-                    "pipeline '" + name + "' has no checkpoint trigger: set checkpointEvery, checkpointAfterRecords"
-                            + " or checkpointAfterBytes");
         }
         if (maxConcurrentCheckpoints < 1) {
             throw new IllegalArgumentException(

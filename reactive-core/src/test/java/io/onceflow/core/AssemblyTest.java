@@ -160,10 +160,9 @@ class AssemblyTest {
         assertThatThrownBy(() -> builder().checkpointAfterBytes(-1).from(source))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("checkpointAfterBytes");
-        assertThatThrownBy(() -> builder().checkpointEvery(Duration.ZERO).from(source))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'ledger' has no checkpoint trigger: set checkpointEvery, checkpointAfterRecords"
-                        + " or checkpointAfterBytes");
+        // no trigger but demand: a test that places every checkpoint itself
+        assertThat(builder().checkpointEvery(Duration.ZERO).options().checkpointInterval())
+                .isZero();
         assertThatThrownBy(() -> builder().maxConcurrentCheckpoints(0).from(source))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxConcurrentCheckpoints must be >= 1, was 0");

@@ -357,4 +357,24 @@ class MetricsTest {
         assertThat(pipeline.status().error()).containsInstanceOf(CheckpointFailedException.class);
         assertThat(pipeline.status().restarts()).isZero();
     }
+
+    @Test
+    void aPipelineMadeAgainUnderItsNameTakesItsGaugesOver() {
+        // an earlier pipeline of this name (a test before, a refreshed context), never run: its age gauge reads NaN
+        builder().from(source).to(ledger);
+        Pipeline again = builder().from(source).to(ledger);
+
+        withVirtualTime(again::run)
+                .then(() -> source.emit("a"))
+                .thenAwait(Duration.ofSeconds(1))
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() ->
+                        assertThat(gauge(OnceflowMeters.LAST_CHECKPOINT_AGE)).isZero())
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(meters.find(OnceflowMeters.LAST_CHECKPOINT_AGE).gauges()).hasSize(1);
+        // registered with the source, before any revocation
+        assertThat(counter(OnceflowMeters.RECORDS_DROPPED_REVOKED, OnceflowMeters.TAG_SOURCE, "payments"))
+                .isZero();
+    }
 }

@@ -57,6 +57,24 @@ class OnDemandCheckpointTest {
     }
 
     @Test
+    void aPipelineWithoutTriggersCheckpointsOnDemandOnly() {
+        // documented as "none by time": zero and no other bound is a pipeline whose checkpoints the test places
+        Pipeline pipeline =
+                builder().checkpointEvery(Duration.ZERO).from(source).to(sink);
+
+        withVirtualTime(pipeline::run)
+                .expectSubscription()
+                .then(() -> source.emit("a", "b"))
+                .expectNoEvent(Duration.ofDays(1))
+                .then(() -> assertThat(sink.committed()).isEmpty())
+                .then(() -> pipeline.checkpointNow().subscribe())
+                .assertNext(event -> assertThat(event.records()).isEqualTo(2))
+                .then(() -> assertThat(sink.committed()).containsExactly("a", "b"))
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
     void theTestSourcePlacesAMarkerWhereTheTestWantsIt() {
         Pipeline pipeline = builder().from(source).to(sink);
         List<CheckpointEvent> outcomes = new CopyOnWriteArrayList<>();

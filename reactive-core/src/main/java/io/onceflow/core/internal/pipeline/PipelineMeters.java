@@ -3,6 +3,7 @@ package io.onceflow.core.internal.pipeline;
 import static io.onceflow.core.OnceflowMeters.*;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -49,6 +50,7 @@ final class PipelineMeters {
         this.deadLettered = Counter.builder(RECORDS_DEAD_LETTERED).tags(tags).register(registry);
         this.restarts = Counter.builder(RESTARTS).tags(tags).register(registry);
         this.lastCheckpointAgeMillis = lastCheckpointAgeMillis;
+        replacing(LAST_CHECKPOINT_AGE, tags);
         registry.gauge(LAST_CHECKPOINT_AGE, tags, this.lastCheckpointAgeMillis, age -> {
             long millis = age.getAsLong();
             return millis < 0 ? Double.NaN : millis / 1000.0;
@@ -105,10 +107,24 @@ final class PipelineMeters {
     void buffered(String sink, IntSupplier bufferedRecords) {
         buffered.computeIfAbsent(sink, name -> {
                     BufferedGauge gauge = new BufferedGauge();
+                    replacing(SINK_BUFFERED, tags.and(TAG_SINK, name));
                     registry.gauge(SINK_BUFFERED, tags.and(TAG_SINK, name), gauge, g -> g.current.getAsInt());
                     return gauge;
                 })
                 .current = bufferedRecords;
+    }
+
+    /**
+     * Removes a gauge of the same name and tags that an earlier pipeline of this name registered: its state is that
+     * pipeline's, and Micrometer would keep it and warn ("Gauge already registered") rather than read this one's. Two
+     * live pipelines of one name in one registry are a misconfiguration; one made again (a test, a context refresh)
+     * takes the name over.
+     */
+    private void replacing(String name, Iterable<io.micrometer.core.instrument.Tag> gaugeTags) {
+        Gauge existing = registry.find(name).tags(gaugeTags).gauge();
+        if (existing != null) {
+            registry.remove(existing);
+        }
     }
 
     private Counter counter(Map<String, Counter> counters, String name, String tag, String value) {

@@ -70,6 +70,9 @@ final class SourceStage<T> implements SourceContext {
         this.run = run;
         this.source = source;
         this.tags = run.meters().tags().and(OnceflowMeters.TAG_SOURCE, source.name());
+        // registered with the source, not at the first revocation: a dashboard finds the series from the start
+        run.meters().droppedRevoked(source.name(), 0);
+        run.meters().recordsIn(source.name(), 0);
     }
 
     /** The position of one owned partition: written by the serial step, or by assignment before any record. */
