@@ -54,6 +54,7 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
     private final @Nullable String name;
     private final boolean named;
     private final @Nullable StateCodec<S> codec;
+    private final @Nullable KeyPartitioner<? super K> partitioner;
 
     private Keyed(
             Function<? super T, ? extends K> key,
@@ -62,7 +63,8 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
             @Nullable KeyedProcessor<K, S, T, R> processor,
             @Nullable String name,
             boolean named,
-            @Nullable StateCodec<S> codec) {
+            @Nullable StateCodec<S> codec,
+            @Nullable KeyPartitioner<? super K> partitioner) {
         this.key = requireNonNull(key, "key");
         this.initial = requireNonNull(initial, "initial");
         this.update = update;
@@ -70,6 +72,7 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
         this.name = name;
         this.named = named;
         this.codec = codec;
+        this.partitioner = partitioner;
     }
 
     /**
@@ -83,7 +86,7 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
             Function<? super T, ? extends K> key,
             Function<? super K, ? extends S> initial,
             BiFunction<? super S, ? super T, ? extends S> update) {
-        return new Keyed<>(key, initial, requireNonNull(update, "update"), null, null, false, null);
+        return new Keyed<>(key, initial, requireNonNull(update, "update"), null, null, false, null, null);
     }
 
     /**
@@ -97,7 +100,7 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
             Function<? super T, ? extends K> key,
             Function<? super K, ? extends S> initial,
             KeyedProcessor<K, S, T, R> processor) {
-        return new Keyed<>(key, initial, null, requireNonNull(processor, "processor"), null, false, null);
+        return new Keyed<>(key, initial, null, requireNonNull(processor, "processor"), null, false, null, null);
     }
 
     /**
@@ -110,13 +113,13 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
      */
     public Keyed<T, K, S, R> named(String operatorName) {
         checkName(operatorName);
-        return new Keyed<>(key, initial, update, processor, operatorName, true, codec);
+        return new Keyed<>(key, initial, update, processor, operatorName, true, codec, partitioner);
     }
 
     /** This operator called {@code positionalName} after its place in a chain, for want of a name of its own. */
     Keyed<T, K, S, R> positionallyNamed(String positionalName) {
         checkName(positionalName);
-        return new Keyed<>(key, initial, update, processor, positionalName, false, codec);
+        return new Keyed<>(key, initial, update, processor, positionalName, false, codec, partitioner);
     }
 
     private static void checkName(String operatorName) {
@@ -146,7 +149,18 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
      * {@link #stateType} or else to the class of the initial state.
      */
     public Keyed<T, K, S, R> stateCodec(StateCodec<S> stateCodec) {
-        return new Keyed<>(key, initial, update, processor, name, named, requireNonNull(stateCodec, "stateCodec"));
+        return new Keyed<>(
+                key, initial, update, processor, name, named, requireNonNull(stateCodec, "stateCodec"), partitioner);
+    }
+
+    /**
+     * This operator checking that each record's key belongs to the source partition it was read from: a record of a
+     * key produced to another partition (with another Kafka key, or none) is dead-lettered with a
+     * {@link KeyPartitionException} saying so, instead of starting a second copy of the key's state there. Without
+     * it, nothing is checked: the input must be co-partitioned by this operator's key. See {@link KeyPartitioner}.
+     */
+    public Keyed<T, K, S, R> partitionedBy(KeyPartitioner<? super K> keys) {
+        return new Keyed<>(key, initial, update, processor, name, named, codec, requireNonNull(keys, "keys"));
     }
 
     /** The operator's name, if it has one yet. */
@@ -176,9 +190,11 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
     private KeyedOperator<T, K, S, R> operator() {
         String operatorName = name != null ? name : DEFAULT_NAME;
         if (update != null) {
-            return (KeyedOperator<T, K, S, R>) (KeyedOperator<T, K, S, ?>)
-                    KeyedOperator.updating(operatorName, named, key, initial, update, codec);
+            return (KeyedOperator<T, K, S, R>)
+                    (KeyedOperator<T, K, S, ?>) KeyedOperator.updating(operatorName, named, key, initial, update, codec)
+                            .partitionedBy(partitioner);
         }
-        return KeyedOperator.processing(operatorName, named, key, initial, requireNonNull(processor), codec);
+        return KeyedOperator.processing(operatorName, named, key, initial, requireNonNull(processor), codec)
+                .partitionedBy(partitioner);
     }
 }

@@ -32,6 +32,13 @@ public interface SourceContext extends ParticipantContext {
     Mono<Void> revoke(Collection<SourcePartition> partitions);
 
     /**
+     * Tells the pipeline how many partitions {@code source} has, so that a keyed operator with a
+     * {@link KeyPartitioner} can check that each record's key belongs to the partition it was read from. A source
+     * that does not tell leaves those records unchecked.
+     */
+    void partitionCount(String source, int partitions);
+
+    /**
      * Counts bytes read, for checkpoints triggered by volume ({@code checkpointAfterBytes}). Cheap and
      * thread-safe.
      */

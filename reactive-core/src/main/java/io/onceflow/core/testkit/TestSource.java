@@ -168,6 +168,7 @@ public final class TestSource<T> implements Source<T> {
         for (int i = 0; i < log.size(); i++) {
             partitions.add(new SourcePartition(name, i));
         }
+        context.partitionCount(name, log.size());
         return context.assign(partitions)
                 .flatMapMany(positions -> Flux.create(sink -> {
                     opens.incrementAndGet();

@@ -232,6 +232,16 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 claimed.add(sourcePartition(partition.topicPartition()));
             }
         }
+        SourceConsumer counting = consumer;
+        if (counting != null) {
+            // from the consumer's metadata, known here: keyed operators check keys against their partition
+            for (SourcePartition partition : claimed) {
+                List<org.apache.kafka.common.PartitionInfo> info = counting.partitionsFor(partition.source());
+                if (info != null) {
+                    context.partitionCount(partition.source(), info.size());
+                }
+            }
+        }
         Positions positions;
         try {
             // blocking-ok: the consumer's poll thread (a plain reactor-kafka thread, not a Reactor non-blocking one)

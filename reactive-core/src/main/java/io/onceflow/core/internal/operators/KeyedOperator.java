@@ -5,6 +5,7 @@ import static io.onceflow.core.internal.operators.Elements.passThrough;
 import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.Data;
+import io.onceflow.core.KeyPartitioner;
 import io.onceflow.core.KeyedProcessor;
 import io.onceflow.core.Marker;
 import io.onceflow.core.Origin;
@@ -43,6 +44,7 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
     private final @Nullable BiFunction<? super S, ? super T, ? extends S> update;
     private final @Nullable KeyedProcessor<K, S, T, R> processor;
     private final @Nullable StateCodec<S> codec;
+    private @Nullable KeyPartitioner<? super K> partitioner;
 
     private KeyedOperator(
             String name,
@@ -89,6 +91,12 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                 name, named, keyFunction, initial, null, requireNonNull(processor, "processor"), codec);
     }
 
+    /** This operator checking, with {@code keys}, that each record's key belongs to its partition. */
+    public KeyedOperator<T, K, S, R> partitionedBy(@Nullable KeyPartitioner<? super K> keys) {
+        this.partitioner = keys;
+        return this;
+    }
+
     @Override
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
         if (update != null) {
@@ -128,7 +136,7 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
     private KeyedStateTable<K, S> table(ContextView context) {
         StateRegistry registry = requireNonNull(context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE));
         registry.register(new StateRegistry.StatefulOperator(name, "keyed operator", named));
-        return new KeyedStateTable<>(name, registry, initial, codec);
+        return new KeyedStateTable<>(name, registry, initial, codec, partitioner);
     }
 
     @SuppressWarnings("unchecked")

@@ -269,6 +269,11 @@ final class SourceStage<T> implements SourceContext {
     }
 
     @Override
+    public void partitionCount(String source, int partitions) {
+        run.stateRegistry().partitionCount(source, partitions);
+    }
+
+    @Override
     public void recordBytes(long bytes) {
         run.coordinator().recordBytes(bytes);
     }

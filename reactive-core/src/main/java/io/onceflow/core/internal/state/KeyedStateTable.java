@@ -2,6 +2,8 @@ package io.onceflow.core.internal.state;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.KeyPartitionException;
+import io.onceflow.core.KeyPartitioner;
 import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
@@ -40,21 +42,26 @@ public final class KeyedStateTable<K, S> {
     private final StateRegistry registry;
     private final Function<? super K, ? extends S> initial;
     private @Nullable StateCodec<S> codec;
+    private final @Nullable KeyPartitioner<? super K> partitioner;
     private final PartitionSlots<Partition<K, S>> partitions;
 
     /**
      * @param codec the declared codec, or {@code null} for the default one, bound to the class of the first initial
      *     state
+     * @param partitioner which partition a key's records are produced to, to refuse a record read from another; or
+     *     {@code null} for no check
      */
     public KeyedStateTable(
             String operator,
             StateRegistry registry,
             Function<? super K, ? extends S> initial,
-            @Nullable StateCodec<S> codec) {
+            @Nullable StateCodec<S> codec,
+            @Nullable KeyPartitioner<? super K> partitioner) {
         this.operator = requireNonNull(operator, "operator");
         this.registry = requireNonNull(registry, "registry");
         this.initial = requireNonNull(initial, "initial");
         this.codec = codec;
+        this.partitioner = partitioner;
         this.partitions = new PartitionSlots<>(operator, registry);
     }
 
@@ -96,6 +103,9 @@ public final class KeyedStateTable<K, S> {
      * a user function failing on it leaves the removal in place.
      */
     public Entry<K, S> entry(Origin origin, K key) {
+        if (partitioner != null) {
+            checkPartition(origin, key);
+        }
         Partition<K, S> partition = partition(origin, key);
         int hash = key.hashCode();
         Entry<K, S> entry = partition.entries.get(key, hash);
@@ -119,6 +129,22 @@ public final class KeyedStateTable<K, S> {
         entry.encodedKey = encodedKey;
         partition.entries.add(entry);
         return entry;
+    }
+
+    /**
+     * Refuses a record whose key belongs to another partition than the one it was read from: it would start a second
+     * copy of the key's state here. Unchecked when the source did not say how many partitions it has.
+     *
+     * @throws KeyPartitionException which dead-letters the record, with the reason
+     */
+    private void checkPartition(Origin origin, K key) {
+        int count = registry.partitionCount(origin.source());
+        if (count > 0) {
+            int expected = requireNonNull(partitioner).partition(key, count);
+            if (expected != origin.partition()) {
+                throw new KeyPartitionException(operator, key, origin, expected, count);
+            }
+        }
     }
 
     /** Sets the entry's state, or removes it when {@code value} is null, and marks it changed. */

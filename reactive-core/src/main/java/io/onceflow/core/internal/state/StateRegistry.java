@@ -40,6 +40,7 @@ public final class StateRegistry {
     private final Map<String, StatefulOperator> operators = new ConcurrentHashMap<>();
     private final Map<SourcePartition, StateLease> leases = new ConcurrentHashMap<>();
     private final List<StateChange> dropped = new ArrayList<>();
+    private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
 
     /** A stateful operator of the run: its name, its kind, and whether its name was given or made up. */
     public record StatefulOperator(String name, String kind, boolean named) {}
@@ -96,6 +97,18 @@ public final class StateRegistry {
                 + " name made up from the operator's position would hand the state to another operator once one is"
                 + " inserted before it. Name each: keyed(\"balances\", key, initial, update),"
                 + " Keyed.update(...).named(\"balances\"), window(WindowAggregate.of(...).named(\"totals\"))");
+    }
+
+    /** Records how many partitions {@code source} has, as the source told. */
+    public void partitionCount(String source, int partitions) {
+        if (partitions > 0) {
+            partitionCounts.put(source, partitions);
+        }
+    }
+
+    /** How many partitions {@code source} has, or 0 when the source did not say. */
+    public int partitionCount(String source) {
+        return partitionCounts.getOrDefault(source, 0);
     }
 
     /** Whether entries of {@code operator} that no longer decode may be dropped instead of stopping the run. */
