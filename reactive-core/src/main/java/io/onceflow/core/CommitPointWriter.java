@@ -1,6 +1,7 @@
 package io.onceflow.core;
 
 import java.util.Collection;
+import java.util.List;
 import reactor.core.publisher.Mono;
 
 /**
@@ -33,6 +34,16 @@ public interface CommitPointWriter<T> extends SinkWriter<T> {
      * @throws UnsupportedOperationException when {@link #acceptsDeadLetters()} is false
      */
     void deadLetter(DeadLetter<?> deadLetter);
+
+    /**
+     * Dead letters of checkpoint {@code checkpointId}, already sealed, that an idempotent sink found while flushing
+     * it: they must commit with it. Called after that checkpoint's {@link #checkpoint} and before its commit runs.
+     *
+     * @throws UnsupportedOperationException when {@link #acceptsDeadLetters()} is false
+     */
+    default void deadLettersOf(long checkpointId, List<DeadLetter<?>> deadLetters) {
+        throw new UnsupportedOperationException("this commit point takes no dead letters of a sealed checkpoint");
+    }
 
     /**
      * {@inheritDoc}

@@ -195,6 +195,12 @@ final class SlowCommitPoint<T> implements CommitPoint<T> {
         }
 
         @Override
+        public void deadLettersOf(long checkpointId, java.util.List<DeadLetter<?>> deadLetters) {
+
+            writer.deadLettersOf(checkpointId, deadLetters);
+        }
+
+        @Override
         public int bufferedRecords() {
             return writer.bufferedRecords();
         }

@@ -105,6 +105,12 @@ final class TestPipelines {
                 }
 
                 @Override
+                public void deadLettersOf(long checkpointId, java.util.List<DeadLetter<?>> deadLetters) {
+
+                    writer.deadLettersOf(checkpointId, deadLetters);
+                }
+
+                @Override
                 public void write(Data<T> record) {
                     writer.write(record);
                 }

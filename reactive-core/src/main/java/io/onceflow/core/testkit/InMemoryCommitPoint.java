@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import reactor.core.publisher.Mono;
 
@@ -247,6 +248,7 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
         private List<Data<T>> buffer = new ArrayList<>();
         private List<DeadLetter<?>> deadBuffer = new ArrayList<>();
         private final List<List<Data<T>>> sealed = new CopyOnWriteArrayList<>();
+        private final Map<Long, List<DeadLetter<?>>> sealedDeadLetters = new ConcurrentHashMap<>();
 
         Writer(long epoch, long lastCompleted) {
             this.epoch = epoch;
@@ -282,6 +284,20 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
         }
 
         @Override
+        public void deadLettersOf(long checkpointId, List<DeadLetter<?>> deadLetters) {
+            if (!acceptsDeadLetters) {
+                throw new UnsupportedOperationException("'" + name + "' has no dead-letter destination");
+            }
+            List<DeadLetter<?>> dead = sealedDeadLetters.get(checkpointId);
+            if (dead == null) {
+                throw new IllegalStateException("checkpoint " + checkpointId + " is not sealed and uncommitted");
+            }
+            synchronized (dead) {
+                dead.addAll(deadLetters);
+            }
+        }
+
+        @Override
         public Mono<Void> checkpoint(Marker<?> marker) {
             List<Data<T>> records;
             List<DeadLetter<?>> dead;
@@ -292,12 +308,16 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
                 deadBuffer = new ArrayList<>();
             }
             sealed.add(records);
+            sealedDeadLetters.put(marker.checkpointId(), dead);
             return Mono.fromRunnable(() -> {
                 try {
-                    commit(epoch, marker, records, dead);
+                    synchronized (dead) {
+                        commit(epoch, marker, records, new ArrayList<>(dead));
+                    }
                 } finally {
                     // committed, or failed for good: a failed checkpoint is replayed by a new run, not retried here
                     sealed.removeIf(pending -> pending == records);
+                    sealedDeadLetters.remove(marker.checkpointId());
                 }
             });
         }

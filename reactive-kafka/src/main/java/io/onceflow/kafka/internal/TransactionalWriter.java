@@ -137,6 +137,9 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         int records;
         boolean sent;
 
+        /** Set when the marker seals the segment. */
+        long checkpointId = -1;
+
         /** The source's ownership of the checkpoint's partitions at its first attempt; every attempt checks it. */
         @Nullable
         Map<TopicPartition, Long> ownership;
@@ -412,6 +415,20 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
     }
 
     @Override
+    public synchronized void deadLettersOf(long checkpointId, List<DeadLetter<?>> deadLetters) {
+        if (!options.hasDeadLetterTopic()) {
+            throw new UnsupportedOperationException("sink '" + options.name() + "' has no dead-letter topic");
+        }
+        for (Segment segment : sealed) {
+            if (segment.checkpointId == checkpointId) {
+                segment.deadLetters.addAll(deadLetters);
+                return;
+            }
+        }
+        throw new IllegalStateException("checkpoint " + checkpointId + " is not sealed and uncommitted");
+    }
+
+    @Override
     public int bufferedRecords() {
         return buffered;
     }
@@ -486,6 +503,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         Segment segment;
         synchronized (this) {
             segment = open;
+            segment.checkpointId = marker.checkpointId();
             sealed.addLast(segment);
             open = new Segment();
         }

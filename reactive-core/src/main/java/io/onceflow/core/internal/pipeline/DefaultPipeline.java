@@ -96,8 +96,9 @@ public final class DefaultPipeline<T, R> implements Pipeline {
     /** One attempt in progress: what {@link #checkpointNow()} and {@link #stop()} reach. */
     private record Attempt(RunContext run, Sinks.Empty<Void> stop) {}
 
-    /** The writers one attempt opened. */
-    private record Writers<R>(CommitPointWriter<R> commitPoint, List<SinkStage.NamedWriter<R>> idempotent) {
+    /** The writers one attempt opened, and the relay of their dead letters to the commit point. */
+    private record Writers<R>(
+            CommitPointWriter<R> commitPoint, List<SinkStage.NamedWriter<R>> idempotent, DeadLetterRelay relay) {
         Mono<Void> close() {
             Mono<Void> closing = Flux.fromIterable(idempotent)
                     .concatMap(writer -> quietly(writer.writer().close()))
@@ -166,8 +167,9 @@ public final class DefaultPipeline<T, R> implements Pipeline {
         }
         setState(PipelineStatus.State.RUNNING, null);
         RunAttributes attributes = new RunAttributes();
+        DeadLetterRelay relay = new DeadLetterRelay();
         return Flux.usingWhen(
-                open(time, attributes),
+                open(time, attributes, relay),
                 writers -> execute(time, attributes, writers),
                 Writers::close,
                 (writers, failure) -> writers.close(),
@@ -175,18 +177,20 @@ public final class DefaultPipeline<T, R> implements Pipeline {
     }
 
     @SuppressWarnings("unchecked")
-    private Mono<Writers<R>> open(Scheduler time, RunAttributes attributes) {
+    private Mono<Writers<R>> open(Scheduler time, RunAttributes attributes, DeadLetterRelay relay) {
         return assembly.commitPoint()
                 .open(new DefaultSinkContext(
                         options,
                         time,
                         meters,
                         attributes,
-                        assembly.commitPoint().name()))
+                        assembly.commitPoint().name(),
+                        relay))
+                .doOnNext(commitPoint -> relay.accepted(commitPoint.acceptsDeadLetters()))
                 .flatMap(commitPoint -> Flux.fromIterable(assembly.idempotent())
-                        .concatMap(sink -> openIdempotent(sink, time, attributes))
+                        .concatMap(sink -> openIdempotent(sink, time, attributes, relay))
                         .collectList()
-                        .map(idempotent -> new Writers<>((CommitPointWriter<R>) commitPoint, idempotent))
+                        .map(idempotent -> new Writers<>((CommitPointWriter<R>) commitPoint, idempotent, relay))
                         .onErrorResume(failure -> commitPoint
                                 .close()
                                 .onErrorResume(e -> Mono.empty())
@@ -195,8 +199,8 @@ public final class DefaultPipeline<T, R> implements Pipeline {
 
     @SuppressWarnings("unchecked")
     private Mono<SinkStage.NamedWriter<R>> openIdempotent(
-            IdempotentSink<? super R> sink, Scheduler time, RunAttributes attributes) {
-        return sink.open(new DefaultSinkContext(options, time, meters, attributes, sink.name()))
+            IdempotentSink<? super R> sink, Scheduler time, RunAttributes attributes, DeadLetterRelay relay) {
+        return sink.open(new DefaultSinkContext(options, time, meters, attributes, sink.name(), relay))
                 .map(writer -> new SinkStage.NamedWriter<>(sink.name(), (SinkWriter<R>) writer));
     }
 
@@ -216,7 +220,8 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                 writers.idempotent(),
                 assembly.commitPoint().name(),
                 writers.commitPoint(),
-                assembly.commitPointTakesRecords());
+                assembly.commitPointTakesRecords(),
+                writers.relay());
         CHECKPOINT.info(
                 "pipeline={} instance={} starting after checkpoint {}",
                 name(),

@@ -2,6 +2,7 @@ package io.onceflow.core.internal.pipeline;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.onceflow.core.DeadLetter;
 import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.ProtocolListener;
@@ -11,8 +12,23 @@ import reactor.core.scheduler.Scheduler;
 
 /** What the pipeline hands a sink when it opens it for a run. */
 record DefaultSinkContext(
-        PipelineOptions options, Scheduler scheduler, PipelineMeters meters, RunAttributes attributes, String sink)
+        PipelineOptions options,
+        Scheduler scheduler,
+        PipelineMeters meters,
+        RunAttributes attributes,
+        String sink,
+        DeadLetterRelay deadLetters)
         implements SinkContext {
+
+    @Override
+    public boolean acceptsDeadLetters() {
+        return deadLetters.accepts();
+    }
+
+    @Override
+    public void deadLetter(long checkpointId, DeadLetter<?> deadLetter) {
+        deadLetters.add(checkpointId, deadLetter);
+    }
 
     @Override
     public String pipeline() {

@@ -49,10 +49,12 @@ final class SinkStage<T> {
     private final List<NamedWriter<T>> idempotent;
     private final NamedWriter<T> commitPoint;
     private final CommitPointWriter<T> commitPointWriter;
+    private final DeadLetterRelay relay;
     private final List<NamedWriter<T>> all = new ArrayList<>();
     private final Sinks.Many<Sealed> sealed = Sinks.many().unicast().onBackpressureBuffer();
     private final AtomicInteger sealedPending = new AtomicInteger();
     private final AtomicLong completedCount = new AtomicLong();
+    private final AtomicLong deadLettersRelayed = new AtomicLong();
     private final Sinks.Many<Long> completions = Sinks.many().replay().latest();
     private long recordsInCheckpoint;
     private long deadLettersInCheckpoint;
@@ -74,8 +76,10 @@ final class SinkStage<T> {
             List<NamedWriter<T>> idempotent,
             String commitPointName,
             CommitPointWriter<T> commitPointWriter,
-            boolean takesRecords) {
+            boolean takesRecords,
+            DeadLetterRelay relay) {
         this.run = run;
+        this.relay = relay;
         this.idempotent = idempotent;
         this.commitPointWriter = commitPointWriter;
         this.commitPoint = new NamedWriter<>(commitPointName, commitPointWriter);
@@ -192,6 +196,7 @@ final class SinkStage<T> {
         Marker<?> marker = checkpoint.marker();
         long id = marker.checkpointId();
         return Mono.when(checkpoint.flushes())
+                .then(Mono.fromRunnable(() -> relayDeadLetters(id)))
                 .then(reached(ProtocolPoint.AFTER_FLUSH, id))
                 .then(checkpoint.commit())
                 .then(reached(ProtocolPoint.AFTER_COMMIT, id))
@@ -205,6 +210,18 @@ final class SinkStage<T> {
                     CHECKPOINT.warn("pipeline={} checkpoint={} failed: {}", run.pipeline(), id, failure.toString());
                     return Flux.just(event).concatWith(Flux.error(failure));
                 });
+    }
+
+    /**
+     * Hands the commit point what the idempotent sinks could not write while they flushed checkpoint {@code id}: it
+     * commits them as dead letters with that checkpoint.
+     */
+    private void relayDeadLetters(long id) {
+        List<DeadLetter<?>> relayed = relay.take(id);
+        if (!relayed.isEmpty()) {
+            commitPointWriter.deadLettersOf(id, relayed);
+            deadLettersRelayed.addAndGet(relayed.size());
+        }
     }
 
     /** Tells the pipeline's protocol listener; what it throws fails the checkpoint. */
@@ -222,7 +239,7 @@ final class SinkStage<T> {
         for (NamedWriter<T> writer : all) {
             run.meters().recordsOut(writer.name(), checkpoint.records());
         }
-        run.meters().deadLettered(checkpoint.deadLetters());
+        run.meters().deadLettered(checkpoint.deadLetters() + deadLettersRelayed.getAndSet(0));
         sealedPending.decrementAndGet();
         completions.tryEmitNext(completedCount.incrementAndGet());
         run.completed(marker);

@@ -71,6 +71,9 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     private RowBuffer buffer;
     private List<DeadLetter<?>> deadLetters = new ArrayList<>();
 
+    /** The dead letters of each sealed checkpoint not yet committed: an idempotent sink's flush may add to them. */
+    private final Map<Long, List<DeadLetter<?>>> sealedDeadLetters = new ConcurrentHashMap<>();
+
     PgCommitPointWriter(
             StoreSettings settings,
             SinkContext context,
@@ -218,7 +221,32 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         List<DeadLetter<?>> dead = deadLetters;
         deadLetters = new ArrayList<>();
         sealedRows.addAndGet(sealed.size());
-        return Mono.defer(() -> commit(marker, sealed, dead)).doFinally(signal -> sealedRows.addAndGet(-sealed.size()));
+        sealedDeadLetters.put(marker.checkpointId(), dead);
+        return Mono.defer(() -> {
+                    List<DeadLetter<?>> all;
+                    synchronized (dead) {
+                        all = new ArrayList<>(dead);
+                    }
+                    return commit(marker, sealed, all);
+                })
+                .doFinally(signal -> {
+                    sealedRows.addAndGet(-sealed.size());
+                    sealedDeadLetters.remove(marker.checkpointId());
+                });
+    }
+
+    @Override
+    public void deadLettersOf(long checkpointId, List<DeadLetter<?>> relayed) {
+        if (deadLetterStatements == null) {
+            throw new UnsupportedOperationException("'" + settings.name() + "' has no dead-letter table");
+        }
+        List<DeadLetter<?>> dead = sealedDeadLetters.get(checkpointId);
+        if (dead == null) {
+            throw new IllegalStateException("checkpoint " + checkpointId + " is not sealed and uncommitted");
+        }
+        synchronized (dead) {
+            dead.addAll(relayed);
+        }
     }
 
     private Mono<Void> commit(Marker<?> marker, RowBuffer.Sealed sealed, List<DeadLetter<?>> dead) {

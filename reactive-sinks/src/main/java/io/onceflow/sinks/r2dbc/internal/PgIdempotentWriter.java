@@ -30,6 +30,7 @@ final class PgIdempotentWriter<T> implements SinkWriter<T> {
     private static final Logger COMMIT = LoggerFactory.getLogger("io.onceflow.COMMIT");
 
     private final R2dbcSinkOptions<T> options;
+    private final SinkContext context;
     private final String pipeline;
     private final DataTarget<T> data;
     private final @Nullable DeadLetterStatements deadLetterStatements;
@@ -40,6 +41,7 @@ final class PgIdempotentWriter<T> implements SinkWriter<T> {
 
     PgIdempotentWriter(R2dbcSinkOptions<T> options, SinkContext context, DataTarget<T> data) {
         this.options = options;
+        this.context = context;
         this.pipeline = context.pipeline();
         this.data = data;
         this.buffer = new RowBuffer(options.lastWriteWins());
@@ -86,9 +88,18 @@ final class PgIdempotentWriter<T> implements SinkWriter<T> {
         return Mono.defer(() -> flush(marker, sealed)).doFinally(signal -> sealedRows.addAndGet(-sealed.size()));
     }
 
+    /**
+     * Where the rows this sink cannot write go: its own dead-letter table, or else the commit point's dead-letter
+     * destination (handed over through the context, committed with the checkpoint being flushed), or else nowhere,
+     * and the pipeline stops on the first.
+     */
+    private boolean relaysDeadLetters() {
+        return deadLetterStatements == null && context.acceptsDeadLetters();
+    }
+
     private Mono<Void> flush(Marker<?> marker, RowBuffer.Sealed sealed) {
         DataTarget.Batch batch = data.batch(sealed);
-        if (!batch.rejected().isEmpty() && deadLetterStatements == null) {
+        if (!batch.rejected().isEmpty() && deadLetterStatements == null && !relaysDeadLetters()) {
             return Mono.error(
                     new PoisonRecordException(pipeline, batch.rejected().get(0)));
         }
@@ -97,8 +108,14 @@ final class PgIdempotentWriter<T> implements SinkWriter<T> {
                 .doOnNext(outcome -> {
                     int refused = batch.rejected().size() + outcome.rejected().size();
                     suppressed.increment(outcome.unchanged());
-                    if (refused > 0) {
+                    if (refused > 0 && relaysDeadLetters()) {
+                        // before this flush completes: the commit point commits them with this very checkpoint
+                        batch.rejected().forEach(dead -> context.deadLetter(marker.checkpointId(), dead));
+                        outcome.rejected().forEach(dead -> context.deadLetter(marker.checkpointId(), dead));
+                    } else if (refused > 0) {
                         deadLettered.increment(refused);
+                    }
+                    if (refused > 0) {
                         COMMIT.warn(
                                 "pipeline={} checkpoint={} sink={} dead-lettered {} rows, first {}",
                                 pipeline,
@@ -132,7 +149,7 @@ final class PgIdempotentWriter<T> implements SinkWriter<T> {
         return Transactions.run(
                 options.connectionFactory(),
                 connection -> data.write(connection, batch, careful).flatMap(outcome -> {
-                    if (!outcome.rejected().isEmpty() && deadLetterStatements == null) {
+                    if (!outcome.rejected().isEmpty() && deadLetterStatements == null && !relaysDeadLetters()) {
                         return Mono.error(new PoisonRecordException(
                                 pipeline, outcome.rejected().get(0)));
                     }

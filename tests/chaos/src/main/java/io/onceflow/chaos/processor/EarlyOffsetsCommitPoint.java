@@ -126,6 +126,12 @@ final class EarlyOffsetsCommitPoint<T> implements CommitPoint<T> {
         }
 
         @Override
+        public void deadLettersOf(long checkpointId, java.util.List<DeadLetter<?>> deadLetters) {
+
+            delegate.deadLettersOf(checkpointId, deadLetters);
+        }
+
+        @Override
         public void write(Data<T> record) {
             delegate.write(record);
         }
