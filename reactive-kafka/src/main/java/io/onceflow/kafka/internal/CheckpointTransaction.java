@@ -1,0 +1,204 @@
+package io.onceflow.kafka.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.core.DeadLetter;
+import io.onceflow.core.Marker;
+import io.onceflow.core.OnceflowException;
+import io.onceflow.core.ProtocolPoint;
+import io.onceflow.core.SinkContext;
+import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StateChange;
+import io.onceflow.kafka.KafkaSinkOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The end of a checkpoint's one Kafka transaction, once its records are in it: the source's offsets (sent by the
+ * consumer, with its group metadata), the dead letters, the state changes with a checkpoint record per partition,
+ * then the commit, after every send has been checked. On the writer's producer thread.
+ */
+final class CheckpointTransaction {
+
+    private final KafkaSinkOptions options;
+    private final SinkContext context;
+    private final String pipeline;
+    private final String groupId;
+    private final Changelog changelog;
+    private final Admin admin;
+    private final StateCheckpoints stateCheckpoints;
+
+    CheckpointTransaction(
+            KafkaSinkOptions options,
+            SinkContext context,
+            String groupId,
+            Changelog changelog,
+            Admin admin,
+            StateCheckpoints stateCheckpoints) {
+        this.options = options;
+        this.context = context;
+        this.pipeline = context.pipeline();
+        this.groupId = groupId;
+        this.changelog = changelog;
+        this.admin = admin;
+        this.stateCheckpoints = stateCheckpoints;
+    }
+
+    /**
+     * Completes and commits the open transaction of {@code segment} with the checkpoint's dead letters; any failure
+     * leaves the transaction open for the caller to abort.
+     */
+    void commit(
+            KafkaProducer<byte[], byte[]> client,
+            WriterSegment<?> segment,
+            Marker<?> marker,
+            List<DeadLetter<?>> deadLetters)
+            throws Exception {
+        // the offsets go on the consumer's poll thread, with its current group metadata (KIP-447 fencing), while
+        // this thread sends the dead letters and the state
+        CompletableFuture<Void> offsetsSent;
+        if (marker.positions().isEmpty()) {
+            offsetsSent = CompletableFuture.completedFuture(null);
+        } else {
+            Map<TopicPartition, OffsetAndMetadata> offsets = offsets(marker);
+            KafkaSourceBinding source = KafkaRunAttributes.sourceFor(context, groupId);
+            if (segment.ownership == null) {
+                segment.ownership = source.ownership(offsets.keySet());
+            }
+            offsetsSent = source.sendOffsets(client, offsets, marker.checkpointId(), segment.ownership);
+        }
+        try {
+            sendDeadLetters(client, segment, marker, deadLetters);
+            sendState(client, segment, marker);
+        } catch (Exception e) {
+            try {
+                offsetsSent.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception ignored) {
+                // the send failed first; the offsets are only waited for so that the abort comes after them
+            }
+            throw e;
+        }
+        awaitOffsets(offsetsSent, marker);
+        // a send that failed before it reached the producer (a serializer, an interceptor, a closed producer) leaves
+        // no error for commitTransaction to find: it must abort here, or the offsets would commit past records never
+        // sent. Flushing first surfaces the asynchronous failures of this transaction's sends too.
+        client.flush();
+        Exception sendFailure = segment.sendFailure;
+        if (sendFailure != null) {
+            throw sendFailure;
+        }
+        context.protocolListener().reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId());
+        client.commitTransaction();
+        stateCheckpoints.committed(statePartitions(marker), marker.checkpointId());
+    }
+
+    private void sendDeadLetters(
+            KafkaProducer<byte[], byte[]> client,
+            WriterSegment<?> segment,
+            Marker<?> marker,
+            List<DeadLetter<?>> deadLetters) {
+        if (deadLetters.isEmpty()) {
+            return;
+        }
+        String topic = requireNonNull(options.deadLetterTopic());
+        for (DeadLetter<?> deadLetter : deadLetters) {
+            client.send(DeadLetterRecords.record(topic, deadLetter, pipeline, marker.checkpointId()), segment);
+        }
+    }
+
+    /** The marker's state changes, then per partition the checkpoint its state is as of, for the next restore. */
+    private void sendState(KafkaProducer<byte[], byte[]> client, WriterSegment<?> segment, Marker<?> marker)
+            throws Exception {
+        if (marker.stateChanges().isEmpty()) {
+            return;
+        }
+        changelog.ensure(admin, partitionsOf(marker));
+        String operator = null;
+        SourcePartition partition = null;
+        byte[] prefix = null;
+        for (StateChange change : marker.stateChanges()) {
+            if (prefix == null
+                    || !change.operator().equals(operator)
+                    || !change.partition().equals(partition)) {
+                operator = change.operator();
+                partition = change.partition();
+                prefix = ChangelogKeys.prefix(operator, partition);
+            }
+            client.send(
+                    new ProducerRecord<>(
+                            changelog.topic(),
+                            partition.partition(),
+                            ChangelogKeys.encode(prefix, change.key()),
+                            change.value()),
+                    segment);
+        }
+        for (SourcePartition changed : statePartitions(marker)) {
+            client.send(changelog.checkpointRecord(changed, marker.checkpointId()), segment);
+        }
+    }
+
+    private void awaitOffsets(CompletableFuture<Void> offsetsSent, Marker<?> marker) throws Exception {
+        try {
+            offsetsSent.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof Exception exception ? exception : e;
+        } catch (TimeoutException e) {
+            offsetsSent.cancel(false);
+            throw new OnceflowException(
+                    "sending the offsets " + marker.positions() + " into the transaction took longer than "
+                            + options.requestTimeout() + " (a broker that does not answer, or a consumer poll thread"
+                            + " that is stuck)",
+                    e,
+                    true);
+        }
+    }
+
+    /**
+     * The positions as offsets, each with metadata naming the checkpoint and the last checkpoint that wrote the
+     * partition's state: this one if it changed the state, the previous such one otherwise.
+     */
+    private Map<TopicPartition, OffsetAndMetadata> offsets(Marker<?> marker) {
+        Set<SourcePartition> changed = statePartitions(marker);
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        marker.positions().asMap().forEach((partition, next) -> {
+            long stateCheckpoint = changed.contains(partition) ? marker.checkpointId() : stateCheckpoints.of(partition);
+            String metadata =
+                    OffsetMetadata.encode(pipeline, context.instanceId(), marker.checkpointId(), stateCheckpoint);
+            offsets.put(
+                    new TopicPartition(partition.source(), partition.partition()),
+                    new OffsetAndMetadata(next, metadata));
+        });
+        return offsets;
+    }
+
+    /** The source partitions whose state the marker changed. */
+    private static Set<SourcePartition> statePartitions(Marker<?> marker) {
+        Set<SourcePartition> partitions = new LinkedHashSet<>();
+        for (StateChange change : marker.stateChanges()) {
+            partitions.add(change.partition());
+        }
+        return partitions;
+    }
+
+    private static List<SourcePartition> partitionsOf(Marker<?> marker) {
+        List<SourcePartition> partitions = new ArrayList<>(marker.positions().partitions());
+        for (StateChange change : marker.stateChanges()) {
+            partitions.add(change.partition());
+        }
+        return partitions;
+    }
+}

@@ -1,0 +1,56 @@
+package io.onceflow.kafka.internal;
+
+import io.onceflow.kafka.KafkaSinkOptions;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The settings of the three clients a {@link TransactionalWriter} opens: the transactional producer, the admin client
+ * (group offsets, the changelog topic) and the changelog reader. The user's client properties come first; what the
+ * exactly-once protocol depends on is set last, so that no property can turn it off.
+ */
+final class TransactionalClients {
+
+    private TransactionalClients() {}
+
+    static Map<String, Object> producer(KafkaSinkOptions options, String transactionalId) {
+        Map<String, Object> properties = common(options);
+        // throughput defaults: records stay invisible until the commit, which flushes, so lingering costs nothing
+        properties.put("batch.size", "262144");
+        properties.put("linger.ms", "50");
+        properties.putAll(options.producerProperties());
+        properties.put("transactional.id", transactionalId);
+        properties.put("enable.idempotence", "true");
+        properties.put("acks", "all");
+        properties.put(
+                "transaction.timeout.ms",
+                String.valueOf(options.transactionTimeout().toMillis()));
+        properties.putIfAbsent("client.id", "onceflow-" + transactionalId);
+        return properties;
+    }
+
+    static Map<String, Object> admin(KafkaSinkOptions options, String transactionalId) {
+        Map<String, Object> properties = common(options);
+        properties.putIfAbsent(
+                "default.api.timeout.ms",
+                String.valueOf(options.requestTimeout().toMillis()));
+        properties.putIfAbsent("client.id", "onceflow-" + transactionalId + "-admin");
+        return properties;
+    }
+
+    /** The changelog reader sees committed transactions only: an aborted checkpoint's state never comes back. */
+    static Map<String, Object> changelogReader(KafkaSinkOptions options, String transactionalId) {
+        Map<String, Object> properties = common(options);
+        properties.put("isolation.level", "read_committed");
+        properties.put("enable.auto.commit", "false");
+        properties.putIfAbsent("max.poll.records", "2000");
+        properties.putIfAbsent("client.id", "onceflow-" + transactionalId + "-changelog");
+        return properties;
+    }
+
+    private static Map<String, Object> common(KafkaSinkOptions options) {
+        Map<String, Object> properties = new HashMap<>(options.clientProperties());
+        properties.put("bootstrap.servers", options.bootstrapServers());
+        return properties;
+    }
+}

@@ -1,0 +1,55 @@
+package io.onceflow.kafka.internal;
+
+import io.onceflow.core.Data;
+import io.onceflow.core.DeadLetter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One checkpoint's share of a {@link TransactionalWriter}: written, sealed by its marker, committed in one
+ * transaction. It is the callback of every record sent into that transaction, so that the first asynchronous send
+ * failure stops the commit. Its lists are guarded by the writer's monitor.
+ */
+final class WriterSegment<T> implements Callback {
+
+    /** Records written but not yet handed to the producer. */
+    List<Data<T>> unsent = new ArrayList<>();
+
+    /** Records sent into the open transaction, kept to send again if the checkpoint is retried. */
+    final List<ProducerRecord<byte[], byte[]>> sentRecords = new ArrayList<>();
+
+    /** False once the checkpoint grew too large to keep its sent records: it can no longer be retried. */
+    boolean retained = true;
+
+    final List<DeadLetter<?>> deadLetters = new ArrayList<>();
+    int records;
+
+    /** True once any record went into the producer's transaction. */
+    boolean sent;
+
+    /** Set when the marker seals the segment. */
+    long checkpointId = -1;
+
+    /** The source's ownership of the checkpoint's partitions at its first attempt; every attempt checks it. */
+    @Nullable
+    Map<TopicPartition, Long> ownership;
+
+    /** The first record that could not be encoded, when the sink has no dead-letter topic: it fails the checkpoint. */
+    @Nullable
+    DeadLetter<?> poison;
+
+    volatile @Nullable Exception sendFailure;
+
+    @Override
+    public void onCompletion(RecordMetadata metadata, Exception failure) {
+        if (failure != null && sendFailure == null) {
+            sendFailure = failure;
+        }
+    }
+}
