@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
@@ -62,7 +62,7 @@ final class CheckpointTransaction {
      * leaves the transaction open for the caller to abort.
      */
     void commit(
-            KafkaProducer<byte[], byte[]> client,
+            Producer<byte[], byte[]> client,
             WriterSegment<?> segment,
             Marker<?> marker,
             List<DeadLetter<?>> deadLetters)
@@ -106,7 +106,7 @@ final class CheckpointTransaction {
     }
 
     private void sendDeadLetters(
-            KafkaProducer<byte[], byte[]> client,
+            Producer<byte[], byte[]> client,
             WriterSegment<?> segment,
             Marker<?> marker,
             List<DeadLetter<?>> deadLetters) {
@@ -120,7 +120,7 @@ final class CheckpointTransaction {
     }
 
     /** The marker's state changes, then per partition the checkpoint its state is as of, for the next restore. */
-    private void sendState(KafkaProducer<byte[], byte[]> client, WriterSegment<?> segment, Marker<?> marker)
+    private void sendState(Producer<byte[], byte[]> client, WriterSegment<?> segment, Marker<?> marker)
             throws Exception {
         if (marker.stateChanges().isEmpty()) {
             return;

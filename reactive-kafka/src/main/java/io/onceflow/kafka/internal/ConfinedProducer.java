@@ -4,7 +4,9 @@ import io.onceflow.kafka.KafkaSinkOptions;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -32,30 +34,46 @@ final class ConfinedProducer {
     private final String pipeline;
     private final String transactionalId;
     private final ExecutorService thread;
+    private final Supplier<Producer<byte[], byte[]>> factory;
 
-    private volatile @Nullable KafkaProducer<byte[], byte[]> producer;
+    private volatile @Nullable Producer<byte[], byte[]> producer;
     private boolean inTransaction; // producer thread only
 
+    /** A Kafka producer with {@link TransactionalClients#producer} settings. */
     ConfinedProducer(KafkaSinkOptions options, String pipeline, String transactionalId) {
+        this(
+                options,
+                pipeline,
+                transactionalId,
+                () -> new KafkaProducer<>(
+                        TransactionalClients.producer(options, transactionalId),
+                        new ByteArraySerializer(),
+                        new ByteArraySerializer()));
+    }
+
+    /** The producer {@code factory} makes, for tests on kafka-clients' {@code MockProducer}. */
+    ConfinedProducer(
+            KafkaSinkOptions options,
+            String pipeline,
+            String transactionalId,
+            Supplier<Producer<byte[], byte[]>> factory) {
         this.options = options;
         this.pipeline = pipeline;
         this.transactionalId = transactionalId;
+        this.factory = factory;
         this.thread = NamedThreads.single("onceflow-kafka-tx-" + transactionalId);
     }
 
     /** On the producer thread: creates the producer and fences any predecessor with its transactional id. */
     void open() {
-        KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(
-                TransactionalClients.producer(options, transactionalId),
-                new ByteArraySerializer(),
-                new ByteArraySerializer());
+        Producer<byte[], byte[]> created = factory.get();
         producer = created;
         created.initTransactions(); // fences a predecessor with this id and aborts its open transaction
     }
 
     /** On the producer thread: the producer, in a transaction (begun if none is open). */
-    KafkaProducer<byte[], byte[]> inTransaction() {
-        KafkaProducer<byte[], byte[]> client = producer;
+    Producer<byte[], byte[]> inTransaction() {
+        Producer<byte[], byte[]> client = producer;
         if (client == null) {
             throw new IllegalStateException("the writer has no producer");
         }
@@ -76,7 +94,7 @@ final class ConfinedProducer {
      * checkpoint's); an error from the abort itself never hides {@code cause}.
      */
     void abortQuietly(long checkpointId, Throwable cause) {
-        KafkaProducer<byte[], byte[]> client = producer;
+        Producer<byte[], byte[]> client = producer;
         if (!inTransaction || client == null) {
             return;
         }
@@ -139,7 +157,7 @@ final class ConfinedProducer {
         return Mono.<Void>create(sink -> {
                     try {
                         thread.execute(() -> {
-                            KafkaProducer<byte[], byte[]> client = producer;
+                            Producer<byte[], byte[]> client = producer;
                             if (client != null) {
                                 abortQuietly(-1, new IllegalStateException("the run ended"));
                                 closeQuietly(() -> client.close(options.closeTimeout()));
@@ -155,7 +173,7 @@ final class ConfinedProducer {
     }
 
     private void forceClose() {
-        KafkaProducer<byte[], byte[]> client = producer;
+        Producer<byte[], byte[]> client = producer;
         LOG.warn(
                 "pipeline={} transactionalId={} the producer did not close within {}: closing it forcibly",
                 pipeline,

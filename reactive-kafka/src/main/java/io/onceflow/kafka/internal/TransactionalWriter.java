@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -308,7 +308,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         if (records.isEmpty()) {
             return;
         }
-        KafkaProducer<byte[], byte[]> client = producer.inTransaction();
+        Producer<byte[], byte[]> client = producer.inTransaction();
         segment.sent = true;
         for (ProducerRecord<byte[], byte[]> record : records) {
             client.send(record, segment);
@@ -431,7 +431,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
             List<ProducerRecord<byte[], byte[]>> records,
             List<DeadLetter<?>> deadLetters)
             throws Exception {
-        KafkaProducer<byte[], byte[]> client = producer.inTransaction();
+        Producer<byte[], byte[]> client = producer.inTransaction();
         send(segment, records);
         transaction.commit(client, segment, marker, deadLetters);
         producer.committed();
