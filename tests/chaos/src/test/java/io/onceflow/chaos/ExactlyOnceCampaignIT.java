@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * The exactly-once proof: both correct ledger jobs, side by side on one input, through every fault the campaign has,
- * judged by the independent verifier. The profile comes from {@code -Donceflow.chaos.profile} ({@code default} in
+ * The exactly-once proof: both correct ledger jobs, side by side on one input, and the generated shapes beside them,
+ * through every fault the campaign has, judged by the independent verifiers (the shapes' against their oracle). The profile comes from {@code -Donceflow.chaos.profile} ({@code default} in
  * {@code mvn verify}, {@code long} with {@code -Pchaos}).
  */
 @WithKafka(mode = BrokerMode.CHILD_PROCESS)
@@ -37,6 +37,11 @@ class ExactlyOnceCampaignIT {
         assertThat(result.processorKills()).as("processor kills").isGreaterThanOrEqualTo(profile.plannedKills());
         assertThat(result.verdicts())
                 .as("verdicts")
+                .allSatisfy(
+                        verdict -> assertThat(verdict.exact()).as("%s", verdict).isTrue());
+        assertThat(result.shapeVerdicts()).as("generated shapes").hasSize(profile.shapes());
+        assertThat(result.shapeVerdicts())
+                .as("shape verdicts")
                 .allSatisfy(
                         verdict -> assertThat(verdict.exact()).as("%s", verdict).isTrue());
         assertThat(result.openTransactions().details()).as("open transactions").isEmpty();

@@ -21,6 +21,9 @@ import java.util.Locale;
  * @param zombies per job, processors frozen (SIGSTOP) for longer than their session timeout, then thawed
  * @param brokerBounces times the broker is SIGKILLed and restarted
  * @param connectionKills times every connection to the database is terminated
+ * @param shapes generated pipeline shapes run beside the ledger, by the processors of the job of their commit point
+ *     (see {@link io.onceflow.chaos.shapes.ShapeGenerator}); every fault hits them too
+ * @param shapeRecords input records of each shape
  * @param production how long the producer spreads the payments over; the faults happen within it
  * @param deadline the longest the campaign may take, from the first payment to caught up, before it fails
  * @param seed the seed of every random choice (accounts, amounts, fault times and targets)
@@ -37,6 +40,8 @@ public record CampaignProfile(
         int zombies,
         int brokerBounces,
         int connectionKills,
+        int shapes,
+        int shapeRecords,
         Duration production,
         Duration deadline,
         long seed) {
@@ -52,6 +57,9 @@ public record CampaignProfile(
         variants = List.copyOf(variants);
         requireNonNull(production, "production");
         requireNonNull(deadline, "deadline");
+        if (shapes < 0 || shapeRecords < 0) {
+            throw new IllegalArgumentException("shapes and shapeRecords must be >= 0");
+        }
         if (payments < 1 || accounts < 1 || partitions < 1 || instances < 1 || variants.isEmpty()) {
             throw new IllegalArgumentException("a campaign needs payments, accounts, partitions, instances, variants");
         }
@@ -60,7 +68,7 @@ public record CampaignProfile(
     /**
      * The campaign of every {@code mvn verify}: 200,000 payments through both correct jobs, two processors each, every
      * protocol point crashed once per job plus three random SIGKILLs per job (17 processor kills), one zombie per job,
-     * two broker bounces, three connection kills.
+     * two broker bounces, three connection kills; 20 generated shapes of 1,500 records each beside the ledger.
      */
     public static CampaignProfile standard(long seed) {
         return new CampaignProfile(
@@ -75,6 +83,8 @@ public record CampaignProfile(
                 1,
                 2,
                 3,
+                20,
+                1500,
                 Duration.ofSeconds(210),
                 Duration.ofMinutes(8),
                 seed);
@@ -83,7 +93,7 @@ public record CampaignProfile(
     /**
      * The long campaign ({@code -Pchaos}): 1,000,000 payments, three processors per job, every protocol point crashed
      * three times per job plus ten random SIGKILLs per job (53 processor kills), two zombies per job, ten broker
-     * bounces, ten connection kills.
+     * bounces, ten connection kills; 60 generated shapes of 3,000 records each.
      */
     public static CampaignProfile longRun(long seed) {
         return new CampaignProfile(
@@ -98,6 +108,8 @@ public record CampaignProfile(
                 2,
                 10,
                 10,
+                60,
+                3000,
                 Duration.ofMinutes(12),
                 Duration.ofMinutes(35),
                 seed);
@@ -105,7 +117,7 @@ public record CampaignProfile(
 
     /**
      * A quick look ({@code -Donceflow.chaos.profile=smoke}) while working on the campaign: 30,000 payments, both
-     * correct jobs, two processors each, every point once, one of every other fault.
+     * correct jobs, two processors each, every point once, one of every other fault; 8 shapes of 600 records.
      */
     public static CampaignProfile smoke(long seed) {
         return new CampaignProfile(
@@ -120,6 +132,8 @@ public record CampaignProfile(
                 1,
                 1,
                 1,
+                8,
+                600,
                 Duration.ofSeconds(90),
                 Duration.ofMinutes(6),
                 seed);
@@ -138,6 +152,8 @@ public record CampaignProfile(
                 List.of(variant),
                 1,
                 2,
+                0,
+                0,
                 0,
                 0,
                 0,

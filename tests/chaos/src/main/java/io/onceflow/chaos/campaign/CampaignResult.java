@@ -1,6 +1,7 @@
 package io.onceflow.chaos.campaign;
 
 import io.onceflow.chaos.ledger.LedgerVariant;
+import io.onceflow.chaos.shapes.ShapeVerdict;
 import io.onceflow.chaos.verify.OpenTransactions;
 import io.onceflow.chaos.verify.Verdict;
 import io.onceflow.core.ProtocolPoint;
@@ -15,6 +16,7 @@ import java.util.List;
  * @param profile the campaign's profile
  * @param stats what was done to the processors, the broker and the database, and what the processors reported
  * @param verdicts one per job
+ * @param shapeVerdicts one per generated shape
  * @param openTransactions transactions left open, looked for while the processors ran, caught up
  * @param inputAnomalies what is wrong with the input itself (nothing, unless the producer failed)
  * @param produced payments the broker acknowledged
@@ -28,6 +30,7 @@ public record CampaignResult(
         CampaignProfile profile,
         CampaignStats.Snapshot stats,
         List<Verdict> verdicts,
+        List<ShapeVerdict> shapeVerdicts,
         OpenTransactions openTransactions,
         List<String> inputAnomalies,
         long produced,
@@ -39,12 +42,15 @@ public record CampaignResult(
 
     public CampaignResult {
         verdicts = List.copyOf(verdicts);
+        shapeVerdicts = List.copyOf(shapeVerdicts);
         inputAnomalies = List.copyOf(inputAnomalies);
     }
 
-    /** Every job's every output is exact, and no transaction was left open. */
+    /** Every job's and every shape's every output is exact, and no transaction was left open. */
     public boolean exactlyOnce() {
-        return verdicts.stream().allMatch(Verdict::exact) && openTransactions.none();
+        return verdicts.stream().allMatch(Verdict::exact)
+                && shapeVerdicts.stream().allMatch(ShapeVerdict::exact)
+                && openTransactions.none();
     }
 
     /** Processor kills of every kind, over all jobs. */

@@ -1,6 +1,7 @@
 package io.onceflow.chaos.campaign;
 
 import io.onceflow.chaos.ledger.LedgerVariant;
+import io.onceflow.chaos.shapes.ShapeVerdict;
 import io.onceflow.chaos.verify.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +85,9 @@ public final class CampaignTable {
                 minutes(result.drainTime()),
                 minutes(result.wallTime().minus(result.chaosTime()).minus(result.drainTime())),
                 result.directory()));
+        if (!result.shapeVerdicts().isEmpty()) {
+            text.append(shapes(result.shapeVerdicts()));
+        }
         List<String> details = new ArrayList<>();
         result.shortfalls().forEach(s -> details.add("shortfall: " + s));
         result.inputAnomalies().forEach(a -> details.add("input: " + a));
@@ -91,8 +95,49 @@ public final class CampaignTable {
         for (Verdict verdict : result.verdicts()) {
             verdict.examples().forEach(e -> details.add(verdict.variant() + ": " + e));
         }
+        for (ShapeVerdict verdict : result.shapeVerdicts()) {
+            verdict.examples().forEach(e -> details.add(verdict.shape() + ": " + e));
+        }
         result.stats().jobs().forEach((variant, job) -> job.notes.forEach(n -> details.add(variant + " note: " + n)));
         details.forEach(d -> text.append("  ").append(d).append('\n'));
+        return text.toString();
+    }
+
+    /** One line per shape: what it is, what it read and committed, what differs from its oracle. */
+    private static String shapes(List<ShapeVerdict> verdicts) {
+        StringBuilder text = new StringBuilder(String.format(
+                "generated shapes: %d, %d exact%n",
+                verdicts.size(), verdicts.stream().filter(ShapeVerdict::exact).count()));
+        text.append(String.format(
+                "  %-8s %-7s %-9s %-7s %-6s %-6s %-6s %-6s %-6s %-6s %-6s  %s%n",
+                "verdict",
+                "in",
+                "expected",
+                "out",
+                "dead",
+                "miss",
+                "dup",
+                "wrong",
+                "extra",
+                "≠dead",
+                "≠table",
+                "shape"));
+        for (ShapeVerdict v : verdicts) {
+            text.append(String.format(
+                    "  %-8s %-7d %-9d %-7d %-6d %-6d %-6d %-6d %-6d %-6d %-6d  %s%n",
+                    v.exact() ? "exact" : "BROKEN",
+                    v.inputRecords(),
+                    v.expectedOutputs(),
+                    v.outputs(),
+                    v.deadLetters(),
+                    v.missing(),
+                    v.duplicates(),
+                    v.wrong(),
+                    v.extra(),
+                    v.deadLetterMismatches(),
+                    v.tableMismatches(),
+                    v.shape()));
+        }
         return text.toString();
     }
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.chaos.ledger.LedgerVariant;
 import io.onceflow.chaos.processor.ProcessorSettings;
+import io.onceflow.chaos.shapes.ShapeVerdict;
 import io.onceflow.chaos.verify.InputLog;
 import io.onceflow.chaos.verify.LedgerVerifier;
 import io.onceflow.chaos.verify.OpenTransactions;
@@ -35,8 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The campaign driver: runs the ledger jobs' processors on a real broker and a real database, breaks everything it can
- * while payments flow, lets the jobs catch up, and hands the outputs to the {@link LedgerVerifier}.
+ * The campaign driver: runs the ledger jobs' processors on a real broker and a real database, with the generated
+ * shapes beside the ledger ({@link ShapeCampaign}), breaks everything it can while payments and the shapes' input
+ * flow, lets the jobs catch up, and hands the outputs to the {@link LedgerVerifier} and the shapes' verifier.
  *
  * <pre>
  *   set up     topics, tables; the producer starts pacing the payments over the production time
@@ -88,7 +90,9 @@ public final class ExactlyOnceCampaign {
         long start = System.nanoTime();
         clean(directory);
         Random random = new Random(profile.seed());
+        ShapeCampaign shapes = new ShapeCampaign(profile, broker, database);
         setUp();
+        shapes.setUp();
         CampaignStats stats = new CampaignStats(profile.variants());
         PaymentProducer producer = new PaymentProducer(
                 broker.bootstrapServers(),
@@ -130,12 +134,13 @@ public final class ExactlyOnceCampaign {
             faulting.setDaemon(true);
             try {
                 return runCampaign(
-                        fleet, faulting, producing, producer, verifier, stats, faultFailure, start, deadline);
+                        fleet, faulting, producing, producer, shapes, verifier, stats, faultFailure, start, deadline);
             } finally {
                 faulting.interrupt();
             }
         } finally {
             producer.stop();
+            shapes.stop();
         }
     }
 
@@ -144,6 +149,7 @@ public final class ExactlyOnceCampaign {
             Thread faulting,
             Thread producing,
             PaymentProducer producer,
+            ShapeCampaign shapes,
             LedgerVerifier verifier,
             CampaignStats stats,
             AtomicReference<@Nullable Throwable> faultFailure,
@@ -151,12 +157,13 @@ public final class ExactlyOnceCampaign {
             long deadline)
             throws Exception {
         producing.start();
+        shapes.startFeeding();
         fleet.startAll();
         faulting.start();
 
         // chaos: until every fault has happened and every armed processor has crashed
         boolean released = false;
-        while (!released || !producer.done()) {
+        while (!released || !producer.done() || !shapes.fed()) {
             fleet.supervise();
             Throwable failure = faultFailure.get();
             if (failure != null) {
@@ -185,6 +192,13 @@ public final class ExactlyOnceCampaign {
             failIfLate(deadline, "the jobs did not catch up with the input " + Arrays.toString(ends), fleet, producer);
             Thread.sleep(1_000);
         }
+        List<String> behind = shapes.behind();
+        while (!behind.isEmpty()) {
+            fleet.supervise();
+            failIfLate(deadline, "shapes did not catch up with their input: " + behind, fleet, producer);
+            Thread.sleep(1_000);
+            behind = shapes.behind();
+        }
         fleet.supervise();
         long drainEnd = System.nanoTime();
         LOG.info("{} caught up; looking for open transactions", clock(start));
@@ -197,11 +211,13 @@ public final class ExactlyOnceCampaign {
         for (LedgerVariant variant : profile.variants()) {
             verdicts.add(verifier.verify(variant, input));
         }
+        List<ShapeVerdict> shapeVerdicts = shapes.verify();
         faulting.join(10_000);
         CampaignResult result = new CampaignResult(
                 profile,
                 stats.snapshot(),
                 verdicts,
+                shapeVerdicts,
                 open,
                 input.anomalies(),
                 producer.acknowledged(),

@@ -58,6 +58,8 @@ final class ProcessorFleet implements AutoCloseable {
     private final String r2dbcUrl;
     private final CampaignStats stats;
     private final Random random;
+    private final long shapeSeed;
+    private final int shapeCount;
     private final long started;
     private final List<Instance> instances = new ArrayList<>();
     private final Map<LedgerVariant, Deque<ProtocolPoint>> pending = new EnumMap<>(LedgerVariant.class);
@@ -119,6 +121,8 @@ final class ProcessorFleet implements AutoCloseable {
         this.r2dbcUrl = r2dbcUrl;
         this.stats = stats;
         this.random = random;
+        this.shapeSeed = profile.seed();
+        this.shapeCount = profile.shapes();
         for (LedgerVariant variant : profile.variants()) {
             List<ProtocolPoint> due = new ArrayList<>();
             for (int round = 0; round < profile.armedRounds(); round++) {
@@ -400,7 +404,8 @@ final class ProcessorFleet implements AutoCloseable {
     // ---- starting ----
 
     private void start(Instance instance) {
-        ProcessorSettings settings = ProcessorSettings.of(instance.variant, bootstrapServers, r2dbcUrl, instance.id);
+        ProcessorSettings settings = ProcessorSettings.of(instance.variant, bootstrapServers, r2dbcUrl, instance.id)
+                .withShapes(shapeSeed, shapeCount);
         ProtocolPoint point = arming ? pending.get(instance.variant).pollFirst() : null;
         if (point != null) {
             settings = settings.crashingAt(point, occurrence(point));
@@ -408,7 +413,7 @@ final class ProcessorFleet implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // small and quick to start: two cores are shared by every processor, the broker and the test
-                "-Xmx256m",
+                shapeCount > 0 ? "-Xmx384m" : "-Xmx256m",
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+ExitOnOutOfMemoryError",

@@ -53,6 +53,19 @@ public final class CrashSwitch implements ProtocolListener {
         if (point == ProtocolPoint.DURING_REBALANCE || point == ProtocolPoint.DURING_RESTORE) {
             ProcessorLines.print(out, ProcessorLines.POINT, point.name());
         }
+        haltIfDue(point, checkpointId);
+    }
+
+    /**
+     * This switch for the other pipelines of the processor (the generated shapes): their protocol points count
+     * towards the armed occurrence and may halt the processor, but print no lines, so that the campaign's statistics
+     * and zombie watch stay the ledger's.
+     */
+    public ProtocolListener quiet() {
+        return this::haltIfDue;
+    }
+
+    private void haltIfDue(ProtocolPoint point, long checkpointId) {
         if (point == armed && reached.incrementAndGet() == after) {
             ProcessorLines.print(
                     out, ProcessorLines.HALT, point.name() + " checkpoint=" + checkpointId + " occurrence=" + after);

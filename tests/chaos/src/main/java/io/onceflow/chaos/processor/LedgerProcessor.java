@@ -45,12 +45,10 @@ public final class LedgerProcessor {
                         .maxAcquireTime(Duration.ofSeconds(10))
                         .maxCreateConnectionTime(Duration.ofSeconds(10))
                         .build());
-        Pipeline pipeline = LedgerPipelines.create(
-                settings,
-                database,
-                new CrashSwitch(settings.crashPoint(), settings.crashAfter(), out),
-                new SimpleMeterRegistry());
+        CrashSwitch crashSwitch = new CrashSwitch(settings.crashPoint(), settings.crashAfter(), out);
+        Pipeline pipeline = LedgerPipelines.create(settings, database, crashSwitch, new SimpleMeterRegistry());
         ProcessorLines.print(out, ProcessorLines.STARTED, String.join(" ", settings.toArguments()));
+        ShapeRunner.start(settings, crashSwitch.quiet(), out);
         pipeline.run()
                 .subscribe(
                         event -> reportFailure(out, event),

@@ -23,6 +23,7 @@ import org.jspecify.annotations.Nullable;
  *   --crash-at=AFTER_FLUSH:7          halt at the 7th time the point is reached; defaults to never
  *   --checkpoint-ms=300               the checkpoint interval; defaults to 300
  *   --session-timeout-ms=6000         the consumer's group session timeout; defaults to 6000
+ *   --shapes=42:20                    also run this job's share of the 20 generated shapes of seed 42; none by default
  * </pre>
  *
  * @param variant which ledger job
@@ -33,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * @param crashAfter at the how-many-th time {@code crashPoint} is reached
  * @param checkpointInterval the pipeline's checkpoint interval
  * @param sessionTimeout the consumer's session timeout: how long a frozen processor stays in its group
+ * @param shapeSeed the seed of the generated shapes the processor runs beside the ledger
+ * @param shapeCount how many shapes the campaign generated; the processor runs those whose commit point is its job's
  */
 public record ProcessorSettings(
         LedgerVariant variant,
@@ -42,7 +45,9 @@ public record ProcessorSettings(
         @Nullable ProtocolPoint crashPoint,
         int crashAfter,
         Duration checkpointInterval,
-        Duration sessionTimeout) {
+        Duration sessionTimeout,
+        long shapeSeed,
+        int shapeCount) {
 
     /** The consumer's session timeout unless set: a frozen processor leaves its group after this. */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(6);
@@ -68,13 +73,39 @@ public record ProcessorSettings(
                 null,
                 1,
                 Duration.ofMillis(300),
-                DEFAULT_SESSION_TIMEOUT);
+                DEFAULT_SESSION_TIMEOUT,
+                0,
+                0);
     }
 
     /** These settings, armed to halt at the {@code after}-th time the protocol reaches {@code point}. */
     public ProcessorSettings crashingAt(ProtocolPoint point, int after) {
         return new ProcessorSettings(
-                variant, bootstrapServers, r2dbcUrl, instanceId, point, after, checkpointInterval, sessionTimeout);
+                variant,
+                bootstrapServers,
+                r2dbcUrl,
+                instanceId,
+                point,
+                after,
+                checkpointInterval,
+                sessionTimeout,
+                shapeSeed,
+                shapeCount);
+    }
+
+    /** These settings, running also the {@code count} generated shapes of {@code seed} that are this job's. */
+    public ProcessorSettings withShapes(long seed, int count) {
+        return new ProcessorSettings(
+                variant,
+                bootstrapServers,
+                r2dbcUrl,
+                instanceId,
+                crashPoint,
+                crashAfter,
+                checkpointInterval,
+                sessionTimeout,
+                seed,
+                count);
     }
 
     /** The settings a command line gives. */
@@ -95,6 +126,7 @@ public record ProcessorSettings(
             point = ProtocolPoint.valueOf(parts[0].toUpperCase(Locale.ROOT));
             after = parts.length == 2 ? Integer.parseInt(parts[1]) : 1;
         }
+        String[] shapes = values.getOrDefault("shapes", "0:0").split(":", 2);
         return new ProcessorSettings(
                 LedgerVariant.valueOf(required(values, "variant").toUpperCase(Locale.ROOT)),
                 required(values, "bootstrap"),
@@ -103,8 +135,10 @@ public record ProcessorSettings(
                 point,
                 after,
                 Duration.ofMillis(Long.parseLong(values.getOrDefault("checkpoint-ms", "300"))),
-                Duration.ofMillis(Long.parseLong(values.getOrDefault(
-                        "session-timeout-ms", String.valueOf(DEFAULT_SESSION_TIMEOUT.toMillis())))));
+                Duration.ofMillis(Long.parseLong(
+                        values.getOrDefault("session-timeout-ms", String.valueOf(DEFAULT_SESSION_TIMEOUT.toMillis())))),
+                Long.parseLong(shapes[0]),
+                Integer.parseInt(shapes[1]));
     }
 
     /** The command line that {@link #parse} turns back into these settings. */
@@ -119,6 +153,9 @@ public record ProcessorSettings(
         }
         args.add("--checkpoint-ms=" + checkpointInterval.toMillis());
         args.add("--session-timeout-ms=" + sessionTimeout.toMillis());
+        if (shapeCount > 0) {
+            args.add("--shapes=" + shapeSeed + ":" + shapeCount);
+        }
         return args;
     }
 

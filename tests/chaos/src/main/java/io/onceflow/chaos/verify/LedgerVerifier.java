@@ -15,18 +15,11 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Checks exactly-once from the data alone: reads the input topic and a job's outputs, never anything the pipeline
@@ -49,10 +42,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class LedgerVerifier {
 
-    private static final Duration READ_TIMEOUT = Duration.ofMinutes(3);
     private static final int EXAMPLES = 8;
 
-    private final String bootstrapServers;
+    private final KafkaReads kafkaReads;
     private final JdbcConnections database;
 
     /** Opens JDBC connections to the jobs' database. */
@@ -62,7 +54,7 @@ public final class LedgerVerifier {
     }
 
     public LedgerVerifier(String bootstrapServers, JdbcConnections database) {
-        this.bootstrapServers = bootstrapServers;
+        this.kafkaReads = new KafkaReads(bootstrapServers);
         this.database = database;
     }
 
@@ -250,20 +242,7 @@ public final class LedgerVerifier {
     }
 
     private Map<Integer, Long> groupOffsets(String group, boolean requireStable) throws Exception {
-        Map<Integer, Long> offsets = new TreeMap<>();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
-                            Map.of(group, new ListConsumerGroupOffsetsSpec()),
-                            new ListConsumerGroupOffsetsOptions().requireStable(requireStable))
-                    .partitionsToOffsetAndMetadata(group)
-                    .get();
-            committed.forEach((partition, offset) -> {
-                if (offset != null && partition.topic().equals(LedgerVariant.INPUT_TOPIC)) {
-                    offsets.put(partition.partition(), offset.offset());
-                }
-            });
-        }
-        return offsets;
+        return kafkaReads.groupOffsets(group, LedgerVariant.INPUT_TOPIC, requireStable);
     }
 
     // ---- outputs ----
@@ -376,8 +355,8 @@ public final class LedgerVerifier {
 
     private Map<TopicPartition, long[]> unstablePartitions(List<String> topics) {
         Map<TopicPartition, long[]> unstable = new LinkedHashMap<>();
-        try (KafkaConsumer<byte[], byte[]> committed = consumer(true);
-                KafkaConsumer<byte[], byte[]> uncommitted = consumer(false)) {
+        try (KafkaConsumer<byte[], byte[]> committed = kafkaReads.consumer(true);
+                KafkaConsumer<byte[], byte[]> uncommitted = kafkaReads.consumer(false)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
                 for (PartitionInfo info : committed.partitionsFor(topic, Duration.ofSeconds(30))) {
@@ -415,38 +394,7 @@ public final class LedgerVerifier {
 
     /** Every record of {@code topic} up to its end, by partition, in offset order. */
     private Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readTopic(String topic, boolean readCommitted) {
-        Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = consumer(readCommitted)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-                byPartition.put(info.partition(), new ArrayList<>());
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(30)) < ends.get(p))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(
-                            "could not read " + topic + " to its end " + ends + " within " + READ_TIMEOUT);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    byPartition.get(record.partition()).add(record);
-                }
-            }
-        }
-        return byPartition;
-    }
-
-    private KafkaConsumer<byte[], byte[]> consumer(boolean readCommitted) {
-        Properties properties = new Properties();
-        properties.put("bootstrap.servers", bootstrapServers);
-        properties.put("isolation.level", readCommitted ? "read_committed" : "read_uncommitted");
-        properties.put("enable.auto.commit", "false");
-        properties.put("max.poll.records", "10000");
-        properties.put("fetch.max.bytes", String.valueOf(32 * 1024 * 1024));
-        return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return kafkaReads.readTopic(topic, readCommitted);
     }
 
     private static void example(List<String> examples, String problem) {

@@ -1,0 +1,118 @@
+package io.onceflow.chaos.campaign;
+
+import io.onceflow.chaos.shapes.Shape;
+import io.onceflow.chaos.shapes.ShapeGenerator;
+import io.onceflow.chaos.shapes.ShapePipelines;
+import io.onceflow.chaos.shapes.ShapeVerdict;
+import io.onceflow.chaos.shapes.ShapeVerifier;
+import io.onceflow.chaos.verify.KafkaReads;
+import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.PostgresDatabase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The campaign's generated shapes: their topics and tables, their paced input, whether they have caught up, and
+ * their verdicts. The processors run them (see {@code ShapeRunner}); the campaign's faults hit them with the ledger.
+ */
+final class ShapeCampaign {
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.onceflow.chaos");
+
+    private final CampaignProfile profile;
+    private final KafkaBroker broker;
+    private final PostgresDatabase database;
+    private final List<Shape> shapes;
+    private final ShapeVerifier verifier;
+    private final ShapeFeeder feeder;
+
+    ShapeCampaign(CampaignProfile profile, KafkaBroker broker, PostgresDatabase database) {
+        this.profile = profile;
+        this.broker = broker;
+        this.database = database;
+        this.shapes = ShapeGenerator.shapes(profile.seed(), profile.shapes());
+        this.verifier = new ShapeVerifier(new KafkaReads(broker.bootstrapServers()), database::openConnection);
+        // the input is spread over most of the production time, so that the shapes work while the faults strike
+        this.feeder = new ShapeFeeder(
+                broker.bootstrapServers(),
+                profile.seed(),
+                shapes,
+                profile.shapeRecords(),
+                profile.production().multipliedBy(8).dividedBy(10));
+    }
+
+    /** Creates every shape's topics and tables. */
+    void setUp() throws Exception {
+        for (Shape shape : shapes) {
+            LOG.info("{}", shape.describe());
+            broker.createTopic(shape.inputTopic(), shape.partitions());
+            if (shape.sinks().kafkaCommitPoint()) {
+                broker.createTopic(shape.outputTopic(), 3);
+                broker.createTopic(shape.deadLetterTopic(), 1);
+            }
+            for (String statement : ShapePipelines.ddl(shape)) {
+                database.execute(statement);
+            }
+        }
+    }
+
+    /** Starts producing the shapes' input, on a daemon thread. */
+    void startFeeding() {
+        Thread feeding = new Thread(feeder, "campaign-shapes");
+        feeding.setDaemon(true);
+        feeding.start();
+    }
+
+    boolean fed() {
+        return feeder.done();
+    }
+
+    void stop() {
+        feeder.stop();
+    }
+
+    /** The shapes not caught up yet: committed positions short of their input's end. */
+    List<String> behind() {
+        List<String> behind = new ArrayList<>();
+        for (Shape shape : shapes) {
+            try {
+                if (!verifier.caughtUp(shape)) {
+                    behind.add(shape.pipeline());
+                }
+            } catch (Exception e) {
+                behind.add(shape.pipeline() + " (" + e + ")");
+            }
+        }
+        return behind;
+    }
+
+    /** Each shape's verdict, computed with its oracle. */
+    List<ShapeVerdict> verify() throws Exception {
+        List<ShapeVerdict> verdicts = new ArrayList<>();
+        for (Shape shape : shapes) {
+            long start = System.nanoTime();
+            ShapeVerdict verdict = verifier.verify(shape);
+            verdicts.add(verdict);
+            LOG.info(
+                    "{}: {} in, {} out of {} expected, {} in {} ms",
+                    shape.pipeline(),
+                    verdict.inputRecords(),
+                    verdict.outputs(),
+                    verdict.expectedOutputs(),
+                    verdict.exact() ? "exact" : "NOT EXACT " + verdict.examples(),
+                    Duration.ofNanos(System.nanoTime() - start).toMillis());
+        }
+        return verdicts;
+    }
+
+    long failedSends() {
+        return feeder.failed();
+    }
+
+    int records() {
+        return feeder.records();
+    }
+}

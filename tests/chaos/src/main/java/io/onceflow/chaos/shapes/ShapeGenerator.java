@@ -1,0 +1,90 @@
+package io.onceflow.chaos.shapes;
+
+import io.onceflow.chaos.shapes.Stage.Kind;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Shapes and their inputs, from a seed alone: a processor and the campaign that started it generate the same shapes
+ * from the same seed and count. The first shapes of a campaign start with each operator in turn and its sinks cycle
+ * through every {@link SinkSet}, so that even 20 shapes cover the whole API.
+ */
+public final class ShapeGenerator {
+
+    /** The operators generated: all but the broken one. */
+    static final List<Kind> KINDS = List.of(Kind.values()).stream()
+            .filter(kind -> kind != Kind.BROKEN_CODEC)
+            .toList();
+
+    /** Event time of a shape's first record; later ones are 7 ms apart, some late. */
+    static final long EPOCH = 1_700_000_000_000L;
+
+    private ShapeGenerator() {}
+
+    /** The campaign's {@code count} shapes from {@code seed}. */
+    public static List<Shape> shapes(long seed, int count) {
+        List<Shape> shapes = new ArrayList<>(count);
+        for (int index = 0; index < count; index++) {
+            shapes.add(shape(seed, index));
+        }
+        return shapes;
+    }
+
+    /** Shape {@code index} of the campaign of {@code seed}. */
+    public static Shape shape(long seed, int index) {
+        Random random = new Random(seed * 1_000_003L + index);
+        List<Stage> stages = new ArrayList<>();
+        stages.add(new Stage(KINDS.get(index % KINDS.size()), random.nextInt(1001)));
+        int more = random.nextInt(4);
+        for (int i = 0; i < more; i++) {
+            stages.add(new Stage(KINDS.get(random.nextInt(KINDS.size())), random.nextInt(1001)));
+        }
+        return new Shape(
+                index,
+                stages,
+                SinkSet.values()[index % SinkSet.values().length],
+                1 + random.nextInt(6),
+                Duration.ofMillis(100 + random.nextInt(900)),
+                random.nextBoolean());
+    }
+
+    /** One input record of a shape: where it goes, its event time, its bytes. */
+    public record InputRecord(int partition, long timestamp, byte[] value) {}
+
+    /**
+     * The input of {@code shape}: {@code records} records spread over its partitions, numbers uniform or skewed towards
+     * a few hot ones, about one in ten late by up to 80 ms, about one in fifty bytes that do not decode (never the
+     * first of a partition; with the event time of the record before it, so that it moves no watermark).
+     */
+    public static List<InputRecord> input(long seed, Shape shape, int records) {
+        Random random = new Random(seed * 7_919L + shape.index());
+        boolean skewed = random.nextBoolean();
+        long[] clock = new long[shape.partitions()];
+        boolean[] started = new boolean[shape.partitions()];
+        List<InputRecord> input = new ArrayList<>(records);
+        for (int i = 0; i < records; i++) {
+            int partition = random.nextInt(shape.partitions());
+            if (started[partition] && random.nextInt(50) == 0) {
+                input.add(new InputRecord(partition, clock[partition], garbage(random, partition)));
+                continue;
+            }
+            long number = skewed && random.nextInt(10) < 7 ? random.nextInt(8) : random.nextInt(401);
+            long timestamp = EPOCH + i * 7L - (random.nextInt(10) == 0 ? random.nextInt(81) : 0);
+            clock[partition] = timestamp;
+            started[partition] = true;
+            input.add(new InputRecord(partition, timestamp, ShapeFormats.encodeInput(new Tagged(partition, number))));
+        }
+        return input;
+    }
+
+    private static byte[] garbage(Random random, int partition) {
+        return switch (random.nextInt(3)) {
+            case 0 -> new byte[] {(byte) 0xFF, (byte) 0xFE, 'x'};
+            case 1 -> (partition + ",not a number").getBytes(StandardCharsets.UTF_8);
+            default -> new byte[0];
+        };
+    }
+}

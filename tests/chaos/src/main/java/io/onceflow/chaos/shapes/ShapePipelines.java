@@ -1,0 +1,142 @@
+package io.onceflow.chaos.shapes;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.onceflow.core.CheckpointedFlux;
+import io.onceflow.core.Onceflow;
+import io.onceflow.core.Pipeline;
+import io.onceflow.core.ProtocolListener;
+import io.onceflow.core.RestartPolicy;
+import io.onceflow.core.Sink;
+import io.onceflow.kafka.KafkaRecord;
+import io.onceflow.kafka.KafkaSinkOptions;
+import io.onceflow.kafka.KafkaSource;
+import io.onceflow.kafka.KafkaSourceOptions;
+import io.onceflow.kafka.KafkaTransactionalSink;
+import io.onceflow.sinks.r2dbc.OnceflowTables;
+import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
+import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
+import io.onceflow.sinks.r2dbc.Row;
+import io.r2dbc.spi.ConnectionFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A shape's pipeline as a processor runs it: a Kafka source, the shape's stages, its sinks. Timeouts and the restart
+ * policy are the ledger job's: short, so that a killed broker or processor is noticed in seconds, and restarts never
+ * give up.
+ *
+ * <pre>
+ *   shape-i-in ─▶ stages ─▶ numbering ─┬─▶ shape-i-out + shape-i-dead (Kafka)  or  shape_i_out + shape_i_dead
+ *                                     └─▶ shape_i_table (idempotent), for some
+ * </pre>
+ */
+public final class ShapePipelines {
+
+    private ShapePipelines() {}
+
+    /** The statements that create a shape's tables (its commit point's and idempotent ones, and dead letters). */
+    public static List<String> ddl(Shape shape) {
+        List<String> ddl = new ArrayList<>();
+        if (!shape.sinks().kafkaCommitPoint()) {
+            ddl.add("CREATE TABLE IF NOT EXISTS " + shape.outputTable()
+                    + " (part integer NOT NULL, n bigint NOT NULL, value bigint NOT NULL, PRIMARY KEY (part, n))");
+            ddl.addAll(OnceflowTables.deadLetterDdl(shape.deadLetterTable()));
+        }
+        if (shape.sinks().idempotentTable()) {
+            ddl.add("CREATE TABLE IF NOT EXISTS " + shape.idempotentTable()
+                    + " (part integer NOT NULL, k bigint NOT NULL, value bigint NOT NULL, n bigint NOT NULL,"
+                    + " onceflow_partition text, onceflow_offset bigint, onceflow_ordinal integer,"
+                    + " PRIMARY KEY (part, k))");
+        }
+        return ddl;
+    }
+
+    /**
+     * The pipeline of {@code shape}.
+     *
+     * @param instanceId the processor's instance id
+     * @param sessionTimeout the consumer's session timeout
+     */
+    public static Pipeline create(
+            Shape shape,
+            String bootstrapServers,
+            ConnectionFactory database,
+            String instanceId,
+            Duration sessionTimeout,
+            ProtocolListener listener,
+            MeterRegistry meters) {
+        KafkaSource<Tagged> source = KafkaSource.create(KafkaSourceOptions.builder()
+                .bootstrapServers(bootstrapServers)
+                .topic(shape.inputTopic())
+                .valueFormat(ShapeFormats.INPUT)
+                .maxPollRecords(200)
+                .assignTimeout(Duration.ofSeconds(30))
+                .consumerProperty("session.timeout.ms", (int) sessionTimeout.toMillis())
+                .consumerProperty("heartbeat.interval.ms", 1_000)
+                .consumerProperty("request.timeout.ms", 5_000)
+                .consumerProperty("default.api.timeout.ms", 10_000)
+                .build());
+        CheckpointedFlux<Tagged> input = Onceflow.pipeline(shape.pipeline())
+                .instanceId(instanceId)
+                .checkpointEvery(shape.checkpointInterval())
+                .checkpointTimeout(Duration.ofSeconds(30))
+                .revocationGracePeriod(Duration.ofSeconds(10))
+                .restartPolicy(RestartPolicy.defaults()
+                        .withMaxAttempts(Long.MAX_VALUE)
+                        .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(3)))
+                .protocolListener(listener)
+                .meterRegistry(meters)
+                .from(source);
+        return ShapeStages.build(input, shape.stages()).to(sinks(shape, bootstrapServers, database));
+    }
+
+    private static List<Sink<Output>> sinks(Shape shape, String bootstrapServers, ConnectionFactory database) {
+        List<Sink<Output>> sinks = new ArrayList<>();
+        sinks.add(shape.sinks().kafkaCommitPoint() ? kafka(shape, bootstrapServers) : postgres(shape, database));
+        if (shape.sinks().idempotentTable()) {
+            sinks.add(R2dbcUpsertSink.create(R2dbcSinkOptions.<Output>builder()
+                    .name("table")
+                    .connectionFactory(database)
+                    .table(shape.idempotentTable())
+                    .key("part", "k")
+                    .columns(out -> Row.of(
+                            new String[] {"part", "k", "value", "n"},
+                            new Object[] {out.partition(), out.tableKey(), out.value(), out.n()}))
+                    .idempotent()
+                    .lastWriteWins(shape.coalesce())
+                    .build()));
+        }
+        return sinks;
+    }
+
+    private static Sink<Output> kafka(Shape shape, String bootstrapServers) {
+        String topic = shape.outputTopic();
+        return KafkaTransactionalSink.create(
+                KafkaSinkOptions.builder()
+                        .bootstrapServers(bootstrapServers)
+                        .name("out")
+                        .deadLetterTopic(shape.deadLetterTopic())
+                        .valueFormat(ShapeFormats.OUTPUT)
+                        .transactionTimeout(Duration.ofSeconds(10))
+                        .requestTimeout(Duration.ofSeconds(10))
+                        .clientProperty("request.timeout.ms", 5_000)
+                        .producerProperty("max.block.ms", 10_000)
+                        .producerProperty("delivery.timeout.ms", 15_000)
+                        .build(),
+                out -> KafkaRecord.of(topic, String.valueOf(out.partition()), out));
+    }
+
+    private static Sink<Output> postgres(Shape shape, ConnectionFactory database) {
+        return R2dbcUpsertSink.create(R2dbcSinkOptions.<Output>builder()
+                .name("out")
+                .connectionFactory(database)
+                .table(shape.outputTable())
+                .key("part", "n")
+                .columns(out -> Row.of(
+                        new String[] {"part", "n", "value"}, new Object[] {out.partition(), out.n(), out.value()}))
+                .deadLetterTable(shape.deadLetterTable())
+                .commitPoint()
+                .build());
+    }
+}

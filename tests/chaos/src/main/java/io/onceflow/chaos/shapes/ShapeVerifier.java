@@ -1,0 +1,274 @@
+package io.onceflow.chaos.shapes;
+
+import io.onceflow.chaos.shapes.ShapeOracle.Committed;
+import io.onceflow.chaos.shapes.ShapeOracle.LoggedRecord;
+import io.onceflow.chaos.verify.KafkaReads;
+import io.onceflow.chaos.verify.LedgerVerifier.JdbcConnections;
+import io.onceflow.kafka.DeadLetterHeaders;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Judges a shape: reads its input topic, computes what it must commit ({@link ShapeOracle}), reads what it did
+ * commit (its topic as read_committed sees it, or its table; its dead letters; its idempotent table) and compares,
+ * output by output. It trusts nothing the pipeline says about itself but its committed positions, which must be the
+ * end of the input.
+ */
+public final class ShapeVerifier {
+
+    private static final int EXAMPLES = 8;
+
+    private final KafkaReads kafka;
+    private final JdbcConnections database;
+
+    public ShapeVerifier(KafkaReads kafka, JdbcConnections database) {
+        this.kafka = kafka;
+        this.database = database;
+    }
+
+    /** The input topic, per partition in offset order. */
+    public Map<Integer, List<LoggedRecord>> readInput(Shape shape) {
+        Map<Integer, List<LoggedRecord>> input = new TreeMap<>();
+        kafka.readTopic(shape.inputTopic(), false).forEach((partition, records) -> {
+            List<LoggedRecord> logged = new ArrayList<>(records.size());
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                logged.add(new LoggedRecord(record.offset(), record.timestamp(), record.value()));
+            }
+            input.put(partition, logged);
+        });
+        return input;
+    }
+
+    /** The positions the shape's commit point holds, by input partition. */
+    public long[] committedPositions(Shape shape) throws Exception {
+        long[] positions = new long[shape.partitions()];
+        if (shape.sinks().kafkaCommitPoint()) {
+            kafka.groupOffsets(shape.pipeline(), shape.inputTopic(), true)
+                    .forEach((partition, offset) -> positions[partition] = offset);
+            return positions;
+        }
+        try (Connection connection = database.open();
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT source_partition, next_offset FROM onceflow_offsets WHERE pipeline = ? AND source = ?"
+                                + " AND next_offset IS NOT NULL")) {
+            statement.setString(1, shape.pipeline());
+            statement.setString(2, shape.inputTopic());
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    positions[result.getInt(1)] = result.getLong(2);
+                }
+            }
+        }
+        return positions;
+    }
+
+    /** Whether the shape's committed positions have reached the end of its input. */
+    public boolean caughtUp(Shape shape) throws Exception {
+        long[] ends = kafka.endOffsets(shape.inputTopic());
+        long[] positions = committedPositions(shape);
+        for (int p = 0; p < ends.length; p++) {
+            if (positions[p] < ends[p]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The verdict on {@code shape}, once caught up. */
+    public ShapeVerdict verify(Shape shape) throws Exception {
+        Map<Integer, List<LoggedRecord>> input = readInput(shape);
+        long inputRecords = input.values().stream().mapToLong(List::size).sum();
+        long[] positions = committedPositions(shape);
+        long notProcessed = 0;
+        for (Map.Entry<Integer, List<LoggedRecord>> partition : input.entrySet()) {
+            notProcessed += Math.max(0, partition.getValue().size() - positions[partition.getKey()]);
+        }
+        Committed expected = ShapeOracle.expected(shape, input);
+        List<String> examples = new ArrayList<>();
+        Map<Integer, List<Output>> outputs =
+                shape.sinks().kafkaCommitPoint() ? topicOutputs(shape) : tableOutputs(shape);
+        long[] counts = new long[4]; // missing, duplicates, wrong, extra
+        long read = 0;
+        for (int p = 0; p < shape.partitions(); p++) {
+            List<Output> actual = outputs.getOrDefault(p, List.of());
+            read += actual.size();
+            compare(p, expected.outputs().get(p), actual, counts, examples);
+        }
+        List<String> deadLetters = shape.sinks().kafkaCommitPoint() ? topicDeadLetters(shape) : tableDeadLetters(shape);
+        long deadLetterMismatches = multisetDifference(expected.deadLetters(), deadLetters, "dead letter", examples);
+        long tableMismatches = shape.sinks().idempotentTable() ? compareTable(shape, expected, examples) : 0;
+        return new ShapeVerdict(
+                shape.describe(),
+                inputRecords,
+                notProcessed,
+                expected.outputCount(),
+                read,
+                counts[0],
+                counts[1],
+                counts[2],
+                counts[3],
+                expected.deadLetters().size(),
+                deadLetterMismatches,
+                tableMismatches,
+                examples);
+    }
+
+    /** One partition's outputs, output {@code n} at place {@code n}: each place once, with the oracle's value. */
+    private static void compare(
+            int partition, List<Output> expected, List<Output> actual, long[] counts, List<String> examples) {
+        Map<Long, Integer> seen = new HashMap<>();
+        for (int i = 0; i < actual.size(); i++) {
+            Output output = actual.get(i);
+            int times = seen.merge(output.n(), 1, Integer::sum);
+            if (times > 1) {
+                counts[1]++;
+                example(
+                        examples,
+                        "partition " + partition + ": output " + output.n() + " committed " + times + " times");
+            } else if (output.n() >= expected.size()) {
+                counts[3]++;
+                example(
+                        examples,
+                        "partition " + partition + ": output " + output.n() + " (" + output.value()
+                                + ") beyond the oracle's " + expected.size());
+            } else if (output.value() != expected.get((int) output.n()).value() || output.n() != i) {
+                counts[2]++;
+                example(
+                        examples,
+                        "partition " + partition + ": at place " + i + " output " + output.n() + " = "
+                                + output.value() + ", the oracle's output " + output.n() + " = "
+                                + expected.get((int) output.n()).value());
+            }
+        }
+        for (long n = 0; n < expected.size(); n++) {
+            if (!seen.containsKey(n)) {
+                counts[0]++;
+                example(
+                        examples,
+                        "partition " + partition + ": output " + n + " ("
+                                + expected.get((int) n).value() + ") missing");
+            }
+        }
+    }
+
+    private Map<Integer, List<Output>> topicOutputs(Shape shape) {
+        Map<Integer, List<Output>> outputs = new TreeMap<>();
+        // an input partition's outputs share a key, so a partition of the topic, in order
+        kafka.readTopic(shape.outputTopic(), true).values().forEach(records -> {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                Output output = ShapeFormats.OUTPUT.decode(record.value());
+                outputs.computeIfAbsent(output.partition(), p -> new ArrayList<>())
+                        .add(output);
+            }
+        });
+        return outputs;
+    }
+
+    private Map<Integer, List<Output>> tableOutputs(Shape shape) throws SQLException {
+        Map<Integer, List<Output>> outputs = new TreeMap<>();
+        try (Connection connection = database.open();
+                PreparedStatement statement = connection.prepareStatement(
+                        "SELECT part, n, value FROM " + shape.outputTable() + " ORDER BY part, n");
+                ResultSet result = statement.executeQuery()) {
+            while (result.next()) {
+                outputs.computeIfAbsent(result.getInt(1), p -> new ArrayList<>())
+                        .add(new Output(result.getInt(1), result.getLong(2), result.getLong(3)));
+            }
+        }
+        return outputs;
+    }
+
+    private List<String> topicDeadLetters(Shape shape) {
+        List<String> deadLetters = new ArrayList<>();
+        kafka.readTopic(shape.deadLetterTopic(), true).values().forEach(records -> {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                deadLetters.add(ShapeOracle.deadLetter(
+                        Integer.parseInt(DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_PARTITION)),
+                        Long.parseLong(DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_OFFSET)),
+                        DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.STAGE)));
+            }
+        });
+        Collections.sort(deadLetters);
+        return deadLetters;
+    }
+
+    private List<String> tableDeadLetters(Shape shape) throws SQLException {
+        List<String> deadLetters = new ArrayList<>();
+        try (Connection connection = database.open();
+                PreparedStatement statement = connection.prepareStatement("SELECT source_partition, source_offset,"
+                        + " stage FROM " + shape.deadLetterTable() + " WHERE pipeline = ?")) {
+            statement.setString(1, shape.pipeline());
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    deadLetters.add(ShapeOracle.deadLetter(result.getInt(1), result.getLong(2), result.getString(3)));
+                }
+            }
+        }
+        Collections.sort(deadLetters);
+        return deadLetters;
+    }
+
+    /** Elements of one sorted list not matched in the other, both ways. */
+    private static long multisetDifference(
+            List<String> expected, List<String> actual, String what, List<String> examples) {
+        Map<String, Integer> balance = new TreeMap<>();
+        expected.forEach(e -> balance.merge(e, 1, Integer::sum));
+        actual.forEach(a -> balance.merge(a, -1, Integer::sum));
+        long mismatches = 0;
+        for (Map.Entry<String, Integer> entry : balance.entrySet()) {
+            if (entry.getValue() != 0) {
+                mismatches += Math.abs(entry.getValue());
+                example(
+                        examples,
+                        what + " " + entry.getKey() + (entry.getValue() > 0 ? " missing " : " extra ")
+                                + Math.abs(entry.getValue()) + " time(s)");
+            }
+        }
+        return mismatches;
+    }
+
+    private long compareTable(Shape shape, Committed expected, List<String> examples) throws SQLException {
+        Map<String, Output> rows = new TreeMap<>();
+        try (Connection connection = database.open();
+                PreparedStatement statement =
+                        connection.prepareStatement("SELECT part, k, value, n FROM " + shape.idempotentTable());
+                ResultSet result = statement.executeQuery()) {
+            while (result.next()) {
+                rows.put(
+                        result.getInt(1) + "/" + result.getLong(2),
+                        new Output(result.getInt(1), result.getLong(4), result.getLong(3)));
+            }
+        }
+        Map<String, Output> implied = expected.table();
+        long mismatches = 0;
+        for (Map.Entry<String, Output> row : implied.entrySet()) {
+            Output actual = rows.remove(row.getKey());
+            if (!row.getValue().equals(actual)) {
+                mismatches++;
+                example(
+                        examples,
+                        "table row " + row.getKey() + " is " + actual + ", the outputs imply " + row.getValue());
+            }
+        }
+        for (String extra : rows.keySet()) {
+            mismatches++;
+            example(examples, "table row " + extra + " that no output implies");
+        }
+        return mismatches;
+    }
+
+    private static void example(List<String> examples, String problem) {
+        if (examples.size() < EXAMPLES) {
+            examples.add(problem);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.onceflow.chaos.shapes;
+
+import java.util.Locale;
+
+/**
+ * One stage of a shape: an operator of the public API, with a parameter that varies what it computes (moduli, fan-out,
+ * concurrency, window sizes, which values make its user function throw).
+ *
+ * @param kind the operator
+ * @param parameter 0 to 1000
+ */
+public record Stage(Kind kind, int parameter) {
+
+    /** The operators a shape is made of. */
+    public enum Kind {
+        MAP,
+        FILTER,
+        HANDLE,
+        FLAT_MAP,
+        CONCAT_MAP,
+        KEYED_LONG,
+        KEYED_ERASED_MAP,
+        KEYED_SEALED,
+        KEYED_GENERIC_RECORD,
+        TUMBLING_WINDOW,
+        SLIDING_WINDOW,
+        /** Never generated: a keyed sum whose codec drops half of it, to show the oracle can fail. */
+        BROKEN_CODEC
+    }
+
+    /** {@code kind:parameter}, as {@link #parse} reads it. */
+    @Override
+    public String toString() {
+        return kind.name().toLowerCase(Locale.ROOT) + ":" + parameter;
+    }
+
+    /** The stage {@link #toString()} wrote. */
+    public static Stage parse(String text) {
+        int colon = text.indexOf(':');
+        return new Stage(
+                Kind.valueOf(text.substring(0, colon).toUpperCase(Locale.ROOT)),
+                Integer.parseInt(text.substring(colon + 1)));
+    }
+}
