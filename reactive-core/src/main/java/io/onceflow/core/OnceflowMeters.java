@@ -28,6 +28,8 @@ package io.onceflow.core;
  *   <tr><td>{@value #RESTARTS}</td><td>counter</td><td>pipeline</td><td>restarts by the restart policy</td></tr>
  *   <tr><td>{@value #SOURCE_LAG}</td><td>gauge</td><td>pipeline, source, partition</td>
  *       <td>records between a partition's end and its last committed position</td></tr>
+ *   <tr><td>{@value #SOURCE_RECORDS_EXPIRED}</td><td>counter</td><td>pipeline, source, partition</td>
+ *       <td>records the source's broker deleted (retention) before the pipeline read them: lost to it</td></tr>
  *   <tr><td>{@value #LAST_CHECKPOINT_AGE}</td><td>gauge</td><td>pipeline</td>
  *       <td>seconds since the last completed checkpoint, by the pipeline's scheduler</td></tr>
  * </table>
@@ -47,6 +49,7 @@ public final class OnceflowMeters {
     public static final String DUPLICATES_SUPPRESSED = "onceflow.duplicates.suppressed";
     public static final String RESTARTS = "onceflow.pipeline.restarts";
     public static final String SOURCE_LAG = "onceflow.source.lag";
+    public static final String SOURCE_RECORDS_EXPIRED = "onceflow.source.records.expired";
     public static final String LAST_CHECKPOINT_AGE = "onceflow.checkpoint.last.age";
 
     public static final String TAG_PIPELINE = "pipeline";

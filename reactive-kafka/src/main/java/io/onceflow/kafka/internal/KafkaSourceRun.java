@@ -34,7 +34,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,8 +96,9 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         context.attributes().put(KafkaRunAttributes.SOURCE, this);
         Scheduler emitting =
                 Schedulers.newSingle("onceflow-kafka-" + context.pipeline() + "-" + context.instanceId(), true);
-        ReceiverOptions<byte[], byte[]> receiverOptions = ReceiverOptions.<byte[], byte[]>create(consumerProperties())
-                .withKeyDeserializer(keyDeserializer())
+        ReceiverOptions<byte[], byte[]> receiverOptions = ReceiverOptions.<byte[], byte[]>create(
+                        SourceClients.consumer(options, groupId))
+                .withKeyDeserializer(SourceClients.keys(options))
                 .withValueDeserializer(new ByteArrayDeserializer())
                 .subscription(options.topics())
                 .addAssignListener(this::assigned)
@@ -135,24 +135,6 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         }
                     });
                 });
-    }
-
-    /** Keys are copied out of the fetch buffers only for a format that reads them. */
-    private Deserializer<byte[]> keyDeserializer() {
-        return options.recordFormat().readsKeys() ? new ByteArrayDeserializer() : new IgnoredKeys();
-    }
-
-    private Map<String, Object> consumerProperties() {
-        Map<String, Object> properties = new HashMap<>();
-        properties.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
-        properties.putAll(options.consumerProperties());
-        properties.put("bootstrap.servers", options.bootstrapServers());
-        properties.put("group.id", groupId);
-        properties.put("enable.auto.commit", "false");
-        properties.put("isolation.level", options.readCommitted() ? "read_committed" : "read_uncommitted");
-        properties.put("max.poll.records", String.valueOf(options.maxPollRecords()));
-        properties.put("auto.offset.reset", options.startPosition() == StartPosition.EARLIEST ? "earliest" : "latest");
-        return properties;
     }
 
     private void end() {
@@ -212,6 +194,11 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         if (lag != null) {
             lag.end = end;
         }
+    }
+
+    @Override
+    public void expired(TopicPartition partition, long position, long logStart) {
+        RecordsExpired.report(context, options.name(), partition, position, logStart);
     }
 
     private PartitionGate gate(TopicPartition partition) {
@@ -490,7 +477,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         public <K, V> Consumer<K, V> createConsumer(ReceiverOptions<K, V> receiverOptions) {
             SourceConsumer created = new SourceConsumer(
                     receiverOptions.consumerProperties(),
-                    keyDeserializer(),
+                    SourceClients.keys(options),
                     new ByteArrayDeserializer(),
                     KafkaSourceRun.this);
             consumer = created;

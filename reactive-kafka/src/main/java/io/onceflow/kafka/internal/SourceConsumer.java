@@ -3,6 +3,7 @@ package io.onceflow.kafka.internal;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
@@ -41,9 +42,16 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
 
         /** A partition's end, as far as the consumer knows. */
         void partitionEnd(TopicPartition partition, long end);
+
+        /**
+         * A partition was positioned at {@code position}, before its log's start {@code logStart}: the broker deleted
+         * the records in between (retention) before the pipeline read them, and the consumer reads on from its start.
+         */
+        void expired(TopicPartition partition, long position, long logStart);
     }
 
     private static final Runnable WAKE = () -> {};
+    private static final Duration EXPIRY_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     private final Observer observer;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
@@ -139,9 +147,23 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
         }
     }
 
-    /** Notes where a partition was positioned by a seek (poll thread only). */
+    /**
+     * Notes where a partition was positioned by a seek (poll thread only), and whether the records from there are
+     * still in the log: a committed position the broker's retention has passed would be reset silently by the
+     * consumer ({@code auto.offset.reset}), so it is checked here, once per claim, and reported.
+     */
     void positioned(TopicPartition partition, long offset) {
         positions.put(partition, offset);
+        Long logStart;
+        try {
+            logStart =
+                    beginningOffsets(List.of(partition), EXPIRY_CHECK_TIMEOUT).get(partition);
+        } catch (RuntimeException unknown) {
+            return; // the fetch finds out: a reset then goes unreported, nothing else changes
+        }
+        if (logStart != null && offset < logStart) {
+            observer.expired(partition, offset, logStart);
+        }
     }
 
     /** Whether the revocation in progress is a loss (poll thread only). */

@@ -236,8 +236,10 @@ public final class ExactlyOnceCampaign {
 
     private void failIfLate(long deadline, String what, ProcessorFleet fleet, PaymentProducer producer) {
         if (System.nanoTime() > deadline) {
+            fleet.dumpThreads();
             throw new AssertionError("campaign '" + profile.name() + "' ran out of time (" + profile.deadline() + "): "
-                    + what + "; payments produced " + producer.acknowledged() + "; logs in " + directory
+                    + what + "; payments produced " + producer.acknowledged() + "; logs and thread dumps in "
+                    + directory
                     + fleet.logTails(30));
         }
     }

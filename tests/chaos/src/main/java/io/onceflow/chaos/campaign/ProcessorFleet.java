@@ -388,6 +388,35 @@ final class ProcessorFleet implements AutoCloseable {
         return text.toString();
     }
 
+    /**
+     * Writes a thread dump of every running processor next to its log ({@code <job>-<instance>.threads.txt}), for a
+     * campaign that is failing because something stopped moving.
+     */
+    synchronized void dumpThreads() {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        for (Instance instance : instances) {
+            Process process = instance.process;
+            if (process == null || !process.isAlive() || instance.frozen) {
+                continue;
+            }
+            Path dump = directory.resolve(instance.variant.pipeline() + "-" + instance.id + ".threads.txt");
+            try {
+                Process jstack = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "Thread.print")
+                        .redirectErrorStream(true)
+                        .redirectOutput(dump.toFile())
+                        .start();
+                if (!jstack.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    jstack.destroyForcibly();
+                }
+            } catch (IOException e) {
+                LOG.warn("no thread dump of {}: {}", instance.name(), e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** SIGKILLs every processor, for good. */
     @Override
     public synchronized void close() {

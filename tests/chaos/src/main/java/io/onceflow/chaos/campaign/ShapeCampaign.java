@@ -48,7 +48,7 @@ final class ShapeCampaign {
     void setUp() throws Exception {
         for (Shape shape : shapes) {
             LOG.info("{}", shape.describe());
-            broker.createTopic(shape.inputTopic(), shape.partitions());
+            broker.createTopic(shape.inputTopic(), shape.partitions(), ShapePipelines.KEEP_FOREVER);
             if (shape.sinks().kafkaCommitPoint()) {
                 broker.createTopic(shape.outputTopic(), 3);
                 broker.createTopic(shape.deadLetterTopic(), 1);
@@ -79,8 +79,9 @@ final class ShapeCampaign {
         List<String> behind = new ArrayList<>();
         for (Shape shape : shapes) {
             try {
-                if (!verifier.caughtUp(shape)) {
-                    behind.add(shape.pipeline());
+                String lag = verifier.lag(shape);
+                if (!lag.isEmpty()) {
+                    behind.add(shape.pipeline() + " " + lag);
                 }
             } catch (Exception e) {
                 behind.add(shape.pipeline() + " (" + e + ")");

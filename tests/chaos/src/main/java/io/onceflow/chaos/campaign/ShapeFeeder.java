@@ -39,7 +39,7 @@ final class ShapeFeeder implements Runnable {
         this.production = production;
         List<List<InputRecord>> inputs = new ArrayList<>();
         for (Shape shape : shapes) {
-            inputs.add(ShapeGenerator.input(seed, shape, recordsPerShape));
+            inputs.add(ShapeGenerator.input(seed, shape, recordsPerShape, System.currentTimeMillis()));
         }
         // interleaved: every shape's input spreads over the whole production time
         for (int i = 0; i < recordsPerShape; i++) {

@@ -19,9 +19,6 @@ public final class ShapeGenerator {
             .filter(kind -> kind != Kind.BROKEN_CODEC)
             .toList();
 
-    /** Event time of a shape's first record; later ones are 7 ms apart, some late. */
-    static final long EPOCH = 1_700_000_000_000L;
-
     private ShapeGenerator() {}
 
     /** The campaign's {@code count} shapes from {@code seed}. */
@@ -56,10 +53,12 @@ public final class ShapeGenerator {
 
     /**
      * The input of {@code shape}: {@code records} records spread over its partitions, numbers uniform or skewed towards
-     * a few hot ones, about one in ten late by up to 80 ms, about one in fifty bytes that do not decode (never the
-     * first of a partition; with the event time of the record before it, so that it moves no watermark).
+     * a few hot ones, event times 7 ms apart from {@code epochMillis} with about one in ten late by up to 80 ms, about
+     * one in fifty bytes that do not decode (never the first of a partition; with the event time of the record before
+     * it, so that it moves no watermark). The event times should be recent: a broker deletes records older than its
+     * retention, whatever their topic's offsets.
      */
-    public static List<InputRecord> input(long seed, Shape shape, int records) {
+    public static List<InputRecord> input(long seed, Shape shape, int records, long epochMillis) {
         Random random = new Random(seed * 7_919L + shape.index());
         boolean skewed = random.nextBoolean();
         long[] clock = new long[shape.partitions()];
@@ -72,7 +71,7 @@ public final class ShapeGenerator {
                 continue;
             }
             long number = skewed && random.nextInt(10) < 7 ? random.nextInt(8) : random.nextInt(401);
-            long timestamp = EPOCH + i * 7L - (random.nextInt(10) == 0 ? random.nextInt(81) : 0);
+            long timestamp = epochMillis + i * 7L - (random.nextInt(10) == 0 ? random.nextInt(81) : 0);
             clock[partition] = timestamp;
             started[partition] = true;
             input.add(new InputRecord(partition, timestamp, ShapeFormats.encodeInput(new Tagged(partition, number))));

@@ -20,6 +20,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A shape's pipeline as a processor runs it: a Kafka source, the shape's stages, its sinks. Timeouts and the restart
@@ -32,6 +33,9 @@ import java.util.List;
  * </pre>
  */
 public final class ShapePipelines {
+
+    /** Input topics keep every record: the oracle replays the whole input. */
+    public static final Map<String, String> KEEP_FOREVER = Map.of("retention.ms", "-1", "retention.bytes", "-1");
 
     private ShapePipelines() {}
 

@@ -73,14 +73,20 @@ public final class ShapeVerifier {
 
     /** Whether the shape's committed positions have reached the end of its input. */
     public boolean caughtUp(Shape shape) throws Exception {
+        return lag(shape).isEmpty();
+    }
+
+    /** Empty once caught up; otherwise the committed positions against the input's ends. */
+    public String lag(Shape shape) throws Exception {
         long[] ends = kafka.endOffsets(shape.inputTopic());
         long[] positions = committedPositions(shape);
         for (int p = 0; p < ends.length; p++) {
             if (positions[p] < ends[p]) {
-                return false;
+                return "positions " + java.util.Arrays.toString(positions) + " < ends "
+                        + java.util.Arrays.toString(ends);
             }
         }
-        return true;
+        return "";
     }
 
     /** The verdict on {@code shape}, once caught up. */

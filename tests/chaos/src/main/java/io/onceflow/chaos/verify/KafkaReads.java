@@ -34,11 +34,8 @@ public final class KafkaReads {
     public Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readTopic(String topic, boolean readCommitted) {
         Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(readCommitted)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-                byPartition.put(info.partition(), new ArrayList<>());
-            }
+            List<TopicPartition> partitions = partitions(consumer, topic);
+            partitions.forEach(partition -> byPartition.put(partition.partition(), new ArrayList<>()));
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
@@ -59,10 +56,7 @@ public final class KafkaReads {
     /** The end offsets of {@code topic}'s partitions, by partition. */
     public long[] endOffsets(String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(false)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
+            List<TopicPartition> partitions = partitions(consumer, topic);
             long[] ends = new long[partitions.size()];
             consumer.endOffsets(partitions, Duration.ofSeconds(30))
                     .forEach((partition, end) -> ends[partition.partition()] = end);
@@ -89,6 +83,31 @@ public final class KafkaReads {
             });
         }
         return offsets;
+    }
+
+    /**
+     * The partitions of {@code topic}. A consumer's metadata can come back without a topic that exists (its leader
+     * moving, a broker just restarted): an empty answer is asked again, and never taken for an empty topic.
+     */
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (!infos.isEmpty()) {
+                List<TopicPartition> partitions = new ArrayList<>();
+                infos.forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+                return partitions;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topic " + topic + " has no partitions in the metadata after 60 s");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted reading the metadata of " + topic, e);
+            }
+        }
     }
 
     /** A consumer of no group, read_committed or not. */

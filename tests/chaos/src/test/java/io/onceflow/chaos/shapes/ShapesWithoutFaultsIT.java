@@ -35,8 +35,8 @@ import reactor.core.Disposable;
 class ShapesWithoutFaultsIT {
 
     private static final long SEED = Long.getLong("onceflow.chaos.seed", System.nanoTime());
-    private static final int SHAPES = 12;
-    private static final int RECORDS = 400;
+    private static final int SHAPES = Integer.getInteger("onceflow.chaos.shapes", 12);
+    private static final int RECORDS = Integer.getInteger("onceflow.chaos.shapeRecords", 400);
 
     @Test
     void everyShapeCommitsWhatTheOracleComputes(KafkaBroker broker, PostgresDatabase database) throws Exception {
@@ -47,7 +47,7 @@ class ShapesWithoutFaultsIT {
         List<Shape> shapes = ShapeGenerator.shapes(SEED, SHAPES);
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
             for (Shape shape : shapes) {
-                broker.createTopic(shape.inputTopic(), shape.partitions());
+                broker.createTopic(shape.inputTopic(), shape.partitions(), ShapePipelines.KEEP_FOREVER);
                 if (shape.sinks().kafkaCommitPoint()) {
                     broker.createTopic(shape.outputTopic(), 3);
                     broker.createTopic(shape.deadLetterTopic(), 1);
@@ -55,7 +55,7 @@ class ShapesWithoutFaultsIT {
                 for (String statement : ShapePipelines.ddl(shape)) {
                     database.execute(statement);
                 }
-                for (InputRecord record : ShapeGenerator.input(SEED, shape, RECORDS)) {
+                for (InputRecord record : ShapeGenerator.input(SEED, shape, RECORDS, System.currentTimeMillis())) {
                     producer.send(new ProducerRecord<>(
                             shape.inputTopic(), record.partition(), record.timestamp(), null, record.value()));
                 }
