@@ -88,6 +88,8 @@ final class LedgerPipeline {
                         .deadLetterTopic(topics.deadLetters())
                         // how long partitions of a killed instance can stay blocked by its open transaction
                         .transactionTimeout(Duration.ofSeconds(15))
+                        // and what one transaction may hold: records wait (and an early checkpoint is taken) beyond it
+                        .maxBufferedRecords(2_000)
                         .build(),
                 balance -> KafkaRecord.of(topics.ledger(), balance.account(), balance.entry()));
         R2dbcUpsertSink<Balance> balances = R2dbcUpsertSink.create(postgres.<Balance>sinkOptions()
