@@ -141,10 +141,8 @@ final class LedgerAuditor implements SmartLifecycle {
 
     private void output(ConsumerRecord<byte[], byte[]> record, LedgerAuditState counting) {
         if (record.topic().equals(topics.ledger())) {
-            LedgerEntry entry;
             try {
-                entry = ENTRIES.decode(record.value());
-                counting.entry(entry);
+                counting.entry(ENTRIES.decode(record.value()));
             } catch (RuntimeException e) {
                 counting.unreadableEntry();
             }
