@@ -212,12 +212,19 @@
       title.textContent = '✓ EXACT SO FAR';
       text.textContent = 'No duplicate, no gap, no wrong balance; ' + number.format(a.inFlight)
         + ' payments in flight, their effects are on the way.';
+    } else if (a.verdict === 'STOPPED') {
+      verdict.className = 'verdict verdict-broken';
+      title.textContent = '? AUDITOR STOPPED';
+      text.textContent = 'The audit stopped reading; its figures are those of that moment: ' + a.auditorStopped;
     } else {
       verdict.className = 'verdict verdict-broken';
       title.textContent = '✗ BROKEN';
       text.textContent = number.format(a.duplicates) + ' duplicates, ' + number.format(a.sequenceBreaks)
-        + ' sequence breaks, ' + number.format(a.balanceMismatches) + ' wrong balances.';
+        + ' sequence breaks, ' + number.format(a.balanceMismatches) + ' wrong balances, '
+        + number.format(a.unreadable) + ' outputs that do not read.';
     }
+    $('payments-invalid').title = number.format(a.paymentsRepeated) + ' repeated payment ids, '
+      + number.format(a.paymentsMisrouted) + ' in another partition than their account\'s';
     const body = $('sums');
     body.replaceChildren(...a.totals.map((t) => {
       const row = document.createElement('tr');
@@ -284,7 +291,10 @@
   $('crash').addEventListener('click', async () => {
     $('crash').disabled = true;
     try {
-      const response = await fetch('pipeline/crash', { method: 'POST' });
+      // JSON: a content type no form of another site can send (the server refuses a crash without it)
+      const response = await fetch('pipeline/crash', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}'
+      });
       const body = await response.json();
       toast(response.ok
         ? 'Crash ' + body.crashes + ' injected: the pipeline was killed without a final checkpoint.'

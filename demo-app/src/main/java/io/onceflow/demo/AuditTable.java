@@ -23,10 +23,13 @@ final class AuditTable {
         rows.add(row("payments sent (acknowledged by Kafka)", run.sent()));
         rows.add(row("valid payments in the payments topic", audit.paymentsAccepted()));
         rows.add(row("ledger entries (read_committed)", audit.ledgerEntries()));
-        rows.add(row("invalid payments", audit.paymentsInvalid()));
+        rows.add(row("invalid payments (dead letters expected)", audit.paymentsInvalid()));
+        rows.add(row("  of which repeated payment ids", audit.paymentsRepeated()));
+        rows.add(row("  of which in another partition than their account's", audit.paymentsMisrouted()));
         rows.add(row("dead letters", audit.deadLetters()));
         rows.add(row("in flight", audit.inFlight()));
         rows.add(row("duplicates (effects without a payment)", audit.duplicates()));
+        rows.add(row("outputs that do not read", audit.unreadable()));
         rows.add(row("sequence breaks", audit.sequenceBreaks()));
         rows.add(row("wrong balances", audit.balanceMismatches()));
         rows.add(new String[] {
@@ -58,6 +61,9 @@ final class AuditTable {
         }
         table.append(System.lineSeparator());
         table.append(audit.exact() ? "AUDIT EXACT" : "AUDIT FAILED (" + audit.verdict() + ")");
+        if (audit.auditorStopped() != null) {
+            table.append(System.lineSeparator()).append("the auditor stopped: ").append(audit.auditorStopped());
+        }
         return table.toString();
     }
 

@@ -25,6 +25,11 @@ public record Balance(
         return account + SEPARATOR + currency;
     }
 
+    /** The account of a balance's key. */
+    public static String accountOf(String key) {
+        return key.substring(0, key.lastIndexOf(SEPARATOR));
+    }
+
     /** The balance of a key seen for the first time: zero. */
     public static Balance opening(String key) {
         int at = key.lastIndexOf(SEPARATOR);

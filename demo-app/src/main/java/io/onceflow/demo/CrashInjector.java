@@ -19,7 +19,7 @@ import reactor.core.publisher.Mono;
  * <p>A crash is what a killed process looks like to Kafka and PostgreSQL: the open transaction is aborted, the
  * consumer leaves its group, and whatever was read after the last checkpoint is read again by the next run. A crash
  * is not a restart: restarts are the pipeline's own, by its restart policy after a failed run, and are counted as such
- * everywhere ({@code restarts} in {@code /pipeline}, in the health details and in
+ * everywhere ({@code restarts} in {@code /pipeline}, in the health details (for an authorized user) and in
  * {@code onceflow_pipeline_restarts_total}); crashes are counted here.
  *
  * @since 0.1

@@ -33,6 +33,7 @@ import org.springframework.validation.annotation.Validated;
  * @param batchRate payments per second in batch mode; defaults to 1,000
  * @param batchCrashes at most this many crashes, injected while the payments are being sent; defaults to 3
  * @param batchTimeout how long a batch may take before it is reported as failed; defaults to 5 minutes
+ * @param http the HTTP server's timeouts
  * @since 0.1
  */
 @Validated
@@ -49,7 +50,8 @@ public record DemoProperties(
         @DefaultValue("0") @Min(0) @Max(100_000_000) long events,
         @DefaultValue("1000") @Min(1) @Max(1_000_000) int batchRate,
         @DefaultValue("3") @Min(0) @Max(100) int batchCrashes,
-        @DefaultValue("5m") @NotNull Duration batchTimeout) {
+        @DefaultValue("5m") @NotNull Duration batchTimeout,
+        @DefaultValue @Valid Http http) {
 
     /** Whether the application runs a batch and exits, rather than serving. */
     public boolean batch() {
@@ -96,6 +98,17 @@ public record DemoProperties(
 
             @DefaultValue("0.02") @DecimalMin("0") @DecimalMax("1")
             double invalidShare) {}
+
+    /**
+     * The HTTP server's timeouts (Reactor Netty), so that a slow or stalled client is closed rather than held; the
+     * idle keep-alive timeout is Spring Boot's {@code server.netty.idle-timeout}.
+     *
+     * @param readTimeout the longest pause between two reads of a request; defaults to 10 s
+     * @param requestTimeout the longest a request (headers and body) may take to arrive; defaults to 30 s
+     */
+    public record Http(
+            @DefaultValue("10s") @NotNull Duration readTimeout,
+            @DefaultValue("30s") @NotNull Duration requestTimeout) {}
 
     private static final String TOPIC = "[A-Za-z0-9._-]{1,200}";
     private static final String TOPIC_MESSAGE = "must be 1 to 200 letters, digits, '.', '_' or '-'";

@@ -35,6 +35,10 @@ import org.springframework.context.SmartLifecycle;
  * before the entry is matched (the payment was in the topic before the pipeline could read it), so an entry with no
  * payment waiting is a real anomaly, never a race of the audit.
  *
+ * <p>A record it cannot read (a dead letter with a malformed {@code onceflow.origin.*} header, a ledger record that is
+ * not an entry) is counted as an anomaly, and the audit goes on. Should the reader itself stop (an {@link Error}, a
+ * failure outside any one record), the counts say so ({@code stoppedBecause}) rather than freeze silently.
+ *
  * <p>Its consumers block, so they run on a thread of their own ({@code onceflow-demo-auditor}), with no consumer group
  * (partitions assigned by hand, nothing committed).
  *
@@ -47,19 +51,32 @@ final class LedgerAuditor implements SmartLifecycle {
 
     private final KafkaCluster kafka;
     private final LedgerTopics topics;
-    private final LedgerAuditState state = new LedgerAuditState();
+    private final Format<PaymentMessage> payments;
 
+    // a fresh one at each start: the reader starts again from the beginning of the topics
+    private volatile LedgerAuditState state;
     private volatile boolean stopping;
     private volatile @Nullable Thread thread;
-    private volatile @Nullable KafkaConsumer<byte[], byte[]> payments;
-    private volatile @Nullable KafkaConsumer<byte[], byte[]> outputs;
+    private volatile @Nullable KafkaConsumer<byte[], byte[]> paymentsConsumer;
+    private volatile @Nullable KafkaConsumer<byte[], byte[]> outputsConsumer;
 
     LedgerAuditor(KafkaCluster kafka, LedgerTopics topics) {
-        this.kafka = kafka;
-        this.topics = topics;
+        this(kafka, topics, PaymentJson.FORMAT);
     }
 
-    /** What the audit has counted so far. */
+    /** An auditor that decodes payments with {@code payments}: a test's, that fails as a hostile record would. */
+    LedgerAuditor(KafkaCluster kafka, LedgerTopics topics, Format<PaymentMessage> payments) {
+        this.kafka = kafka;
+        this.topics = topics;
+        this.payments = payments;
+        this.state = newState();
+    }
+
+    private LedgerAuditState newState() {
+        return new LedgerAuditState(topics.partitionsOf(topics.payments()), LedgerPipeline.DEDUPLICATION_RETENTION);
+    }
+
+    /** What the audit has counted so far; {@code stoppedBecause} says when the counts are frozen. */
     LedgerAuditState.LedgerCounts counts() {
         return state.counts();
     }
@@ -67,6 +84,7 @@ final class LedgerAuditor implements SmartLifecycle {
     @Override
     public void start() {
         stopping = false;
+        state = newState();
         Thread reader = new Thread(this::read, "onceflow-demo-auditor");
         reader.setDaemon(true);
         thread = reader;
@@ -74,17 +92,18 @@ final class LedgerAuditor implements SmartLifecycle {
     }
 
     private void read() {
+        LedgerAuditState counting = state;
         try (KafkaConsumer<byte[], byte[]> in = consumer();
                 KafkaConsumer<byte[], byte[]> out = consumer()) {
-            payments = in;
-            outputs = out;
+            paymentsConsumer = in;
+            outputsConsumer = out;
             assign(in, List.of(topics.payments()));
             assign(out, List.of(topics.ledger(), topics.deadLetters()));
             while (!stopping) {
                 try {
                     ConsumerRecords<byte[], byte[]> polled = out.poll(Duration.ofMillis(200));
-                    readPaymentsToEnd(in);
-                    polled.forEach(this::output);
+                    readPaymentsToEnd(in, counting);
+                    polled.forEach(record -> output(record, counting));
                 } catch (WakeupException e) {
                     // stop() woke us up
                 } catch (KafkaException e) {
@@ -93,44 +112,62 @@ final class LedgerAuditor implements SmartLifecycle {
                     sleep();
                 }
             }
-        } catch (RuntimeException e) {
-            LOG.error("audit: stopped: {}", e.toString());
+        } catch (Throwable e) { // an Error too: the audit must say it stopped, not answer with frozen counts
+            if (!stopping) {
+                LOG.error("audit: stopped, its counts are frozen from now on", e);
+                counting.stopped(Texts.shown(e.toString(), 300));
+            }
         }
     }
 
-    private void readPaymentsToEnd(KafkaConsumer<byte[], byte[]> in) {
+    private void readPaymentsToEnd(KafkaConsumer<byte[], byte[]> in, LedgerAuditState counting) {
         Map<TopicPartition, Long> ends = in.endOffsets(in.assignment(), Duration.ofSeconds(10));
         while (!stopping && ends.entrySet().stream().anyMatch(end -> in.position(end.getKey()) < end.getValue())) {
-            in.poll(Duration.ofMillis(100)).forEach(this::payment);
+            in.poll(Duration.ofMillis(100)).forEach(record -> payment(record, counting));
         }
     }
 
-    private void payment(ConsumerRecord<byte[], byte[]> record) {
+    private void payment(ConsumerRecord<byte[], byte[]> record, LedgerAuditState counting) {
+        @Nullable Payment payment;
         try {
-            state.payment(PaymentRules.validate(PaymentPublisher.FORMAT.decode(record.value())));
+            byte[] value = record.value();
+            payment = value == null ? null : PaymentRules.validate(payments.decode(value));
         } catch (RuntimeException e) {
             // unreadable or invalid: either way the pipeline must dead-letter it
-            state.invalidPayment(record.partition(), record.offset());
+            payment = null;
         }
+        counting.payment(record.partition(), record.offset(), record.timestamp(), payment);
     }
 
-    private void output(ConsumerRecord<byte[], byte[]> record) {
+    private void output(ConsumerRecord<byte[], byte[]> record, LedgerAuditState counting) {
         if (record.topic().equals(topics.ledger())) {
-            LedgerEntry entry;
             try {
-                entry = ENTRIES.decode(record.value());
+                counting.entry(ENTRIES.decode(record.value()));
             } catch (RuntimeException e) {
-                state.unreadableEntry();
-                return;
+                counting.unreadableEntry();
             }
-            state.entry(entry);
             return;
         }
         String topic = DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_TOPIC);
-        String partition = DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_PARTITION);
-        String offset = DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_OFFSET);
-        if (topics.payments().equals(topic) && partition != null && offset != null) {
-            state.deadLetter(Integer.parseInt(partition), Long.parseLong(offset));
+        if (topic != null && !topics.payments().equals(topic)) {
+            return; // a dead letter of another pipeline's source
+        }
+        try {
+            String partition = DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_PARTITION);
+            String offset = DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_OFFSET);
+            if (topic == null || partition == null || offset == null) {
+                throw new IllegalArgumentException("no onceflow.origin.* headers");
+            }
+            counting.deadLetter(Integer.parseInt(partition), Long.parseLong(offset));
+        } catch (RuntimeException e) {
+            // a malformed origin header: an anomaly, counted, and the audit goes on
+            LOG.warn(
+                    "audit: the dead letter at {}-{}@{} has no readable origin: {}",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    Texts.shown(e.toString(), 200));
+            counting.unreadableDeadLetter();
         }
     }
 
@@ -166,8 +203,8 @@ final class LedgerAuditor implements SmartLifecycle {
     @Override
     public void stop() {
         stopping = true;
-        KafkaConsumer<byte[], byte[]> in = payments;
-        KafkaConsumer<byte[], byte[]> out = outputs;
+        KafkaConsumer<byte[], byte[]> in = paymentsConsumer;
+        KafkaConsumer<byte[], byte[]> out = outputsConsumer;
         if (in != null) {
             in.wakeup();
         }

@@ -12,8 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -23,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * The ledger's topics, created at start-up when they are missing: payments and ledger with
  * {@code onceflow.demo.kafka.partitions} partitions each, the dead letters with one. The pipeline's changelog topic is the
  * Kafka sink's own business.
+ *
+ * <p>The payments topic takes its timestamps from the broker ({@code message.timestamp.type=LogAppendTime}): the
+ * ledger's deduplication runs on them, and a producer that could set its own (any client writing to the topic) could
+ * otherwise date a record years ahead and make every later payment of its partition too late to check. An existing
+ * payments topic with producers' timestamps is used as it is, with a warning.
  *
  * <p>Start-up waits for them (blocking the main thread, like a schema migration would): a cluster that does not
  * answer stops the application with a message that says which setting to check, rather than a pipeline that retries
@@ -37,6 +45,8 @@ import org.slf4j.LoggerFactory;
 record LedgerTopics(String payments, String ledger, String deadLetters, Map<String, Integer> partitions) {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerTopics.class);
+    private static final String TIMESTAMP_TYPE = "message.timestamp.type";
+    private static final String LOG_APPEND_TIME = "LogAppendTime";
 
     /**
      * The topics' descriptions. A topic created a moment ago may not be in the broker's metadata yet (KRaft
@@ -75,12 +85,17 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
             wanted.forEach((topic, partitions) -> {
                 if (!existing.contains(topic)) {
                     // replication: the cluster's default, which suits the embedded broker and a real cluster alike
-                    missing.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
+                    NewTopic created = new NewTopic(topic, Optional.of(partitions), Optional.empty());
+                    if (topic.equals(kafka.paymentsTopic())) {
+                        created.configs(Map.of(TIMESTAMP_TYPE, LOG_APPEND_TIME));
+                    }
+                    missing.add(created);
                 }
             });
             if (!missing.isEmpty()) {
                 createAll(admin, missing, timeout);
             }
+            warnUnlessBrokerTimestamps(admin, kafka.paymentsTopic(), timeout);
             Map<String, Integer> partitions = new LinkedHashMap<>();
             describe(admin, wanted.keySet(), timeout)
                     .forEach((name, description) ->
@@ -101,6 +116,26 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the ledger's topics", e);
+        }
+    }
+
+    private static void warnUnlessBrokerTimestamps(Admin admin, String topic, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = admin.describeConfigs(List.of(resource))
+                .all()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .get(resource);
+        ConfigEntry type = config == null ? null : config.get(TIMESTAMP_TYPE);
+        if (type == null || !LOG_APPEND_TIME.equals(type.value())) {
+            LOG.warn(
+                    "the payments topic {} keeps the producers' timestamps ({}={}): the ledger deduplicates payment ids"
+                            + " on them, so a producer that dates a record ahead makes later payments of its"
+                            + " partition late (dead letters); set it to {} for untrusted producers",
+                    topic,
+                    TIMESTAMP_TYPE,
+                    type == null ? "?" : type.value(),
+                    LOG_APPEND_TIME);
         }
     }
 

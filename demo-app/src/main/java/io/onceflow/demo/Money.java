@@ -18,6 +18,14 @@ public final class Money {
         return amount.movePointRight(digits(currency)).longValueExact();
     }
 
+    /**
+     * The amount with the currency's decimal places ({@code 12.5} EUR is {@code 12.50}); the amount must have no
+     * more decimal places than the currency, and a bounded exponent (see {@link PaymentRules#check}).
+     */
+    public static BigDecimal normalize(String currency, BigDecimal amount) {
+        return amount.setScale(digits(currency));
+    }
+
     /** The amount in the major unit, with the currency's decimal places. */
     public static BigDecimal toMajor(String currency, long minor) {
         return BigDecimal.valueOf(minor, digits(currency));

@@ -11,6 +11,15 @@ package io.onceflow.demo;
  */
 public record Payment(String id, String account, String currency, long amountMinor) {
 
+    /**
+     * What identifies the payment to the ledger: its account and id. The ledger applies a payment once per account
+     * and id (see {@link LedgerPipeline#DEDUPLICATION_RETENTION}); the same id for another account is another
+     * payment, since ids are the clients' (an {@code Idempotency-Key}) and the account's partition keeps them.
+     */
+    public String paymentKey() {
+        return account + '/' + id;
+    }
+
     /** The key of the balance this payment changes: one balance per account and currency. */
     public String balanceKey() {
         return Balance.key(account, currency);

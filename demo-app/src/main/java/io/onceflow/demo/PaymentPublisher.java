@@ -1,7 +1,5 @@
 package io.onceflow.demo;
 
-import io.onceflow.kafka.Format;
-import io.onceflow.kafka.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -27,8 +25,6 @@ import reactor.kafka.sender.SenderRecord;
  * @since 0.1
  */
 final class PaymentPublisher implements AutoCloseable {
-
-    static final Format<PaymentMessage> FORMAT = Json.of(PaymentMessage.class);
 
     private final KafkaSender<String, byte[]> sender;
     private final String topic;
@@ -77,7 +73,7 @@ final class PaymentPublisher implements AutoCloseable {
 
     /** The record of a payment: JSON, keyed by account so that an account's payments share a partition. */
     ProducerRecord<String, byte[]> record(PaymentMessage payment) {
-        return new ProducerRecord<>(topic, payment.account(), FORMAT.encode(payment));
+        return new ProducerRecord<>(topic, payment.account(), PaymentJson.FORMAT.encode(payment));
     }
 
     /** A record of any bytes, for the load generator's unreadable payments. */

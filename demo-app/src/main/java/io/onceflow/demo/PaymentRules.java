@@ -27,8 +27,19 @@ public final class PaymentRules {
     /** The largest amount of one payment, in the major unit of any currency. */
     public static final BigDecimal MAX_AMOUNT = new BigDecimal("1000000");
 
+    /**
+     * The most digits an amount may be written with, and the largest exponent either way: an amount is checked
+     * against these before anything formats, rounds or compares it, since {@code 1e999999999} is a small JSON number
+     * whose plain form has a billion digits.
+     */
+    public static final int MAX_DIGITS = 40;
+
+    /** The longest payment id, in characters. */
+    public static final int MAX_ID = 100;
+
     private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Pattern CODE = Pattern.compile("[A-Z]{3}");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_ID + "}");
 
     private PaymentRules() {}
 
@@ -44,6 +55,12 @@ public final class PaymentRules {
         Currency known = checkCurrency(currency, violations);
         if (amount == null) {
             violations.add(new Violation("amount", "is required"));
+        } else if (amount.precision() > MAX_DIGITS || Math.abs(amount.scale()) > MAX_DIGITS) {
+            // before anything formats it: its plain form may not fit in memory; nor is it echoed
+            violations.add(new Violation(
+                    "amount",
+                    "must be a decimal number of at most " + MAX_DIGITS + " digits, with an exponent between -"
+                            + MAX_DIGITS + " and " + MAX_DIGITS + ", like 12.50"));
         } else if (amount.signum() <= 0) {
             violations.add(new Violation("amount", "must be positive, was " + amount.toPlainString()));
         } else if (amount.compareTo(MAX_AMOUNT) > 0) {
@@ -58,6 +75,22 @@ public final class PaymentRules {
     }
 
     /**
+     * What is wrong with a payment id (or an {@code Idempotency-Key}, which becomes one), named {@code field}; empty
+     * when it is fine: 1 to {@value #MAX_ID} letters, digits, {@code .}, {@code _}, {@code :} or {@code -}, so that an
+     * id is printable everywhere it goes (a header, a log line, a text column of PostgreSQL, which refuses U+0000).
+     */
+    public static List<Violation> checkId(String field, @Nullable String id) {
+        if (id == null || id.isEmpty()) {
+            return List.of(new Violation(field, "is required"));
+        }
+        if (!ID.matcher(id).matches()) {
+            return List.of(new Violation(
+                    field, "must be 1 to " + MAX_ID + " letters, digits, '.', '_', ':' or '-' (a UUID, say)"));
+        }
+        return List.of();
+    }
+
+    /**
      * The valid payment a message carries.
      *
      * @throws InvalidPaymentException naming every broken rule
@@ -65,9 +98,7 @@ public final class PaymentRules {
     public static Payment validate(PaymentMessage message) {
         List<Violation> violations = check(message.account(), message.amount(), message.currency());
         String id = message.id();
-        if (id == null || id.isBlank()) {
-            violations.add(0, new Violation("id", "is required"));
-        }
+        violations.addAll(0, checkId("id", id));
         if (!violations.isEmpty()) {
             throw new InvalidPaymentException(violations);
         }
@@ -102,7 +133,7 @@ public final class PaymentRules {
             }
         }
         if (currency == null) {
-            violations.add(new Violation("currency", "unknown currency code '" + code + "'"));
+            violations.add(new Violation("currency", "unknown currency code " + Texts.quoted(code, 16)));
             return null;
         }
         if (!CURRENCIES.contains(code)) {

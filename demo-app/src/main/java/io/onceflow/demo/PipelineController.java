@@ -17,6 +17,11 @@ import reactor.core.publisher.Mono;
  * {@code POST /pipeline/crash}, which kills it abruptly to show that it recovers exactly (403 unless
  * {@code onceflow.demo.crash-enabled} is true); and {@code GET /audit}.
  *
+ * <p>The crash takes a JSON request ({@code Content-Type: application/json}, the body may be {@code {}}): a header an
+ * HTML form cannot send, and that a script of another site can only send after a CORS preflight this server does not
+ * answer, so that a page elsewhere cannot crash the pipeline through a visitor's browser (a {@code text/plain} or form
+ * POST is 415).
+ *
  * @since 0.1
  */
 @RestController
@@ -44,7 +49,7 @@ class PipelineController {
         return monitor.events();
     }
 
-    @PostMapping("/pipeline/crash")
+    @PostMapping(path = "/pipeline/crash", consumes = MediaType.APPLICATION_JSON_VALUE)
     Mono<ResponseEntity<Map<String, Long>>> crash() {
         if (!crashEnabled) {
             return Mono.error(new CrashDisabledException());

@@ -1,17 +1,21 @@
 package io.onceflow.demo;
 
+import io.netty.handler.timeout.ReadTimeoutException;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.KafkaException;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.server.ContentTooLargeException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Mono;
@@ -24,7 +28,9 @@ import tools.jackson.databind.exc.MismatchedInputException;
  *
  * <ul>
  *   <li>a payment that breaks a rule, and JSON that does not read (malformed, or a field of the wrong type): 400
- *       naming the field ({@code body} when the JSON itself is unreadable);
+ *       naming the field ({@code body} when the JSON itself is unreadable); a body over
+ *       {@code spring.http.codecs.max-in-memory-size}: 413;
+ *   <li>a request body that stops arriving: 408;
  *   <li>the crash button while it is disabled: 403; while the pipeline is already down: 409;
  *   <li>Kafka not taking a payment: 503, and nothing was written.
  * </ul>
@@ -34,6 +40,13 @@ import tools.jackson.databind.exc.MismatchedInputException;
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
 
+    private final long maxBody;
+
+    /** @param maxBody {@code spring.http.codecs.max-in-memory-size}: a larger body is 413 */
+    ProblemHandler(@Value("${spring.http.codecs.max-in-memory-size:262144B}") DataSize maxBody) {
+        this.maxBody = maxBody.toBytes();
+    }
+
     @ExceptionHandler
     ResponseEntity<ProblemDetail> invalidPayment(InvalidPaymentException e) {
         return ResponseEntity.badRequest().body(Problems.invalid("Invalid payment", e.violations()));
@@ -42,6 +55,29 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ResponseEntity<ProblemDetail> invalidRequest(InvalidRequestException e) {
         return ResponseEntity.badRequest().body(Problems.invalid("Invalid request", e.violations()));
+    }
+
+    /** A body over {@code spring.http.codecs.max-in-memory-size}, refused before it was read whole. */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> tooLarge(ContentTooLargeException e) {
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+                .body(Problems.of(
+                        HttpStatus.CONTENT_TOO_LARGE,
+                        "Request too large",
+                        "the body is larger than " + maxBody + " bytes; a payment is well under 1 KiB"));
+    }
+
+    /**
+     * A request body that stopped arriving for {@code onceflow.demo.http.read-timeout}: 408 (the connection is closed
+     * too), without the stack trace of a server error.
+     */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> readTimeout(ReadTimeoutException e) {
+        return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT)
+                .body(Problems.of(
+                        HttpStatus.REQUEST_TIMEOUT,
+                        "Request timeout",
+                        "the request body stopped arriving: onceflow.demo.http.read-timeout"));
     }
 
     @ExceptionHandler
@@ -69,7 +105,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected Mono<ResponseEntity<Object>> handleServerWebInputException(
             ServerWebInputException e, HttpHeaders headers, HttpStatusCode status, ServerWebExchange exchange) {
-        JacksonException json = jsonCause(e);
+        JacksonException json = causeOf(e, JacksonException.class);
         Violation violation;
         if (json == null) {
             violation = new Violation("body", String.valueOf(e.getReason()));
@@ -99,10 +135,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return "has the wrong type: " + json.getOriginalMessage();
     }
 
-    private static @Nullable JacksonException jsonCause(Throwable failure) {
+    private static <E extends Throwable> @Nullable E causeOf(Throwable failure, Class<E> type) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof JacksonException json) {
-                return json;
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
             }
         }
         return null;

@@ -268,6 +268,8 @@ class ApiTest {
     void crashKillsThePipelineAndItComesBack() {
         web.post()
                 .uri("/pipeline/crash")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{}")
                 .exchange()
                 .expectStatus()
                 .isAccepted()
@@ -276,6 +278,8 @@ class ApiTest {
                 .isEqualTo(1);
         web.post()
                 .uri("/pipeline/crash")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{}")
                 .exchange()
                 .expectStatus()
                 .isEqualTo(409)
@@ -317,10 +321,9 @@ class ApiTest {
                 .isEqualTo("UP")
                 .jsonPath("$.components.onceflow.components.ledger.status")
                 .isEqualTo("UP")
-                .jsonPath("$.components.onceflow.components.ledger.details.lastCompletedCheckpoint")
-                .isNumber()
-                .jsonPath("$.components.onceflow.components.ledger.details.restarts")
-                .isEqualTo(0)
+                // details only for an authorized user: the pipeline's state is at /pipeline and /actuator/onceflow
+                .jsonPath("$.components.onceflow.components.ledger.details")
+                .doesNotExist()
                 .jsonPath("$.components.r2dbc.status")
                 .isEqualTo("UP");
         web.get()

@@ -41,6 +41,8 @@ class CrashDisabledTest {
     void crashIs403AndTheRunnerIsNotTouched() {
         web.post()
                 .uri("/pipeline/crash")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{}")
                 .exchange()
                 .expectStatus()
                 .isForbidden()

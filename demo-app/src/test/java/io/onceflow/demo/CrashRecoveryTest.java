@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -66,6 +67,8 @@ class CrashRecoveryTest {
                 inFlightAtCrashes += audit().inFlight();
                 web.post()
                         .uri("/pipeline/crash")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{}")
                         .exchange()
                         .expectStatus()
                         .isAccepted()

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.internal.operators.AlignedFlatMap;
 import io.onceflow.core.internal.operators.StatelessSteps;
+import java.time.Duration;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -90,6 +91,23 @@ public final class Checkpointed {
             Function<? super K, ? extends S> initial,
             BiFunction<? super S, ? super T, ? extends S> update) {
         return Keyed.update(key, initial, update);
+    }
+
+    /**
+     * Lets the first record of each key through and dead-letters the records of the same key that follow within
+     * {@code retention} of event time; see {@link Deduplicate}. Name it with {@link Deduplicate#named}, as a keyed
+     * operator (unnamed, it is called {@value Deduplicate#DEFAULT_NAME}).
+     *
+     * <pre>
+     *   in:   p1@0  p2@5  p1@7  [M1]      (retention 10)
+     *   out:  p1@0  p2@5  ✗p1   [M1 + remembered keys]
+     * </pre>
+     *
+     * @param key the deduplication key of a record value
+     * @param retention how long after its first record a key is remembered, in event time
+     */
+    public static <T, K> Deduplicate<T, K> deduplicate(Function<? super T, ? extends K> key, Duration retention) {
+        return Deduplicate.by(key, retention);
     }
 
     /**

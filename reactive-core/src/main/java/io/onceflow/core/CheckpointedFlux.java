@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.internal.operators.StatelessSteps;
 import io.onceflow.core.internal.pipeline.DefaultPipeline;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -21,7 +22,7 @@ import reactor.core.publisher.SynchronousSink;
  * keeping the marker contract.
  *
  * <pre>
- *   from(source) ─▶ map ─▶ filter ─▶ keyed ─▶ to(sink)
+ *   from(source) ─▶ map ─▶ filter ─▶ deduplicate ─▶ keyed ─▶ to(sink)
  *   d1 d2 [M1] d3 ...  markers pass every operator in order; outputs keep their record's origin
  * </pre>
  *
@@ -190,6 +191,42 @@ public final class CheckpointedFlux<T> {
     }
 
     /**
+     * Lets the first record of each key through and dead-letters the others within {@code retention} of event time,
+     * in an operator called {@code name}: see {@link Deduplicate}. The name identifies the remembered keys in the
+     * commit point; keep it stable across versions.
+     *
+     * @param name the operator's name, distinct from the pipeline's other stateful operators
+     * @param key the deduplication key of a value
+     * @param retention how long after its first record a key is remembered, in event time
+     */
+    public <K> CheckpointedFlux<T> deduplicate(String name, Function<? super T, ? extends K> key, Duration retention) {
+        return deduplicate(Deduplicate.<T, K>by(key, retention).named(name));
+    }
+
+    /**
+     * Lets the first record of each key through and dead-letters the others within {@code retention} of event time,
+     * in an unnamed operator called {@code deduplicate-<n>} by its position: for pipelines whose commit point is not
+     * durable (a test's in-memory one). See {@link #deduplicate(String, Function, Duration)}.
+     */
+    public <K> CheckpointedFlux<T> deduplicate(Function<? super T, ? extends K> key, Duration retention) {
+        return deduplicate(Deduplicate.<T, K>by(key, retention));
+    }
+
+    /**
+     * A deduplicate operator; one without a name is called {@code deduplicate-<n>} by its position in the chain,
+     * which a pipeline with a durable commit point refuses.
+     *
+     * @throws PipelineConfigurationException when another stateful operator of the chain has the same name
+     */
+    public CheckpointedFlux<T> deduplicate(Deduplicate<T, ?> operator) {
+        requireNonNull(operator, "operator");
+        Deduplicate<T, ?> named =
+                operator.name() != null ? operator : operator.positionallyNamed("deduplicate-" + stateful.count());
+        StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
+        return new CheckpointedFlux<>(elements().transform(named), null, options, source, next);
+    }
+
+    /**
      * Applies a marker-aware operator over the elements. The operator must keep the marker contract: pass
      * markers in order, and nothing derived from a record after a marker before it.
      */
@@ -241,7 +278,7 @@ public final class CheckpointedFlux<T> {
                         + "' has two stateful operators named '" + name + "': each keeps its state under its name,"
                         + " so they would share it (and one would restore the other's). Give each a name of its own,"
                         + " stable across versions: keyed(\"balances\", ...), Keyed...named(\"...\"),"
-                        + " WindowAggregate...named(\"...\")");
+                        + " WindowAggregate...named(\"...\"), deduplicate(\"...\", ...)");
             }
             List<String> allNames = new ArrayList<>(names);
             allNames.add(name);

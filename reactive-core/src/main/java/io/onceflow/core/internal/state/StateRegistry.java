@@ -96,7 +96,8 @@ public final class StateRegistry {
                 + " have no names of their own. A durable commit point keeps state under the operator's name, and a"
                 + " name made up from the operator's position would hand the state to another operator once one is"
                 + " inserted before it. Name each: keyed(\"balances\", key, initial, update),"
-                + " Keyed.update(...).named(\"balances\"), window(WindowAggregate.of(...).named(\"totals\"))");
+                + " Keyed.update(...).named(\"balances\"), window(WindowAggregate.of(...).named(\"totals\")),"
+                + " deduplicate(\"payment-ids\", key, retention)");
     }
 
     /** Records how many partitions {@code source} has, as the source told. */
