@@ -25,7 +25,7 @@ import reactor.core.scheduler.Schedulers;
  * Builds a shape's operators, the same way in a processor and in the oracle. Every stage keeps each number's source
  * partition; user functions throw for some values (their records become dead letters); the keyed stages keep state of
  * four kinds (a number, an erased map, a sealed hierarchy, a generic record with decimals and instants); the windows
- * are event-time windows with lateness.
+ * are event-time windows with lateness; deduplication dead-letters repeats of a key within a retention of event time.
  */
 public final class ShapeStages {
 
@@ -158,6 +158,9 @@ public final class ShapeStages {
                                         (Long sum, Tagged t) -> sum + checked(t.value(), p))
                                 .named(name))
                         .map(result -> tagged(result, result.value() + result.start() % 1_000_000));
+            case DEDUPLICATE ->
+                // repeats within the retention are dead-lettered; the key's partition is the record's own
+                flux.deduplicate(name, t -> mod(t.value(), 7 + p % 13), Duration.ofMillis(30 + p % 300));
             case BROKEN_CODEC ->
                 flux.keyed(Keyed.<Tagged, Long, Long, Tagged>process(
                                 t -> mod(t.value(), 3), key -> 0L, (key, sum, t, out) -> {

@@ -24,6 +24,7 @@ public record Stage(Kind kind, int parameter) {
         KEYED_GENERIC_RECORD,
         TUMBLING_WINDOW,
         SLIDING_WINDOW,
+        DEDUPLICATE,
         /** Never generated: a keyed sum whose codec drops half of it, to show the oracle can fail. */
         BROKEN_CODEC
     }
