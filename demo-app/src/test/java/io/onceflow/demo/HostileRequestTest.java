@@ -142,7 +142,8 @@ class HostileRequestTest {
                 .value(String.class, text -> assertReadable(text))
                 .returnResult()
                 .getResponseBody();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        // a bound for a hang (a parser stuck on the body), not a speed: the machine may be shared
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
         assertThat(problem).hasSizeLessThan(3 * MAX_DETAIL);
         assertThat(TopicProbe.records(kafka, topics.payments())).isEqualTo(before);
     }
