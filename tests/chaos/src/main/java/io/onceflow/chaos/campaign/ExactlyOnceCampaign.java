@@ -347,13 +347,17 @@ public final class ExactlyOnceCampaign {
             }
             case "zombie" -> {
                 LedgerVariant variant = requireNonNull(fault.variant());
-                long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                // long enough for an armed processor to reach its point and come back unarmed (see freeze)
+                long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
                 Optional<ProcessorFleet.Instance> zombie = fleet.freeze(variant);
                 while (zombie.isEmpty() && System.nanoTime() < until) {
                     Thread.sleep(1_000);
                     zombie = fleet.freeze(variant);
                 }
-                if (zombie.isPresent()) {
+                if (zombie.isEmpty()) {
+                    fleet.noZombie(variant);
+                    LOG.warn("{} no {} processor was fit to freeze in 180 s", clock(start), variant);
+                } else {
                     // past the session timeout, so the group gives its partitions to another processor; sometimes
                     // past the transaction timeout (10 s) too, so the broker also aborts its open transaction
                     Thread.sleep(sessionTimeout

@@ -21,10 +21,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,10 @@ final class ProcessorFleet implements AutoCloseable {
     private final List<Instance> instances = new ArrayList<>();
     private final Map<LedgerVariant, Deque<ProtocolPoint>> pending = new EnumMap<>(LedgerVariant.class);
     private boolean arming = true;
+
+    /** Jobs waiting for a zombie: their processors restart unarmed until one is frozen (see {@link #freeze}). */
+    private final Set<LedgerVariant> wantingZombie = EnumSet.noneOf(LedgerVariant.class);
+
     private boolean closed;
 
     /** One processor: its successive incarnations, and what the fleet knows of the current one. */
@@ -316,6 +322,11 @@ final class ProcessorFleet implements AutoCloseable {
      * Freezes (SIGSTOP) a random unarmed processor of {@code variant} that has been up for a while and whose pipeline
      * holds partitions (a processor frozen while it rejoins its group has no stale work to be refused); empty when
      * none is fit.
+     *
+     * <p>When none is fit, the job's processors restart unarmed from then on until one is frozen: on a loaded machine,
+     * with every processor of a job armed or just restarted after its halt, a zombie could otherwise wait for a fit
+     * processor longer than the campaign lasts (a CI run planned one and carried out none). The armed points wait in
+     * their queue meanwhile.
      */
     synchronized Optional<Instance> freeze(LedgerVariant variant) {
         readLogs();
@@ -325,14 +336,23 @@ final class ProcessorFleet implements AutoCloseable {
                         System.nanoTime() - i.upSince > Duration.ofSeconds(15).toNanos())
                 .toList();
         if (candidates.isEmpty()) {
+            if (wantingZombie.add(variant)) {
+                LOG.info("{} no {} processor fit to freeze: restarting them unarmed until one is", clock(), variant);
+            }
             return Optional.empty();
         }
+        wantingZombie.remove(variant);
         Instance zombie = candidates.get(random.nextInt(candidates.size()));
         ChildProcesses.stop(zombie.process);
         zombie.frozen = true;
         stats.frozen(variant);
         LOG.info("{} SIGSTOP {}", clock(), zombie.name());
         return Optional.of(zombie);
+    }
+
+    /** Gives up waiting for a processor of {@code variant} to freeze: its processors are armed again. */
+    synchronized void noZombie(LedgerVariant variant) {
+        wantingZombie.remove(variant);
     }
 
     /** Thaws (SIGCONT) a zombie {@link #freeze} returned, and watches for its fencing. */
@@ -435,7 +455,9 @@ final class ProcessorFleet implements AutoCloseable {
     private void start(Instance instance) {
         ProcessorSettings settings = ProcessorSettings.of(instance.variant, bootstrapServers, r2dbcUrl, instance.id)
                 .withShapes(shapeSeed, shapeCount);
-        ProtocolPoint point = arming ? pending.get(instance.variant).pollFirst() : null;
+        ProtocolPoint point = arming && !wantingZombie.contains(instance.variant)
+                ? pending.get(instance.variant).pollFirst()
+                : null;
         if (point != null) {
             settings = settings.crashingAt(point, occurrence(point));
         }
