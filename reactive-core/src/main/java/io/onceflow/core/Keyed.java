@@ -90,6 +90,40 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
     }
 
     /**
+     * One output per record computed from the key's new state and the record: the short form of {@link #process} for
+     * an operator that keeps a state and emits something else, such as a ledger entry that carries the balance after
+     * the payment. {@code output} returning {@code null} emits nothing for that record (its state still changes).
+     *
+     * <pre>{@code
+     * Keyed.update(Payment::account, Balance::empty, Balance::apply,
+     *         (balance, payment) -> new Entry(payment.id(), balance.amount()))
+     * }</pre>
+     *
+     * @param key the key of a record value
+     * @param initial the state of a key seen for the first time
+     * @param update the new state from the current one and a record value
+     * @param output the record's output from the key's new state and the record value
+     * @since 0.2
+     */
+    public static <T, K, S, R> Keyed<T, K, S, R> update(
+            Function<? super T, ? extends K> key,
+            Function<? super K, ? extends S> initial,
+            BiFunction<? super S, ? super T, ? extends S> update,
+            BiFunction<? super S, ? super T, ? extends @Nullable R> output) {
+        requireNonNull(update, "update");
+        requireNonNull(output, "output");
+        KeyedProcessor<K, S, T, R> processor = (k, state, value, out) -> {
+            S next = requireNonNull(update.apply(state, value), "the keyed update function returned null");
+            R emitted = output.apply(next, value);
+            if (emitted != null) {
+                out.accept(emitted);
+            }
+            return next;
+        };
+        return new Keyed<>(key, initial, null, processor, null, false, null, null);
+    }
+
+    /**
      * Any number of outputs per record, and state that can be removed.
      *
      * @param key the key of a record value

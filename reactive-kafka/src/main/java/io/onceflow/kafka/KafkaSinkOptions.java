@@ -59,7 +59,8 @@ import org.jspecify.annotations.Nullable;
  *     be at least {@code transactionTimeout} plus 10 seconds
  * @param keyFormat how record keys are encoded; defaults to bytes as they are, text as UTF-8 and anything else as
  *     JSON
- * @param valueFormat how record values are encoded; defaults to bytes as they are and anything else as JSON
+ * @param valueFormat how record values are encoded; defaults to bytes as they are, text as UTF-8 and anything else
+ *     as JSON
  * @param name the sink's name in meters and logs; defaults to {@code "kafka"}
  * @param clientProperties further settings of every client the sink opens; none by default
  * @param producerProperties further settings of the transactional producer only; none by default. The producer
@@ -80,8 +81,8 @@ public record KafkaSinkOptions(
         Duration requestTimeout,
         Duration closeTimeout,
         Duration claimTimeout,
-        Format<Object> keyFormat,
-        Format<Object> valueFormat,
+        Encoder<Object> keyFormat,
+        Encoder<Object> valueFormat,
         String name,
         Map<String, String> clientProperties,
         Map<String, String> producerProperties) {
@@ -217,8 +218,8 @@ public record KafkaSinkOptions(
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration closeTimeout = Duration.ofSeconds(10);
         private @Nullable Duration claimTimeout;
-        private Format<Object> keyFormat = Formats.DEFAULT_KEY;
-        private Format<Object> valueFormat = Formats.DEFAULT_VALUE;
+        private Encoder<Object> keyFormat = Formats.DEFAULT_KEY;
+        private Encoder<Object> valueFormat = Formats.DEFAULT_VALUE;
         private String name = "kafka";
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
         private final Map<String, String> producerProperties = new LinkedHashMap<>();
@@ -323,17 +324,23 @@ public record KafkaSinkOptions(
             return this;
         }
 
-        /** How keys are encoded. Defaults to bytes as they are, text as UTF-8, anything else as JSON. */
+        /**
+         * How keys are encoded: a {@link Format} or an {@link Encoder} of its own. Defaults to bytes as they are, text
+         * as UTF-8, anything else as JSON.
+         */
         @SuppressWarnings("unchecked")
-        public Builder keyFormat(Format<?> format) {
-            this.keyFormat = (Format<Object>) requireNonNull(format, "format");
+        public Builder keyFormat(Encoder<?> format) {
+            this.keyFormat = (Encoder<Object>) requireNonNull(format, "format");
             return this;
         }
 
-        /** How values are encoded. Defaults to bytes as they are, anything else as JSON. */
+        /**
+         * How values are encoded: a {@link Format} or an {@link Encoder} of its own. Defaults to bytes as they are,
+         * text as UTF-8, anything else as JSON.
+         */
         @SuppressWarnings("unchecked")
-        public Builder valueFormat(Format<?> format) {
-            this.valueFormat = (Format<Object>) requireNonNull(format, "format");
+        public Builder valueFormat(Encoder<?> format) {
+            this.valueFormat = (Encoder<Object>) requireNonNull(format, "format");
             return this;
         }
 

@@ -216,10 +216,10 @@ public record KafkaSourceOptions<T>(
         }
 
         /**
-         * How values are decoded, the value alone: {@link RecordFormat#value(Format)}. Defaults to
-         * {@link Format#bytes()}. Replaces a {@link #recordFormat} set before.
+         * How values are decoded, the value alone: {@link RecordFormat#value(Decoder)}. A {@link Format} or a
+         * {@link Decoder} of its own. Defaults to {@link Format#bytes()}. Replaces a {@link #recordFormat} set before.
          */
-        public <V> Builder<V> valueFormat(Format<V> format) {
+        public <V> Builder<V> valueFormat(Decoder<V> format) {
             return recordFormat(RecordFormat.value(requireNonNull(format, "format")));
         }
 

@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
  * Turns a whole Kafka record (key, value, headers, timestamp) into the value a {@link KafkaSource} emits: for
  * pipelines that need more than the value, such as the key an upstream producer partitioned by, or an idempotency key
  * or trace id carried in a header. A source that needs only the value takes a {@link Format} with
- * {@link KafkaSourceOptions.Builder#valueFormat(Format)}, which is {@link #value(Format)}.
+ * {@link KafkaSourceOptions.Builder#valueFormat(Decoder)}, which is {@link #value(Decoder)}.
  *
  * <p>{@link #decode} may throw on malformed input, and may return {@code null} only to say the same: the source then
  * turns the record into a {@link io.onceflow.core.DeadLetter} whose {@link DeserializationException} names the topic,
@@ -42,12 +42,12 @@ public interface RecordFormat<T> {
     }
 
     /** The format that decodes the value alone with {@code format} and refuses tombstones. */
-    static <T> RecordFormat<T> value(Format<T> format) {
+    static <T> RecordFormat<T> value(Decoder<T> format) {
         return new ValueOnly<>(requireNonNull(format, "format"));
     }
 
-    /** {@link #value(Format)}: equal for equal value formats. */
-    record ValueOnly<T>(Format<T> format) implements RecordFormat<T> {
+    /** {@link #value(Decoder)}: equal for equal value formats. */
+    record ValueOnly<T>(Decoder<T> format) implements RecordFormat<T> {
 
         public ValueOnly {
             requireNonNull(format, "format");

@@ -40,12 +40,31 @@ class KafkaSinkOptionsTest {
         assertThat(options.keyFormat().encode("acct-1")).isEqualTo("acct-1".getBytes(StandardCharsets.UTF_8));
         assertThat(options.keyFormat().encode(42L)).isEqualTo("42".getBytes(StandardCharsets.UTF_8));
         assertThat(options.valueFormat().encode(new byte[] {1, 2})).containsExactly(1, 2);
+        // text is written as itself, not as a quoted JSON string
         assertThat(new String(options.valueFormat().encode("text"), StandardCharsets.UTF_8))
-                .isEqualTo("\"text\"");
+                .isEqualTo("text");
         assertThat(new String(options.valueFormat().encode(new KafkaRecord("t", null, 1)), StandardCharsets.UTF_8))
                 .isEqualTo("{\"topic\":\"t\",\"key\":null,\"value\":1}");
-        assertThatThrownBy(() -> options.valueFormat().decode(new byte[0]))
-                .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void aSinkTakesAnEncoderAloneAndASourceADecoderAlone() {
+        Encoder<Long> counts = count -> Long.toString(count).getBytes(StandardCharsets.US_ASCII);
+        KafkaSinkOptions sink =
+                minimal().valueFormat(counts).keyFormat(Format.utf8()).build();
+        assertThat(sink.valueFormat().encode(42L)).isEqualTo("42".getBytes(StandardCharsets.US_ASCII));
+        assertThat(sink.keyFormat().encode("k")).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
+
+        Decoder<Long> parse = bytes -> Long.parseLong(new String(bytes, StandardCharsets.US_ASCII));
+        KafkaSourceOptions<Long> source = KafkaSourceOptions.builder()
+                .bootstrapServers("localhost:9092")
+                .topic("counts")
+                .valueFormat(parse)
+                .build();
+        assertThat(source.recordFormat()).isEqualTo(RecordFormat.value(parse));
+
+        Format<Long> both = Format.of(parse, counts);
+        assertThat(both.decode(both.encode(7L))).isEqualTo(7L);
     }
 
     @Test

@@ -1,9 +1,13 @@
 package io.onceflow.kafka.internal;
 
+import static java.util.Objects.requireNonNull;
+
+import io.onceflow.kafka.Decoder;
+import io.onceflow.kafka.Encoder;
 import io.onceflow.kafka.Format;
 import java.nio.charset.StandardCharsets;
 
-/** The built-in {@link Format}s that are not JSON, and the sink's default key and value encodings. */
+/** The built-in {@link Format}s that are not JSON, and the sink's default key and value encoders. */
 public final class Formats {
 
     private Formats() {}
@@ -42,8 +46,44 @@ public final class Formats {
         }
     };
 
-    /** Keys: bytes as they are, text as UTF-8 (keys read naturally in tools), anything else as JSON. */
-    public static final Format<Object> DEFAULT_KEY = new EncodeOnly("default key format") {
+    /**
+     * Keys and values: bytes as they are, text as UTF-8 (a {@code String} is written as itself, not as a quoted JSON
+     * string, and reads naturally in tools), anything else as JSON.
+     */
+    public static final Encoder<Object> DEFAULT_KEY = new NamedEncoder("default key format");
+
+    /** See {@link #DEFAULT_KEY}: values are encoded alike. */
+    public static final Encoder<Object> DEFAULT_VALUE = new NamedEncoder("default value format");
+
+    /** A format of a decoder and an encoder written apart. */
+    public static <T> Format<T> of(Decoder<T> decoder, Encoder<T> encoder) {
+        requireNonNull(decoder, "decoder");
+        requireNonNull(encoder, "encoder");
+        return new Format<>() {
+            @Override
+            public T decode(byte[] bytes) {
+                return decoder.decode(bytes);
+            }
+
+            @Override
+            public byte[] encode(T value) {
+                return encoder.encode(value);
+            }
+
+            @Override
+            public String toString() {
+                return "Format.of(" + decoder + ", " + encoder + ")";
+            }
+        };
+    }
+
+    private static final class NamedEncoder implements Encoder<Object> {
+        private final String name;
+
+        NamedEncoder(String name) {
+            this.name = name;
+        }
+
         @Override
         public byte[] encode(Object value) {
             if (value instanceof byte[] bytes) {
@@ -53,27 +93,6 @@ public final class Formats {
                 return text.getBytes(StandardCharsets.UTF_8);
             }
             return JsonFormat.ANY.encode(value);
-        }
-    };
-
-    /** Values: bytes as they are, anything else as JSON (a String becomes a JSON string). */
-    public static final Format<Object> DEFAULT_VALUE = new EncodeOnly("default value format") {
-        @Override
-        public byte[] encode(Object value) {
-            return value instanceof byte[] bytes ? bytes : JsonFormat.ANY.encode(value);
-        }
-    };
-
-    private abstract static class EncodeOnly implements Format<Object> {
-        private final String name;
-
-        EncodeOnly(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public Object decode(byte[] bytes) {
-            throw new UnsupportedOperationException(name + " only encodes");
         }
 
         @Override

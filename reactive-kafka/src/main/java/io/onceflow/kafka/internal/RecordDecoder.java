@@ -4,8 +4,8 @@ import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Origin;
 import io.onceflow.core.StreamElement;
+import io.onceflow.kafka.Decoder;
 import io.onceflow.kafka.DeserializationException;
-import io.onceflow.kafka.Format;
 import io.onceflow.kafka.IncomingRecord;
 import io.onceflow.kafka.RecordFormat;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,7 +26,7 @@ final class RecordDecoder<T> {
      * The value format of a value-only record format, {@code null} for any other: decoded directly, without an
      * IncomingRecord per record, and refusing tombstones.
      */
-    private final @Nullable Format<T> valueFormat;
+    private final @Nullable Decoder<T> valueFormat;
 
     RecordDecoder(RecordFormat<T> format) {
         this.format = format;
