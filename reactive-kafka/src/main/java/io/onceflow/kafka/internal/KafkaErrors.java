@@ -60,16 +60,20 @@ final class KafkaErrors {
     }
 
     /**
-     * Whether a commit failed only because the group's generation moved on while the offsets were on their way (a
-     * rebalance in progress): the member may still own its partitions, and a new transaction can try again.
+     * Whether a commit may have failed only because the group's generation moved on while the offsets were on their
+     * way (a rebalance in progress): the member may still own its partitions, and a new transaction can try again.
+     *
+     * <p>kafka-clients reports every group-metadata mismatch of {@code sendOffsetsToTransaction} (an old generation,
+     * an unknown member, a fenced instance id) as a {@link CommitFailedException} without a cause, which only its
+     * message tells apart. Messages are not an API, so each is taken as a possible race: the retry is bounded, and it
+     * re-checks that the consumer still owns the partitions; a member that is really gone fails again and the run
+     * restarts.
      */
     static boolean isGenerationRace(Throwable failure) {
         Throwable cause = unwrap(failure);
-        if (cause instanceof CommitFailedException) {
-            String message = String.valueOf(cause.getMessage());
-            return message.contains("generation") || message.contains("rebalance");
-        }
-        return cause instanceof IllegalGenerationException || cause instanceof RebalanceInProgressException;
+        return cause instanceof CommitFailedException
+                || cause instanceof IllegalGenerationException
+                || cause instanceof RebalanceInProgressException;
     }
 
     static Throwable unwrap(Throwable failure) {

@@ -8,6 +8,7 @@ import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.RestartPolicy;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -33,9 +34,15 @@ class KafkaErrorsTest {
         assertThat(error.isRetryable()).isTrue();
         assertThat(error).hasMessageContaining("rebalanced").hasCause(stale);
         assertThat(KafkaErrors.isGenerationRace(stale)).isTrue();
+        // told apart from an old generation by its message only, which is not read: retried too (bounded)
         assertThat(KafkaErrors.isGenerationRace(
-                        new CommitFailedException("The coordinator is not aware of this" + " member.")))
+                        new CommitFailedException("The coordinator is not aware of this member.")))
+                .isTrue();
+        assertThat(KafkaErrors.isGenerationRace(new ExecutionException(new IllegalGenerationException("old"))))
+                .isTrue();
+        assertThat(KafkaErrors.isGenerationRace(new ProducerFencedException("newer epoch")))
                 .isFalse();
+        assertThat(KafkaErrors.isGenerationRace(new TimeoutException("slow"))).isFalse();
     }
 
     @Test
