@@ -5,7 +5,7 @@ import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 
 /** What the Kafka source and the Kafka transactional sink of one pipeline run tell each other. */
-public final class KafkaRunAttributes {
+final class KafkaRunAttributes {
 
     private KafkaRunAttributes() {}
 

@@ -8,7 +8,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 
 /** The Kafka source of a run, as the transactional sink sees it. */
-public interface KafkaSourceBinding {
+interface KafkaSourceBinding {
 
     /** The consumer group the source reads in. */
     String groupId();
