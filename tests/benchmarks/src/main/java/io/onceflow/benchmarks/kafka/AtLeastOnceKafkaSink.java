@@ -5,7 +5,7 @@ import io.onceflow.core.IdempotentSink;
 import io.onceflow.core.Marker;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SinkWriter;
-import io.onceflow.kafka.Format;
+import io.onceflow.kafka.Encoder;
 import io.onceflow.kafka.KafkaRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,15 +35,15 @@ final class AtLeastOnceKafkaSink<T> implements IdempotentSink<T> {
     private final String bootstrap;
     private final Map<String, String> settings;
     private final Function<? super T, KafkaRecord> toRecord;
-    private final Format<Object> keys;
-    private final Format<Object> values;
+    private final Encoder<Object> keys;
+    private final Encoder<Object> values;
 
     AtLeastOnceKafkaSink(
             String bootstrap,
             Map<String, String> settings,
             Function<? super T, KafkaRecord> toRecord,
-            Format<Object> keys,
-            Format<Object> values) {
+            Encoder<Object> keys,
+            Encoder<Object> values) {
         this.bootstrap = bootstrap;
         this.settings = settings;
         this.toRecord = toRecord;
