@@ -48,17 +48,24 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
     private static final String TIMESTAMP_TYPE = "message.timestamp.type";
     private static final String LOG_APPEND_TIME = "LogAppendTime";
 
+    /** An admin request about topics. */
+    @FunctionalInterface
+    private interface TopicRequest<T> {
+        T send() throws ExecutionException, InterruptedException, TimeoutException;
+    }
+
     /**
-     * The topics' descriptions. A topic created a moment ago may not be in the broker's metadata yet (KRaft
+     * {@code request}'s answer. A topic created a moment ago may not be in the answering broker's metadata yet (KRaft
      * propagates it from the controller), which the broker answers as an unknown topic: asked again until the
-     * timeout.
+     * timeout. Every request about the topics after their creation goes through here (a CI run failed on the
+     * description of the payments topic's configuration, asked for at once).
      */
-    private static Map<String, TopicDescription> describe(Admin admin, Set<String> topics, Duration timeout)
+    private static <T> T untilKnown(Duration timeout, TopicRequest<T> request)
             throws ExecutionException, InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
-                return admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return request.send();
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
                     throw e;
@@ -95,11 +102,18 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
             if (!missing.isEmpty()) {
                 createAll(admin, missing, timeout);
             }
-            warnUnlessBrokerTimestamps(admin, kafka.paymentsTopic(), timeout);
+            Map<String, TopicDescription> descriptions = untilKnown(
+                    timeout,
+                    () -> admin.describeTopics(wanted.keySet())
+                            .allTopicNames()
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            untilKnown(timeout, () -> {
+                warnUnlessBrokerTimestamps(admin, kafka.paymentsTopic(), timeout);
+                return null;
+            });
             Map<String, Integer> partitions = new LinkedHashMap<>();
-            describe(admin, wanted.keySet(), timeout)
-                    .forEach((name, description) ->
-                            partitions.put(name, description.partitions().size()));
+            descriptions.forEach((name, description) ->
+                    partitions.put(name, description.partitions().size()));
             LOG.info("Kafka topics at {}: {} partitions", cluster.bootstrapServers(), partitions);
             return new LedgerTopics(kafka.paymentsTopic(), kafka.ledgerTopic(), kafka.deadLetterTopic(), partitions);
         } catch (TimeoutException e) {

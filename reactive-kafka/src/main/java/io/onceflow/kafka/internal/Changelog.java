@@ -93,8 +93,10 @@ final class Changelog {
                             Optional.of(count),
                             replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor))
                     .configs(Map.of("cleanup.policy", "compact"));
+            boolean created = false;
             try {
                 get(admin.createTopics(List.of(newTopic)).all());
+                created = true;
                 LOG.info("pipeline={} created the changelog topic {} with {} partitions", pipeline, topic, count);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
@@ -102,6 +104,11 @@ final class Changelog {
                 }
             }
             existing = partitionCount(admin);
+            if (existing.isEmpty() && created) {
+                // created a moment ago: the answering broker may not have it in its metadata yet (KRaft propagates
+                // it from the controller), and adding partitions to it would fail as an unknown topic
+                existing = Optional.of(count);
+            }
         }
         int count = existing.orElse(0);
         if (count < needed) {
