@@ -71,8 +71,10 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
     private final IdempotentProducer producer;
     private final Scheduler recoveryThread;
     private final Admin admin;
+    private final Changelog changelog;
     private final ClaimRecovery recovery; // on the recovery thread only
     private final CheckpointRecords checkpointRecords;
+    private final ChangelogWarmUp changelogPartitions; // on the producer thread only
     private final StateCheckpoints stateCheckpoints;
     private final AtomicInteger buffered = new AtomicInteger();
 
@@ -103,7 +105,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
         this.producer = new IdempotentProducer(pipeline, clientId, factory);
         this.admin = admin;
         this.recoveryThread = NamedThreads.singleScheduler("onceflow-kafka-recovery-" + clientId);
-        Changelog changelog = new Changelog(
+        this.changelog = new Changelog(
                 changelogTopic,
                 options.createChangelogTopic(),
                 options.changelogReplicationFactor(),
@@ -112,6 +114,8 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
         this.stateCheckpoints = new StateCheckpoints();
         this.recovery = new ClaimRecovery(options, context, groupId, clientId, changelog, admin, stateCheckpoints);
         this.checkpointRecords = new CheckpointRecords(options, context, changelog, admin, stateCheckpoints);
+        this.changelogPartitions =
+                new ChangelogWarmUp(changelog, admin, producer::client, stateCheckpoints, options.requestTimeout());
         this.open = newSegment();
     }
 
@@ -332,9 +336,10 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
             }
             CheckpointRecords.Sender sender = sender(segment, segment.uncounted());
             checkpointRecords.sendDeadLetters(sender, marker, deadLetters);
+            changelogPartitions.warmUp(marker);
             checkpointRecords.sendState(sender, marker);
             if (segment.inFlight() > 0) {
-                producer.client().flush(); // lingering batches go now: the checkpoint waits for them
+                producer.flushAsync(); // lingering batches go now; the wait below has a bound, flush() has none
             }
             segment.awaitAcknowledged(options.requestTimeout());
             context.protocolListener().reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, id);

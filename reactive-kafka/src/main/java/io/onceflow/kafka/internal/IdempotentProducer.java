@@ -4,6 +4,7 @@ import io.onceflow.core.StageFailedException;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
@@ -30,12 +31,15 @@ final class IdempotentProducer {
     private final String pipeline;
     private final Supplier<Producer<byte[], byte[]>> factory;
     private final ExecutorService thread;
+    private final ExecutorService flusher;
+    private final AtomicBoolean flushing = new AtomicBoolean();
     private volatile @Nullable Producer<byte[], byte[]> producer;
 
     IdempotentProducer(String pipeline, String clientId, Supplier<Producer<byte[], byte[]>> factory) {
         this.pipeline = pipeline;
         this.factory = factory;
         this.thread = NamedThreads.single("onceflow-kafka-alo-" + clientId);
+        this.flusher = NamedThreads.single("onceflow-kafka-alo-flush-" + clientId);
     }
 
     /** Creates the producer, as the first task of the producer thread. */
@@ -50,6 +54,30 @@ final class IdempotentProducer {
             throw new IllegalStateException("the writer has no producer");
         }
         return client;
+    }
+
+    /**
+     * Asks the producer, from a thread of its own, to send what it holds now rather than after {@code linger.ms}:
+     * {@code flush()} also waits for every send to complete, for as long as the delivery timeout, which a checkpoint
+     * must not (it waits for its own sends, at most {@code requestTimeout}). One flush at a time.
+     */
+    void flushAsync() {
+        Producer<byte[], byte[]> client = client();
+        if (flushing.compareAndSet(false, true)) {
+            try {
+                flusher.execute(() -> {
+                    try {
+                        client.flush();
+                    } catch (RuntimeException e) {
+                        // each send's callback reports its own failure
+                    } finally {
+                        flushing.set(false);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                flushing.set(false);
+            }
+        }
     }
 
     /**
@@ -93,6 +121,7 @@ final class IdempotentProducer {
                         sink.success();
                     });
                     thread.shutdown();
+                    flusher.shutdown();
                     if (thread.isTerminated()) {
                         sink.success();
                     }
