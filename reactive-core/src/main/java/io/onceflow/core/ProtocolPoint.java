@@ -28,7 +28,9 @@ public enum ProtocolPoint {
     AFTER_SEND_OFFSETS,
     /**
      * The commit point's transaction holds all of checkpoint N and is about to commit: for Kafka, right before
-     * {@code commitTransaction}; for PostgreSQL, after the last statement and before {@code COMMIT}.
+     * {@code commitTransaction}; for PostgreSQL, after the last statement and before {@code COMMIT}. For the
+     * at-least-once Kafka sink, which has no transaction: every write of checkpoint N is acknowledged and its offsets
+     * are about to be committed (a crash here writes the checkpoint twice).
      */
     BEFORE_TRANSACTION_COMMIT,
     /**

@@ -10,7 +10,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The settings of a {@link KafkaTransactionalSink}, validated when built.
+ * The settings of a {@link KafkaSink} (exactly once: a {@link KafkaTransactionalSink}; or at least once), validated
+ * when built.
  *
  * <p>Typed options cover what Onceflow relies on; other settings go into {@link #clientProperties()} (every client
  * the sink opens: the transactional producer, the admin client and the changelog reader; security settings belong
@@ -63,9 +64,13 @@ import org.jspecify.annotations.Nullable;
  *     as JSON
  * @param name the sink's name in meters and logs; defaults to {@code "kafka"}
  * @param clientProperties further settings of every client the sink opens; none by default
- * @param producerProperties further settings of the transactional producer only; none by default. The producer
+ * @param producerProperties further settings of the producer only; none by default. The producer
  *     defaults to {@code batch.size=262144} and {@code linger.ms=50} (records are invisible until the commit, which
  *     flushes, so lingering costs no latency); these may be overridden here
+ * @param deliveryGuarantee {@link DeliveryGuarantee#EXACTLY_ONCE} (the default): one transaction per checkpoint; or
+ *     {@link DeliveryGuarantee#AT_LEAST_ONCE}: an idempotent producer without transactions, the offsets committed by
+ *     the consumer once every write of the checkpoint is acknowledged ({@link KafkaSink#create} makes the sink of
+ *     either; {@code transactionTimeout} and {@code transactionalIdPrefix} then only name the clients)
  * @since 0.1
  */
 public record KafkaSinkOptions(
@@ -85,7 +90,8 @@ public record KafkaSinkOptions(
         Encoder<Object> valueFormat,
         String name,
         Map<String, String> clientProperties,
-        Map<String, String> producerProperties) {
+        Map<String, String> producerProperties,
+        DeliveryGuarantee deliveryGuarantee) {
 
     /**
      * The broker's default {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}: how often it aborts
@@ -107,8 +113,8 @@ public record KafkaSinkOptions(
             "bootstrap.servers", "bootstrapServers(...)",
             "transactional.id", "transactionalIdPrefix(...)",
             "transaction.timeout.ms", "transactionTimeout(...)",
-            "enable.idempotence", "nothing: a transactional producer is idempotent",
-            "acks", "nothing: a transactional producer needs acks=all",
+            "enable.idempotence", "nothing: the sink's producer is idempotent",
+            "acks", "nothing: the sink's producer needs acks=all",
             "key.serializer", "keyFormat(...)",
             "value.serializer", "valueFormat(...)");
 
@@ -123,6 +129,7 @@ public record KafkaSinkOptions(
         requireNonNull(name, "name");
         requireNonNull(clientProperties, "clientProperties");
         requireNonNull(producerProperties, "producerProperties");
+        requireNonNull(deliveryGuarantee, "deliveryGuarantee");
         if (bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("bootstrapServers must not be blank");
         }
@@ -185,6 +192,11 @@ public record KafkaSinkOptions(
         return new Builder(this);
     }
 
+    /** Whether the sink writes at least once ({@link DeliveryGuarantee#AT_LEAST_ONCE}). */
+    public boolean atLeastOnce() {
+        return deliveryGuarantee == DeliveryGuarantee.AT_LEAST_ONCE;
+    }
+
     /** Whether poison records go to a dead-letter topic. */
     public boolean hasDeadLetterTopic() {
         return deadLetterTopic != null;
@@ -201,7 +213,7 @@ public record KafkaSinkOptions(
                 + keyFormat + ", valueFormat="
                 + valueFormat + ", name=" + name + ", clientProperties="
                 + ClientProperties.redacted(clientProperties) + ", producerProperties="
-                + ClientProperties.redacted(producerProperties) + "]";
+                + ClientProperties.redacted(producerProperties) + ", deliveryGuarantee=" + deliveryGuarantee + "]";
     }
 
     /** Assembles {@link KafkaSinkOptions}; every setting but the bootstrap servers has a default. */
@@ -223,6 +235,7 @@ public record KafkaSinkOptions(
         private String name = "kafka";
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
         private final Map<String, String> producerProperties = new LinkedHashMap<>();
+        private DeliveryGuarantee deliveryGuarantee = DeliveryGuarantee.EXACTLY_ONCE;
 
         private Builder() {}
 
@@ -244,6 +257,7 @@ public record KafkaSinkOptions(
             name = from.name;
             clientProperties.putAll(from.clientProperties);
             producerProperties.putAll(from.producerProperties);
+            deliveryGuarantee = from.deliveryGuarantee;
         }
 
         /** The brokers to connect to, as {@code host:port[,host:port...]}. Required. */
@@ -362,13 +376,22 @@ public record KafkaSinkOptions(
             return this;
         }
 
-        /** A further setting of the transactional producer only. */
+        /**
+         * Exactly once (one transaction per checkpoint) or at least once (an idempotent producer, offsets committed
+         * once every write is acknowledged). Defaults to {@link DeliveryGuarantee#EXACTLY_ONCE}.
+         */
+        public Builder deliveryGuarantee(DeliveryGuarantee guarantee) {
+            this.deliveryGuarantee = requireNonNull(guarantee, "guarantee");
+            return this;
+        }
+
+        /** A further setting of the producer only. */
         public Builder producerProperty(String key, Object value) {
             producerProperties.put(requireNonNull(key, "key"), String.valueOf(requireNonNull(value, "value")));
             return this;
         }
 
-        /** Further settings of the transactional producer only. */
+        /** Further settings of the producer only. */
         public Builder producerProperties(Map<String, ?> properties) {
             properties.forEach(this::producerProperty);
             return this;
@@ -400,7 +423,8 @@ public record KafkaSinkOptions(
                     valueFormat,
                     name,
                     clientProperties,
-                    producerProperties);
+                    producerProperties,
+                    deliveryGuarantee);
         }
     }
 }

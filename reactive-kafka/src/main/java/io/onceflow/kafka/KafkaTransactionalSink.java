@@ -2,12 +2,12 @@ package io.onceflow.kafka;
 
 import static java.util.Objects.requireNonNull;
 
-import io.onceflow.core.CommitPoint;
 import io.onceflow.kafka.internal.DefaultKafkaTransactionalSink;
 import java.util.function.Function;
 
 /**
- * The Kafka commit point: one Kafka transaction per checkpoint holds the checkpoint's output records, its dead
+ * The exactly-once Kafka commit point ({@link DeliveryGuarantee#EXACTLY_ONCE}, the default; {@link KafkaSink#create}
+ * makes either): one Kafka transaction per checkpoint holds the checkpoint's output records, its dead
  * letters, its keyed-state changes and the source's consumer offsets.
  *
  * <pre>
@@ -54,19 +54,23 @@ import java.util.function.Function;
  * @param <T> the type of the records the sink takes
  * @since 0.1
  */
-public interface KafkaTransactionalSink<T> extends CommitPoint<T> {
+public interface KafkaTransactionalSink<T> extends KafkaSink<T> {
 
     /**
      * A sink with these options, turning each record into a Kafka record with {@code toRecord}.
      *
      * @param options the sink's settings
      * @param toRecord the Kafka record a pipeline record becomes; it must not return {@code null}
+     * @throws IllegalArgumentException when the options ask for {@link DeliveryGuarantee#AT_LEAST_ONCE}: that sink
+     *     is made by {@link KafkaSink#create}
      */
     static <T> KafkaTransactionalSink<T> create(KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
-        return new DefaultKafkaTransactionalSink<>(
-                requireNonNull(options, "options"), requireNonNull(toRecord, "toRecord"));
+        requireNonNull(options, "options");
+        if (options.atLeastOnce()) {
+            throw new IllegalArgumentException("the options ask for deliveryGuarantee AT_LEAST_ONCE, which writes no"
+                    + " transactions: create the sink with KafkaSink.create(options, toRecord), or drop the setting"
+                    + " for exactly once");
+        }
+        return new DefaultKafkaTransactionalSink<>(options, requireNonNull(toRecord, "toRecord"));
     }
-
-    /** The sink's options. */
-    KafkaSinkOptions options();
 }

@@ -1,21 +1,13 @@
 package io.onceflow.kafka.internal;
 
-import static java.util.Objects.requireNonNull;
-
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SinkContext;
-import io.onceflow.core.SourcePartition;
-import io.onceflow.core.StateChange;
 import io.onceflow.kafka.KafkaSinkOptions;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +15,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -40,6 +31,7 @@ final class CheckpointTransaction {
     private final Changelog changelog;
     private final Admin admin;
     private final StateCheckpoints stateCheckpoints;
+    private final CheckpointRecords records;
 
     CheckpointTransaction(
             KafkaSinkOptions options,
@@ -55,6 +47,7 @@ final class CheckpointTransaction {
         this.changelog = changelog;
         this.admin = admin;
         this.stateCheckpoints = stateCheckpoints;
+        this.records = new CheckpointRecords(options, context, changelog, admin, stateCheckpoints);
     }
 
     /**
@@ -73,7 +66,7 @@ final class CheckpointTransaction {
         if (marker.positions().isEmpty()) {
             offsetsSent = CompletableFuture.completedFuture(null);
         } else {
-            Map<TopicPartition, OffsetAndMetadata> offsets = offsets(marker);
+            Map<TopicPartition, OffsetAndMetadata> offsets = records.offsets(marker);
             KafkaSourceBinding source = KafkaRunAttributes.sourceFor(context, groupId);
             if (segment.ownership == null) {
                 segment.ownership = source.ownership(offsets.keySet());
@@ -81,8 +74,9 @@ final class CheckpointTransaction {
             offsetsSent = source.sendOffsets(client, offsets, marker.checkpointId(), segment.ownership);
         }
         try {
-            sendDeadLetters(client, segment, marker, deadLetters);
-            sendState(client, segment, marker);
+            CheckpointRecords.Sender sender = CheckpointRecords.Sender.of(client, segment);
+            records.sendDeadLetters(sender, marker, deadLetters);
+            records.sendState(sender, marker);
         } catch (Exception e) {
             try {
                 offsetsSent.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -102,52 +96,7 @@ final class CheckpointTransaction {
         }
         context.protocolListener().reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId());
         client.commitTransaction();
-        stateCheckpoints.committed(statePartitions(marker), marker.checkpointId());
-    }
-
-    private void sendDeadLetters(
-            Producer<byte[], byte[]> client,
-            WriterSegment<?> segment,
-            Marker<?> marker,
-            List<DeadLetter<?>> deadLetters) {
-        if (deadLetters.isEmpty()) {
-            return;
-        }
-        String topic = requireNonNull(options.deadLetterTopic());
-        for (DeadLetter<?> deadLetter : deadLetters) {
-            client.send(DeadLetterRecords.record(topic, deadLetter, pipeline, marker.checkpointId()), segment);
-        }
-    }
-
-    /** The marker's state changes, then per partition the checkpoint its state is as of, for the next restore. */
-    private void sendState(Producer<byte[], byte[]> client, WriterSegment<?> segment, Marker<?> marker)
-            throws Exception {
-        if (marker.stateChanges().isEmpty()) {
-            return;
-        }
-        changelog.ensure(admin, partitionsOf(marker));
-        String operator = null;
-        SourcePartition partition = null;
-        byte[] prefix = null;
-        for (StateChange change : marker.stateChanges()) {
-            if (prefix == null
-                    || !change.operator().equals(operator)
-                    || !change.partition().equals(partition)) {
-                operator = change.operator();
-                partition = change.partition();
-                prefix = ChangelogKeys.prefix(operator, partition);
-            }
-            client.send(
-                    new ProducerRecord<>(
-                            changelog.topic(),
-                            partition.partition(),
-                            ChangelogKeys.encode(prefix, change.key()),
-                            change.value()),
-                    segment);
-        }
-        for (SourcePartition changed : statePartitions(marker)) {
-            client.send(changelog.checkpointRecord(changed, marker.checkpointId()), segment);
-        }
+        stateCheckpoints.committed(CheckpointRecords.statePartitions(marker), marker.checkpointId());
     }
 
     private void awaitOffsets(CompletableFuture<Void> offsetsSent, Marker<?> marker) throws Exception {
@@ -165,40 +114,5 @@ final class CheckpointTransaction {
                     e,
                     true);
         }
-    }
-
-    /**
-     * The positions as offsets, each with metadata naming the checkpoint and the last checkpoint that wrote the
-     * partition's state: this one if it changed the state, the previous such one otherwise.
-     */
-    private Map<TopicPartition, OffsetAndMetadata> offsets(Marker<?> marker) {
-        Set<SourcePartition> changed = statePartitions(marker);
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        marker.positions().asMap().forEach((partition, next) -> {
-            long stateCheckpoint = changed.contains(partition) ? marker.checkpointId() : stateCheckpoints.of(partition);
-            String metadata =
-                    OffsetMetadata.encode(pipeline, context.instanceId(), marker.checkpointId(), stateCheckpoint);
-            offsets.put(
-                    new TopicPartition(partition.source(), partition.partition()),
-                    new OffsetAndMetadata(next, metadata));
-        });
-        return offsets;
-    }
-
-    /** The source partitions whose state the marker changed. */
-    private static Set<SourcePartition> statePartitions(Marker<?> marker) {
-        Set<SourcePartition> partitions = new LinkedHashSet<>();
-        for (StateChange change : marker.stateChanges()) {
-            partitions.add(change.partition());
-        }
-        return partitions;
-    }
-
-    private static List<SourcePartition> partitionsOf(Marker<?> marker) {
-        List<SourcePartition> partitions = new ArrayList<>(marker.positions().partitions());
-        for (StateChange change : marker.stateChanges()) {
-            partitions.add(change.partition());
-        }
-        return partitions;
     }
 }

@@ -52,6 +52,14 @@ public final class DefaultKafkaTransactionalSink<T> implements KafkaTransactiona
                     + " Checkpoint more often, or raise transactionTimeout (the broker caps it at"
                     + " transaction.max.timeout.ms, 15 minutes by default)");
         }
+        validateTimeouts(options, pipeline, source);
+    }
+
+    /**
+     * What both guarantees check: the checkpoint timeout leaves room for the offsets' own timeout, and a claim fits
+     * in the source's assignment.
+     */
+    static void validateTimeouts(KafkaSinkOptions options, PipelineOptions pipeline, Source<?> source) {
         if (pipeline.checkpointTimeout().compareTo(options.requestTimeout()) <= 0) {
             throw new PipelineConfigurationException("pipeline '" + pipeline.name() + "': checkpointTimeout ("
                     + pipeline.checkpointTimeout() + ") must be longer than the Kafka sink's requestTimeout ("

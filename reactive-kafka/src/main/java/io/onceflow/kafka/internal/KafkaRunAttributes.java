@@ -14,8 +14,8 @@ final class KafkaRunAttributes {
             new RunAttributes.Key<>("onceflow.kafka.source", KafkaSourceBinding.class);
 
     /**
-     * Set by the transactional sink when it opens (before the source does): Kafka is the commit point, so the source
-     * must not commit group offsets itself.
+     * Set by a Kafka sink (either guarantee) when it opens (before the source does): Kafka is the commit point, so
+     * the source must not commit group offsets itself.
      */
     public static final RunAttributes.Key<String> TRANSACTIONAL_SINK =
             new RunAttributes.Key<>("onceflow.kafka.transactional-sink", String.class);

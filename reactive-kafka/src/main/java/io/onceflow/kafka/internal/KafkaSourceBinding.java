@@ -1,5 +1,6 @@
 package io.onceflow.kafka.internal;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -7,7 +8,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 
-/** The Kafka source of a run, as the transactional sink sees it. */
+/** The Kafka source of a run, as the Kafka sink (either guarantee) sees it. */
 interface KafkaSourceBinding {
 
     /** The consumer group the source reads in. */
@@ -29,6 +30,18 @@ interface KafkaSourceBinding {
             Map<TopicPartition, OffsetAndMetadata> offsets,
             long checkpointId,
             Map<TopicPartition, Long> ownership);
+
+    /**
+     * Commits {@code offsets} for the source's consumer group with the consumer itself ({@code commitSync}, within
+     * {@code timeout}), on its poll thread, in the member's current generation: the at-least-once sink's commit, once
+     * every write of checkpoint {@code checkpointId} is acknowledged. Refused, like {@link #sendOffsets}, when a
+     * partition is no longer assigned or was assigned again since {@code ownership} was taken.
+     */
+    CompletableFuture<Void> commitOffsets(
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            long checkpointId,
+            Map<TopicPartition, Long> ownership,
+            Duration timeout);
 
     /**
      * The run's ownership of {@code partitions} now: a number per partition that changes at each assignment. A

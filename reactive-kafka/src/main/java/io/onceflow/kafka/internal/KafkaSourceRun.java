@@ -1,7 +1,5 @@
 package io.onceflow.kafka.internal;
 
-import static java.util.Objects.requireNonNull;
-
 import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.Origin;
@@ -446,28 +444,29 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             Map<TopicPartition, OffsetAndMetadata> offsets,
             long checkpointId,
             Map<TopicPartition, Long> ownership) {
+        return onPollThread(polling -> PollThreadOffsets.send(
+                polling,
+                producer,
+                offsets,
+                checkpointId,
+                ownership(offsets.keySet()),
+                ownership,
+                context.protocolListener()));
+    }
+
+    @Override
+    public CompletableFuture<Void> commitOffsets(
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            long checkpointId,
+            Map<TopicPartition, Long> ownership,
+            Duration timeout) {
+        return onPollThread(polling -> PollThreadOffsets.commit(
+                polling, offsets, checkpointId, ownership(offsets.keySet()), ownership, timeout));
+    }
+
+    private CompletableFuture<Void> onPollThread(java.util.function.Consumer<SourceConsumer> task) {
         SourceConsumer polling = consumer;
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        Runnable send = () -> {
-            try {
-                SourceConsumer self = requireNonNull(polling);
-                OnceflowException refused = OffsetsOwnership.refusal(
-                        checkpointId, offsets.keySet(), self.assignment(), ownership(offsets.keySet()), ownership);
-                if (refused != null) {
-                    throw refused;
-                }
-                producer.sendOffsetsToTransaction(offsets, self.currentGroupMetadata());
-                context.protocolListener().reached(ProtocolPoint.AFTER_SEND_OFFSETS, checkpointId);
-                sent.complete(null);
-            } catch (Throwable e) {
-                sent.completeExceptionally(e);
-            }
-        };
-        if (polling == null || !polling.onPollThread(send)) {
-            sent.completeExceptionally(
-                    new OnceflowException("the KafkaSource's consumer is closed: no offsets can be sent", null, true));
-        }
-        return sent;
+        return polling != null ? polling.call(task) : CompletableFuture.failedFuture(SourceConsumer.closedError());
     }
 
     /** Creates this run's consumer, and keeps it. */

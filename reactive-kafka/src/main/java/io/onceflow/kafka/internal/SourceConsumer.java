@@ -1,5 +1,6 @@
 package io.onceflow.kafka.internal;
 
+import io.onceflow.core.OnceflowException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -126,6 +127,30 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
             }
         }
         return true;
+    }
+
+    /**
+     * Runs {@code task} on the poll thread ({@link #onPollThread}); the future completes when it has, or fails with
+     * what it threw, or at once when the consumer is closed.
+     */
+    CompletableFuture<Void> call(java.util.function.Consumer<SourceConsumer> task) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable run = () -> {
+            try {
+                task.accept(this);
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        };
+        if (!onPollThread(run)) {
+            done.completeExceptionally(closedError());
+        }
+        return done;
+    }
+
+    static OnceflowException closedError() {
+        return new OnceflowException("the KafkaSource's consumer is closed: no offsets can be sent", null, true);
     }
 
     /**

@@ -5,7 +5,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The settings of the three clients a {@link TransactionalWriter} opens: the transactional producer, the admin client
+ * The settings of the three clients a Kafka sink's writer opens: the producer (transactional, or idempotent for at
+ * least once), the admin client
  * (group offsets, the changelog topic) and the changelog reader. The user's client properties come first; what the
  * exactly-once protocol depends on is set last, so that no property can turn it off.
  */
@@ -26,6 +27,23 @@ final class TransactionalClients {
                 "transaction.timeout.ms",
                 String.valueOf(options.transactionTimeout().toMillis()));
         properties.putIfAbsent("client.id", "onceflow-" + transactionalId);
+        return properties;
+    }
+
+    /**
+     * The at-least-once sink's producer: idempotent ({@code enable.idempotence=true}, {@code acks=all}: a retried
+     * send is written once and in order), without a transactional id. The same batching defaults as the
+     * transactional producer, so that only the guarantee differs; each checkpoint flushes.
+     */
+    static Map<String, Object> idempotentProducer(KafkaSinkOptions options, String clientId) {
+        Map<String, Object> properties = common(options);
+        properties.put("batch.size", "262144");
+        properties.put("linger.ms", "50");
+        properties.putAll(options.producerProperties());
+        properties.remove("transactional.id");
+        properties.put("enable.idempotence", "true");
+        properties.put("acks", "all");
+        properties.putIfAbsent("client.id", "onceflow-" + clientId);
         return properties;
     }
 

@@ -213,18 +213,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         List<ProducerRecord<byte[], byte[]>> encoded = new ArrayList<>(records.size());
         for (Data<T> record : records) {
             try {
-                KafkaRecord target = toRecord.apply(record.value());
-                if (target == null) {
-                    throw new NullPointerException("the sink's record function returned null");
-                }
-                Object key = target.key();
-                long timestamp = record.origin().timestamp();
-                encoded.add(new ProducerRecord<>(
-                        target.topic(),
-                        null,
-                        timestamp >= 0 ? timestamp : null,
-                        key == null ? null : options.keyFormat().encode(key),
-                        options.valueFormat().encode(target.value())));
+                encoded.add(OutputRecords.encode(options, toRecord, record));
             } catch (RuntimeException e) {
                 DeadLetter<T> deadLetter = new DeadLetter<>(record.origin(), "kafka-sink", record.value(), e);
                 synchronized (this) {

@@ -209,6 +209,15 @@ class CheckpointTransactionTest {
         }
 
         @Override
+        public CompletableFuture<Void> commitOffsets(
+                Map<TopicPartition, OffsetAndMetadata> offsets,
+                long checkpointId,
+                Map<TopicPartition, Long> ownership,
+                Duration timeout) {
+            throw new AssertionError("the transactional sink commits no offsets with the consumer");
+        }
+
+        @Override
         public Map<TopicPartition, Long> ownership(Collection<TopicPartition> partitions) {
             Map<TopicPartition, Long> ownership = new HashMap<>();
             partitions.forEach(p -> ownership.put(p, 1L));

@@ -128,12 +128,16 @@ public final class ReportMain {
                         + (quick ? "500000" : "1500000") + " --warmup 100000 --rounds 1\n" + jfrTool()
                         + " view hot-methods " + rel("kafka.jfr") + "\n" + jfrTool()
                         + " print --events jdk.ExecutionSample --stack-depth 40 " + rel("kafka.jfr"));
-        for (String notesName : List.of("profiling", "latency")) {
+        for (String notesName : List.of("profiling", "latency", "at-least-once")) {
             Path notes = root.resolve("tests/benchmarks/" + notesName + "-notes.md");
             if (Files.exists(notes)) {
                 try {
                     commands.put(
-                            notesName.equals("profiling") ? "jfr-notes" : "notes-latency",
+                            switch (notesName) {
+                                case "profiling" -> "jfr-notes";
+                                case "latency" -> "notes-latency";
+                                default -> "notes-at-least-once";
+                            },
                             Files.readString(notes).strip());
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
