@@ -83,7 +83,14 @@ class HostileInputFuzzTest {
     PipelineMonitor monitor;
 
     /** What a request got back. */
+    /** What a request got: its status and body, or {@link #NO_ANSWER} and the client's error. */
     private record Outcome(Request request, int status, String body, long nanos) {}
+
+    /** The status of a request that got no answer within {@link #ANSWER_WITHIN}, or whose connection broke. */
+    private static final int NO_ANSWER = 0;
+
+    /** A bound for one request: a hang, not a speed (the machine may be shared with other builds). */
+    private static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
 
     @Test
     void tenThousandHostileInputsLeaveThePipelineRunningEveryPaymentAppliedOnceAndTheAuditExact() throws Exception {
@@ -135,8 +142,16 @@ class HostileInputFuzzTest {
         long misrouted = 0;
         for (Outcome outcome : outcomes) {
             Request request = outcome.request();
+            if (outcome.status() == NO_ANSWER && request.status() == 413) {
+                // the server answers 413 and closes the connection before it has read the whole body; a client still
+                // uploading may then meet the closed connection instead of the answer (HTTP/1.1 allows both, and a CI
+                // run's client waited for ever): refused either way, nothing sent
+                continue;
+            }
             assertThat(outcome.status())
-                    .as("%s: %s to %s", reproduce, shorten(request.body()), request.contentType())
+                    .as(
+                            "%s: %s to %s (%s)",
+                            reproduce, shorten(request.body()), request.contentType(), shorten(outcome.body()))
                     .isEqualTo(request.status());
             if (outcome.status() >= 400) {
                 assertProblem(outcome.body(), reproduce);
@@ -308,6 +323,9 @@ class HostileInputFuzzTest {
                         .defaultIfEmpty("")
                         .map(body -> new Outcome(
                                 request, response.statusCode().value(), body, System.nanoTime() - start.get())))
+                .timeout(ANSWER_WITHIN)
+                .onErrorResume(error ->
+                        Mono.just(new Outcome(request, NO_ANSWER, error.toString(), System.nanoTime() - start.get())))
                 .doOnSubscribe(subscription -> start.set(System.nanoTime()));
     }
 
