@@ -1,6 +1,7 @@
 package io.onceflow.chaos.shapes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.chaos.shapes.ShapeGenerator.InputRecord;
@@ -24,6 +25,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
@@ -85,14 +87,17 @@ class ShapesAcrossRestartsIT {
                 long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                 for (int i = 0; i < shapes.size(); i++) {
                     Shape shape = shapes.get(i);
+                    long[] positions = before.get(i);
                     boolean last = cut == CUTS;
-                    while (last ? !verifier.caughtUp(shape) : !moved(verifier, shape, before.get(i))) {
-                        assertThat(System.nanoTime())
-                                .as(
-                                        "run %d: %s %s within 2 minutes (%s)",
-                                        cut, shape.describe(), last ? "caught up" : "committed", verifier.lag(shape))
-                                .isLessThan(deadline);
-                        Thread.sleep(100);
+                    try {
+                        await(String.format(
+                                        "run %d: %s %s within 2 minutes",
+                                        cut, shape.describe(), last ? "caught up" : "committed"))
+                                .atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                                .pollInterval(Duration.ofMillis(100))
+                                .until(() -> last ? verifier.caughtUp(shape) : moved(verifier, shape, positions));
+                    } catch (ConditionTimeoutException e) {
+                        throw new AssertionError(e.getMessage() + " (" + verifier.lag(shape) + ")", e);
                     }
                 }
                 if (cut < CUTS) {

@@ -1,6 +1,7 @@
 package io.onceflow.chaos.shapes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.chaos.shapes.ShapeGenerator.InputRecord;
@@ -83,12 +84,10 @@ class ShapesWithoutFaultsIT {
             }
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             for (Shape shape : shapes) {
-                while (!verifier.caughtUp(shape)) {
-                    assertThat(System.nanoTime())
-                            .as("%s caught up within 3 minutes", shape.pipeline())
-                            .isLessThan(deadline);
-                    Thread.sleep(200);
-                }
+                await(shape.pipeline() + " caught up within 3 minutes")
+                        .atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> verifier.caughtUp(shape));
             }
         } finally {
             running.forEach(Disposable::dispose);
