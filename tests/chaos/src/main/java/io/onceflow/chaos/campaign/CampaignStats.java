@@ -19,6 +19,9 @@ final class CampaignStats {
     /** The kind of a processor kill whose return must move partitions away from a processor armed for a rebalance. */
     static final String REBALANCE_KILL = "SIGKILL to cause a rebalance";
 
+    /** The kind of a processor kill whose restart arms it with a protocol point still due (see ProcessorFleet). */
+    static final String ARMING_KILL = "SIGKILL to arm with a due point";
+
     /** Counts of one job. */
     static final class Job {
         final Map<String, Integer> kills = new TreeMap<>();

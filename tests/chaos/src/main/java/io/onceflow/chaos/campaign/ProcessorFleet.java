@@ -52,6 +52,9 @@ final class ProcessorFleet implements AutoCloseable {
     /** How long a processor killed to move its partitions stays away: past its session timeout (6 s). */
     private static final Duration LONG_ABSENCE = Duration.ofSeconds(12);
 
+    /** How long an unarmed processor runs before it is killed to come back armed with a point still due. */
+    private static final Duration ARMING_DELAY = Duration.ofSeconds(5);
+
     /** How long a processor armed for a rebalance waits before the fleet causes one. */
     private static final Duration REBALANCE_NUDGE = Duration.ofSeconds(25);
 
@@ -171,6 +174,7 @@ final class ProcessorFleet implements AutoCloseable {
             }
         }
         nudgeRebalances(now);
+        rearm(now);
     }
 
     private void exited(Instance instance, Process process) {
@@ -298,6 +302,42 @@ final class ProcessorFleet implements AutoCloseable {
                 kill(victim, LONG_ABSENCE, CampaignStats.REBALANCE_KILL);
             }
         }
+    }
+
+    /**
+     * A job with points still due but none of its processors armed or about to start gets one armed: a running
+     * unarmed processor is SIGKILLed and comes back armed. Points are armed only when a processor starts, so without
+     * this a job whose processors all restarted unarmed (while the campaign waited to place a zombie) would keep its
+     * points for ever: a CI run ran out of time with two points due and both processors up, unarmed and healthy.
+     */
+    private void rearm(long now) {
+        if (!arming) {
+            return;
+        }
+        pending.forEach((variant, points) -> {
+            if (points.isEmpty() || wantingZombie.contains(variant)) {
+                return;
+            }
+            boolean coming =
+                    instances.stream().anyMatch(i -> i.variant == variant && (i.armed != null || i.process == null));
+            if (coming) {
+                return;
+            }
+            List<Instance> fit = instances.stream()
+                    .filter(i -> i.variant == variant && i.running() && i.zombieWatchUntil == 0)
+                    .filter(i -> now - i.upSince > ARMING_DELAY.toNanos())
+                    .toList();
+            if (!fit.isEmpty()) {
+                Instance victim = fit.get(random.nextInt(fit.size()));
+                LOG.info(
+                        "{} {} due for {}, none armed: SIGKILL {}",
+                        clock(),
+                        variant,
+                        points.peekFirst(),
+                        victim.name());
+                kill(victim, Duration.ZERO, CampaignStats.ARMING_KILL);
+            }
+        });
     }
 
     // ---- faults ----
