@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,6 +76,17 @@ public record KafkaSourceOptions<T>(
             "key.deserializer", "recordFormat(...), which reads keys as bytes",
             "value.deserializer", "valueFormat(...) or recordFormat(...)");
 
+    /** Consumer settings of the classic protocol that the consumer protocol (KIP-848) moves to the broker. */
+    private static final Map<String, String> CLASSIC_ONLY = Map.of(
+            "session.timeout.ms",
+                    "the broker's group.consumer.session.timeout.ms (or the group's"
+                            + " consumer.session.timeout.ms) sets it",
+            "heartbeat.interval.ms",
+                    "the broker's group.consumer.heartbeat.interval.ms (or the group's"
+                            + " consumer.heartbeat.interval.ms) sets it",
+            "partition.assignment.strategy",
+                    "the broker assigns partitions; choose its assignor with" + " group.remote.assignor");
+
     public KafkaSourceOptions {
         requireNonNull(bootstrapServers, "bootstrapServers");
         requireNonNull(topics, "topics");
@@ -113,10 +125,14 @@ public record KafkaSourceOptions<T>(
             throw new IllegalArgumentException("name must not be blank");
         }
         consumerProperties = ClientProperties.copy("consumerProperties", consumerProperties, RESERVED);
-        String protocol = consumerProperties.get("group.protocol");
-        if (protocol != null && !protocol.equalsIgnoreCase("classic")) {
-            throw new IllegalArgumentException("group.protocol=" + protocol + " is not supported: the source relies on"
-                    + " the classic group protocol's rebalance callbacks; remove it");
+        GroupProtocol protocol = groupProtocolOf(consumerProperties);
+        if (protocol == GroupProtocol.CONSUMER) {
+            for (String classicOnly : CLASSIC_ONLY.keySet()) {
+                if (consumerProperties.containsKey(classicOnly)) {
+                    throw new IllegalArgumentException(classicOnly + " cannot be set under group.protocol=consumer: "
+                            + CLASSIC_ONLY.get(classicOnly));
+                }
+            }
         }
         String maxPollInterval = consumerProperties.get("max.poll.interval.ms");
         if (maxPollInterval != null
@@ -124,6 +140,31 @@ public record KafkaSourceOptions<T>(
             throw new IllegalArgumentException("max.poll.interval.ms=" + maxPollInterval + " must be longer than"
                     + " assignTimeout (" + assignTimeout + "): the consumer would leave its group while claiming"
                     + " partitions");
+        }
+    }
+
+    /**
+     * The consumer group protocol the source's consumer speaks: {@link GroupProtocol#CLASSIC} unless the consumer
+     * property {@code group.protocol} says {@code consumer} (KIP-848, generally available since Kafka 4.0: the broker
+     * assigns partitions, and a rebalance moves only the partitions that change owner, without stopping the group).
+     * Exactly-once holds under both: a revoked partition is closed by a checkpoint in its revocation callback, and
+     * offsets go into the sink's transaction with the group metadata of the current generation (the member epoch
+     * under the consumer protocol), so a member that lost its partitions cannot commit for them.
+     */
+    public GroupProtocol groupProtocol() {
+        return groupProtocolOf(consumerProperties);
+    }
+
+    private static GroupProtocol groupProtocolOf(Map<String, String> consumerProperties) {
+        String protocol = consumerProperties.get("group.protocol");
+        if (protocol == null) {
+            return GroupProtocol.CLASSIC;
+        }
+        try {
+            return GroupProtocol.of(protocol.trim());
+        } catch (IllegalArgumentException unknown) {
+            throw new IllegalArgumentException(
+                    "group.protocol must be classic or consumer, was '" + protocol + "'", unknown);
         }
     }
 
@@ -273,6 +314,19 @@ public record KafkaSourceOptions<T>(
         public Builder<T> name(String sourceName) {
             this.name = requireNonNull(sourceName, "sourceName");
             return this;
+        }
+
+        /**
+         * The consumer group protocol ({@code group.protocol}); defaults to {@link GroupProtocol#CLASSIC}. Under
+         * {@link GroupProtocol#CONSUMER} the broker owns the session timeout, the heartbeat interval and the assignor,
+         * so {@code session.timeout.ms}, {@code heartbeat.interval.ms} and {@code partition.assignment.strategy} are
+         * refused; the broker must enable the protocol ({@code group.coordinator.rebalance.protocols}, on by default
+         * since Kafka 4.0).
+         */
+        public Builder<T> groupProtocol(GroupProtocol protocol) {
+            return consumerProperty(
+                    "group.protocol",
+                    requireNonNull(protocol, "protocol").name().toLowerCase(java.util.Locale.ROOT));
         }
 
         /** A further Kafka consumer setting; it may not repeat a typed option. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
@@ -111,10 +113,32 @@ class KafkaSourceOptionsTest {
     }
 
     @Test
-    void refusesTheConsumerGroupProtocolAndTooShortAPollInterval() {
+    void takesEitherGroupProtocolAndRefusesWhatTheConsumerProtocolMovesToTheBroker() {
+        assertThat(minimal().build().groupProtocol()).isEqualTo(GroupProtocol.CLASSIC);
+        assertThat(minimal().groupProtocol(GroupProtocol.CONSUMER).build().groupProtocol())
+                .isEqualTo(GroupProtocol.CONSUMER);
+        assertThat(minimal()
+                        .consumerProperty("group.protocol", "Consumer")
+                        .build()
+                        .groupProtocol())
+                .isEqualTo(GroupProtocol.CONSUMER);
         assertThatThrownBy(() ->
-                        minimal().consumerProperty("group.protocol", "consumer").build())
-                .hasMessageContaining("classic");
+                        minimal().consumerProperty("group.protocol", "streams").build())
+                .hasMessageContaining("group.protocol must be classic or consumer, was 'streams'");
+        for (String classicOnly :
+                List.of("session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy")) {
+            assertThatThrownBy(() -> minimal()
+                            .groupProtocol(GroupProtocol.CONSUMER)
+                            .consumerProperty(classicOnly, "6000")
+                            .build())
+                    .hasMessageContaining(classicOnly + " cannot be set under group.protocol=consumer");
+            assertThat(minimal().consumerProperty(classicOnly, "6000").build().consumerProperties())
+                    .containsKey(classicOnly);
+        }
+    }
+
+    @Test
+    void refusesTooShortAPollInterval() {
         assertThat(minimal()
                         .consumerProperty("group.protocol", "CLASSIC")
                         .build()

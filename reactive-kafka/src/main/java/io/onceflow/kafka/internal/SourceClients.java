@@ -4,11 +4,13 @@ import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.StartPosition;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * The settings of a source's consumer. The user's consumer properties come after the assignor default and before what
+ * The settings of a source's consumer. The user's consumer properties come after the assignor default (classic
+ * protocol only: under the consumer protocol the broker assigns) and before what
  * the protocol depends on (no auto-commit: positions are committed with checkpoints), which no property can change.
  */
 final class SourceClients {
@@ -17,7 +19,11 @@ final class SourceClients {
 
     static Map<String, Object> consumer(KafkaSourceOptions<?> options, String groupId) {
         Map<String, Object> properties = new HashMap<>();
-        properties.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        if (options.groupProtocol() == GroupProtocol.CLASSIC) {
+            // incremental rebalances: partitions that stay put are not revoked (the consumer protocol always is)
+            properties.put(
+                    "partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        }
         properties.putAll(options.consumerProperties());
         properties.put("bootstrap.servers", options.bootstrapServers());
         properties.put("group.id", groupId);

@@ -29,6 +29,16 @@ final class BrokerSettings {
         // 9 s, refusing the restarted broker with DUPLICATE_BROKER_REGISTRATION); 3 s makes a restart ~2x faster.
         config.put("broker.heartbeat.interval.ms", "500");
         config.put("broker.session.timeout.ms", "3000");
+        // A crashed producer's open transaction is aborted within a second of its timeout, not ten (the default check
+        // interval): a partition it held is blocked for about the transaction timeout, as the sinks' javadoc says.
+        config.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        // Groups of the consumer protocol (KIP-848) take their session timeout and heartbeat interval from the broker
+        // (45 s and 5 s by default, and no less): 6 s and 1 s, as short as the tests set them for classic groups, so
+        // that a killed member's partitions move as soon under both protocols.
+        config.put("group.consumer.min.session.timeout.ms", "3000");
+        config.put("group.consumer.session.timeout.ms", "6000");
+        config.put("group.consumer.min.heartbeat.interval.ms", "500");
+        config.put("group.consumer.heartbeat.interval.ms", "1000");
         return config;
     }
 }

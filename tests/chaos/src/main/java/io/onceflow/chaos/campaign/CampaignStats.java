@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 
 /**
  * What the campaign did and what the processors reported, counted as it happens. Thread-safe: the supervisor, the
@@ -34,6 +35,7 @@ final class CampaignStats {
         int selfStops;
         int unexpectedExits;
         int incarnations;
+        GroupProtocol groupProtocol = GroupProtocol.CLASSIC;
         final List<String> notes = new ArrayList<>();
 
         int kills() {
@@ -52,6 +54,10 @@ final class CampaignStats {
 
     synchronized void killed(LedgerVariant variant, String kind) {
         jobs.get(variant).kills.merge(kind, 1, Integer::sum);
+    }
+
+    synchronized void groupProtocol(LedgerVariant variant, GroupProtocol protocol) {
+        jobs.get(variant).groupProtocol = protocol;
     }
 
     synchronized void restarted(LedgerVariant variant) {
@@ -130,6 +136,7 @@ final class CampaignStats {
             c.selfStops = job.selfStops;
             c.unexpectedExits = job.unexpectedExits;
             c.incarnations = job.incarnations;
+            c.groupProtocol = job.groupProtocol;
             c.notes.addAll(job.notes);
             copy.put(variant, c);
         });

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -27,6 +28,11 @@ public final class CampaignTable {
                 result,
                 "processors",
                 job -> String.valueOf(result.profile().instances()));
+        jobRow(
+                rows,
+                result,
+                "consumer group protocol",
+                job -> job.groupProtocol.name().toLowerCase(Locale.ROOT));
         jobRow(rows, result, "processor kills", job -> String.valueOf(job.kills()));
         TreeSet<String> kinds = new TreeSet<>();
         result.stats().jobs().values().forEach(job -> kinds.addAll(job.kills.keySet()));

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * ones that died, counts why (the exit code of a halt names its protocol point), and starts them again after a short
  * random pause, armed with the next protocol point due for their job, if any. So an armed crash leads to the next
  * one: each job walks through all of its points, as many rounds as the profile asks.
+ *
+ * <p>The jobs' consumer groups alternate between the classic protocol and KIP-848's consumer protocol, which job gets
+ * which decided by the seed, so that every campaign runs both under every fault.
  *
  * <p>Each processor's output (every incarnation, appended, with a header line) is in {@code <job>-<instance>.log}.
  */
@@ -68,6 +72,10 @@ final class ProcessorFleet implements AutoCloseable {
     private final long started;
     private final List<Instance> instances = new ArrayList<>();
     private final Map<LedgerVariant, Deque<ProtocolPoint>> pending = new EnumMap<>(LedgerVariant.class);
+
+    /** Each job's consumer group protocol: the jobs of a campaign alternate, from a seeded start. */
+    private final Map<LedgerVariant, GroupProtocol> protocols = new EnumMap<>(LedgerVariant.class);
+
     private boolean arming = true;
 
     /** Jobs waiting for a zombie: their processors restart unarmed until one is frozen (see {@link #freeze}). */
@@ -135,7 +143,11 @@ final class ProcessorFleet implements AutoCloseable {
         this.random = random;
         this.shapeSeed = profile.seed();
         this.shapeCount = profile.shapes();
+        int firstProtocol = random.nextInt(2);
         for (LedgerVariant variant : profile.variants()) {
+            GroupProtocol protocol = GroupProtocol.values()[(firstProtocol + protocols.size()) % 2];
+            protocols.put(variant, protocol);
+            stats.groupProtocol(variant, protocol);
             List<ProtocolPoint> due = new ArrayList<>();
             for (int round = 0; round < profile.armedRounds(); round++) {
                 List<ProtocolPoint> points = new ArrayList<>(variant.points());
@@ -507,7 +519,8 @@ final class ProcessorFleet implements AutoCloseable {
 
     private void start(Instance instance) {
         ProcessorSettings settings = ProcessorSettings.of(instance.variant, bootstrapServers, r2dbcUrl, instance.id)
-                .withShapes(shapeSeed, shapeCount);
+                .withShapes(shapeSeed, shapeCount)
+                .withGroupProtocol(protocols.get(instance.variant));
         ProtocolPoint point = arming && !wantingZombie.contains(instance.variant)
                 ? pending.get(instance.variant).pollFirst()
                 : null;

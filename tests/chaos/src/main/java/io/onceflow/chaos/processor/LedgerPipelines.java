@@ -60,18 +60,14 @@ public final class LedgerPipelines {
     public static Pipeline create(
             ProcessorSettings settings, ConnectionFactory database, ProtocolListener listener, MeterRegistry meters) {
         LedgerVariant variant = settings.variant();
-        KafkaSource<Payment> payments = KafkaSource.create(KafkaSourceOptions.builder()
-                .bootstrapServers(settings.bootstrapServers())
-                .topic(LedgerVariant.INPUT_TOPIC)
-                .valueFormat(PAYMENTS)
-                .name("payments")
-                .maxPollRecords(500)
-                .assignTimeout(Duration.ofSeconds(30))
-                .consumerProperty(
-                        "session.timeout.ms", (int) settings.sessionTimeout().toMillis())
-                .consumerProperty("heartbeat.interval.ms", 1_000)
-                .consumerProperty("request.timeout.ms", 5_000)
-                .consumerProperty("default.api.timeout.ms", 10_000)
+        KafkaSource<Payment> payments = KafkaSource.create(settings.membership()
+                .applyTo(KafkaSourceOptions.builder()
+                        .bootstrapServers(settings.bootstrapServers())
+                        .topic(LedgerVariant.INPUT_TOPIC)
+                        .valueFormat(PAYMENTS)
+                        .name("payments")
+                        .maxPollRecords(500)
+                        .assignTimeout(Duration.ofSeconds(30)))
                 .build());
         return Onceflow.pipeline(variant.pipeline())
                 .instanceId(settings.instanceId())

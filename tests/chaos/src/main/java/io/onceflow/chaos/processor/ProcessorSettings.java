@@ -2,6 +2,7 @@ package io.onceflow.chaos.processor;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.chaos.group.GroupMembership;
 import io.onceflow.chaos.ledger.LedgerVariant;
 import io.onceflow.core.ProtocolPoint;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  *   --crash-at=AFTER_FLUSH:7          halt at the 7th time the point is reached; defaults to never
  *   --checkpoint-ms=300               the checkpoint interval; defaults to 300
  *   --session-timeout-ms=6000         the consumer's group session timeout; defaults to 6000
+ *   --group-protocol=CONSUMER         the consumer group protocol, CLASSIC or CONSUMER; defaults to CLASSIC
  *   --shapes=42:20                    also run this job's share of the 20 generated shapes of seed 42; none by default
  * </pre>
  *
@@ -34,6 +37,7 @@ import org.jspecify.annotations.Nullable;
  * @param crashAfter at the how-many-th time {@code crashPoint} is reached
  * @param checkpointInterval the pipeline's checkpoint interval
  * @param sessionTimeout the consumer's session timeout: how long a frozen processor stays in its group
+ * @param groupProtocol the consumer group protocol of its sources
  * @param shapeSeed the seed of the generated shapes the processor runs beside the ledger
  * @param shapeCount how many shapes the campaign generated; the processor runs those whose commit point is its job's
  */
@@ -46,6 +50,7 @@ public record ProcessorSettings(
         int crashAfter,
         Duration checkpointInterval,
         Duration sessionTimeout,
+        GroupProtocol groupProtocol,
         long shapeSeed,
         int shapeCount) {
 
@@ -57,6 +62,7 @@ public record ProcessorSettings(
         requireNonNull(bootstrapServers, "bootstrapServers");
         requireNonNull(r2dbcUrl, "r2dbcUrl");
         requireNonNull(instanceId, "instanceId");
+        requireNonNull(groupProtocol, "groupProtocol");
         if (crashAfter < 1) {
             throw new IllegalArgumentException("crashAfter must be >= 1, was " + crashAfter);
         }
@@ -74,6 +80,7 @@ public record ProcessorSettings(
                 1,
                 Duration.ofMillis(300),
                 DEFAULT_SESSION_TIMEOUT,
+                GroupProtocol.CLASSIC,
                 0,
                 0);
     }
@@ -89,6 +96,7 @@ public record ProcessorSettings(
                 after,
                 checkpointInterval,
                 sessionTimeout,
+                groupProtocol,
                 shapeSeed,
                 shapeCount);
     }
@@ -104,8 +112,30 @@ public record ProcessorSettings(
                 crashAfter,
                 checkpointInterval,
                 sessionTimeout,
+                groupProtocol,
                 seed,
                 count);
+    }
+
+    /** These settings, with the sources in consumer groups of {@code protocol}. */
+    public ProcessorSettings withGroupProtocol(GroupProtocol protocol) {
+        return new ProcessorSettings(
+                variant,
+                bootstrapServers,
+                r2dbcUrl,
+                instanceId,
+                crashPoint,
+                crashAfter,
+                checkpointInterval,
+                sessionTimeout,
+                protocol,
+                shapeSeed,
+                shapeCount);
+    }
+
+    /** How the processor's sources belong to their groups. */
+    public GroupMembership membership() {
+        return new GroupMembership(groupProtocol, sessionTimeout);
     }
 
     /** The settings a command line gives. */
@@ -137,6 +167,8 @@ public record ProcessorSettings(
                 Duration.ofMillis(Long.parseLong(values.getOrDefault("checkpoint-ms", "300"))),
                 Duration.ofMillis(Long.parseLong(
                         values.getOrDefault("session-timeout-ms", String.valueOf(DEFAULT_SESSION_TIMEOUT.toMillis())))),
+                GroupProtocol.valueOf(
+                        values.getOrDefault("group-protocol", "CLASSIC").toUpperCase(Locale.ROOT)),
                 Long.parseLong(shapes[0]),
                 Integer.parseInt(shapes[1]));
     }
@@ -153,6 +185,7 @@ public record ProcessorSettings(
         }
         args.add("--checkpoint-ms=" + checkpointInterval.toMillis());
         args.add("--session-timeout-ms=" + sessionTimeout.toMillis());
+        args.add("--group-protocol=" + groupProtocol);
         if (shapeCount > 0) {
             args.add("--shapes=" + shapeSeed + ":" + shapeCount);
         }

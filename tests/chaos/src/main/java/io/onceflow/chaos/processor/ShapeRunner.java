@@ -42,7 +42,7 @@ final class ShapeRunner {
                             settings.bootstrapServers(),
                             database,
                             settings.instanceId(),
-                            settings.sessionTimeout(),
+                            settings.membership(),
                             crashSwitch,
                             new SimpleMeterRegistry())
                     .run()

@@ -1,6 +1,7 @@
 package io.onceflow.chaos.shapes;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.onceflow.chaos.group.GroupMembership;
 import io.onceflow.core.CheckpointedFlux;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.Pipeline;
@@ -60,26 +61,23 @@ public final class ShapePipelines {
      * The pipeline of {@code shape}.
      *
      * @param instanceId the processor's instance id
-     * @param sessionTimeout the consumer's session timeout
+     * @param membership the source's group protocol and session timeout
      */
     public static Pipeline create(
             Shape shape,
             String bootstrapServers,
             ConnectionFactory database,
             String instanceId,
-            Duration sessionTimeout,
+            GroupMembership membership,
             ProtocolListener listener,
             MeterRegistry meters) {
-        KafkaSource<Tagged> source = KafkaSource.create(KafkaSourceOptions.builder()
-                .bootstrapServers(bootstrapServers)
-                .topic(shape.inputTopic())
-                .valueFormat(ShapeFormats.INPUT)
-                .maxPollRecords(200)
-                .assignTimeout(Duration.ofSeconds(30))
-                .consumerProperty("session.timeout.ms", (int) sessionTimeout.toMillis())
-                .consumerProperty("heartbeat.interval.ms", 1_000)
-                .consumerProperty("request.timeout.ms", 5_000)
-                .consumerProperty("default.api.timeout.ms", 10_000)
+        KafkaSource<Tagged> source = KafkaSource.create(membership
+                .applyTo(KafkaSourceOptions.builder()
+                        .bootstrapServers(bootstrapServers)
+                        .topic(shape.inputTopic())
+                        .valueFormat(ShapeFormats.INPUT)
+                        .maxPollRecords(200)
+                        .assignTimeout(Duration.ofSeconds(30)))
                 .build());
         CheckpointedFlux<Tagged> input = Onceflow.pipeline(shape.pipeline())
                 .instanceId(instanceId)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.chaos.group.GroupMembership;
 import io.onceflow.chaos.shapes.ShapeGenerator.InputRecord;
 import io.onceflow.chaos.verify.KafkaReads;
 import io.onceflow.core.ProtocolListener;
@@ -130,7 +131,7 @@ class ShapesAcrossRestartsIT {
                             broker.bootstrapServers(),
                             pool,
                             instanceId,
-                            Duration.ofSeconds(10),
+                            GroupMembership.classic(Duration.ofSeconds(10)),
                             ProtocolListener.none(),
                             new SimpleMeterRegistry())
                     .run()

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.chaos.group.GroupMembership;
 import io.onceflow.chaos.shapes.ShapeGenerator.InputRecord;
 import io.onceflow.chaos.verify.KafkaReads;
 import io.onceflow.core.ProtocolListener;
@@ -76,7 +77,7 @@ class ShapesWithoutFaultsIT {
                                 broker.bootstrapServers(),
                                 pool,
                                 "0",
-                                Duration.ofSeconds(10),
+                                GroupMembership.classic(Duration.ofSeconds(10)),
                                 ProtocolListener.none(),
                                 new SimpleMeterRegistry())
                         .run()

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.it.kafka.KafkaLedger.Balance;
 import io.onceflow.it.kafka.KafkaLedger.Input;
-import io.onceflow.it.kafka.KafkaLedger.Payment;
 import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.ChildProcesses;
 import io.onceflow.testinfra.KafkaBroker;
@@ -22,16 +21,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -74,7 +68,7 @@ class KafkaAtLeastOnceKillIT {
                 "DURING_RESTORE:1");
         Path log = Files.createTempFile("alo-processor", ".log");
         Input input;
-        try (Payments payments = new Payments(bootstrap)) {
+        try (SteadyPayments payments = new SteadyPayments(bootstrap, IN, ACCOUNTS)) {
             for (String halt : halts) {
                 String[] at = halt.split(":");
                 Process processor = start(bootstrap, at[0], Integer.parseInt(at[1]), "correct", log);
@@ -136,7 +130,7 @@ class KafkaAtLeastOnceKillIT {
         broker.createTopic(OUT, 4);
         Path log = Files.createTempFile("alo-broken-processor", ".log");
         Input input;
-        try (Payments payments = new Payments(bootstrap)) {
+        try (SteadyPayments payments = new SteadyPayments(bootstrap, IN, ACCOUNTS)) {
             Process broken = start(bootstrap, "AFTER_SEND_OFFSETS", 3, "broken", log);
             assertThat(awaitExit(broken, log))
                     .isEqualTo(AtLeastOnceProcessor.HALTED + ProtocolPoint.AFTER_SEND_OFFSETS.ordinal());
@@ -157,58 +151,6 @@ class KafkaAtLeastOnceKillIT {
     }
 
     // ---- the input ----
-
-    /** Payments produced steadily (about 2,000 a second) while processors come and go; only acknowledged ones count. */
-    private static final class Payments implements AutoCloseable {
-        private final Map<Long, Payment> sent = new ConcurrentHashMap<>();
-        private final AtomicBoolean producing = new AtomicBoolean(true);
-        private final Thread thread;
-
-        Payments(String bootstrap) {
-            thread = new Thread(() -> produce(bootstrap), "alo-payments-producer");
-            thread.start();
-        }
-
-        private void produce(String bootstrap) {
-            Random random = new Random(13);
-            long id = 0;
-            try (KafkaProducer<String, byte[]> producer = KafkaLedger.producer(bootstrap)) {
-                while (producing.get()) {
-                    for (int i = 0; i < 100; i++, id++) {
-                        Payment payment =
-                                new Payment(id, "acct-" + random.nextInt(ACCOUNTS), 1 + random.nextInt(10_000));
-                        producer.send(
-                                new ProducerRecord<>(IN, payment.account(), KafkaLedger.PAYMENTS.encode(payment)),
-                                (metadata, error) -> {
-                                    if (error == null) {
-                                        sent.put(payment.id(), payment); // one the broker did not take is no input
-                                    }
-                                });
-                    }
-                    Thread.sleep(50); // pacing the input, not waiting for a condition
-                }
-                producer.flush();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Stops producing and returns what the broker took. */
-        Input stop() throws InterruptedException {
-            producing.set(false);
-            thread.join(TimeUnit.SECONDS.toMillis(60));
-            Input input = new Input();
-            input.payments.putAll(sent);
-            assertThat(input.payments).as("payments produced").hasSizeGreaterThan(1_000);
-            return input;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            producing.set(false);
-            thread.join(TimeUnit.SECONDS.toMillis(60));
-        }
-    }
 
     // ---- the processor ----
 

@@ -31,6 +31,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -136,12 +137,23 @@ final class KafkaLedger {
 
     /** The usual options of the tests' source: short group timeouts so that rebalances and restarts are quick. */
     static KafkaSourceOptions.Builder<Payment> sourceOptions(String bootstrap, String topic) {
-        return KafkaSourceOptions.builder()
+        return sourceOptions(bootstrap, topic, GroupProtocol.CLASSIC);
+    }
+
+    /**
+     * The usual options under either group protocol. A classic group gets its short timeouts from the consumer; a
+     * group of the consumer protocol from the test broker (6 s session, 1 s heartbeat: see BrokerSettings).
+     */
+    static KafkaSourceOptions.Builder<Payment> sourceOptions(String bootstrap, String topic, GroupProtocol protocol) {
+        KafkaSourceOptions.Builder<Payment> options = KafkaSourceOptions.builder()
                 .bootstrapServers(bootstrap)
                 .topic(topic)
                 .valueFormat(PAYMENTS)
-                .consumerProperty("session.timeout.ms", 10_000)
-                .consumerProperty("heartbeat.interval.ms", 1_000);
+                .groupProtocol(protocol);
+        return protocol == GroupProtocol.CLASSIC
+                ? options.consumerProperty("session.timeout.ms", 10_000)
+                        .consumerProperty("heartbeat.interval.ms", 1_000)
+                : options;
     }
 
     static KafkaSinkOptions.Builder sinkOptions(String bootstrap) {
