@@ -10,12 +10,21 @@ import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Reads the catalog: a table's columns with their types, and its unique keys. */
+/**
+ * Reads the catalog: a table's columns with their types, and its unique keys.
+ *
+ * <p>The column query also counts its rows, and a read that delivered fewer than it counted is made again (up to
+ * {@value #READS} times): a CI run once read a table without its first column on a pooled connection (the driver
+ * lost a row), and reported a missing key column that was there. A table is then never judged on a partial read.
+ */
 final class Catalog {
+
+    /** How many times the columns are read before a partial read fails. */
+    static final int READS = 3;
 
     private static final String COLUMNS =
             "SELECT a.attname::text, format_type(a.atttypid, NULL), format_type(a.atttypid,"
-                    + " a.atttypmod), b.typname::text, b.typcategory::text, a.attnotnull"
+                    + " a.atttypmod), b.typname::text, b.typcategory::text, a.attnotnull, count(*) OVER ()"
                     + " FROM pg_attribute a"
                     + " JOIN pg_type t ON t.oid = a.atttypid"
                     + " JOIN pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END"
@@ -30,19 +39,36 @@ final class Catalog {
 
     private Catalog() {}
 
+    /** The columns, or empty when the read delivered fewer rows than the query counted (a partial read). */
+    private static Mono<Map<String, ColumnInfo>> readColumns(Connection connection, String regclass) {
+        return Mono.defer(() -> readColumnsOnce(connection, regclass));
+    }
+
+    private static Mono<Map<String, ColumnInfo>> readColumnsOnce(Connection connection, String regclass) {
+        long[] counted = {0}; // the count every row carries; one read's rows arrive in sequence
+        return Flux.from(connection.createStatement(COLUMNS).bind(0, regclass).execute())
+                .concatMap(result -> result.map((row, meta) -> {
+                    counted[0] = row.get(6, Long.class);
+                    return new ColumnInfo(
+                            row.get(0, String.class),
+                            row.get(1, String.class),
+                            row.get(2, String.class),
+                            row.get(3, String.class),
+                            row.get(4, String.class).charAt(0),
+                            Boolean.TRUE.equals(row.get(5, Boolean.class)));
+                }))
+                .collect(LinkedHashMap<String, ColumnInfo>::new, (map, column) -> map.put(column.name(), column))
+                .<Map<String, ColumnInfo>>map(map -> map)
+                .filter(found -> found.size() == counted[0]);
+    }
+
     /** Describes {@code table} (a checked name); a missing table is described as not existing. */
     static Mono<TableInfo> describe(Connection connection, String table) {
         String regclass = SqlNames.quoteTable(table);
-        Mono<Map<String, ColumnInfo>> columns = Flux.from(
-                        connection.createStatement(COLUMNS).bind(0, regclass).execute())
-                .concatMap(result -> result.map((row, meta) -> new ColumnInfo(
-                        row.get(0, String.class),
-                        row.get(1, String.class),
-                        row.get(2, String.class),
-                        row.get(3, String.class),
-                        row.get(4, String.class).charAt(0),
-                        Boolean.TRUE.equals(row.get(5, Boolean.class)))))
-                .collect(LinkedHashMap::new, (map, column) -> map.put(column.name(), column));
+        Mono<Map<String, ColumnInfo>> columns = readColumns(connection, regclass)
+                .repeatWhenEmpty(READS - 1, attempts -> attempts)
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("reading the columns of " + table
+                        + " delivered fewer rows than the catalog counted, " + READS + " times")));
         Mono<List<Set<String>>> uniqueKeys = Flux.from(connection
                         .createStatement(UNIQUE_KEYS)
                         .bind(0, regclass)

@@ -66,14 +66,14 @@ public record CampaignProfile(
     }
 
     /**
-     * The campaign of every {@code mvn verify}: 140,000 payments over two and a half minutes through both correct jobs, two processors each, every
+     * The campaign of every {@code mvn verify}: 110,000 payments over two minutes through both correct jobs, two processors each, every
      * protocol point crashed once per job plus three random SIGKILLs per job (17 processor kills), one zombie per job,
      * two broker bounces, three connection kills; 20 generated shapes of 1,500 records each beside the ledger.
      */
     public static CampaignProfile standard(long seed) {
         return new CampaignProfile(
                 "default",
-                140_000,
+                110_000,
                 1_000,
                 6,
                 List.of(LedgerVariant.KAFKA, LedgerVariant.POSTGRES),
@@ -85,7 +85,7 @@ public record CampaignProfile(
                 3,
                 20,
                 1500,
-                Duration.ofSeconds(150),
+                Duration.ofSeconds(120),
                 Duration.ofMinutes(8),
                 seed);
     }
@@ -146,7 +146,7 @@ public record CampaignProfile(
         }
         return new CampaignProfile(
                 variant.name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                25_000,
+                20_000,
                 200,
                 6,
                 List.of(variant),
@@ -158,7 +158,7 @@ public record CampaignProfile(
                 0,
                 0,
                 0,
-                Duration.ofSeconds(32),
+                Duration.ofSeconds(25),
                 Duration.ofMinutes(4),
                 seed);
     }

@@ -43,7 +43,7 @@ public final class ShapeGenerator {
                 index,
                 stages,
                 SinkSet.values()[index % SinkSet.values().length],
-                1 + random.nextInt(6),
+                1 + random.nextInt(8),
                 Duration.ofMillis(100 + random.nextInt(900)),
                 random.nextBoolean());
     }

@@ -1,6 +1,7 @@
 package io.onceflow.it.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.onceflow.it.kafka.KafkaLedger.Input;
 import io.onceflow.testinfra.BrokerMode;
@@ -20,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -27,6 +30,7 @@ import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -113,67 +117,63 @@ class KafkaGroupProtocolFailoverIT {
             Set<TopicPartition> orphaned,
             Map<TopicPartition, Long> before,
             long killed,
-            Path log)
-            throws Exception {
-        long first = 0;
-        long deadline = killed + TimeUnit.MINUTES.toNanos(2);
-        while (true) {
-            Map<TopicPartition, Long> now = committed(admin, group);
-            long moved = orphaned.stream()
-                    .filter(p -> now.getOrDefault(p, 0L) > before.getOrDefault(p, 0L))
-                    .count();
-            long at = System.nanoTime();
-            if (moved > 0 && first == 0) {
-                first = at;
-            }
-            if (moved == orphaned.size()) {
-                return new Failover(
-                        TimeUnit.NANOSECONDS.toMillis(first - killed), TimeUnit.NANOSECONDS.toMillis(at - killed));
-            }
-            if (at > deadline) {
-                throw new AssertionError("the survivor did not take over " + orphaned + " within 2 minutes; committed "
-                        + now + ", before the kill " + before + "\n" + tail(log));
-            }
-            Thread.sleep(20);
+            Path log) {
+        AtomicLong first = new AtomicLong();
+        AtomicReference<Map<TopicPartition, Long>> last = new AtomicReference<>(Map.of());
+        try {
+            await("the survivor taking over " + orphaned)
+                    .atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        Map<TopicPartition, Long> now = committed(admin, group);
+                        last.set(now);
+                        long moved = orphaned.stream()
+                                .filter(p -> now.getOrDefault(p, 0L) > before.getOrDefault(p, 0L))
+                                .count();
+                        if (moved > 0) {
+                            first.compareAndSet(0, System.nanoTime());
+                        }
+                        return moved == orphaned.size();
+                    });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    e.getMessage() + ": committed " + last.get() + ", before the kill " + before + "\n" + tail(log), e);
         }
+        long all = System.nanoTime();
+        return new Failover(
+                TimeUnit.NANOSECONDS.toMillis(first.get() - killed), TimeUnit.NANOSECONDS.toMillis(all - killed));
     }
 
     /** Waits until both instances are members with partitions; returns each one's, by client id. */
-    private static Map<String, Set<TopicPartition>> awaitBothOwnPartitions(Admin admin, String group, Path log)
-            throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (true) {
-            ConsumerGroupDescription description =
-                    admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-            Map<String, Set<TopicPartition>> owners = new HashMap<>();
-            for (MemberDescription member : description.members()) {
-                owners.put(member.clientId(), member.assignment().topicPartitions());
-            }
-            boolean both = owners.size() == 2
-                    && owners.containsKey(group + "-a")
-                    && owners.values().stream().noneMatch(Set::isEmpty)
-                    && owners.values().stream().mapToInt(Set::size).sum() == 4;
-            if (both) {
-                return owners;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(
-                        "the group never had both instances with partitions: " + owners + "\n" + tail(log));
-            }
-            Thread.sleep(100);
-        }
+    private static Map<String, Set<TopicPartition>> awaitBothOwnPartitions(Admin admin, String group, Path log) {
+        AtomicReference<Map<String, Set<TopicPartition>>> owners = new AtomicReference<>(Map.of());
+        await("both instances owning partitions of " + group + " (" + log + ")")
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group))
+                            .all()
+                            .get()
+                            .get(group);
+                    Map<String, Set<TopicPartition>> now = new HashMap<>();
+                    for (MemberDescription member : description.members()) {
+                        now.put(member.clientId(), member.assignment().topicPartitions());
+                    }
+                    owners.set(now);
+                    return now.size() == 2
+                            && now.containsKey(group + "-a")
+                            && now.values().stream().noneMatch(Set::isEmpty)
+                            && now.values().stream().mapToInt(Set::size).sum() == 4;
+                });
+        return owners.get();
     }
 
     private static void awaitCommittedGrowth(Admin admin, String group, long records, Path log) throws Exception {
         long target = KafkaLedger.committedRecords(admin, group) + records;
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (KafkaLedger.committedRecords(admin, group) < target) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(
-                        "the group did not commit " + records + " more records in 2 minutes\n" + tail(log));
-            }
-            Thread.sleep(50);
-        }
+        await("the group " + group + " committing " + records + " more records (" + log + ")")
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> KafkaLedger.committedRecords(admin, group) >= target);
     }
 
     private static Map<TopicPartition, Long> committed(Admin admin, String group) throws Exception {
@@ -217,8 +217,12 @@ class KafkaGroupProtocolFailoverIT {
                 "ledger instance " + name + "/" + instance);
     }
 
-    private static String tail(Path log) throws IOException {
-        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 }
