@@ -8,7 +8,7 @@ import java.time.Duration;
  *
  * @since 0.1
  */
-public final class CheckpointTimeoutException extends OnceflowException {
+public final class CheckpointTimeoutException extends TransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
@@ -17,7 +17,6 @@ public final class CheckpointTimeoutException extends OnceflowException {
                 "pipeline '" + pipeline + "': checkpoint " + checkpointId + " did not complete within " + timeout
                         + "; raise checkpointTimeout if the sinks are slow, or check for an operator that never"
                         + " completes an inner publisher",
-                null,
-                true);
+                null);
     }
 }

@@ -8,11 +8,11 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1
  */
-public final class FencedException extends OnceflowException {
+public final class FencedException extends NonTransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
     public FencedException(String message, @Nullable Throwable cause) {
-        super(message, cause, false);
+        super(message, cause);
     }
 }

@@ -4,6 +4,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The base of Onceflow's exceptions; {@link #isRetryable()} tells the restart policy whether a restart can help.
+ * Failures are thrown as a {@link TransientFailureException} (a restart can help) or a
+ * {@link NonTransientFailureException} (it cannot), or as one of their subtypes; only a wrapper whose retryability is
+ * its cause's, such as {@link CheckpointFailedException}, decides at construction.
  *
  * <p>Retryable failures (a checkpoint that failed or timed out, a broker or database that went away) lose nothing:
  * the positions of the failed checkpoint were never committed, so a restart replays it. Non-retryable ones (a poison
@@ -18,7 +21,8 @@ public class OnceflowException extends RuntimeException {
 
     private final boolean retryable;
 
-    public OnceflowException(String message, @Nullable Throwable cause, boolean retryable) {
+    /** For subtypes: a failure is a {@link TransientFailureException} or a {@link NonTransientFailureException}. */
+    protected OnceflowException(String message, @Nullable Throwable cause, boolean retryable) {
         super(message, cause);
         this.retryable = retryable;
     }

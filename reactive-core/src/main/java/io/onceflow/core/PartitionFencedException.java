@@ -11,11 +11,11 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.2
  */
-public final class PartitionFencedException extends OnceflowException {
+public final class PartitionFencedException extends TransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
     public PartitionFencedException(String message, @Nullable Throwable cause) {
-        super(message, cause, true);
+        super(message, cause);
     }
 }

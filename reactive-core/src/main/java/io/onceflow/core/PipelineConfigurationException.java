@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1
  */
-public final class PipelineConfigurationException extends OnceflowException {
+public final class PipelineConfigurationException extends NonTransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
@@ -17,6 +17,6 @@ public final class PipelineConfigurationException extends OnceflowException {
     }
 
     public PipelineConfigurationException(String message, @Nullable Throwable cause) {
-        super(message, cause, false);
+        super(message, cause);
     }
 }

@@ -8,7 +8,7 @@ package io.onceflow.core;
  *
  * @since 0.1
  */
-public final class PoisonRecordException extends OnceflowException {
+public final class PoisonRecordException extends NonTransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
@@ -22,8 +22,7 @@ public final class PoisonRecordException extends OnceflowException {
                         + ", offset " + deadLetter.origin().offset() + ") failed in '" + deadLetter.stage() + "': "
                         + deadLetter.errorClass() + ": " + deadLetter.errorMessage()
                         + "; configure a dead-letter destination on the commit point to skip such records",
-                deadLetter.error(),
-                false);
+                deadLetter.error());
         this.origin = deadLetter.origin();
     }
 

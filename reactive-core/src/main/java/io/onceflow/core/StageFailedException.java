@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.2
  */
-public final class StageFailedException extends OnceflowException {
+public final class StageFailedException extends TransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
@@ -22,7 +22,6 @@ public final class StageFailedException extends OnceflowException {
         super(
                 "stage '" + stage + "' failed with " + error + (origin != null ? " on " + origin : "")
                         + ": a JVM error is not the record's fault; the run fails and restarts per its policy",
-                error,
-                true);
+                error);
     }
 }

@@ -12,11 +12,11 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.2
  */
-public final class StateCodecException extends OnceflowException {
+public final class StateCodecException extends NonTransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
     public StateCodecException(String message, @Nullable Throwable cause) {
-        super(message, cause, false);
+        super(message, cause);
     }
 }

@@ -2,7 +2,7 @@ package io.onceflow.kafka;
 
 import static java.util.Objects.requireNonNull;
 
-import io.onceflow.core.OnceflowException;
+import io.onceflow.core.NonTransientFailureException;
 import io.onceflow.core.Origin;
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @since 0.1
  */
-public final class DeserializationException extends OnceflowException {
+public final class DeserializationException extends NonTransientFailureException {
 
     private static final long serialVersionUID = 1L;
 
@@ -26,8 +26,7 @@ public final class DeserializationException extends OnceflowException {
                 "cannot deserialize the value of topic "
                         + requireNonNull(origin, "origin").source() + ", partition " + origin.partition() + ", offset "
                         + origin.offset() + ": " + problem,
-                cause,
-                false);
+                cause);
         this.origin = origin;
     }
 

@@ -1,9 +1,9 @@
 package io.onceflow.kafka.internal;
 
-import io.onceflow.core.OnceflowException;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
+import io.onceflow.core.TransientFailureException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -256,11 +256,10 @@ final class Changelog {
             ConsumerRecords<byte[], byte[]> polled = reader.poll(Duration.ofMillis(200));
             if (polled.isEmpty()) {
                 if (System.nanoTime() - lastProgress > timeout.toNanos()) {
-                    throw new OnceflowException(
+                    throw new TransientFailureException(
                             "pipeline '" + pipeline + "': restoring " + partitions + " from the changelog " + topic
                                     + " made no progress for " + timeout + " (read " + records + " records so far)",
-                            null,
-                            true);
+                            null);
                 }
                 continue;
             }

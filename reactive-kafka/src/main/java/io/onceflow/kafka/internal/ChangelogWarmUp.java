@@ -1,8 +1,8 @@
 package io.onceflow.kafka.internal;
 
 import io.onceflow.core.Marker;
-import io.onceflow.core.OnceflowException;
 import io.onceflow.core.SourcePartition;
+import io.onceflow.core.TransientFailureException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -73,11 +73,10 @@ final class ChangelogWarmUp {
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof Exception cause ? cause : e;
             } catch (TimeoutException e) {
-                throw new OnceflowException(
+                throw new TransientFailureException(
                         "the first record to the changelog " + changelog.topic() + " was not acknowledged within "
                                 + timeout,
-                        e,
-                        true);
+                        e);
             }
         }
         cold.forEach(partition -> warm.add(partition.partition()));

@@ -2,9 +2,9 @@ package io.onceflow.kafka.internal;
 
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Marker;
-import io.onceflow.core.OnceflowException;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SinkContext;
+import io.onceflow.core.TransientFailureException;
 import io.onceflow.kafka.KafkaSinkOptions;
 import java.util.List;
 import java.util.Map;
@@ -107,12 +107,11 @@ final class CheckpointTransaction {
             throw cause instanceof Exception exception ? exception : e;
         } catch (TimeoutException e) {
             offsetsSent.cancel(false);
-            throw new OnceflowException(
+            throw new TransientFailureException(
                     "sending the offsets " + marker.positions() + " into the transaction took longer than "
                             + options.requestTimeout() + " (a broker that does not answer, or a consumer poll thread"
                             + " that is stuck)",
-                    e,
-                    true);
+                    e);
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.onceflow.kafka.internal;
 
-import io.onceflow.core.OnceflowException;
 import io.onceflow.core.Positions;
 import io.onceflow.core.Recovery;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
+import io.onceflow.core.TransientFailureException;
 import io.onceflow.kafka.KafkaSinkOptions;
 import java.time.Duration;
 import java.util.HashMap;
@@ -135,13 +135,12 @@ final class ClaimRecovery {
                 return committed;
             }
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) > deadline) {
-                throw new OnceflowException(
+                throw new TransientFailureException(
                         "pipeline '" + pipeline + "': the committed offsets of " + unanswered + " in group '" + group
                                 + "' stayed unstable for " + options.claimTimeout() + ": a transaction of their"
                                 + " previous owner is still open (it ends when that owner commits or aborts, or at its"
                                 + " transaction timeout)",
-                        null,
-                        true);
+                        null);
             }
             CHECKPOINT.debug(
                     "pipeline={} offsets of {} unstable: a transaction is in flight; asking again in {} ms",

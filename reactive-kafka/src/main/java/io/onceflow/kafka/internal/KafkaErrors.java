@@ -3,6 +3,7 @@ package io.onceflow.kafka.internal;
 import io.onceflow.core.FencedException;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.PipelineConfigurationException;
+import io.onceflow.core.TransientFailureException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -43,12 +44,11 @@ final class KafkaErrors {
                 || cause instanceof UnknownMemberIdException
                 || cause instanceof RebalanceInProgressException
                 || cause instanceof FencedInstanceIdException) {
-            return new OnceflowException(
+            return new TransientFailureException(
                     what + ": the consumer group rebalanced, so the offsets' group metadata is outdated (the"
                             + " partitions may have a new owner); the transaction is aborted and the pipeline"
                             + " restarts from its last completed checkpoint: " + cause,
-                    cause,
-                    true);
+                    cause);
         }
         if (cause instanceof AuthorizationException
                 || cause instanceof AuthenticationException
@@ -56,7 +56,7 @@ final class KafkaErrors {
                 || cause instanceof InvalidConfigurationException) {
             return new PipelineConfigurationException(what + ": " + cause, cause);
         }
-        return new OnceflowException(what + ": " + cause, cause, true);
+        return new TransientFailureException(what + ": " + cause, cause);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.onceflow.kafka.internal;
 
 import io.onceflow.core.Marker;
-import io.onceflow.core.OnceflowException;
 import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolPoint;
@@ -9,6 +8,7 @@ import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StageFailedException;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.TransientFailureException;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.StartPosition;
 import java.time.Duration;
@@ -237,11 +237,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             fail(
                     e instanceof CancellationException
                             ? null
-                            : new OnceflowException(
+                            : new TransientFailureException(
                                     "source '" + options.name() + "' of pipeline '" + context.pipeline()
                                             + "' could not claim partitions " + claimed + ": " + e.getMessage(),
-                                    e,
-                                    true));
+                                    e));
             return;
         }
         SourceConsumer polling = consumer;
@@ -278,11 +277,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         }
         SourceConsumer polling = consumer;
         if (polling != null && polling.losing()) {
-            fail(new OnceflowException(
+            fail(new TransientFailureException(
                     "source '" + options.name() + "' of pipeline '" + context.pipeline() + "' lost partitions "
                             + released + " (its group session expired): their open checkpoint cannot commit",
-                    null,
-                    true));
+                    null));
             return;
         }
         long start = System.nanoTime();
@@ -359,13 +357,13 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             if (ended.isDone()) {
                 throw new CancellationException("the run ended while " + what);
             }
-            throw new OnceflowException(what + " took longer than " + timeout, null, true);
+            throw new TransientFailureException(what + " took longer than " + timeout, null);
         }
         try {
             return result.join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw cause instanceof RuntimeException runtime ? runtime : new OnceflowException(what, cause, true);
+            throw cause instanceof RuntimeException runtime ? runtime : new TransientFailureException(what, cause);
         }
     }
 

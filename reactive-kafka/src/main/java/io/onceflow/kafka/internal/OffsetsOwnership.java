@@ -1,6 +1,7 @@
 package io.onceflow.kafka.internal;
 
 import io.onceflow.core.OnceflowException;
+import io.onceflow.core.TransientFailureException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -38,22 +39,20 @@ final class OffsetsOwnership {
         List<TopicPartition> gone =
                 partitions.stream().filter(p -> !assignment.contains(p)).toList();
         if (!gone.isEmpty()) {
-            return new OnceflowException(
+            return new TransientFailureException(
                     "partitions " + gone + " are no longer assigned to this consumer: their checkpoint must not"
                             + " commit, their new owner replays it",
-                    null,
-                    true);
+                    null);
         }
         List<TopicPartition> reassigned = partitions.stream()
                 .filter(p -> now.getOrDefault(p, -1L) < 0 || !now.get(p).equals(expected.get(p)))
                 .toList();
         if (!reassigned.isEmpty()) {
-            return new OnceflowException(
+            return new TransientFailureException(
                     "partitions " + reassigned + " were assigned again since checkpoint " + checkpointId + " was"
                             + " first attempted: another owner may have committed beyond its positions, so it must"
                             + " not commit; the run replays from what is committed",
-                    null,
-                    true);
+                    null);
         }
         return null;
     }

@@ -3,6 +3,7 @@ package io.onceflow.kafka.internal;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.ProtocolPoint;
+import io.onceflow.core.TransientFailureException;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -60,11 +61,10 @@ final class PollThreadOffsets {
                 return;
             } catch (WakeupException wakeup) {
                 if (woken >= WAKEUPS) {
-                    throw new OnceflowException(
+                    throw new TransientFailureException(
                             "committing the offsets of checkpoint " + checkpointId + " was woken up " + WAKEUPS
                                     + " times in a row",
-                            wakeup,
-                            true);
+                            wakeup);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.onceflow.kafka.internal;
 
 import io.onceflow.core.OnceflowException;
+import io.onceflow.core.TransientFailureException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -150,7 +151,7 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
     }
 
     static OnceflowException closedError() {
-        return new OnceflowException("the KafkaSource's consumer is closed: no offsets can be sent", null, true);
+        return new TransientFailureException("the KafkaSource's consumer is closed: no offsets can be sent", null);
     }
 
     /**

@@ -18,6 +18,7 @@ import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
+import io.onceflow.core.TransientFailureException;
 import io.onceflow.kafka.DeliveryGuarantee;
 import io.onceflow.kafka.KafkaRecord;
 import io.onceflow.kafka.KafkaSinkOptions;
@@ -151,7 +152,7 @@ class AtLeastOnceWriterTest {
 
     @Test
     void offsetsTheSourceRefusesFailTheCheckpoint() {
-        source.refusal = new OnceflowException("partitions [payments-0] are no longer assigned", null, true);
+        source.refusal = new TransientFailureException("partitions [payments-0] are no longer assigned", null);
         AtLeastOnceWriter<String> writer = writer(producer(true), b -> b);
         writer.write(record(0));
 

@@ -16,6 +16,7 @@ import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
+import io.onceflow.core.TransientFailureException;
 import io.onceflow.kafka.KafkaSinkOptions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ class CheckpointTransactionTest {
 
     @Test
     void offsetsTheSourceRefusesStopTheCommit() {
-        source.refusal = new OnceflowException("partition payments-0 was revoked", null, true);
+        source.refusal = new TransientFailureException("partition payments-0 was revoked", null);
         WriterSegment<String> segment = new WriterSegment<>();
 
         assertThatThrownBy(() -> transaction(options(b -> b)).commit(producer, segment, marker(3, 9), List.of()))

@@ -3,9 +3,11 @@ package io.onceflow.kafka.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onceflow.core.FencedException;
+import io.onceflow.core.NonTransientFailureException;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.RestartPolicy;
+import io.onceflow.core.TransientFailureException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
@@ -20,7 +22,10 @@ class KafkaErrorsTest {
     void aFencedProducerStopsTheInstance() {
         OnceflowException error = KafkaErrors.translate(
                 new ExecutionException(new ProducerFencedException("newer epoch")), "checkpoint 3", "ledger-0");
-        assertThat(error).isInstanceOf(FencedException.class).hasMessageContaining("'ledger-0'");
+        assertThat(error)
+                .isInstanceOf(FencedException.class)
+                .isInstanceOf(NonTransientFailureException.class)
+                .hasMessageContaining("'ledger-0'");
         assertThat(error.isRetryable()).isFalse();
         assertThat(RestartPolicy.isRetryableByDefault(error)).isFalse();
     }
@@ -31,6 +36,7 @@ class KafkaErrorsTest {
                 "Transaction offset Commit failed due to consumer group metadata mismatch: Specified group"
                         + " generation id is not valid.");
         OnceflowException error = KafkaErrors.translate(stale, "checkpoint 3", "ledger-0");
+        assertThat(error).isInstanceOf(TransientFailureException.class);
         assertThat(error.isRetryable()).isTrue();
         assertThat(error).hasMessageContaining("rebalanced").hasCause(stale);
         assertThat(KafkaErrors.isGenerationRace(stale)).isTrue();
@@ -50,8 +56,9 @@ class KafkaErrorsTest {
         assertThat(KafkaErrors.translate(new TopicAuthorizationException("no"), "x", "t"))
                 .isInstanceOf(PipelineConfigurationException.class);
         OnceflowException timeout = KafkaErrors.translate(new TimeoutException("slow"), "x", "t");
+        assertThat(timeout).isInstanceOf(TransientFailureException.class);
         assertThat(timeout.isRetryable()).isTrue();
-        OnceflowException already = new OnceflowException("mine", null, false);
+        OnceflowException already = new NonTransientFailureException("mine", null);
         assertThat(KafkaErrors.translate(already, "x", "t")).isSameAs(already);
     }
 }

@@ -1,6 +1,8 @@
 package io.onceflow.sinks.r2dbc.internal;
 
+import io.onceflow.core.NonTransientFailureException;
 import io.onceflow.core.OnceflowException;
+import io.onceflow.core.TransientFailureException;
 import io.r2dbc.spi.R2dbcException;
 import org.jspecify.annotations.Nullable;
 
@@ -70,10 +72,10 @@ final class PgErrors {
         }
         String state = sqlState(failure);
         // a row error that reaches here is not in a data statement, where rows are isolated: a replay meets it again
-        boolean retryable = classify(failure) == Kind.TRANSIENT;
-        return new OnceflowException(
-                what + " failed" + (state != null ? " [SQLSTATE " + state + "]" : "") + ": " + failure.getMessage(),
-                failure,
-                retryable);
+        String message =
+                what + " failed" + (state != null ? " [SQLSTATE " + state + "]" : "") + ": " + failure.getMessage();
+        return classify(failure) == Kind.TRANSIENT
+                ? new TransientFailureException(message, failure)
+                : new NonTransientFailureException(message, failure);
     }
 }
