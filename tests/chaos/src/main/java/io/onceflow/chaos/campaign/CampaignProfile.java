@@ -21,6 +21,8 @@ import java.util.Locale;
  * @param zombies per job, processors frozen (SIGSTOP) for longer than their session timeout, then thawed
  * @param brokerBounces times the broker is SIGKILLed and restarted
  * @param connectionKills times every connection to the database is terminated
+ * @param serverRestarts times the PostgreSQL server itself is restarted (where the tests own it: a local cluster or
+ *     an embedded server; skipped, and said so, elsewhere)
  * @param shapes generated pipeline shapes run beside the ledger, by the processors of the job of their commit point
  *     (see {@link io.onceflow.chaos.shapes.ShapeGenerator}); every fault hits them too
  * @param shapeRecords input records of each shape
@@ -40,6 +42,7 @@ public record CampaignProfile(
         int zombies,
         int brokerBounces,
         int connectionKills,
+        int serverRestarts,
         int shapes,
         int shapeRecords,
         Duration production,
@@ -68,7 +71,8 @@ public record CampaignProfile(
     /**
      * The campaign of every {@code mvn verify}: 110,000 payments over two minutes through both correct jobs, two processors each, every
      * protocol point crashed once per job plus three random SIGKILLs per job (17 processor kills), one zombie per job,
-     * two broker bounces, three connection kills; 20 generated shapes of 1,500 records each beside the ledger.
+     * two broker bounces, three connection kills, a PostgreSQL server restart; 20 generated shapes of 1,500 records
+     * each beside the ledger.
      */
     public static CampaignProfile standard(long seed) {
         return new CampaignProfile(
@@ -83,6 +87,7 @@ public record CampaignProfile(
                 1,
                 2,
                 3,
+                1,
                 20,
                 1500,
                 Duration.ofSeconds(120),
@@ -93,7 +98,7 @@ public record CampaignProfile(
     /**
      * The long campaign ({@code -Pchaos}): 1,000,000 payments, three processors per job, every protocol point crashed
      * three times per job plus ten random SIGKILLs per job (53 processor kills), two zombies per job, ten broker
-     * bounces, ten connection kills; 60 generated shapes of 3,000 records each.
+     * bounces, ten connection kills, three PostgreSQL server restarts; 60 generated shapes of 3,000 records each.
      */
     public static CampaignProfile longRun(long seed) {
         return new CampaignProfile(
@@ -108,6 +113,7 @@ public record CampaignProfile(
                 2,
                 10,
                 10,
+                3,
                 60,
                 3000,
                 Duration.ofMinutes(12),
@@ -127,6 +133,7 @@ public record CampaignProfile(
                 6,
                 List.of(LedgerVariant.KAFKA, LedgerVariant.POSTGRES),
                 2,
+                1,
                 1,
                 1,
                 1,
@@ -152,6 +159,7 @@ public record CampaignProfile(
                 List.of(variant),
                 1,
                 2,
+                0,
                 0,
                 0,
                 0,

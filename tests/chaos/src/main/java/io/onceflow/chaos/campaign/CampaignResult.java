@@ -106,6 +106,10 @@ public record CampaignResult(
         if (stats.brokerBounces() < profile.brokerBounces()) {
             missing.add(stats.brokerBounces() + " broker bounces, " + profile.brokerBounces() + " planned");
         }
+        if (stats.serverRestarts() + stats.serverRestartsSkipped() < profile.serverRestarts()) {
+            missing.add(
+                    stats.serverRestarts() + " PostgreSQL server restarts, " + profile.serverRestarts() + " planned");
+        }
         if (stats.connectionKills() < profile.connectionKills()) {
             missing.add(stats.connectionKills() + " connection kills, " + profile.connectionKills() + " planned");
         }

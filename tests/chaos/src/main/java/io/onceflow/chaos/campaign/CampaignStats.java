@@ -47,6 +47,8 @@ final class CampaignStats {
     private int brokerBounces;
     private int connectionKills;
     private int connectionsTerminated;
+    private int serverRestarts;
+    private int serverRestartsSkipped;
 
     CampaignStats(List<LedgerVariant> variants) {
         variants.forEach(variant -> jobs.put(variant, new Job()));
@@ -106,6 +108,15 @@ final class CampaignStats {
         brokerBounces++;
     }
 
+    synchronized void serverRestarted() {
+        serverRestarts++;
+    }
+
+    /** A planned server restart that could not be made: the server is not the tests' to restart. */
+    synchronized void serverRestartSkipped() {
+        serverRestartsSkipped++;
+    }
+
     synchronized void connectionsKilled(int terminated) {
         connectionKills++;
         connectionsTerminated += terminated;
@@ -140,11 +151,18 @@ final class CampaignStats {
             c.notes.addAll(job.notes);
             copy.put(variant, c);
         });
-        return new Snapshot(copy, brokerBounces, connectionKills, connectionsTerminated);
+        return new Snapshot(
+                copy, brokerBounces, connectionKills, connectionsTerminated, serverRestarts, serverRestartsSkipped);
     }
 
     /** The counts at one moment. */
-    record Snapshot(Map<LedgerVariant, Job> jobs, int brokerBounces, int connectionKills, int connectionsTerminated) {
+    record Snapshot(
+            Map<LedgerVariant, Job> jobs,
+            int brokerBounces,
+            int connectionKills,
+            int connectionsTerminated,
+            int serverRestarts,
+            int serverRestartsSkipped) {
 
         int kills() {
             return jobs.values().stream().mapToInt(Job::kills).sum();

@@ -73,8 +73,15 @@ public final class CampaignTable {
         });
         CampaignStats.Snapshot stats = result.stats();
         text.append(String.format(
-                "broker bounces (SIGKILL, restart): %d   PostgreSQL connection kills: %d (%d connections)%n",
-                stats.brokerBounces(), stats.connectionKills(), stats.connectionsTerminated()));
+                "broker bounces (SIGKILL, restart): %d   PostgreSQL connection kills: %d (%d connections)   PostgreSQL"
+                        + " server restarts: %d%s%n",
+                stats.brokerBounces(),
+                stats.connectionKills(),
+                stats.connectionsTerminated(),
+                stats.serverRestarts(),
+                stats.serverRestartsSkipped() == 0
+                        ? ""
+                        : " (" + stats.serverRestartsSkipped() + " skipped: the server is not the tests' to restart)"));
         text.append(String.format(
                 "open transactions: %d Kafka partitions (LSO < HW), %d PostgreSQL sessions idle in transaction%n",
                 result.openTransactions().kafkaPartitions(),

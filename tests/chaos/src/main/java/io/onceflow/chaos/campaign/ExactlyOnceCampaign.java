@@ -298,6 +298,9 @@ public final class ExactlyOnceCampaign {
         for (int i = 0; i < profile.brokerBounces(); i++) {
             faults.add(new Fault(Duration.ofMillis(from + (long) (random.nextDouble() * (to - from))), "bounce", null));
         }
+        for (int i = 0; i < profile.serverRestarts(); i++) {
+            faults.add(new Fault(Duration.ofMillis(from + (long) (random.nextDouble() * (to - from))), "server", null));
+        }
         for (int i = 0; i < profile.connectionKills(); i++) {
             faults.add(new Fault(
                     Duration.ofMillis(from + (long) (random.nextDouble() * (to - from))), "connections", null));
@@ -373,6 +376,17 @@ public final class ExactlyOnceCampaign {
                 Thread.sleep(1_000 + random.nextInt(14_000));
                 restartBroker(start);
                 stats.brokerBounced();
+            }
+            case "server" -> {
+                if (database.canRestartServer()) {
+                    LOG.info("{} restarting the PostgreSQL server", clock(start));
+                    database.restartServer(); // every connection is lost; back once it accepts connections
+                    stats.serverRestarted();
+                    LOG.info("{} the PostgreSQL server is back", clock(start));
+                } else {
+                    stats.serverRestartSkipped();
+                    LOG.warn("{} the PostgreSQL server is not the tests' to restart: restart skipped", clock(start));
+                }
             }
             case "connections" -> {
                 int terminated = database.terminateConnections();
