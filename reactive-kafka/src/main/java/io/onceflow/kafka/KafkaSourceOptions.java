@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.jspecify.annotations.Nullable;
@@ -85,7 +86,7 @@ public record KafkaSourceOptions<T>(
                     "the broker's group.consumer.heartbeat.interval.ms (or the group's"
                             + " consumer.heartbeat.interval.ms) sets it",
             "partition.assignment.strategy",
-                    "the broker assigns partitions; choose its assignor with" + " group.remote.assignor");
+                    "the broker assigns partitions; choose its assignor with group.remote.assignor");
 
     public KafkaSourceOptions {
         requireNonNull(bootstrapServers, "bootstrapServers");
@@ -326,7 +327,7 @@ public record KafkaSourceOptions<T>(
         public Builder<T> groupProtocol(GroupProtocol protocol) {
             return consumerProperty(
                     "group.protocol",
-                    requireNonNull(protocol, "protocol").name().toLowerCase(java.util.Locale.ROOT));
+                    requireNonNull(protocol, "protocol").name().toLowerCase(Locale.ROOT));
         }
 
         /** A further Kafka consumer setting; it may not repeat a typed option. */
