@@ -352,7 +352,7 @@ public final class ExactlyOnceCampaign {
                 LedgerVariant variant = requireNonNull(fault.variant());
                 // long enough for an armed processor to reach its point and come back unarmed (see freeze)
                 long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-                Optional<ProcessorFleet.Instance> zombie = fleet.freeze(variant);
+                Optional<FleetProcessor> zombie = fleet.freeze(variant);
                 while (zombie.isEmpty() && System.nanoTime() < until) {
                     Thread.sleep(1_000);
                     zombie = fleet.freeze(variant);

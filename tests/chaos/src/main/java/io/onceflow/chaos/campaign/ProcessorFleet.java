@@ -16,19 +16,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalTime;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Deque;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import org.apache.kafka.clients.consumer.GroupProtocol;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,62 +64,13 @@ final class ProcessorFleet implements AutoCloseable {
     private final long shapeSeed;
     private final int shapeCount;
     private final long started;
-    private final List<Instance> instances = new ArrayList<>();
-    private final Map<LedgerVariant, Deque<ProtocolPoint>> pending = new EnumMap<>(LedgerVariant.class);
+    private final List<FleetProcessor> instances = new ArrayList<>();
+    private final ArmingPlan plan;
 
     /** Each job's consumer group protocol: the jobs of a campaign alternate, from a seeded start. */
     private final Map<LedgerVariant, GroupProtocol> protocols = new EnumMap<>(LedgerVariant.class);
 
-    private boolean arming = true;
-
-    /** Jobs waiting for a zombie: their processors restart unarmed until one is frozen (see {@link #freeze}). */
-    private final Set<LedgerVariant> wantingZombie = EnumSet.noneOf(LedgerVariant.class);
-
     private boolean closed;
-
-    /** One processor: its successive incarnations, and what the fleet knows of the current one. */
-    static final class Instance {
-        final LedgerVariant variant;
-        final String id;
-        final Path log;
-        final LogFollower follower;
-
-        @Nullable
-        Process process;
-
-        long upSince;
-
-        @Nullable
-        ProtocolPoint armed;
-
-        boolean killedByUs;
-        boolean frozen;
-        long restartAt;
-        long restartNotBefore;
-        long zombieWatchUntil;
-        long nudgedAt;
-
-        /** Whether its pipeline has claimed partitions since it (or its pipeline) last started: a zombie needs some. */
-        boolean owns;
-
-        /** Whether the last line it printed was the ledger's rebalance point (printed just before a halt there). */
-        boolean lastLineRebalancePoint;
-
-        Instance(LedgerVariant variant, String id, Path log) {
-            this.variant = variant;
-            this.id = id;
-            this.log = log;
-            this.follower = new LogFollower(log);
-        }
-
-        String name() {
-            return variant.pipeline() + "/" + id;
-        }
-
-        boolean running() {
-            return process != null && process.isAlive() && !frozen;
-        }
-    }
 
     ProcessorFleet(
             Path directory,
@@ -144,20 +89,15 @@ final class ProcessorFleet implements AutoCloseable {
         this.shapeSeed = profile.seed();
         this.shapeCount = profile.shapes();
         int firstProtocol = random.nextInt(2);
+        this.plan = new ArmingPlan(profile.variants(), profile.armedRounds(), random);
         for (LedgerVariant variant : profile.variants()) {
             GroupProtocol protocol = GroupProtocol.values()[(firstProtocol + protocols.size()) % 2];
             protocols.put(variant, protocol);
             stats.groupProtocol(variant, protocol);
-            List<ProtocolPoint> due = new ArrayList<>();
-            for (int round = 0; round < profile.armedRounds(); round++) {
-                List<ProtocolPoint> points = new ArrayList<>(variant.points());
-                Collections.shuffle(points, random);
-                due.addAll(points);
-            }
-            pending.put(variant, new ArrayDeque<>(due));
             for (int i = 0; i < profile.instances(); i++) {
                 String id = String.valueOf(i);
-                instances.add(new Instance(variant, id, directory.resolve(variant.pipeline() + "-" + id + ".log")));
+                instances.add(
+                        new FleetProcessor(variant, id, directory.resolve(variant.pipeline() + "-" + id + ".log")));
             }
         }
     }
@@ -165,7 +105,7 @@ final class ProcessorFleet implements AutoCloseable {
     /** Starts every processor; the first of each job armed with its first point. */
     synchronized void startAll() {
         ChildProcesses.reapOrphansOnce();
-        for (Instance instance : instances) {
+        for (FleetProcessor instance : instances) {
             start(instance);
         }
     }
@@ -175,7 +115,7 @@ final class ProcessorFleet implements AutoCloseable {
     /** Reads the logs, restarts the dead, and causes a rebalance where an armed processor waits for one. */
     synchronized void supervise() {
         long now = System.nanoTime();
-        for (Instance instance : instances) {
+        for (FleetProcessor instance : instances) {
             readLog(instance);
             Process process = instance.process;
             if (process != null && !process.isAlive() && !instance.frozen) {
@@ -189,7 +129,7 @@ final class ProcessorFleet implements AutoCloseable {
         rearm(now);
     }
 
-    private void exited(Instance instance, Process process) {
+    private void exited(FleetProcessor instance, Process process) {
         int code = process.exitValue();
         ChildProcesses.forget(process);
         readLog(instance);
@@ -211,8 +151,8 @@ final class ProcessorFleet implements AutoCloseable {
                     LogFollower.tail(instance.log, 20));
         }
         ProtocolPoint armed = instance.armed;
-        if (armed != null && armed != halted && arming) {
-            pending.get(instance.variant).addFirst(armed); // it died before its point: someone else gets it
+        if (armed != null && armed != halted) {
+            plan.giveBack(instance.variant, armed); // it died before its point: someone else gets it
         }
         instance.process = null;
         instance.armed = null;
@@ -229,7 +169,7 @@ final class ProcessorFleet implements AutoCloseable {
         instances.forEach(this::readLog);
     }
 
-    private void readLog(Instance instance) {
+    private void readLog(FleetProcessor instance) {
         for (String line : instance.follower.newLines()) {
             int at = line.indexOf(ProcessorLines.PREFIX);
             if (at < 0) {
@@ -279,7 +219,7 @@ final class ProcessorFleet implements AutoCloseable {
     }
 
     /** A thawed zombie's first failure is its fencing: its stale work was refused, whatever refused it. */
-    private void zombieFenced(Instance instance, String how) {
+    private void zombieFenced(FleetProcessor instance, String how) {
         if (instance.zombieWatchUntil != 0 && System.nanoTime() < instance.zombieWatchUntil) {
             instance.zombieWatchUntil = 0;
             stats.fenced(instance.variant, instance.name() + " " + how);
@@ -292,23 +232,23 @@ final class ProcessorFleet implements AutoCloseable {
      * its job is killed, whose return makes the group move partitions away from it.
      */
     private void nudgeRebalances(long now) {
-        for (Instance armed : instances) {
+        for (FleetProcessor armed : instances) {
             if (armed.armed != ProtocolPoint.DURING_REBALANCE
                     || !armed.running()
                     || now - Math.max(armed.upSince, armed.nudgedAt) < REBALANCE_NUDGE.toNanos()) {
                 continue;
             }
-            List<Instance> running = instances.stream()
+            List<FleetProcessor> running = instances.stream()
                     .filter(i -> i != armed && i.variant == armed.variant && i.running())
                     .toList();
             // an unarmed victim if there is one; otherwise an armed one, whose point goes back to the queue: with
             // every processor of a job armed for a rebalance, sparing the armed ones would wait for ever
-            List<Instance> unarmed =
+            List<FleetProcessor> unarmed =
                     running.stream().filter(i -> i.armed == null).toList();
-            List<Instance> others = unarmed.isEmpty() ? running : unarmed;
+            List<FleetProcessor> others = unarmed.isEmpty() ? running : unarmed;
             if (!others.isEmpty()) {
                 armed.nudgedAt = now;
-                Instance victim = others.get(random.nextInt(others.size()));
+                FleetProcessor victim = others.get(random.nextInt(others.size()));
                 LOG.info("{} {} waits for a rebalance: killing {}", clock(), armed.name(), victim.name());
                 // back only once the group has given the armed one its partitions, which it must then give back
                 kill(victim, LONG_ABSENCE, CampaignStats.REBALANCE_KILL);
@@ -323,40 +263,33 @@ final class ProcessorFleet implements AutoCloseable {
      * points for ever: a CI run ran out of time with two points due and both processors up, unarmed and healthy.
      */
     private void rearm(long now) {
-        if (!arming) {
-            return;
-        }
-        pending.forEach((variant, points) -> {
-            if (points.isEmpty() || wantingZombie.contains(variant)) {
-                return;
+        for (LedgerVariant variant : protocols.keySet()) {
+            ProtocolPoint next = plan.next(variant);
+            if (next == null) {
+                continue;
             }
             boolean coming =
                     instances.stream().anyMatch(i -> i.variant == variant && (i.armed != null || i.process == null));
             if (coming) {
-                return;
+                continue;
             }
-            List<Instance> fit = instances.stream()
+            List<FleetProcessor> fit = instances.stream()
                     .filter(i -> i.variant == variant && i.running() && i.zombieWatchUntil == 0)
                     .filter(i -> now - i.upSince > ARMING_DELAY.toNanos())
                     .toList();
             if (!fit.isEmpty()) {
-                Instance victim = fit.get(random.nextInt(fit.size()));
-                LOG.info(
-                        "{} {} due for {}, none armed: SIGKILL {}",
-                        clock(),
-                        variant,
-                        points.peekFirst(),
-                        victim.name());
+                FleetProcessor victim = fit.get(random.nextInt(fit.size()));
+                LOG.info("{} {} due for {}, none armed: SIGKILL {}", clock(), variant, next, victim.name());
                 kill(victim, Duration.ZERO, CampaignStats.ARMING_KILL);
             }
-        });
+        }
     }
 
     // ---- faults ----
 
     /** SIGKILLs a random running processor of {@code variant}, not a thawed zombie; false when none is fit. */
     synchronized boolean killRandom(LedgerVariant variant) {
-        List<Instance> candidates = instances.stream()
+        List<FleetProcessor> candidates = instances.stream()
                 .filter(i -> i.variant == variant && i.running() && i.zombieWatchUntil == 0)
                 .filter(i ->
                         System.nanoTime() - i.upSince > Duration.ofSeconds(3).toNanos())
@@ -364,7 +297,7 @@ final class ProcessorFleet implements AutoCloseable {
         if (candidates.isEmpty()) {
             return false;
         }
-        Instance victim = candidates.get(random.nextInt(candidates.size()));
+        FleetProcessor victim = candidates.get(random.nextInt(candidates.size()));
         // a quarter of them stay away past the session timeout: their partitions move, and move back
         boolean away = random.nextInt(4) == 0;
         LOG.info("{} SIGKILL {}{}", clock(), victim.name(), away ? ", back in 12 s" : "");
@@ -372,7 +305,7 @@ final class ProcessorFleet implements AutoCloseable {
         return true;
     }
 
-    private void kill(Instance victim, Duration absence, String kind) {
+    private void kill(FleetProcessor victim, Duration absence, String kind) {
         Process process = victim.process;
         if (process == null) {
             return;
@@ -393,21 +326,21 @@ final class ProcessorFleet implements AutoCloseable {
      * processor longer than the campaign lasts (a CI run planned one and carried out none). The armed points wait in
      * their queue meanwhile.
      */
-    synchronized Optional<Instance> freeze(LedgerVariant variant) {
+    synchronized Optional<FleetProcessor> freeze(LedgerVariant variant) {
         readLogs();
-        List<Instance> candidates = instances.stream()
+        List<FleetProcessor> candidates = instances.stream()
                 .filter(i -> i.variant == variant && i.running() && i.armed == null && i.owns)
                 .filter(i ->
                         System.nanoTime() - i.upSince > Duration.ofSeconds(15).toNanos())
                 .toList();
         if (candidates.isEmpty()) {
-            if (wantingZombie.add(variant)) {
+            if (plan.wantZombie(variant)) {
                 LOG.info("{} no {} processor fit to freeze: restarting them unarmed until one is", clock(), variant);
             }
             return Optional.empty();
         }
-        wantingZombie.remove(variant);
-        Instance zombie = candidates.get(random.nextInt(candidates.size()));
+        plan.zombieDone(variant);
+        FleetProcessor zombie = candidates.get(random.nextInt(candidates.size()));
         ChildProcesses.stop(zombie.process);
         zombie.frozen = true;
         stats.frozen(variant);
@@ -417,11 +350,11 @@ final class ProcessorFleet implements AutoCloseable {
 
     /** Gives up waiting for a processor of {@code variant} to freeze: its processors are armed again. */
     synchronized void noZombie(LedgerVariant variant) {
-        wantingZombie.remove(variant);
+        plan.zombieDone(variant);
     }
 
     /** Thaws (SIGCONT) a zombie {@link #freeze} returned, and watches for its fencing. */
-    synchronized void thaw(Instance zombie) {
+    synchronized void thaw(FleetProcessor zombie) {
         Process process = zombie.process;
         if (process != null && process.isAlive()) {
             ChildProcesses.resume(process);
@@ -435,15 +368,12 @@ final class ProcessorFleet implements AutoCloseable {
 
     /** Whether every armed crash of {@code variant} has happened. */
     synchronized boolean armedCrashesDone(LedgerVariant variant) {
-        return pending.get(variant).isEmpty()
-                && instances.stream().noneMatch(i -> i.variant == variant && i.armed != null);
+        return plan.exhausted(variant) && instances.stream().noneMatch(i -> i.variant == variant && i.armed != null);
     }
 
     /** The points still due, for a failure message. */
     synchronized String armedCrashesLeft() {
-        StringBuilder left = new StringBuilder();
-        pending.forEach(
-                (variant, points) -> left.append(variant).append(": due ").append(points));
+        StringBuilder left = new StringBuilder(plan.left());
         instances.stream()
                 .filter(i -> i.armed != null)
                 .forEach(i -> left.append(", ")
@@ -455,19 +385,18 @@ final class ProcessorFleet implements AutoCloseable {
 
     /** From now on processors start unarmed; an armed one still up may yet halt, and comes back unarmed. */
     synchronized void stopArming() {
-        arming = false;
-        pending.values().forEach(Deque::clear);
+        plan.stop();
     }
 
     /** Whether every processor is up. */
     synchronized boolean allRunning() {
-        return instances.stream().allMatch(Instance::running);
+        return instances.stream().allMatch(FleetProcessor::running);
     }
 
     /** The last lines of every processor's log. */
     synchronized String logTails(int lines) {
         StringBuilder text = new StringBuilder();
-        for (Instance instance : instances) {
+        for (FleetProcessor instance : instances) {
             text.append("\n--- ").append(instance.log).append('\n').append(LogFollower.tail(instance.log, lines));
         }
         return text.toString();
@@ -478,21 +407,14 @@ final class ProcessorFleet implements AutoCloseable {
      * campaign that is failing because something stopped moving.
      */
     synchronized void dumpThreads() {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        for (Instance instance : instances) {
+        for (FleetProcessor instance : instances) {
             Process process = instance.process;
             if (process == null || !process.isAlive() || instance.frozen) {
                 continue;
             }
-            Path dump = directory.resolve(instance.variant.pipeline() + "-" + instance.id + ".threads.txt");
             try {
-                Process jstack = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "Thread.print")
-                        .redirectErrorStream(true)
-                        .redirectOutput(dump.toFile())
-                        .start();
-                if (!jstack.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                    jstack.destroyForcibly();
-                }
+                ProcessorJvm.dumpThreads(
+                        process, directory.resolve(instance.variant.pipeline() + "-" + instance.id + ".threads.txt"));
             } catch (IOException e) {
                 LOG.warn("no thread dump of {}: {}", instance.name(), e.toString());
             } catch (InterruptedException e) {
@@ -506,7 +428,7 @@ final class ProcessorFleet implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        for (Instance instance : instances) {
+        for (FleetProcessor instance : instances) {
             Process process = instance.process;
             if (process != null) {
                 ChildProcesses.kill(process);
@@ -517,34 +439,15 @@ final class ProcessorFleet implements AutoCloseable {
 
     // ---- starting ----
 
-    private void start(Instance instance) {
+    private void start(FleetProcessor instance) {
         ProcessorSettings settings = ProcessorSettings.of(instance.variant, bootstrapServers, r2dbcUrl, instance.id)
                 .withShapes(shapeSeed, shapeCount)
                 .withGroupProtocol(protocols.get(instance.variant));
-        ProtocolPoint point = arming && !wantingZombie.contains(instance.variant)
-                ? pending.get(instance.variant).pollFirst()
-                : null;
+        ProtocolPoint point = plan.take(instance.variant);
         if (point != null) {
             settings = settings.crashingAt(point, occurrence(point));
         }
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // small and quick to start: two cores are shared by every processor, the broker and the test
-                shapeCount > 0 ? "-Xmx384m" : "-Xmx256m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+ExitOnOutOfMemoryError",
-                "-Djava.io.tmpdir=" + directory,
-                ChildProcesses.markerOption(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.io.onceflow=info",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-                "-Dorg.slf4j.simpleLogger.logFile=System.out",
-                "-cp",
-                System.getProperty("java.class.path"),
-                LedgerProcessor.class.getName()));
-        command.addAll(settings.toArguments());
+        List<String> command = ProcessorJvm.command(settings, directory);
         try {
             Files.writeString(
                     instance.log,

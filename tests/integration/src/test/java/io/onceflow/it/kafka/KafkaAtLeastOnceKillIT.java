@@ -156,24 +156,10 @@ class KafkaAtLeastOnceKillIT {
 
     private static Process start(String bootstrap, String point, int occurrence, String variant, Path log)
             throws IOException {
-        List<String> command = List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                ChildProcesses.markerOption(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.io.onceflow=info",
-                "-Dorg.slf4j.simpleLogger.logFile=System.out",
-                "-cp",
-                System.getProperty("java.class.path"),
-                AtLeastOnceProcessor.class.getName(),
-                bootstrap,
-                IN,
-                OUT,
-                point,
-                String.valueOf(occurrence),
-                variant);
+        List<String> command = ChildProcesses.javaCommand(
+                List.of("-Xmx256m"),
+                AtLeastOnceProcessor.class,
+                List.of(bootstrap, IN, OUT, point, String.valueOf(occurrence), variant));
         Files.writeString(
                 log,
                 "=== processor armed at " + point + ":" + occurrence + " (" + variant + ")\n",

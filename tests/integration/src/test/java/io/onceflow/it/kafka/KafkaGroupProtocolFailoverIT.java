@@ -187,26 +187,10 @@ class KafkaGroupProtocolFailoverIT {
     private static Process start(
             String bootstrap, String in, String out, String name, String instance, GroupProtocol protocol, Path log)
             throws IOException {
-        List<String> command = List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                ChildProcesses.markerOption(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-Dorg.slf4j.simpleLogger.log.io.onceflow=info",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-                "-Dorg.slf4j.simpleLogger.logFile=System.out",
-                "-cp",
-                System.getProperty("java.class.path"),
-                LedgerInstance.class.getName(),
-                bootstrap,
-                in,
-                out,
-                name,
-                instance,
-                protocol.name());
+        List<String> command = ChildProcesses.javaCommand(
+                List.of("-Xmx256m"),
+                LedgerInstance.class,
+                List.of(bootstrap, in, out, name, instance, protocol.name()));
         Files.writeString(
                 log,
                 "=== instance " + instance + "\n",

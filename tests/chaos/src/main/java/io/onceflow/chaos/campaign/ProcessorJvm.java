@@ -1,0 +1,38 @@
+package io.onceflow.chaos.campaign;
+
+import io.onceflow.chaos.processor.LedgerProcessor;
+import io.onceflow.chaos.processor.ProcessorSettings;
+import io.onceflow.testinfra.ChildProcesses;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The child JVM a processor runs in: its command line, and a thread dump of a running one. */
+final class ProcessorJvm {
+
+    private ProcessorJvm() {}
+
+    /** The command that runs a {@link LedgerProcessor} with {@code settings}, its temporary files in {@code directory}. */
+    static List<String> command(ProcessorSettings settings, Path directory) {
+        return ChildProcesses.javaCommand(
+                List.of(
+                        settings.shapeCount() > 0 ? "-Xmx384m" : "-Xmx256m",
+                        "-XX:+ExitOnOutOfMemoryError",
+                        "-Djava.io.tmpdir=" + directory),
+                LedgerProcessor.class,
+                settings.toArguments());
+    }
+
+    /** Writes a thread dump of {@code process} to {@code file} ({@code jcmd Thread.print}, at most 30 s). */
+    static void dumpThreads(Process process, Path file) throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process dump = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "Thread.print")
+                .redirectErrorStream(true)
+                .redirectOutput(file.toFile())
+                .start();
+        if (!dump.waitFor(30, TimeUnit.SECONDS)) {
+            dump.destroyForcibly();
+        }
+    }
+}
