@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * random pause, armed with the next protocol point due for their job, if any. So an armed crash leads to the next
  * one: each job walks through all of its points, as many rounds as the profile asks.
  *
- * <p>The jobs' consumer groups alternate between the classic protocol and KIP-848's consumer protocol, which job gets
- * which decided by the seed, so that every campaign runs both under every fault.
+ * <p>The jobs' consumer groups take the profile's group protocols in turn (the classic protocol and KIP-848's consumer
+ * protocol in the smoke and long profiles), which job gets which decided by the seed.
  *
  * <p>Each processor's output (every incarnation, appended, with a header line) is in {@code <job>-<instance>.log}.
  */
@@ -91,7 +91,8 @@ final class ProcessorFleet implements AutoCloseable {
         int firstProtocol = random.nextInt(2);
         this.plan = new ArmingPlan(profile.variants(), profile.armedRounds(), random);
         for (LedgerVariant variant : profile.variants()) {
-            GroupProtocol protocol = GroupProtocol.values()[(firstProtocol + protocols.size()) % 2];
+            List<GroupProtocol> cycle = profile.groupProtocols();
+            GroupProtocol protocol = cycle.get((firstProtocol + protocols.size()) % cycle.size());
             protocols.put(variant, protocol);
             stats.groupProtocol(variant, protocol);
             for (int i = 0; i < profile.instances(); i++) {
