@@ -82,7 +82,9 @@ final class LedgerPipeline {
                 .consumerProperty("session.timeout.ms", 10_000)
                 .consumerProperty("heartbeat.interval.ms", 1_000)
                 .build());
+        // made from its source: it commits the source's offsets in its transactions, in the source's group
         KafkaTransactionalSink<Balance> ledger = KafkaTransactionalSink.create(
+                payments,
                 kafka.sinkOptions()
                         .name(LEDGER_SINK)
                         .deadLetterTopic(topics.deadLetters())

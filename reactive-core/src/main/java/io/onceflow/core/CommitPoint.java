@@ -24,7 +24,7 @@ public interface CommitPoint<T> extends Sink<T> {
      * Opens the commit point for one run of a pipeline: fences any predecessor with the same identity and learns
      * the last completed checkpoint id.
      *
-     * @param context the run's pipeline name, instance id, meters and shared attributes
+     * @param context the run's pipeline name, instance id and meters
      * @return the writer; an error fails the run start (and goes to the restart policy when retryable)
      */
     Mono<CommitPointWriter<T>> open(SinkContext context);

@@ -2,6 +2,7 @@ package io.onceflow.core;
 
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import reactor.core.publisher.Mono;
 
 /**
@@ -54,4 +55,18 @@ public interface CommitPointWriter<T> extends SinkWriter<T> {
      */
     @Override
     Mono<Void> checkpoint(Marker<?> marker);
+
+    /**
+     * This writer as a {@code type}: itself when it is one, else empty. The run's source looks for its commit point's
+     * writer this way ({@link SourceContext#commitPointWriter}) when the commit point commits the source's positions
+     * itself, as a Kafka sink made from its Kafka source does. A writer that decorates another (to count, to inject a
+     * fault) returns what the other returns, so that the source still finds it.
+     *
+     * @param type the interface looked for
+     * @param <W> that interface
+     * @since 0.2
+     */
+    default <W> Optional<W> as(Class<W> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
 }

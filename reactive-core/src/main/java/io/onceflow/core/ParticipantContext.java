@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.Tags;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * What every participant of a run is given, source and sinks alike: who runs it, where its meters go, the time it
- * keeps, and what it shares with the others. {@link SourceContext} adds the checkpoint protocol's hooks.
+ * What every participant of a run is given, source and sinks alike: who runs it, where its meters go, and the time it
+ * keeps. {@link SourceContext} adds the checkpoint protocol's hooks.
  *
  * @since 0.1
  */
@@ -26,9 +26,6 @@ public interface ParticipantContext {
 
     /** The scheduler the pipeline takes its time from. */
     Scheduler scheduler();
-
-    /** Values shared with the other participants of this run. */
-    RunAttributes attributes();
 
     /**
      * The pipeline's {@link ProtocolListener}, which a participant calls at the {@link ProtocolPoint}s it reaches

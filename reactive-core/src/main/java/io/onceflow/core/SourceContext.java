@@ -2,6 +2,7 @@ package io.onceflow.core;
 
 import io.micrometer.core.instrument.Tags;
 import java.util.Collection;
+import java.util.Optional;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -49,6 +50,21 @@ public interface SourceContext extends ParticipantContext {
      * group offsets, when Kafka is not the commit point) commits them here, after the commit point.
      */
     Flux<Marker<?>> completedCheckpoints();
+
+    /**
+     * The writer of this run's commit point as a {@code type} ({@link CommitPointWriter#as}), if it is one. A commit
+     * point made from its source commits the source's positions itself (a Kafka sink made from its Kafka source sends
+     * the consumer offsets in its transaction): the pipeline opens it first, and the source, opening next, finds its
+     * writer here and hands it what that commit needs (Kafka: the consumer, whose group metadata goes into the
+     * transaction). Empty for any other commit point, and outside a pipeline.
+     *
+     * @param type the interface through which the source talks to the writer
+     * @param <W> that interface
+     * @since 0.2
+     */
+    default <W> Optional<W> commitPointWriter(Class<W> type) {
+        return Optional.empty();
+    }
 
     /** Asks for a checkpoint now, and completes with its outcome. */
     Mono<CheckpointEvent> requestCheckpoint(String reason);

@@ -160,11 +160,6 @@ class ProtocolListenerTest {
             public Scheduler scheduler() {
                 return Schedulers.immediate();
             }
-
-            @Override
-            public RunAttributes attributes() {
-                return new RunAttributes();
-            }
         };
         assertThat(outsideAPipeline.protocolListener()).isSameAs(ProtocolListener.none());
         ProtocolListener.none().reached(ProtocolPoint.AFTER_COMMIT, 1); // does nothing, throws nothing

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * One record for a {@link KafkaTransactionalSink} to write: what a pipeline's output value becomes.
  *
  * <pre>{@code
- * KafkaTransactionalSink.create(options, balance -> KafkaRecord.of("balances", balance.account(), balance))
+ * KafkaTransactionalSink.create(payments, options, balance -> KafkaRecord.of("balances", balance.account(), balance))
  * }</pre>
  *
  * @param topic the topic to write to

@@ -20,9 +20,10 @@ import java.util.function.Function;
  *                                                               ─▶ commitSync(M7's offsets) on the source's poll thread
  * </pre>
  *
- * <p>Either way the pipeline reads with a {@link KafkaSource} of the same cluster and group: the offsets are the
- * consumer group's, committed with the consumer's current generation, which fences a member that lost its partitions
- * in a rebalance. Keyed state goes to the same compacted changelog topic and is restored from it on assignment.
+ * <p>Either way the sink is created from the pipeline's {@link KafkaSource} and takes its cluster, group and
+ * connection settings: the offsets are the consumer group's, committed with the
+ * consumer's current generation, which fences a member that lost its partitions in a rebalance. Assembly refuses a
+ * pipeline that reads another source than the sink's. Keyed state goes to the same compacted changelog topic and is restored from it on assignment.
  *
  * <p><strong>Commit Semantics</strong> of {@link DeliveryGuarantee#AT_LEAST_ONCE}: a checkpoint completes once every
  * record, dead letter and state change written for it has been acknowledged by the brokers ({@code acks=all}) and then
@@ -33,9 +34,13 @@ import java.util.function.Function;
  * instance past its session cannot commit offsets (its generation is gone), but may still write output and state.
  *
  * <pre>{@code
+ * KafkaSource<Click> source = KafkaSource.create(KafkaSourceOptions.builder(Json.of(Click.class))
+ *         .bootstrapServers("localhost:9092")
+ *         .topic("clicks")
+ *         .build());
  * KafkaSink<Click> clicks = KafkaSink.create(
+ *         source,
  *         KafkaSinkOptions.builder()
- *                 .bootstrapServers("localhost:9092")
  *                 .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
  *                 .build(),
  *         click -> KafkaRecord.of("sessions", click.session(), click));
@@ -47,18 +52,44 @@ import java.util.function.Function;
 public interface KafkaSink<T> extends CommitPoint<T> {
 
     /**
-     * A sink with these options and their {@link KafkaSinkOptions#deliveryGuarantee() guarantee}, turning each record
-     * into a Kafka record with {@code toRecord}.
+     * A sink that commits the positions of {@code source}, with these options and their
+     * {@link KafkaSinkOptions#deliveryGuarantee() guarantee}, turning each record into a Kafka record with
+     * {@code toRecord}. It writes to the source's cluster with the source's connection and security settings, and
+     * commits for the source's consumer group; a pipeline that reads another source is refused at assembly.
      *
-     * @param options the sink's settings
+     * @param source the pipeline's source, whose positions the sink commits
+     * @param options the sink's settings; leave {@code bootstrapServers} and {@code groupId} unset
      * @param toRecord the Kafka record a pipeline record becomes; it must not return {@code null}
+     * @throws IllegalArgumentException when the options name another cluster or group than the source's
+     * @since 0.2
      */
+    static <T> KafkaSink<T> create(
+            KafkaSource<?> source, KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
+        requireNonNull(source, "source");
+        requireNonNull(options, "options");
+        requireNonNull(toRecord, "toRecord");
+        return options.atLeastOnce()
+                ? new DefaultKafkaAtLeastOnceSink<>(source, options, toRecord)
+                : new DefaultKafkaTransactionalSink<>(source, options, toRecord);
+    }
+
+    /**
+     * A sink with these options, for the pipeline's {@link KafkaSource} whatever it is; its cluster, group and
+     * security settings must be given again and agree with the source's.
+     *
+     * @param options the sink's settings, with {@code bootstrapServers}
+     * @param toRecord the Kafka record a pipeline record becomes; it must not return {@code null}
+     * @throws IllegalArgumentException when the options have no {@code bootstrapServers}
+     * @deprecated create the sink from its source, {@link #create(KafkaSource, KafkaSinkOptions, Function)}, which
+     *     takes the cluster, the group and the connection settings from it and makes assembly check the pairing
+     */
+    @Deprecated(since = "0.2")
     static <T> KafkaSink<T> create(KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
         requireNonNull(options, "options");
         requireNonNull(toRecord, "toRecord");
         return options.atLeastOnce()
-                ? new DefaultKafkaAtLeastOnceSink<>(options, toRecord)
-                : new DefaultKafkaTransactionalSink<>(options, toRecord);
+                ? new DefaultKafkaAtLeastOnceSink<>(null, options, toRecord)
+                : new DefaultKafkaTransactionalSink<>(null, options, toRecord);
     }
 
     /** The sink's options. */

@@ -18,17 +18,22 @@ import org.jspecify.annotations.Nullable;
  * here) or {@link #producerProperties()} (the producer only). Neither may repeat a typed option. Values of properties
  * whose names look secret never appear in {@link #toString()}.
  *
+ * <p>A sink is created from its pipeline's {@link KafkaSource} ({@link KafkaSink#create(KafkaSource, KafkaSinkOptions,
+ * java.util.function.Function)}), and takes the cluster and the consumer group from it: leave
+ * {@code bootstrapServers} and {@code groupId} unset here.
+ *
  * <pre>{@code
  * KafkaSinkOptions options = KafkaSinkOptions.builder()
- *         .bootstrapServers("localhost:9092")
  *         .deadLetterTopic("ledger-dead-letters")
  *         .build();
  * }</pre>
  *
- * @param bootstrapServers the brokers to connect to; required, and the cluster the {@link KafkaSource} reads, since
- *     the consumer offsets are committed in the sink's transactions
+ * @param bootstrapServers the brokers to connect to; {@code null} (the default) for the source's, which is the only
+ *     value allowed: the consumer offsets are committed in the sink's transactions. Required only by the deprecated
+ *     {@code create} methods without a source
  * @param groupId the consumer group whose offsets the transactions commit; {@code null} (the default) for the
- *     pipeline's name. Must be the {@link KafkaSource}'s group; a mismatch stops the pipeline at its first assignment
+ *     source's. Required to be the source's group; the deprecated {@code create} methods without a source check it
+ *     at assembly
  * @param transactionalIdPrefix the transactional id is this prefix, {@code -}, and the pipeline's instance id;
  *     {@code null} (the default) for the pipeline's name. Two running instances must never share an instance id:
  *     the newer fences the older
@@ -63,7 +68,9 @@ import org.jspecify.annotations.Nullable;
  * @param valueFormat how record values are encoded; defaults to bytes as they are, text as UTF-8 and anything else
  *     as JSON
  * @param name the sink's name in meters and logs; defaults to {@code "kafka"}
- * @param clientProperties further settings of every client the sink opens; none by default
+ * @param clientProperties further settings of every client the sink opens; none by default. A sink created from
+ *     its source also takes the source's connection and security settings ({@code security.protocol},
+ *     {@code sasl.*}, {@code ssl.*}, {@code client.dns.lookup}); a key set here overrides the source's
  * @param producerProperties further settings of the producer only; none by default. The producer
  *     defaults to {@code batch.size=262144} and {@code linger.ms=50} (records are invisible until the commit, which
  *     flushes, so lingering costs no latency); these may be overridden here
@@ -74,7 +81,7 @@ import org.jspecify.annotations.Nullable;
  * @since 0.1
  */
 public record KafkaSinkOptions(
-        String bootstrapServers,
+        @Nullable String bootstrapServers,
         @Nullable String groupId,
         @Nullable String transactionalIdPrefix,
         @Nullable String changelogTopic,
@@ -119,7 +126,6 @@ public record KafkaSinkOptions(
             "value.serializer", "valueFormat(...)");
 
     public KafkaSinkOptions {
-        requireNonNull(bootstrapServers, "bootstrapServers");
         requireNonNull(transactionTimeout, "transactionTimeout");
         requireNonNull(requestTimeout, "requestTimeout");
         requireNonNull(closeTimeout, "closeTimeout");
@@ -130,8 +136,8 @@ public record KafkaSinkOptions(
         requireNonNull(clientProperties, "clientProperties");
         requireNonNull(producerProperties, "producerProperties");
         requireNonNull(deliveryGuarantee, "deliveryGuarantee");
-        if (bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("bootstrapServers must not be blank");
+        if (bootstrapServers != null && bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrapServers must not be blank; leave it unset for the source's");
         }
         if (groupId != null && groupId.isBlank()) {
             throw new IllegalArgumentException("groupId must not be blank; leave it unset for the pipeline's name");
@@ -216,7 +222,7 @@ public record KafkaSinkOptions(
                 + ClientProperties.redacted(producerProperties) + ", deliveryGuarantee=" + deliveryGuarantee + "]";
     }
 
-    /** Assembles {@link KafkaSinkOptions}; every setting but the bootstrap servers has a default. */
+    /** Assembles {@link KafkaSinkOptions}; every setting has a default. */
     public static final class Builder {
         private @Nullable String bootstrapServers;
         private @Nullable String groupId;
@@ -260,13 +266,20 @@ public record KafkaSinkOptions(
             deliveryGuarantee = from.deliveryGuarantee;
         }
 
-        /** The brokers to connect to, as {@code host:port[,host:port...]}. Required. */
+        /**
+         * The brokers to connect to, as {@code host:port[,host:port...]}. Leave unset for a sink created from its
+         * source, which takes the source's; required by the deprecated {@code create} methods without a source.
+         */
         public Builder bootstrapServers(String servers) {
             this.bootstrapServers = requireNonNull(servers, "servers");
             return this;
         }
 
-        /** The consumer group whose offsets the transactions commit. Defaults to the pipeline's name. */
+        /**
+         * The consumer group whose offsets the transactions commit. Leave unset for a sink created from its source,
+         * which commits for the source's group; for the deprecated {@code create} methods without a source, defaults
+         * to the pipeline's name and must be the source's group.
+         */
         public Builder groupId(String group) {
             this.groupId = requireNonNull(group, "group");
             return this;
@@ -403,9 +416,6 @@ public record KafkaSinkOptions(
          * @throws IllegalArgumentException when a setting is invalid, with what to change
          */
         public KafkaSinkOptions build() {
-            if (bootstrapServers == null) {
-                throw new IllegalArgumentException("bootstrapServers is required");
-            }
             return new KafkaSinkOptions(
                     bootstrapServers,
                     groupId,

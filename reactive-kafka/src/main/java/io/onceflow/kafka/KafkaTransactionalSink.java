@@ -6,9 +6,10 @@ import io.onceflow.kafka.internal.DefaultKafkaTransactionalSink;
 import java.util.function.Function;
 
 /**
- * The exactly-once Kafka commit point ({@link DeliveryGuarantee#EXACTLY_ONCE}, the default; {@link KafkaSink#create}
- * makes either): one Kafka transaction per checkpoint holds the checkpoint's output records, its dead
- * letters, its keyed-state changes and the source's consumer offsets.
+ * The exactly-once Kafka commit point ({@link DeliveryGuarantee#EXACTLY_ONCE}, the default;
+ * {@link KafkaSink#create(KafkaSource, KafkaSinkOptions, Function)} makes either): one Kafka transaction per
+ * checkpoint holds the checkpoint's output records, its dead letters, its keyed-state changes and the source's
+ * consumer offsets.
  *
  * <pre>
  *   d d d [M7] ───────────────────────────────────────────────▶ one transaction:
@@ -20,9 +21,10 @@ import java.util.function.Function;
  *                                                                  commit
  * </pre>
  *
- * <p>The pipeline must read with a {@link KafkaSource} from the same cluster: the offsets are committed to the
- * source's consumer group with its current group metadata, which is how Kafka fences a previous owner of the
- * partitions (KIP-447). The producer's transactional id is the pipeline's name (or
+ * <p>The sink is created from the pipeline's {@link KafkaSource}, and takes its cluster, consumer group and
+ * connection settings: the offsets are committed to the source's consumer group with its consumer's current group
+ * metadata, read on its poll thread, which is how Kafka fences a previous owner of the partitions (KIP-447).
+ * Assembly refuses a pipeline that reads another source. The producer's transactional id is the pipeline's name (or
  * {@link KafkaSinkOptions#transactionalIdPrefix()}), {@code -}, and the pipeline instance id: opening the sink starts
  * {@code initTransactions()}, which fences a predecessor with the same id and aborts its open transaction; the
  * consumer joins its group meanwhile, and claiming partitions waits for the fencing to complete.
@@ -46,8 +48,13 @@ import java.util.function.Function;
  * the pipeline restarts from the last committed one.
  *
  * <pre>{@code
+ * KafkaSource<Payment> payments = KafkaSource.create(KafkaSourceOptions.builder(Json.of(Payment.class))
+ *         .bootstrapServers("localhost:9092")
+ *         .topic("payments")
+ *         .build());
  * KafkaTransactionalSink<Balance> ledger = KafkaTransactionalSink.create(
- *         KafkaSinkOptions.builder().bootstrapServers("localhost:9092").deadLetterTopic("ledger-dlq").build(),
+ *         payments,
+ *         KafkaSinkOptions.builder().deadLetterTopic("ledger-dlq").build(),
  *         balance -> KafkaRecord.of("balances", balance.account(), balance));
  * }</pre>
  *
@@ -57,20 +64,48 @@ import java.util.function.Function;
 public interface KafkaTransactionalSink<T> extends KafkaSink<T> {
 
     /**
-     * A sink with these options, turning each record into a Kafka record with {@code toRecord}.
+     * A sink that commits the positions of {@code source} in its transactions, with these options, turning each
+     * record into a Kafka record with {@code toRecord}. It writes to the source's cluster with the source's connection
+     * and security settings, and commits for the source's consumer group; a pipeline that reads another source is
+     * refused at assembly.
      *
-     * @param options the sink's settings
+     * @param source the pipeline's source, whose positions the sink commits
+     * @param options the sink's settings; leave {@code bootstrapServers} and {@code groupId} unset
      * @param toRecord the Kafka record a pipeline record becomes; it must not return {@code null}
-     * @throws IllegalArgumentException when the options ask for {@link DeliveryGuarantee#AT_LEAST_ONCE}: that sink
-     *     is made by {@link KafkaSink#create}
+     * @throws IllegalArgumentException when the options ask for {@link DeliveryGuarantee#AT_LEAST_ONCE} (that sink is
+     *     made by {@link KafkaSink#create(KafkaSource, KafkaSinkOptions, Function)}), or name another cluster or group
+     *     than the source's
+     * @since 0.2
      */
+    static <T> KafkaTransactionalSink<T> create(
+            KafkaSource<?> source, KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
+        requireNonNull(source, "source");
+        return new DefaultKafkaTransactionalSink<>(source, exactlyOnce(options), requireNonNull(toRecord, "toRecord"));
+    }
+
+    /**
+     * A sink with these options, for the pipeline's {@link KafkaSource} whatever it is; its cluster, group and
+     * security settings must be given again and agree with the source's.
+     *
+     * @param options the sink's settings, with {@code bootstrapServers}
+     * @param toRecord the Kafka record a pipeline record becomes; it must not return {@code null}
+     * @throws IllegalArgumentException when the options ask for {@link DeliveryGuarantee#AT_LEAST_ONCE}, or have no
+     *     {@code bootstrapServers}
+     * @deprecated create the sink from its source, {@link #create(KafkaSource, KafkaSinkOptions, Function)}, which
+     *     takes the cluster, the group and the connection settings from it and makes assembly check the pairing
+     */
+    @Deprecated(since = "0.2")
     static <T> KafkaTransactionalSink<T> create(KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
+        return new DefaultKafkaTransactionalSink<>(null, exactlyOnce(options), requireNonNull(toRecord, "toRecord"));
+    }
+
+    private static KafkaSinkOptions exactlyOnce(KafkaSinkOptions options) {
         requireNonNull(options, "options");
         if (options.atLeastOnce()) {
             throw new IllegalArgumentException("the options ask for deliveryGuarantee AT_LEAST_ONCE, which writes no"
-                    + " transactions: create the sink with KafkaSink.create(options, toRecord), or drop the setting"
-                    + " for exactly once");
+                    + " transactions: create the sink with KafkaSink.create(source, options, toRecord), or drop the"
+                    + " setting for exactly once");
         }
-        return new DefaultKafkaTransactionalSink<>(options, requireNonNull(toRecord, "toRecord"));
+        return options;
     }
 }

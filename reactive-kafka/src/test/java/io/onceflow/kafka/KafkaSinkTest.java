@@ -8,12 +8,17 @@ import org.junit.jupiter.api.Test;
 /** The sink's guarantee as the options choose it, and the existing entry point left as it was. */
 class KafkaSinkTest {
 
-    private static final KafkaSinkOptions.Builder OPTIONS =
-            KafkaSinkOptions.builder().bootstrapServers("b:9092");
+    private static final KafkaSinkOptions.Builder OPTIONS = KafkaSinkOptions.builder();
+    private static final KafkaSource<String> SOURCE = KafkaSource.create(KafkaSourceOptions.builder()
+            .valueFormat(Json.of(String.class))
+            .bootstrapServers("b:9092")
+            .topic("in")
+            .build());
 
     @Test
     void exactlyOnceIsTheDefault() {
-        KafkaSink<String> sink = KafkaSink.create(OPTIONS.build(), value -> KafkaRecord.of("out", value, value));
+        KafkaSink<String> sink =
+                KafkaSink.create(SOURCE, OPTIONS.build(), value -> KafkaRecord.of("out", value, value));
 
         assertThat(OPTIONS.build().deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         assertThat(sink).isInstanceOf(KafkaTransactionalSink.class);
@@ -26,7 +31,7 @@ class KafkaSinkTest {
                 .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
 
-        KafkaSink<String> sink = KafkaSink.create(options, value -> KafkaRecord.of("out", value, value));
+        KafkaSink<String> sink = KafkaSink.create(SOURCE, options, value -> KafkaRecord.of("out", value, value));
 
         assertThat(sink).isNotInstanceOf(KafkaTransactionalSink.class);
         assertThat(sink.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
@@ -36,12 +41,11 @@ class KafkaSinkTest {
     @Test
     void theTransactionalSinkRefusesAtLeastOnceOptionsWithWhatToDo() {
         KafkaSinkOptions options = KafkaSinkOptions.builder()
-                .bootstrapServers("b:9092")
                 .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                 .build();
 
-        assertThatThrownBy(() ->
-                        KafkaTransactionalSink.create(options, (String value) -> KafkaRecord.of("o", value, value)))
+        assertThatThrownBy(() -> KafkaTransactionalSink.create(
+                        SOURCE, options, (String value) -> KafkaRecord.of("o", value, value)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("KafkaSink.create");
     }

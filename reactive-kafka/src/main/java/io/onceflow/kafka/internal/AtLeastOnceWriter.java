@@ -51,7 +51,7 @@ import reactor.core.scheduler.Schedulers;
  * ({@link #bufferedRecords()}), and by the producer's {@code buffer.memory}, whose full buffer blocks the producer
  * thread, never the pipeline's.
  */
-final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
+final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWriter {
 
     private static final Logger COMMIT = LoggerFactory.getLogger("io.onceflow.COMMIT");
     private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
@@ -68,6 +68,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
     private final String pipeline;
     private final String clientId;
     private final String groupId;
+    private final PairedSource source;
     private final IdempotentProducer producer;
     private final Scheduler recoveryThread;
     private final Admin admin;
@@ -101,6 +102,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
         this.toRecord = toRecord;
         this.pipeline = context.pipeline();
         this.groupId = groupId;
+        this.source = new PairedSource(options.name(), groupId);
         this.clientId = clientId;
         this.producer = new IdempotentProducer(pipeline, clientId, factory);
         this.admin = admin;
@@ -120,6 +122,11 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
     }
 
     // ---- opening and recovery ----
+
+    @Override
+    public void bindSource(KafkaSourceBinding binding) {
+        source.bind(binding);
+    }
 
     /** Creates the producer on its thread, and learns the last checkpoint id on the recovery thread. */
     Mono<CommitPointWriter<T>> start() {
@@ -321,9 +328,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
             if (closed) {
                 throw new IllegalStateException("the writer is closed");
             }
-            ownership = marker.positions().isEmpty()
-                    ? Map.of()
-                    : KafkaRunAttributes.sourceFor(context, groupId).ownership(topicPartitions(marker));
+            ownership = marker.positions().isEmpty() ? Map.of() : source.get().ownership(topicPartitions(marker));
             sendUnsent(segment);
             List<DeadLetter<?>> deadLetters;
             DeadLetter<?> poison;
@@ -363,9 +368,8 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T> {
         if (marker.positions().isEmpty()) {
             committed = CompletableFuture.completedFuture(null);
         } else {
-            KafkaSourceBinding source = KafkaRunAttributes.sourceFor(context, groupId);
             Map<TopicPartition, OffsetAndMetadata> offsets = checkpointRecords.offsets(marker);
-            committed = source.commitOffsets(offsets, id, ownership, options.requestTimeout());
+            committed = source.get().commitOffsets(offsets, id, ownership, options.requestTimeout());
         }
         committed
                 .orTimeout(options.requestTimeout().toMillis() + 1_000, TimeUnit.MILLISECONDS)

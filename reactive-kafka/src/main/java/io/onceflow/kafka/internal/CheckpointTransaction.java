@@ -27,7 +27,7 @@ final class CheckpointTransaction {
     private final KafkaSinkOptions options;
     private final SinkContext context;
     private final String pipeline;
-    private final String groupId;
+    private final PairedSource source;
     private final Changelog changelog;
     private final Admin admin;
     private final StateCheckpoints stateCheckpoints;
@@ -36,14 +36,14 @@ final class CheckpointTransaction {
     CheckpointTransaction(
             KafkaSinkOptions options,
             SinkContext context,
-            String groupId,
+            PairedSource source,
             Changelog changelog,
             Admin admin,
             StateCheckpoints stateCheckpoints) {
         this.options = options;
         this.context = context;
         this.pipeline = context.pipeline();
-        this.groupId = groupId;
+        this.source = source;
         this.changelog = changelog;
         this.admin = admin;
         this.stateCheckpoints = stateCheckpoints;
@@ -67,11 +67,11 @@ final class CheckpointTransaction {
             offsetsSent = CompletableFuture.completedFuture(null);
         } else {
             Map<TopicPartition, OffsetAndMetadata> offsets = records.offsets(marker);
-            KafkaSourceBinding source = KafkaRunAttributes.sourceFor(context, groupId);
+            KafkaSourceBinding bound = source.get();
             if (segment.ownership == null) {
-                segment.ownership = source.ownership(offsets.keySet());
+                segment.ownership = bound.ownership(offsets.keySet());
             }
-            offsetsSent = source.sendOffsets(client, offsets, marker.checkpointId(), segment.ownership);
+            offsetsSent = bound.sendOffsets(client, offsets, marker.checkpointId(), segment.ownership);
         }
         try {
             CheckpointRecords.Sender sender = CheckpointRecords.Sender.of(client, segment);

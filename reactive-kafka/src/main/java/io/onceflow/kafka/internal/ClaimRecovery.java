@@ -81,11 +81,10 @@ final class ClaimRecovery {
      * the offsets' metadata names, within the claim timeout.
      */
     Recovery recover(List<SourcePartition> partitions) throws Exception {
-        KafkaSourceBinding source = KafkaRunAttributes.sourceFor(context, groupId);
         Map<TopicPartition, SourcePartition> byTopicPartition = new HashMap<>();
         partitions.forEach(p -> byTopicPartition.put(new TopicPartition(p.source(), p.partition()), p));
         long start = System.nanoTime();
-        Map<TopicPartition, OffsetAndMetadata> committed = stableOffsets(source.groupId(), byTopicPartition.keySet());
+        Map<TopicPartition, OffsetAndMetadata> committed = stableOffsets(groupId, byTopicPartition.keySet());
         Map<SourcePartition, Long> positions = new HashMap<>();
         Map<SourcePartition, Long> required = new HashMap<>();
         committed.forEach((partition, offset) -> {

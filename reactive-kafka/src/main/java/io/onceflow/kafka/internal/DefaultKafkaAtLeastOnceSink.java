@@ -7,10 +7,12 @@ import io.onceflow.core.Source;
 import io.onceflow.kafka.KafkaRecord;
 import io.onceflow.kafka.KafkaSink;
 import io.onceflow.kafka.KafkaSinkOptions;
+import io.onceflow.kafka.KafkaSource;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -19,14 +21,24 @@ import reactor.core.publisher.Mono;
  */
 public final class DefaultKafkaAtLeastOnceSink<T> implements KafkaSink<T> {
 
+    private final SinkPairing pairing;
     private final KafkaSinkOptions options;
     private final Function<? super T, KafkaRecord> toRecord;
 
-    public DefaultKafkaAtLeastOnceSink(KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
+    /**
+     * A sink that commits the positions of {@code source}, or, when {@code source} is null (the deprecated
+     * {@code create} methods), of the pipeline's Kafka source in the sink's group.
+     *
+     * @throws IllegalArgumentException when the options ask for exactly once, name another cluster or group than the
+     *     source's, or name no cluster for a sink without a source
+     */
+    public DefaultKafkaAtLeastOnceSink(
+            @Nullable KafkaSource<?> source, KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
         if (!options.atLeastOnce()) {
             throw new IllegalArgumentException("the at-least-once sink needs deliveryGuarantee AT_LEAST_ONCE");
         }
-        this.options = options;
+        this.pairing = source != null ? SinkPairing.of(source, options) : SinkPairing.unpaired(options);
+        this.options = pairing.options();
         this.toRecord = toRecord;
     }
 
@@ -43,6 +55,7 @@ public final class DefaultKafkaAtLeastOnceSink<T> implements KafkaSink<T> {
     /** No transaction to outlast: only the offsets' timeout and the claim are checked. */
     @Override
     public void validate(PipelineOptions pipeline, Source<?> source) {
+        pairing.validate(pipeline, source, this.toString());
         DefaultKafkaTransactionalSink.validateTimeouts(options, pipeline, source);
     }
 
@@ -55,12 +68,10 @@ public final class DefaultKafkaAtLeastOnceSink<T> implements KafkaSink<T> {
     public Mono<CommitPointWriter<T>> open(SinkContext context) {
         return Mono.defer(() -> {
             String pipeline = context.pipeline();
-            String groupId = options.groupId() != null ? options.groupId() : pipeline;
+            String groupId = pairing.groupId(pipeline);
             String prefix = options.transactionalIdPrefix() != null ? options.transactionalIdPrefix() : pipeline;
             String changelog = options.changelogTopic() != null ? options.changelogTopic() : pipeline + "-changelog";
             String clientId = prefix + "-" + context.instanceId();
-            // before the source opens: the sink commits the offsets, so the source commits none of its own
-            context.attributes().put(KafkaRunAttributes.TRANSACTIONAL_SINK, options.name());
             return new AtLeastOnceWriter<T>(
                             options,
                             context,

@@ -11,16 +11,27 @@ import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaTransactionalSink;
 import java.time.Duration;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /** The {@link KafkaTransactionalSink}: each run of the pipeline opens a {@link TransactionalWriter}. */
 public final class DefaultKafkaTransactionalSink<T> implements KafkaTransactionalSink<T> {
 
+    private final SinkPairing pairing;
     private final KafkaSinkOptions options;
     private final Function<? super T, KafkaRecord> toRecord;
 
-    public DefaultKafkaTransactionalSink(KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
-        this.options = options;
+    /**
+     * A sink that commits the positions of {@code source}, or, when {@code source} is null (the deprecated
+     * {@code create} methods), of the pipeline's Kafka source in the sink's group.
+     *
+     * @throws IllegalArgumentException when the options name another cluster or group than the source's, or name no
+     *     cluster for a sink without a source
+     */
+    public DefaultKafkaTransactionalSink(
+            @Nullable KafkaSource<?> source, KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
+        this.pairing = source != null ? SinkPairing.of(source, options) : SinkPairing.unpaired(options);
+        this.options = pairing.options();
         this.toRecord = toRecord;
     }
 
@@ -43,6 +54,7 @@ public final class DefaultKafkaTransactionalSink<T> implements KafkaTransactiona
      */
     @Override
     public void validate(PipelineOptions pipeline, Source<?> source) {
+        pairing.validate(pipeline, source, this.toString());
         Duration interval = pipeline.checkpointInterval();
         if (!interval.isZero() && interval.compareTo(options.transactionTimeout()) >= 0) {
             throw new PipelineConfigurationException("pipeline '" + pipeline.name() + "': checkpointEvery ("
@@ -86,11 +98,9 @@ public final class DefaultKafkaTransactionalSink<T> implements KafkaTransactiona
     public Mono<CommitPointWriter<T>> open(SinkContext context) {
         return Mono.defer(() -> {
             String pipeline = context.pipeline();
-            String groupId = options.groupId() != null ? options.groupId() : pipeline;
+            String groupId = pairing.groupId(pipeline);
             String prefix = options.transactionalIdPrefix() != null ? options.transactionalIdPrefix() : pipeline;
             String changelog = options.changelogTopic() != null ? options.changelogTopic() : pipeline + "-changelog";
-            // before the source opens: Kafka is the commit point, so the source commits no offsets of its own
-            context.attributes().put(KafkaRunAttributes.TRANSACTIONAL_SINK, options.name());
             return new TransactionalWriter<T>(
                             options, context, toRecord, groupId, prefix + "-" + context.instanceId(), changelog)
                     .start();

@@ -89,9 +89,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     /** The records of this run; subscribing starts the consumer. */
     Flux<StreamElement<T>> elements() {
-        boolean kafkaCommitPoint =
-                context.attributes().get(KafkaRunAttributes.TRANSACTIONAL_SINK).isPresent();
-        context.attributes().put(KafkaRunAttributes.SOURCE, this);
+        // a Kafka sink made from this source is the commit point: it commits the offsets, the source none of its own
+        Optional<PairedKafkaWriter> pairedSink = context.commitPointWriter(PairedKafkaWriter.class);
+        pairedSink.ifPresent(writer -> writer.bindSource(this));
+        boolean kafkaCommitPoint = pairedSink.isPresent();
         Scheduler emitting =
                 Schedulers.newSingle("onceflow-kafka-" + context.pipeline() + "-" + context.instanceId(), true);
         ReceiverOptions<byte[], byte[]> receiverOptions = ReceiverOptions.<byte[], byte[]>create(

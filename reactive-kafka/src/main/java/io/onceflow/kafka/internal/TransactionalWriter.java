@@ -45,7 +45,7 @@ import reactor.core.scheduler.Schedulers;
  * producer call happens on the producer thread, so the transaction's begin, sends, offsets and commit are ordered
  * without locks; the writer's own state is guarded by its monitor, held briefly.
  */
-final class TransactionalWriter<T> implements CommitPointWriter<T> {
+final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalWriter.class);
     private static final Logger COMMIT = LoggerFactory.getLogger("io.onceflow.COMMIT");
@@ -69,6 +69,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
     private final String pipeline;
     private final String transactionalId;
     private final String groupId;
+    private final PairedSource source;
     private final ConfinedProducer producer;
     private final Scheduler recoveryThread;
     private final Admin admin;
@@ -104,6 +105,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         this.toRecord = toRecord;
         this.pipeline = context.pipeline();
         this.groupId = groupId;
+        this.source = new PairedSource(options.name(), groupId);
         this.transactionalId = transactionalId;
         Changelog changelog = new Changelog(
                 changelogTopic,
@@ -117,10 +119,15 @@ final class TransactionalWriter<T> implements CommitPointWriter<T> {
         StateCheckpoints stateCheckpoints = new StateCheckpoints();
         this.recovery =
                 new ClaimRecovery(options, context, groupId, transactionalId, changelog, admin, stateCheckpoints);
-        this.transaction = new CheckpointTransaction(options, context, groupId, changelog, admin, stateCheckpoints);
+        this.transaction = new CheckpointTransaction(options, context, source, changelog, admin, stateCheckpoints);
     }
 
     // ---- opening ----
+
+    @Override
+    public void bindSource(KafkaSourceBinding binding) {
+        source.bind(binding);
+    }
 
     /**
      * Starts creating the producer and fencing any predecessor with the same transactional id, on the producer

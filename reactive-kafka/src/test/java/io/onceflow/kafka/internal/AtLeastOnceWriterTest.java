@@ -15,7 +15,6 @@ import io.onceflow.core.PoisonRecordException;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.ProtocolPoint;
-import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.TransientFailureException;
@@ -58,7 +57,6 @@ class AtLeastOnceWriterTest {
 
     private final FakeSource source = new FakeSource();
     private final List<ProtocolPoint> reached = new CopyOnWriteArrayList<>();
-    private final RunAttributes attributes = new RunAttributes();
     private final List<AtLeastOnceWriter<String>> writers = new ArrayList<>();
 
     @AfterEach
@@ -228,7 +226,6 @@ class AtLeastOnceWriterTest {
             Producer<byte[], byte[]> producer,
             UnaryOperator<KafkaSinkOptions.Builder> settings,
             java.util.function.Function<String, KafkaRecord> toRecord) {
-        attributes.put(KafkaRunAttributes.SOURCE, source);
         KafkaSinkOptions options = settings.apply(KafkaSinkOptions.builder()
                         .bootstrapServers("127.0.0.1:9")
                         .groupId("ledger")
@@ -238,6 +235,7 @@ class AtLeastOnceWriterTest {
         Admin admin = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:9"));
         AtLeastOnceWriter<String> writer = new AtLeastOnceWriter<>(
                 options, new Context(), toRecord, "ledger", "ledger-0", "ledger-changelog", () -> producer, admin);
+        writer.bindSource(source);
         writer.openProducer();
         writers.add(writer);
         return writer;
@@ -321,11 +319,6 @@ class AtLeastOnceWriterTest {
         @Override
         public Scheduler scheduler() {
             return Schedulers.immediate();
-        }
-
-        @Override
-        public RunAttributes attributes() {
-            return attributes;
         }
 
         @Override

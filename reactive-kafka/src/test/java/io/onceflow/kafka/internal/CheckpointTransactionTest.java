@@ -13,7 +13,6 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.ProtocolPoint;
-import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.TransientFailureException;
@@ -55,14 +54,12 @@ class CheckpointTransactionTest {
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final FakeSource source = new FakeSource();
     private final List<ProtocolPoint> reached = new ArrayList<>();
-    private final RunAttributes attributes = new RunAttributes();
     private Admin admin;
 
     @BeforeEach
     void open() {
         // never asked anything: the markers here change no state, so the changelog topic is not looked at
         admin = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:9"));
-        attributes.put(KafkaRunAttributes.SOURCE, source);
         producer.initTransactions();
         producer.beginTransaction();
     }
@@ -180,7 +177,9 @@ class CheckpointTransactionTest {
 
     private CheckpointTransaction transaction(KafkaSinkOptions options, StateCheckpoints stateCheckpoints) {
         Changelog changelog = new Changelog("ledger-changelog", false, (short) 1, Duration.ofSeconds(1), "ledger");
-        return new CheckpointTransaction(options, new Context(), "ledger", changelog, admin, stateCheckpoints);
+        PairedSource paired = new PairedSource("kafka", "ledger");
+        paired.bind(source);
+        return new CheckpointTransaction(options, new Context(), paired, changelog, admin, stateCheckpoints);
     }
 
     /** A source that sends offsets on the caller's thread, or refuses, or never answers. */
@@ -250,11 +249,6 @@ class CheckpointTransactionTest {
         @Override
         public Scheduler scheduler() {
             return Schedulers.immediate();
-        }
-
-        @Override
-        public RunAttributes attributes() {
-            return attributes;
         }
 
         @Override

@@ -9,7 +9,6 @@ import io.onceflow.core.Pipeline;
 import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.PipelineStatus;
 import io.onceflow.core.RestartPolicy;
-import io.onceflow.core.RunAttributes;
 import io.onceflow.core.Sink;
 import io.onceflow.core.SinkWriter;
 import io.onceflow.core.Source;
@@ -166,29 +165,23 @@ public final class DefaultPipeline<T, R> implements Pipeline {
             return Flux.empty();
         }
         setState(PipelineStatus.State.RUNNING, null);
-        RunAttributes attributes = new RunAttributes();
         DeadLetterRelay relay = new DeadLetterRelay();
         return Flux.usingWhen(
-                open(time, attributes, relay),
-                writers -> execute(time, attributes, writers),
+                open(time, relay),
+                writers -> execute(time, writers),
                 Writers::close,
                 (writers, failure) -> writers.close(),
                 Writers::close);
     }
 
     @SuppressWarnings("unchecked")
-    private Mono<Writers<R>> open(Scheduler time, RunAttributes attributes, DeadLetterRelay relay) {
+    private Mono<Writers<R>> open(Scheduler time, DeadLetterRelay relay) {
         return assembly.commitPoint()
                 .open(new DefaultSinkContext(
-                        options,
-                        time,
-                        meters,
-                        attributes,
-                        assembly.commitPoint().name(),
-                        relay))
+                        options, time, meters, assembly.commitPoint().name(), relay))
                 .doOnNext(commitPoint -> relay.accepted(commitPoint.acceptsDeadLetters()))
                 .flatMap(commitPoint -> Flux.fromIterable(assembly.idempotent())
-                        .concatMap(sink -> openIdempotent(sink, time, attributes, relay))
+                        .concatMap(sink -> openIdempotent(sink, time, relay))
                         .collectList()
                         .map(idempotent -> new Writers<>((CommitPointWriter<R>) commitPoint, idempotent, relay))
                         .onErrorResume(failure -> commitPoint
@@ -199,17 +192,16 @@ public final class DefaultPipeline<T, R> implements Pipeline {
 
     @SuppressWarnings("unchecked")
     private Mono<SinkStage.NamedWriter<R>> openIdempotent(
-            IdempotentSink<? super R> sink, Scheduler time, RunAttributes attributes, DeadLetterRelay relay) {
-        return sink.open(new DefaultSinkContext(options, time, meters, attributes, sink.name(), relay))
+            IdempotentSink<? super R> sink, Scheduler time, DeadLetterRelay relay) {
+        return sink.open(new DefaultSinkContext(options, time, meters, sink.name(), relay))
                 .map(writer -> new SinkStage.NamedWriter<>(sink.name(), (SinkWriter<R>) writer));
     }
 
-    private Flux<CheckpointEvent> execute(Scheduler time, RunAttributes attributes, Writers<R> writers) {
+    private Flux<CheckpointEvent> execute(Scheduler time, Writers<R> writers) {
         RunContext run = new RunContext(
                 options,
                 time,
                 meters,
-                attributes,
                 writers.commitPoint(),
                 assembly.commitPoint().isDurable());
         Sinks.Empty<Void> stop = Sinks.empty();

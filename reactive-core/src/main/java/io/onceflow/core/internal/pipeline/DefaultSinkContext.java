@@ -6,18 +6,12 @@ import io.onceflow.core.DeadLetter;
 import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.ProtocolListener;
-import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 import reactor.core.scheduler.Scheduler;
 
 /** What the pipeline hands a sink when it opens it for a run. */
 record DefaultSinkContext(
-        PipelineOptions options,
-        Scheduler scheduler,
-        PipelineMeters meters,
-        RunAttributes attributes,
-        String sink,
-        DeadLetterRelay deadLetters)
+        PipelineOptions options, Scheduler scheduler, PipelineMeters meters, String sink, DeadLetterRelay deadLetters)
         implements SinkContext {
 
     @Override

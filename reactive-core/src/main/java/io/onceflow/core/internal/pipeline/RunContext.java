@@ -3,7 +3,6 @@ package io.onceflow.core.internal.pipeline;
 import io.onceflow.core.CommitPointWriter;
 import io.onceflow.core.Marker;
 import io.onceflow.core.PipelineOptions;
-import io.onceflow.core.RunAttributes;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.StateRegistry;
 import reactor.core.publisher.Flux;
@@ -21,7 +20,6 @@ final class RunContext {
     private final PipelineMeters meters;
     private final CheckpointCoordinator coordinator;
     private final StateRegistry stateRegistry;
-    private final RunAttributes attributes;
     private final CommitPointWriter<?> commitPoint;
     private final Sinks.Many<Marker<?>> completedMarkers =
             Sinks.many().multicast().onBackpressureBuffer(256, false);
@@ -32,13 +30,11 @@ final class RunContext {
             PipelineOptions options,
             Scheduler scheduler,
             PipelineMeters meters,
-            RunAttributes attributes,
             CommitPointWriter<?> commitPoint,
             boolean commitPointDurable) {
         this.options = options;
         this.scheduler = scheduler;
         this.meters = meters;
-        this.attributes = attributes;
         this.commitPoint = commitPoint;
         this.stateRegistry = StateRegistry.create(options.name(), options.stateDropAllowed(), commitPointDurable);
         this.coordinator = new CheckpointCoordinator(options, scheduler, commitPoint.lastCompletedCheckpoint());
@@ -66,10 +62,6 @@ final class RunContext {
 
     StateRegistry stateRegistry() {
         return stateRegistry;
-    }
-
-    RunAttributes attributes() {
-        return attributes;
     }
 
     CommitPointWriter<?> commitPoint() {

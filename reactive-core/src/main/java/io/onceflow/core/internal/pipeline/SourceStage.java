@@ -13,7 +13,6 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.ProtocolPoint;
-import io.onceflow.core.RunAttributes;
 import io.onceflow.core.Source;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
@@ -22,6 +21,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -315,8 +315,8 @@ final class SourceStage<T> implements SourceContext {
     }
 
     @Override
-    public RunAttributes attributes() {
-        return run.attributes();
+    public <W> Optional<W> commitPointWriter(Class<W> type) {
+        return run.commitPoint().as(type);
     }
 
     @Override

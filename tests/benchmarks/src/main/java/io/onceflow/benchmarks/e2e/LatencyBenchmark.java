@@ -424,8 +424,8 @@ public final class LatencyBenchmark {
                 .build());
         Sink<Balance> out = database == null
                 ? KafkaTransactionalSink.create(
+                        source,
                         KafkaSinkOptions.builder()
-                                .bootstrapServers(broker.bootstrapServers())
                                 .valueFormat(TimedLedger.BALANCES)
                                 .build(),
                         balance -> KafkaRecord.of(output, balance.account(), balance))

@@ -43,6 +43,7 @@ public final class RecoveryProcessor {
         if (options.getOrDefault("membership", "static").equals("static")) {
             source = source.consumerProperty("group.instance.id", PIPELINE + "-1");
         }
+        KafkaSource<Payment> payments = KafkaSource.create(source.build());
         Pipeline pipeline = Onceflow.pipeline(PIPELINE)
                 .instanceId("1")
                 .checkpointEvery(Duration.ofMillis(Long.parseLong(options.getOrDefault("interval-ms", "100"))))
@@ -50,11 +51,11 @@ public final class RecoveryProcessor {
                 .restartPolicy(RestartPolicy.defaults()
                         .withMaxAttempts(Long.MAX_VALUE)
                         .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)))
-                .from(KafkaSource.create(source.build()))
+                .from(payments)
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(KafkaTransactionalSink.create(
+                        payments,
                         KafkaSinkOptions.builder()
-                                .bootstrapServers(bootstrap)
                                 .valueFormat(TimedLedger.BALANCES)
                                 .build(),
                         balance -> KafkaRecord.of(output, balance.account(), balance)));

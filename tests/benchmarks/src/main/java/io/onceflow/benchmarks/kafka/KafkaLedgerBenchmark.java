@@ -266,13 +266,12 @@ public final class KafkaLedgerBenchmark {
                 .topic(input)
                 .valueFormat(PAYMENTS)
                 .build());
-        KafkaSinkOptions sinkOptions = KafkaSinkOptions.builder()
-                .bootstrapServers(bootstrap)
-                .producerProperties(PRODUCER)
-                .build();
+        KafkaSinkOptions sinkOptions =
+                KafkaSinkOptions.builder().producerProperties(PRODUCER).build();
         Sink<Balance> sink = exactlyOnce
-                ? KafkaTransactionalSink.create(sinkOptions, b -> KafkaRecord.of(output, b.account(), b))
+                ? KafkaTransactionalSink.create(source, sinkOptions, b -> KafkaRecord.of(output, b.account(), b))
                 : KafkaSink.create(
+                        source,
                         sinkOptions.toBuilder()
                                 .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                                 .build(),

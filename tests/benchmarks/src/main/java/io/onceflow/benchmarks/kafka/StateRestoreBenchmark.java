@@ -107,6 +107,13 @@ public final class StateRestoreBenchmark {
     }
 
     private static Pipeline pipeline(String bootstrap, CompletableFuture<Void> restored) {
+        KafkaSource<Payment> payments = KafkaSource.create(KafkaSourceOptions.<Payment>builder()
+                .bootstrapServers(bootstrap)
+                .topic(INPUT)
+                .valueFormat(Json.of(Payment.class))
+                .assignTimeout(Duration.ofMinutes(5))
+                .consumerProperty("max.poll.interval.ms", 600_000)
+                .build());
         return Onceflow.pipeline(PIPELINE)
                 .checkpointEvery(Duration.ofSeconds(1))
                 .meterRegistry(new SimpleMeterRegistry())
@@ -116,19 +123,11 @@ public final class StateRestoreBenchmark {
                         restored.complete(null);
                     }
                 })
-                .from(KafkaSource.create(KafkaSourceOptions.<Payment>builder()
-                        .bootstrapServers(bootstrap)
-                        .topic(INPUT)
-                        .valueFormat(Json.of(Payment.class))
-                        .assignTimeout(Duration.ofMinutes(5))
-                        .consumerProperty("max.poll.interval.ms", 600_000)
-                        .build()))
+                .from(payments)
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(KafkaTransactionalSink.create(
-                        KafkaSinkOptions.builder()
-                                .bootstrapServers(bootstrap)
-                                .maxBufferedRecords(500_000)
-                                .build(),
+                        payments,
+                        KafkaSinkOptions.builder().maxBufferedRecords(500_000).build(),
                         balance -> KafkaRecord.of(OUTPUT, balance.account(), balance)));
     }
 

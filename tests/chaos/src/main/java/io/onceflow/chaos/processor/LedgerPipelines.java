@@ -81,13 +81,14 @@ public final class LedgerPipelines {
                 .meterRegistry(meters)
                 .from(payments)
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
-                .to(sinks(settings, database));
+                .to(sinks(settings, payments, database));
     }
 
-    private static List<Sink<Balance>> sinks(ProcessorSettings settings, ConnectionFactory database) {
+    private static List<Sink<Balance>> sinks(
+            ProcessorSettings settings, KafkaSource<Payment> payments, ConnectionFactory database) {
         LedgerVariant variant = settings.variant();
         return switch (variant) {
-            case KAFKA -> List.of(kafkaEntries(settings), versionedBalances(variant, database));
+            case KAFKA -> List.of(kafkaEntries(settings, payments), versionedBalances(variant, database));
             case POSTGRES -> List.of(postgresEntries(variant, database), versionedBalances(variant, database));
             case BROKEN_OFFSETS_FIRST ->
                 List.of(
@@ -103,11 +104,12 @@ public final class LedgerPipelines {
         };
     }
 
-    private static KafkaTransactionalSink<Balance> kafkaEntries(ProcessorSettings settings) {
+    private static KafkaTransactionalSink<Balance> kafkaEntries(
+            ProcessorSettings settings, KafkaSource<Payment> payments) {
         String topic = settings.variant().entriesTopic();
         return KafkaTransactionalSink.create(
+                payments,
                 KafkaSinkOptions.builder()
-                        .bootstrapServers(settings.bootstrapServers())
                         .name("entries")
                         .transactionTimeout(Duration.ofSeconds(10))
                         .requestTimeout(Duration.ofSeconds(10))

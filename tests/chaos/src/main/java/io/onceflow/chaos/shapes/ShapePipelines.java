@@ -90,12 +90,12 @@ public final class ShapePipelines {
                 .protocolListener(listener)
                 .meterRegistry(meters)
                 .from(source);
-        return ShapeStages.build(input, shape.stages()).to(sinks(shape, bootstrapServers, database));
+        return ShapeStages.build(input, shape.stages()).to(sinks(shape, source, database));
     }
 
-    private static List<Sink<Output>> sinks(Shape shape, String bootstrapServers, ConnectionFactory database) {
+    private static List<Sink<Output>> sinks(Shape shape, KafkaSource<Tagged> source, ConnectionFactory database) {
         List<Sink<Output>> sinks = new ArrayList<>();
-        sinks.add(shape.sinks().kafkaCommitPoint() ? kafka(shape, bootstrapServers) : postgres(shape, database));
+        sinks.add(shape.sinks().kafkaCommitPoint() ? kafka(shape, source) : postgres(shape, database));
         if (shape.sinks().idempotentTable()) {
             sinks.add(R2dbcUpsertSink.create(R2dbcSinkOptions.<Output>builder()
                     .name("table")
@@ -112,11 +112,11 @@ public final class ShapePipelines {
         return sinks;
     }
 
-    private static Sink<Output> kafka(Shape shape, String bootstrapServers) {
+    private static Sink<Output> kafka(Shape shape, KafkaSource<Tagged> source) {
         String topic = shape.outputTopic();
         return KafkaTransactionalSink.create(
+                source,
                 KafkaSinkOptions.builder()
-                        .bootstrapServers(bootstrapServers)
                         .name("out")
                         .deadLetterTopic(shape.deadLetterTopic())
                         .valueFormat(ShapeFormats.OUTPUT)

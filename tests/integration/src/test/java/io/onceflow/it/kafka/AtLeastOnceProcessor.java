@@ -49,7 +49,13 @@ public final class AtLeastOnceProcessor {
                 Runtime.getRuntime().halt(HALTED + at.ordinal());
             }
         };
+        KafkaSource<Payment> payments = KafkaSource.create(KafkaLedger.sourceOptions(bootstrap, input)
+                .maxPollRecords(200)
+                // static membership: a restarted processor takes its partitions back at once
+                .consumerProperty("group.instance.id", PIPELINE + "-0")
+                .build());
         CommitPoint<Balance> sink = KafkaSink.create(
+                payments,
                 KafkaLedger.sinkOptions(bootstrap)
                         .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                         // batches linger: at a halt, what the producer holds is lost unless the checkpoint waited
@@ -63,11 +69,7 @@ public final class AtLeastOnceProcessor {
                 .checkpointEvery(Duration.ofMillis(200))
                 .checkpointAfterRecords(500)
                 .protocolListener(crash)
-                .from(KafkaSource.create(KafkaLedger.sourceOptions(bootstrap, input)
-                        .maxPollRecords(200)
-                        // static membership: a restarted processor takes its partitions back at once
-                        .consumerProperty("group.instance.id", PIPELINE + "-0")
-                        .build()))
+                .from(payments)
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sink);
         System.out.println("started");

@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -69,6 +70,12 @@ final class EarlyOffsetsSink<T> implements CommitPoint<T> {
 
     private record Writer<T>(CommitPointWriter<T> delegate, Admin admin, String group, ProtocolListener listener)
             implements CommitPointWriter<T> {
+
+        /** The Kafka source finds the sink's own writer through the decoration, and binds itself to it. */
+        @Override
+        public <W> Optional<W> as(Class<W> type) {
+            return delegate.as(type);
+        }
 
         @Override
         public long lastCompletedCheckpoint() {

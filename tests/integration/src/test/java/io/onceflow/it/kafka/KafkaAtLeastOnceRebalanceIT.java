@@ -108,14 +108,15 @@ class KafkaAtLeastOnceRebalanceIT {
     }
 
     private static Pipeline pipeline(String bootstrap, String instance) {
+        KafkaSource<Payment> payments = KafkaSource.create(
+                KafkaLedger.sourceOptions(bootstrap, IN).maxPollRecords(200).build());
         return KafkaLedger.pipeline(PIPELINE, instance, new SimpleMeterRegistry())
                 .revocationGracePeriod(Duration.ofSeconds(10))
                 .restartPolicy(RestartPolicy.never())
-                .from(KafkaSource.create(KafkaLedger.sourceOptions(bootstrap, IN)
-                        .maxPollRecords(200)
-                        .build()))
+                .from(payments)
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(KafkaSink.create(
+                        payments,
                         KafkaLedger.sinkOptions(bootstrap)
                                 .deliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
                                 .build(),

@@ -187,9 +187,10 @@ final class KafkaLedger {
             KafkaSinkOptions sink,
             UnaryOperator<CheckpointedFlux<Payment>> before,
             Function<Balance, KafkaRecord> toRecord) {
-        return before.apply(builder.from(KafkaSource.create(source)))
+        KafkaSource<Payment> payments = KafkaSource.create(source);
+        return before.apply(builder.from(payments))
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
-                .to(KafkaTransactionalSink.create(sink, toRecord));
+                .to(KafkaTransactionalSink.create(payments, sink, toRecord));
     }
 
     static Admin admin(String bootstrap) {

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.OnceflowMeters;
-import io.onceflow.core.RunAttributes;
 import io.onceflow.core.SinkContext;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -25,10 +24,5 @@ record TestSinkContext(String pipeline, String instanceId, MeterRegistry meterRe
     @Override
     public Scheduler scheduler() {
         return Schedulers.parallel();
-    }
-
-    @Override
-    public RunAttributes attributes() {
-        return new RunAttributes();
     }
 }
