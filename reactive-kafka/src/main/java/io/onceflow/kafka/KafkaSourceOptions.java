@@ -29,9 +29,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * @param bootstrapServers the brokers to connect to; required
- * @param groupId the consumer group; {@code null} (the default) for the pipeline's name. A
- *     {@link KafkaTransactionalSink} in the same pipeline must commit to the same group: leave both unset, or set
- *     both
+ * @param groupId the consumer group; {@code null} (the default) for the pipeline's name. A Kafka sink made from
+ *     this source ({@link KafkaSink#create(KafkaSource, KafkaSinkOptions, java.util.function.Function)}) commits
+ *     for this group
  * @param topics the topics to read; at least one
  * @param recordFormat how records are decoded: {@link RecordFormat#value(Format)} of the
  *     {@link Builder#valueFormat(Format) value format} (by default {@link Format#bytes()}), or a
