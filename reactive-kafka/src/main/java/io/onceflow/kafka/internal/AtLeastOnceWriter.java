@@ -114,7 +114,8 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
                 options.requestTimeout(),
                 pipeline);
         this.stateCheckpoints = new StateCheckpoints();
-        this.recovery = new ClaimRecovery(options, context, groupId, clientId, changelog, admin, stateCheckpoints);
+        this.recovery = new ClaimRecovery(
+                options, context, groupId, clientId, changelog, admin, stateCheckpoints, recoveryThread);
         this.checkpointRecords = new CheckpointRecords(options, context, changelog, admin, stateCheckpoints);
         this.changelogPartitions =
                 new ChangelogWarmUp(changelog, admin, producer::client, stateCheckpoints, options.requestTimeout());
@@ -163,8 +164,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
     @Override
     public Mono<Recovery> recover(Collection<SourcePartition> partitions) {
         List<SourcePartition> claimed = List.copyOf(partitions);
-        return Mono.fromCallable(() -> recovery.recover(claimed))
-                .subscribeOn(recoveryThread)
+        return recovery.recover(claimed)
                 .onErrorMap(error ->
                         KafkaErrors.translate(error, "pipeline '" + pipeline + "': recovering " + claimed, clientId));
     }

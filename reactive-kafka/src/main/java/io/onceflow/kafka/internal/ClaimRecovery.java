@@ -5,11 +5,9 @@ import io.onceflow.core.Recovery;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
-import io.onceflow.core.TransientFailureException;
 import io.onceflow.kafka.KafkaSinkOptions;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,8 +20,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * What a {@link TransactionalWriter} reads back from Kafka when it opens and when its source claims partitions: the
@@ -31,9 +29,6 @@ import org.slf4j.LoggerFactory;
  * the changelog as of the checkpoint those offsets name. Confined to the writer's recovery thread.
  */
 final class ClaimRecovery {
-
-    private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
-
     private final KafkaSinkOptions options;
     private final SinkContext context;
     private final String pipeline;
@@ -42,6 +37,7 @@ final class ClaimRecovery {
     private final Changelog changelog;
     private final Admin admin;
     private final StateCheckpoints stateCheckpoints;
+    private final Scheduler recoveryThread;
     private @Nullable KafkaConsumer<byte[], byte[]> changelogReader;
 
     ClaimRecovery(
@@ -51,7 +47,8 @@ final class ClaimRecovery {
             String transactionalId,
             Changelog changelog,
             Admin admin,
-            StateCheckpoints stateCheckpoints) {
+            StateCheckpoints stateCheckpoints,
+            Scheduler recoveryThread) {
         this.options = options;
         this.context = context;
         this.pipeline = context.pipeline();
@@ -60,6 +57,7 @@ final class ClaimRecovery {
         this.changelog = changelog;
         this.admin = admin;
         this.stateCheckpoints = stateCheckpoints;
+        this.recoveryThread = recoveryThread;
     }
 
     /** The highest checkpoint id in the group's offset metadata: ids continue across restarts and instances. */
@@ -78,13 +76,26 @@ final class ClaimRecovery {
 
     /**
      * The committed positions of {@code partitions} and their state, restored from the changelog up to the checkpoint
-     * the offsets' metadata names, within the claim timeout.
+     * the offsets' metadata names, within the claim timeout; on the recovery thread.
      */
-    Recovery recover(List<SourcePartition> partitions) throws Exception {
-        Map<TopicPartition, SourcePartition> byTopicPartition = new HashMap<>();
-        partitions.forEach(p -> byTopicPartition.put(new TopicPartition(p.source(), p.partition()), p));
-        long start = System.nanoTime();
-        Map<TopicPartition, OffsetAndMetadata> committed = stableOffsets(groupId, byTopicPartition.keySet());
+    Mono<Recovery> recover(List<SourcePartition> partitions) {
+        return Mono.defer(() -> {
+            Map<TopicPartition, SourcePartition> byTopicPartition = new HashMap<>();
+            partitions.forEach(p -> byTopicPartition.put(new TopicPartition(p.source(), p.partition()), p));
+            long start = System.nanoTime();
+            return stableOffsets(byTopicPartition.keySet())
+                    .flatMap(committed -> Mono.fromCallable(
+                                    () -> restore(partitions, byTopicPartition, committed, start))
+                            .subscribeOn(recoveryThread));
+        });
+    }
+
+    private Recovery restore(
+            List<SourcePartition> partitions,
+            Map<TopicPartition, SourcePartition> byTopicPartition,
+            Map<TopicPartition, OffsetAndMetadata> committed,
+            long start)
+            throws Exception {
         Map<SourcePartition, Long> positions = new HashMap<>();
         Map<SourcePartition, Long> required = new HashMap<>();
         committed.forEach((partition, offset) -> {
@@ -109,46 +120,19 @@ final class ClaimRecovery {
         return new Recovery(Positions.of(positions), state);
     }
 
-    /**
-     * The group's committed offsets of {@code partitions}, read only once no transaction with offsets for them is in
-     * flight (the previous owner's, which may still commit). With {@code requireStable}, the broker answers such a
-     * partition "unstable", and the admin client leaves it out of the result (it does not retry): an absent partition
-     * must never be taken for one without a committed offset (which the result holds as {@code null}), or the new
-     * owner would start it over and apply its committed prefix twice. So the read is repeated until every partition
-     * is answered, within the claim timeout; then the claim fails with a retryable error.
-     */
-    private Map<TopicPartition, OffsetAndMetadata> stableOffsets(String group, Set<TopicPartition> partitions)
-            throws Exception {
-        long deadline = System.nanoTime() + options.claimTimeout().toNanos();
-        long backoffMillis = 20;
-        while (true) {
-            long remaining = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(
-                            Map.of(group, new ListConsumerGroupOffsetsSpec().topicPartitions(partitions)),
-                            new ListConsumerGroupOffsetsOptions().requireStable(true))
-                    .partitionsToOffsetAndMetadata(group)
-                    .get(remaining, TimeUnit.MILLISECONDS);
-            Set<TopicPartition> unanswered = new HashSet<>(partitions);
-            unanswered.removeAll(committed.keySet());
-            if (unanswered.isEmpty()) {
-                return committed;
-            }
-            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) > deadline) {
-                throw new TransientFailureException(
-                        "pipeline '" + pipeline + "': the committed offsets of " + unanswered + " in group '" + group
-                                + "' stayed unstable for " + options.claimTimeout() + ": a transaction of their"
-                                + " previous owner is still open (it ends when that owner commits or aborts, or at its"
-                                + " transaction timeout)",
-                        null);
-            }
-            CHECKPOINT.debug(
-                    "pipeline={} offsets of {} unstable: a transaction is in flight; asking again in {} ms",
-                    pipeline,
-                    unanswered,
-                    backoffMillis);
-            Thread.sleep(backoffMillis); // blocking-ok: Onceflow's own recovery thread, previous owner's transaction
-            backoffMillis = Math.min(backoffMillis * 2, 500);
-        }
+    /** The group's committed offsets of {@code partitions}, once none is held back by a transaction in flight. */
+    private Mono<Map<TopicPartition, OffsetAndMetadata>> stableOffsets(Set<TopicPartition> partitions) {
+        return StableOffsets.await(
+                timeoutMillis -> admin.listConsumerGroupOffsets(
+                                Map.of(groupId, new ListConsumerGroupOffsetsSpec().topicPartitions(partitions)),
+                                new ListConsumerGroupOffsetsOptions().requireStable(true))
+                        .partitionsToOffsetAndMetadata(groupId)
+                        .get(timeoutMillis, TimeUnit.MILLISECONDS),
+                partitions,
+                pipeline,
+                groupId,
+                options.claimTimeout(),
+                recoveryThread);
     }
 
     /** Closes the changelog reader, if a claim opened one. */

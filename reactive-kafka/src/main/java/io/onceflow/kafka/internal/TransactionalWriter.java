@@ -117,8 +117,8 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
         this.recoveryThread = NamedThreads.singleScheduler("onceflow-kafka-recovery-" + transactionalId);
         this.admin = Admin.create(TransactionalClients.admin(options, transactionalId));
         StateCheckpoints stateCheckpoints = new StateCheckpoints();
-        this.recovery =
-                new ClaimRecovery(options, context, groupId, transactionalId, changelog, admin, stateCheckpoints);
+        this.recovery = new ClaimRecovery(
+                options, context, groupId, transactionalId, changelog, admin, stateCheckpoints, recoveryThread);
         this.transaction = new CheckpointTransaction(options, context, source, changelog, admin, stateCheckpoints);
     }
 
@@ -183,7 +183,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
     public Mono<Recovery> recover(Collection<SourcePartition> partitions) {
         List<SourcePartition> claimed = List.copyOf(partitions);
         return Mono.fromFuture(initialized, true)
-                .then(Mono.fromCallable(() -> recovery.recover(claimed)).subscribeOn(recoveryThread))
+                .then(recovery.recover(claimed))
                 .onErrorMap(error -> KafkaErrors.translate(
                         error, "pipeline '" + pipeline + "': recovering " + claimed, transactionalId));
     }
