@@ -30,7 +30,6 @@ import reactor.core.scheduler.Scheduler;
  */
 final class ClaimRecovery {
     private final KafkaSinkOptions options;
-    private final SinkContext context;
     private final String pipeline;
     private final String groupId;
     private final String transactionalId;
@@ -50,7 +49,6 @@ final class ClaimRecovery {
             StateCheckpoints stateCheckpoints,
             Scheduler recoveryThread) {
         this.options = options;
-        this.context = context;
         this.pipeline = context.pipeline();
         this.groupId = groupId;
         this.transactionalId = transactionalId;

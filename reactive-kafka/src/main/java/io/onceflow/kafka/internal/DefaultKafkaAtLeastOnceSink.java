@@ -37,7 +37,7 @@ public final class DefaultKafkaAtLeastOnceSink<T> implements KafkaSink<T> {
         if (!options.atLeastOnce()) {
             throw new IllegalArgumentException("the at-least-once sink needs deliveryGuarantee AT_LEAST_ONCE");
         }
-        this.pairing = source != null ? SinkPairing.of(source, options) : SinkPairing.unpaired(options);
+        this.pairing = SinkPairing.of(source, options);
         this.options = pairing.options();
         this.toRecord = toRecord;
     }

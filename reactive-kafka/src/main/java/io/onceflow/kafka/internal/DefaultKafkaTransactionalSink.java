@@ -30,7 +30,7 @@ public final class DefaultKafkaTransactionalSink<T> implements KafkaTransactiona
      */
     public DefaultKafkaTransactionalSink(
             @Nullable KafkaSource<?> source, KafkaSinkOptions options, Function<? super T, KafkaRecord> toRecord) {
-        this.pairing = source != null ? SinkPairing.of(source, options) : SinkPairing.unpaired(options);
+        this.pairing = SinkPairing.of(source, options);
         this.options = pairing.options();
         this.toRecord = toRecord;
     }

@@ -34,11 +34,15 @@ record SinkPairing(@Nullable KafkaSource<?> source, KafkaSinkOptions options) {
     }
 
     /**
-     * The pairing of a sink created from {@code source}.
+     * The pairing of a sink created from {@code source}, or made without one ({@code source} null, deprecated).
      *
-     * @throws IllegalArgumentException when {@code options} name another cluster or group than the source's
+     * @throws IllegalArgumentException when {@code options} name another cluster or group than the source's, or no
+     *     cluster for a sink without a source
      */
-    static SinkPairing of(KafkaSource<?> source, KafkaSinkOptions options) {
+    static SinkPairing of(@Nullable KafkaSource<?> source, KafkaSinkOptions options) {
+        if (source == null) {
+            return unpaired(options);
+        }
         KafkaSourceOptions<?> read = source.options();
         if (options.bootstrapServers() != null && !options.bootstrapServers().equals(read.bootstrapServers())) {
             throw new IllegalArgumentException("the sink's bootstrapServers (" + options.bootstrapServers()
@@ -73,7 +77,7 @@ record SinkPairing(@Nullable KafkaSource<?> source, KafkaSinkOptions options) {
      *
      * @throws IllegalArgumentException when {@code options} have no bootstrap servers
      */
-    static SinkPairing unpaired(KafkaSinkOptions options) {
+    private static SinkPairing unpaired(KafkaSinkOptions options) {
         if (options.bootstrapServers() == null) {
             throw new IllegalArgumentException("bootstrapServers is required for a Kafka sink created without its"
                     + " source: create it from the pipeline's source, KafkaSink.create(source, options, toRecord),"
