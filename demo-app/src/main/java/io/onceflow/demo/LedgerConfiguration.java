@@ -74,7 +74,7 @@ class LedgerConfiguration {
 
     @Bean(destroyMethod = "close")
     PaymentPublisher paymentPublisher(KafkaCluster kafka, LedgerTopics topics) {
-        return new PaymentPublisher(kafka, topics.payments());
+        return new PaymentPublisher(kafka.bootstrapServers(), topics.payments());
     }
 
     @Bean

@@ -4,6 +4,7 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpHeaders;
@@ -32,7 +33,8 @@ import tools.jackson.databind.exc.MismatchedInputException;
  *       {@code spring.http.codecs.max-in-memory-size}: 413;
  *   <li>a request body that stops arriving: 408;
  *   <li>the crash button while it is disabled: 403; while the pipeline is already down: 409;
- *   <li>Kafka not taking a payment: 503, and nothing was written.
+ *   <li>Kafka not taking a payment: 503, and nothing was written; Kafka not confirming it in time: 503, retry with
+ *       the same {@code Idempotency-Key}.
  * </ul>
  *
  * @since 0.1
@@ -94,11 +96,29 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> kafkaUnavailable(KafkaException e) {
+        if (e instanceof TimeoutException) {
+            // a delivery timeout: the record may have been written before the acknowledgement was lost
+            return notConfirmed("Kafka did not confirm the payment in time: " + e.getMessage());
+        }
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .body(Problems.of(
                         HttpStatus.SERVICE_UNAVAILABLE,
                         "Payments topic unavailable",
                         "Kafka did not take the payment, nothing was written: " + e.getMessage()));
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> notConfirmed(PaymentNotConfirmedException e) {
+        return notConfirmed(String.valueOf(e.getMessage()));
+    }
+
+    private static ResponseEntity<ProblemDetail> notConfirmed(String reason) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .body(Problems.of(
+                        HttpStatus.SERVICE_UNAVAILABLE,
+                        "Payment not confirmed",
+                        reason + "; it may or may not have been written: retry with the same "
+                                + PaymentController.IDEMPOTENCY_KEY + ", which makes the retry the same payment"));
     }
 
     /** A body that does not read as the expected JSON: name the field, or {@code body}. */
