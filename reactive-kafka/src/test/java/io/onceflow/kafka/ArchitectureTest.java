@@ -1,5 +1,6 @@
 package io.onceflow.kafka;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.codeUnits;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -44,6 +45,38 @@ class ArchitectureTest {
                                 .collect(Collectors.toSet());
                         if (!hidden.isEmpty()) {
                             events.add(SimpleConditionEvent.violated(unit, unit.getFullName() + " names " + hidden));
+                        }
+                    }
+                })
+                .check(CLASSES);
+    }
+
+    /**
+     * An implementation type is package-private unless the public package needs it: Java has no module-private
+     * visibility short of JPMS, so a public type in {@code internal} is one the public API creates or delegates to.
+     */
+    @Test
+    void internalTypesArePublicOnlyWhereThePublicPackageUsesThem() {
+        classes()
+                .that()
+                .resideInAPackage("io.onceflow.kafka.internal..")
+                .and()
+                .arePublic()
+                .and()
+                .areTopLevelClasses()
+                .should(new ArchCondition<JavaClass>("be used by the public package") {
+                    @Override
+                    public void check(JavaClass type, ConditionEvents events) {
+                        boolean used = type.getDirectDependenciesToSelf().stream()
+                                .anyMatch(dependency -> !dependency
+                                        .getOriginClass()
+                                        .getPackageName()
+                                        .contains(".internal"));
+                        if (!used) {
+                            events.add(SimpleConditionEvent.violated(
+                                    type,
+                                    type.getName() + " is public but only its own package uses it: make it"
+                                            + " package-private"));
                         }
                     }
                 })
