@@ -171,9 +171,10 @@ class HostileRequestTest {
      * Requests that arrive on a connection before the one ahead of them has finished (HTTP/1.1 pipelining, or a client
      * that sends its next request as soon as it has the answer to a refusal whose body the server had not read yet)
      * are each answered. Reactor Netty up to 1.3.7 stopped reading such a connection when a queued request was answered
-     * at once (reactor-netty#4361): the request after it waited for ever, with no timeout armed, which is what two CI
-     * runs of {@link HostileInputFuzzTest} met. Here the first request waits for PostgreSQL, the second is answered at
-     * once, and the third, sent when both are answered, must be answered too.
+     * at once (reactor-netty#4361): the request after it waited for ever, with no timeout armed. That matches what three
+     * CI runs of {@link HostileInputFuzzTest} met: a request unanswered for a minute while the server, at its shutdown,
+     * held no request at all. Here the first request waits for PostgreSQL, the second is answered at once, and the
+     * third, sent when both are answered, must be answered too.
      */
     @Test
     @Order(2)
