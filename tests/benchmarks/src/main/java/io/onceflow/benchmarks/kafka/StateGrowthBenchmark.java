@@ -1,6 +1,8 @@
 package io.onceflow.benchmarks.kafka;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.kafka.AccountLedger.Balance;
+import io.onceflow.benchmarks.kafka.AccountLedger.Payment;
 import io.onceflow.benchmarks.r2dbc.BenchDatabase;
 import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Onceflow;
@@ -8,7 +10,6 @@ import io.onceflow.core.Pipeline;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.Sink;
-import io.onceflow.kafka.Format;
 import io.onceflow.kafka.Json;
 import io.onceflow.kafka.KafkaRecord;
 import io.onceflow.kafka.KafkaSinkOptions;
@@ -18,7 +19,6 @@ import io.onceflow.kafka.KafkaTransactionalSink;
 import io.onceflow.sinks.r2dbc.R2dbcSinkMode;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
-import io.onceflow.sinks.r2dbc.Row;
 import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.KafkaBroker;
 import java.lang.management.ManagementFactory;
@@ -36,10 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import reactor.core.Disposable;
 
 /**
@@ -68,22 +64,6 @@ public final class StateGrowthBenchmark {
     private static final int STEADY_PAYMENTS = 20_000;
 
     private StateGrowthBenchmark() {}
-
-    record Payment(String account, long cents) {}
-
-    record Balance(String account, long cents, long payments) {
-        static Balance empty(String account) {
-            return new Balance(account, 0, 0);
-        }
-
-        Balance apply(Payment payment) {
-            return new Balance(account, cents + payment.cents(), payments + 1);
-        }
-
-        Row row() {
-            return Row.of("account", account, "balance_cents", cents, "payments", payments, "last_payment", -1L);
-        }
-    }
 
     /** One measured case. */
     record Figures(
@@ -188,7 +168,7 @@ public final class StateGrowthBenchmark {
                         .all()
                         .get(60, TimeUnit.SECONDS);
             }
-            produce(keys, i -> i);
+            AccountLedger.produce(bootstrap, input, keys, i -> i);
             long heapBefore = liveHeap();
 
             // load: every key changes
@@ -221,7 +201,7 @@ public final class StateGrowthBenchmark {
 
             // steady state: a few keys change per checkpoint
             Random random = new Random(keys);
-            produce(STEADY_PAYMENTS, i -> random.nextInt(keys));
+            AccountLedger.produce(bootstrap, input, STEADY_PAYMENTS, i -> random.nextInt(keys));
             steady.orTimeout(30, TimeUnit.MINUTES).join();
 
             // kill: the subscription is cancelled, no final checkpoint
@@ -295,20 +275,6 @@ public final class StateGrowthBenchmark {
                     .from(payments)
                     .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                     .to(sink);
-        }
-
-        private void produce(int count, java.util.function.IntUnaryOperator account) {
-            Format<Payment> format = Json.of(Payment.class);
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                    Map.of("bootstrap.servers", bootstrap, "linger.ms", "20", "batch.size", "262144"),
-                    new StringSerializer(),
-                    new ByteArraySerializer())) {
-                for (int i = 0; i < count; i++) {
-                    String key = "acct-" + account.applyAsInt(i);
-                    producer.send(new ProducerRecord<>(input, key, format.encode(new Payment(key, 1 + i % 100))));
-                }
-                producer.flush();
-            }
         }
     }
 

@@ -1,12 +1,13 @@
 package io.onceflow.benchmarks.kafka;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.kafka.AccountLedger.Balance;
+import io.onceflow.benchmarks.kafka.AccountLedger.Payment;
 import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.Pipeline;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.RestartPolicy;
-import io.onceflow.kafka.Format;
 import io.onceflow.kafka.Json;
 import io.onceflow.kafka.KafkaRecord;
 import io.onceflow.kafka.KafkaSinkOptions;
@@ -23,10 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import reactor.core.Disposable;
 
 /**
@@ -48,18 +45,6 @@ public final class StateRestoreBenchmark {
 
     private StateRestoreBenchmark() {}
 
-    record Payment(String account, long cents) {}
-
-    record Balance(String account, long cents, long payments) {
-        static Balance empty(String account) {
-            return new Balance(account, 0, 0);
-        }
-
-        Balance apply(Payment payment) {
-            return new Balance(account, cents + payment.cents(), payments + 1);
-        }
-    }
-
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new java.util.HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -76,7 +61,7 @@ public final class StateRestoreBenchmark {
                         .all()
                         .get(60, TimeUnit.SECONDS);
             }
-            produce(bootstrap, keys);
+            AccountLedger.produce(bootstrap, INPUT, keys, i -> i);
             long loadStart = System.nanoTime();
             runUntil(bootstrap, keys);
             System.out.printf(
@@ -89,20 +74,6 @@ public final class StateRestoreBenchmark {
                 System.out.printf(
                         Locale.ROOT, "restore %d: %,d keys claimed and restored in %.2f s%n", round, keys, nanos / 1e9);
             }
-        }
-    }
-
-    private static void produce(String bootstrap, int keys) {
-        Format<Payment> format = Json.of(Payment.class);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", bootstrap, "linger.ms", "20", "batch.size", "262144"),
-                new StringSerializer(),
-                new ByteArraySerializer())) {
-            for (int i = 0; i < keys; i++) {
-                String account = "acct-" + i;
-                producer.send(new ProducerRecord<>(INPUT, account, format.encode(new Payment(account, 1 + i % 100))));
-            }
-            producer.flush();
         }
     }
 
