@@ -239,10 +239,11 @@ final class ProcessorFleet implements AutoCloseable {
                     || now - Math.max(armed.upSince, armed.nudgedAt) < REBALANCE_NUDGE.toNanos()) {
                 continue;
             }
-            // never a thawed zombie under watch: killed before it shows its fencing, it would be a zombie planned and
-            // not carried out (a CI run killed one the moment it was thawed)
+            // never a thawed zombie while it is watched: killed before it shows its fencing, it would be a zombie
+            // planned and not carried out (a CI run killed one the moment it was thawed)
             List<FleetProcessor> running = instances.stream()
-                    .filter(i -> i != armed && i.variant == armed.variant && i.running() && i.zombieWatchUntil == 0)
+                    .filter(i -> i != armed && i.variant == armed.variant && i.running())
+                    .filter(i -> i.zombieWatchUntil == 0 || now >= i.zombieWatchUntil)
                     .toList();
             // an unarmed victim if there is one; otherwise an armed one, whose point goes back to the queue: with
             // every processor of a job armed for a rebalance, sparing the armed ones would wait for ever
