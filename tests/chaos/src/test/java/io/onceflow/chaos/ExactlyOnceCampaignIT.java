@@ -1,7 +1,5 @@
 package io.onceflow.chaos;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.onceflow.chaos.campaign.CampaignProfile;
 import io.onceflow.chaos.campaign.CampaignResult;
 import io.onceflow.chaos.campaign.CampaignTable;
@@ -17,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The exactly-once proof: both correct ledger jobs, side by side on one input, and the generated shapes beside them,
  * through every fault the campaign has, judged by the independent verifiers (the shapes' against their oracle). The profile comes from {@code -Donceflow.chaos.profile} ({@code default} in
- * {@code mvn verify}, {@code long} with {@code -Pchaos}).
+ * {@code mvn verify}, {@code smoke} while working on the campaign); the long campaign is {@link LongCampaignIT}.
  */
 @WithKafka(mode = BrokerMode.CHILD_PROCESS)
 @WithPostgres
@@ -32,19 +30,6 @@ class ExactlyOnceCampaignIT {
         CampaignResult result = new ExactlyOnceCampaign(profile, broker, database, directory).run();
 
         System.out.println(CampaignTable.render(result));
-        assertThat(result.inputAnomalies()).as("the input itself").isEmpty();
-        assertThat(result.shortfalls()).as("faults planned but not carried out").isEmpty();
-        assertThat(result.processorKills()).as("processor kills").isGreaterThanOrEqualTo(profile.plannedKills());
-        assertThat(result.verdicts())
-                .as("verdicts")
-                .allSatisfy(
-                        verdict -> assertThat(verdict.exact()).as("%s", verdict).isTrue());
-        assertThat(result.shapeVerdicts()).as("generated shapes").hasSize(profile.shapes());
-        assertThat(result.shapeVerdicts())
-                .as("shape verdicts")
-                .allSatisfy(
-                        verdict -> assertThat(verdict.exact()).as("%s", verdict).isTrue());
-        assertThat(result.openTransactions().details()).as("open transactions").isEmpty();
-        assertThat(result.exactlyOnce()).isTrue();
+        CampaignAssertions.assertExactlyOnce(result);
     }
 }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
- * Resolves {@link PostgresDatabase} parameters with a fresh database per top-level test class, dropped after it.
+ * Resolves {@link PostgresDatabase} parameters with a fresh database per top-level test class (or per test method,
+ * see {@link WithPostgres#lifetime()}), dropped after it.
  *
  * <p>Usually applied through {@link WithPostgres @WithPostgres}. A class that asks for
  * {@link PostgresMode#CONTAINER} is skipped (not failed) when Docker does not answer.
@@ -40,9 +41,13 @@ public final class PostgresExtension implements ParameterResolver, ExecutionCond
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         PostgresMode mode = mode(context);
-        return Contexts.topLevelClass(context)
-                .getStore(NAMESPACE)
-                .computeIfAbsent(mode, PostgresExtension::createDatabase, FreshDatabase.class);
+        boolean perMethod = Contexts.find(context, WithPostgres.class)
+                .map(settings -> settings.lifetime() == WithPostgres.Lifetime.PER_METHOD)
+                .orElse(false);
+        // A per-method database lives in the method's context; constructor and @BeforeAll parameters have none.
+        ExtensionContext owner =
+                perMethod && context.getTestMethod().isPresent() ? context : Contexts.topLevelClass(context);
+        return owner.getStore(NAMESPACE).computeIfAbsent(mode, PostgresExtension::createDatabase, FreshDatabase.class);
     }
 
     private static PostgresMode mode(ExtensionContext context) {

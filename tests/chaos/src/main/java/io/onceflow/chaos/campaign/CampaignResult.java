@@ -58,6 +58,37 @@ public record CampaignResult(
         return stats.kills();
     }
 
+    /**
+     * Faults carried out, of every kind: processor kills, zombies, broker bounces, connection kills (each terminating
+     * every connection of the database) and PostgreSQL server restarts.
+     */
+    public int faults() {
+        return stats.kills() + zombies() + stats.brokerBounces() + stats.connectionKills() + stats.serverRestarts();
+    }
+
+    /** Outputs that differ from what they must be, of every kind, over the ledger jobs and the generated shapes. */
+    public long mismatches() {
+        long mismatches = 0;
+        for (Verdict v : verdicts) {
+            mismatches += v.duplicates()
+                    + v.losses()
+                    + v.sequenceBreaks()
+                    + v.wrongBalances()
+                    + v.notProcessed()
+                    + v.groupOffsetsAhead();
+        }
+        for (ShapeVerdict v : shapeVerdicts) {
+            mismatches += v.notProcessed()
+                    + v.missing()
+                    + v.duplicates()
+                    + v.wrong()
+                    + v.extra()
+                    + v.deadLetterMismatches()
+                    + v.tableMismatches();
+        }
+        return mismatches;
+    }
+
     /** Revocations the processors reported, over all jobs. */
     public int rebalances() {
         return stats.jobs().values().stream().mapToInt(job -> job.rebalances).sum();

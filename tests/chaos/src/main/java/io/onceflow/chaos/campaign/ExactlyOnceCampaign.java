@@ -59,7 +59,6 @@ public final class ExactlyOnceCampaign {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.onceflow.chaos");
     private static final Duration SUPERVISION = Duration.ofMillis(200);
-    private static final Duration FAULT_GAP = Duration.ofSeconds(4);
 
     private final CampaignProfile profile;
     private final KafkaBroker broker;
@@ -329,7 +328,10 @@ public final class ExactlyOnceCampaign {
                     Thread.sleep(wait / 1_000_000);
                 }
                 carryOut(fault, fleet, start, stats, random);
-                notBefore = System.nanoTime() + FAULT_GAP.toNanos();
+                Duration gap = fault.kind().equals("zombie")
+                        ? max(profile.faultGap(), CampaignProfile.ZOMBIE_GAP)
+                        : profile.faultGap();
+                notBefore = System.nanoTime() + gap.toNanos();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -452,6 +454,10 @@ public final class ExactlyOnceCampaign {
             LOG.debug("progress unknown: {}", e.toString());
             return false;
         }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** {@code [mm:ss]} since {@code start}, for the campaign's log lines. */

@@ -1,0 +1,75 @@
+package io.onceflow.chaos;
+
+import io.onceflow.chaos.campaign.CampaignProfile;
+import io.onceflow.chaos.campaign.CampaignResult;
+import io.onceflow.chaos.campaign.CampaignTable;
+import io.onceflow.chaos.campaign.ExactlyOnceCampaign;
+import io.onceflow.chaos.campaign.RoundsTable;
+import io.onceflow.testinfra.BrokerMode;
+import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.PostgresDatabase;
+import io.onceflow.testinfra.WithKafka;
+import io.onceflow.testinfra.WithPostgres;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The long campaign ({@code mvn -B -pl tests/chaos verify -Pchaos}): {@value CampaignProfile#LONG_ROUNDS} rounds of
+ * {@link CampaignProfile#longRound}, each on a fresh broker and a fresh database, two or three processors per job;
+ * 200 generated shapes and about 1,000 faults in all. Every round is judged as the default campaign is; after the last
+ * one the rounds' table ({@link RoundsTable}) is printed and written to {@code target/chaos/long/rounds.txt}.
+ *
+ * <p>{@code -Donceflow.chaos.seed=<n>} reruns a campaign; {@code -Donceflow.chaos.round=<r>} only its round r.
+ */
+@WithKafka(mode = BrokerMode.CHILD_PROCESS, lifetime = WithKafka.Lifetime.PER_METHOD)
+@WithPostgres(lifetime = WithPostgres.Lifetime.PER_METHOD)
+class LongCampaignIT {
+
+    private static final long SEED = Long.getLong(CampaignProfile.SEED_PROPERTY, System.nanoTime());
+    private static final List<CampaignResult> ROUNDS = new ArrayList<>();
+
+    static IntStream rounds() {
+        Integer only = Integer.getInteger("onceflow.chaos.round");
+        return only != null ? IntStream.of(only) : IntStream.rangeClosed(1, CampaignProfile.LONG_ROUNDS);
+    }
+
+    @ParameterizedTest(name = "round {0}")
+    @MethodSource("rounds")
+    void everyRoundIsExactlyOnce(int round, KafkaBroker broker, PostgresDatabase database) throws Exception {
+        CampaignProfile profile = CampaignProfile.longRound(round, SEED);
+        System.out.println("long campaign seed " + SEED + ", round " + round + " of " + CampaignProfile.LONG_ROUNDS
+                + " (round seed " + profile.seed() + ")");
+        Path directory = directory().resolve(profile.name());
+
+        CampaignResult result = new ExactlyOnceCampaign(profile, broker, database, directory).run();
+
+        synchronized (ROUNDS) {
+            ROUNDS.add(result);
+        }
+        System.out.println(CampaignTable.render(result));
+        CampaignAssertions.assertExactlyOnce(result);
+    }
+
+    @AfterAll
+    static void printRounds() throws IOException {
+        String table;
+        synchronized (ROUNDS) {
+            table = RoundsTable.render(SEED, ROUNDS);
+        }
+        System.out.println(table);
+        Files.createDirectories(directory());
+        Files.writeString(directory().resolve("rounds.txt"), table, StandardCharsets.UTF_8);
+    }
+
+    private static Path directory() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "chaos", "long");
+    }
+}
