@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The long campaign ({@code mvn -B -pl tests/chaos verify -Pchaos}): {@value CampaignProfile#LONG_ROUNDS} rounds of
  * {@link CampaignProfile#longRound}, each on a fresh broker and a fresh database, two or three processors per job;
- * 200 generated shapes and about 1,000 faults in all. Every round is judged as the default campaign is; after the last
+ * 200 generated shapes and about 1,000 faults in all, in about 90 minutes. Every round is judged as the default campaign is; after the last
  * one the rounds' table ({@link RoundsTable}) is printed and written to {@code target/chaos/long/rounds.txt}.
  *
  * <p>{@code -Donceflow.chaos.seed=<n>} reruns a campaign; {@code -Donceflow.chaos.round=<r>} only its round r.
