@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.sinks.r2dbc.internal.SqlNames;
 import io.r2dbc.spi.ConnectionFactory;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.function.Function;
@@ -51,6 +52,18 @@ import tools.jackson.databind.json.JsonMapper;
  *     {@link OnceflowTables#defaults()}; unused by an idempotent sink
  * @param jsonMapper writes values for {@code json} and {@code jsonb} columns, and dead letters' payloads. Defaults to
  *     {@link JsonMapper#shared()}
+ * @param streamRows for a commit point: whether a checkpoint's rows go into its transaction while its records arrive
+ *     (a chunk at a time, once {@link #STREAM_CHUNK_ROWS} or {@code chunkSize} rows wait, whichever is fewer), so
+ *     that its marker leaves only the state, the positions and {@code COMMIT} to do. The rows written so far stay
+ *     locked until the commit: another writer of the same keys (a new owner replaying a partition that moved) waits
+ *     for it, at most the checkpoint interval and the commit, or {@code openTransactionTimeout} for an owner that
+ *     froze. Defaults to {@code true}; unused by an idempotent sink
+ * @param openTransactionTimeout for a commit point that streams rows: the longest its open transaction may sit idle
+ *     between two statements before the server ends it ({@code idle_in_transaction_session_timeout}, set for that
+ *     transaction only). It bounds how long a frozen or unreachable owner keeps its rows locked; a crashed one's
+ *     connection closes and its locks go at once. A checkpoint whose open transaction was ended (by this timeout, a
+ *     lost connection, a server restart or a refused row) is written again at its marker, in one transaction, as
+ *     without streaming. Keep it well above the checkpoint interval. Defaults to 10 seconds
  * @param <T> the type of the records
  * @since 0.1
  */
@@ -67,7 +80,15 @@ public record R2dbcSinkOptions<T>(
         int maxBufferedRecords,
         List<String> versionColumns,
         OnceflowTables tables,
-        JsonMapper jsonMapper) {
+        JsonMapper jsonMapper,
+        boolean streamRows,
+        Duration openTransactionTimeout) {
+
+    /** The most rows a commit point waits for before it streams them into its open transaction. */
+    public static final int STREAM_CHUNK_ROWS = 1_000;
+
+    /** The default {@link #openTransactionTimeout()}. */
+    public static final Duration DEFAULT_OPEN_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
 
     /** The default rows per statement. */
     public static final int DEFAULT_CHUNK_SIZE = 5_000;
@@ -87,6 +108,11 @@ public record R2dbcSinkOptions<T>(
         requireNonNull(mode, "mode");
         requireNonNull(tables, "tables");
         requireNonNull(jsonMapper, "jsonMapper");
+        requireNonNull(openTransactionTimeout, "openTransactionTimeout");
+        if (openTransactionTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException(
+                    "openTransactionTimeout must be at least a millisecond, was " + openTransactionTimeout);
+        }
         SqlNames.checkTable("table", table);
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
@@ -152,7 +178,9 @@ public record R2dbcSinkOptions<T>(
                 .maxBufferedRecords(maxBufferedRecords)
                 .versionColumns(versionColumns.get(0), versionColumns.get(1), versionColumns.get(2))
                 .tables(tables)
-                .jsonMapper(jsonMapper);
+                .jsonMapper(jsonMapper)
+                .streamRows(streamRows)
+                .openTransactionTimeout(openTransactionTimeout);
     }
 
     /** These options in another mode: {@code R2dbcUpsertSink.create(balances.withMode(IDEMPOTENT))}. */
@@ -166,7 +194,8 @@ public record R2dbcSinkOptions<T>(
         return "R2dbcSinkOptions[name=" + name + ", table=" + table + ", key=" + keyColumns + ", mode=" + mode
                 + ", deadLetterTable=" + deadLetterTable + ", lastWriteWins=" + lastWriteWins + ", chunkSize="
                 + chunkSize + ", maxBufferedRecords=" + maxBufferedRecords + ", versionColumns=" + versionColumns
-                + ", tables=" + tables + ", connectionFactory="
+                + ", tables=" + tables + ", streamRows=" + streamRows + ", openTransactionTimeout="
+                + openTransactionTimeout + ", connectionFactory="
                 + connectionFactory.getClass().getSimpleName() + "]";
     }
 
@@ -189,6 +218,8 @@ public record R2dbcSinkOptions<T>(
         private List<String> versionColumns = List.of("onceflow_partition", "onceflow_offset", "onceflow_ordinal");
         private OnceflowTables tables = OnceflowTables.defaults();
         private JsonMapper jsonMapper = JsonMapper.shared();
+        private boolean streamRows = true;
+        private Duration openTransactionTimeout = DEFAULT_OPEN_TRANSACTION_TIMEOUT;
 
         private Builder() {}
 
@@ -308,6 +339,24 @@ public record R2dbcSinkOptions<T>(
         }
 
         /**
+         * For a commit point, whether rows go into the checkpoint's transaction while its records arrive. Defaults to
+         * {@code true}; see {@link R2dbcSinkOptions#streamRows()}.
+         */
+        public Builder<T> streamRows(boolean stream) {
+            this.streamRows = stream;
+            return this;
+        }
+
+        /**
+         * For a commit point that streams rows, the longest its open transaction may sit idle. Defaults to 10
+         * seconds; see {@link R2dbcSinkOptions#openTransactionTimeout()}.
+         */
+        public Builder<T> openTransactionTimeout(Duration timeout) {
+            this.openTransactionTimeout = requireNonNull(timeout, "openTransactionTimeout");
+            return this;
+        }
+
+        /**
          * The options.
          *
          * @throws IllegalArgumentException when a setting is invalid, with what to change
@@ -341,7 +390,9 @@ public record R2dbcSinkOptions<T>(
                     maxBufferedRecords,
                     versionColumns,
                     tables,
-                    jsonMapper);
+                    jsonMapper,
+                    streamRows,
+                    openTransactionTimeout);
         }
     }
 }

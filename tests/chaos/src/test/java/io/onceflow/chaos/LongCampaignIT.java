@@ -22,10 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The long campaign ({@code mvn -B -pl tests/chaos verify -Pchaos}): {@value CampaignProfile#LONG_ROUNDS} rounds of
- * {@link CampaignProfile#longRound}, each on a fresh broker and a fresh database, two or three processors per job;
- * 200 generated shapes and about 1,000 faults in all, in about 90 minutes. Every round is judged as the default campaign is; after the last
- * one the rounds' table ({@link RoundsTable}) is printed and written to {@code target/chaos/long/rounds.txt}.
+ * The long campaign ({@code mvn -B -pl tests/chaos verify -Pchaos}): rounds of {@link CampaignProfile#longRound}
+ * ({@value CampaignProfile#LONG_ROUNDS} unless {@code -Donceflow.chaos.rounds=<n>} says), each on a fresh broker and a
+ * fresh database, two or three processors per job; ten rounds hold 200 generated shapes and about 500 faults, twenty
+ * about 1,000. Every round is judged as the default campaign is; after the last one the rounds' table
+ * ({@link RoundsTable}) is printed and written to {@code target/chaos/long/rounds.txt}.
  *
  * <p>{@code -Donceflow.chaos.seed=<n>} reruns a campaign; {@code -Donceflow.chaos.round=<r>} only its round r.
  */
@@ -38,15 +39,17 @@ class LongCampaignIT {
 
     static IntStream rounds() {
         Integer only = Integer.getInteger("onceflow.chaos.round");
-        return only != null ? IntStream.of(only) : IntStream.rangeClosed(1, CampaignProfile.LONG_ROUNDS);
+        return only != null
+                ? IntStream.of(only)
+                : IntStream.rangeClosed(
+                        1, Integer.getInteger(CampaignProfile.ROUNDS_PROPERTY, CampaignProfile.LONG_ROUNDS));
     }
 
     @ParameterizedTest(name = "round {0}")
     @MethodSource("rounds")
     void everyRoundIsExactlyOnce(int round, KafkaBroker broker, PostgresDatabase database) throws Exception {
         CampaignProfile profile = CampaignProfile.longRound(round, SEED);
-        System.out.println("long campaign seed " + SEED + ", round " + round + " of " + CampaignProfile.LONG_ROUNDS
-                + " (round seed " + profile.seed() + ")");
+        System.out.println("long campaign seed " + SEED + ", round " + round + " (round seed " + profile.seed() + ")");
         Path directory = directory().resolve(profile.name());
 
         CampaignResult result = new ExactlyOnceCampaign(profile, broker, database, directory).run();

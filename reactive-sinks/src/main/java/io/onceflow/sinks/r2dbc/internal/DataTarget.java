@@ -120,7 +120,8 @@ final class DataTarget<T> {
     }
 
     /**
-     * Turns a sealed checkpoint's rows into text, on the commit path.
+     * Turns every row of a sealed checkpoint into text, on the commit path: the batch of a checkpoint written in one
+     * transaction at its marker.
      *
      * @throws OnceflowException the checkpoint's mapping error, if any: a row that does not fit the table
      */
@@ -128,13 +129,24 @@ final class DataTarget<T> {
         if (sealed.failure() != null) {
             throw sealed.failure();
         }
+        return batch(sealed.all(), sealed.uniqueKeys(), sealed.rejected());
+    }
+
+    /**
+     * Turns rows into text: a chunk streamed into an open transaction, or the rest of a checkpoint at its marker.
+     *
+     * @param uniqueKeys whether the rows' keys are known to be distinct
+     * @param rejected records already refused, to dead-letter with these rows'
+     * @throws OnceflowException a mapping error: a row that does not fit the table
+     */
+    Batch batch(List<Pending> rows, boolean uniqueKeys, List<DeadLetter<?>> rejected) {
         DataLayout resolved = layout;
-        if (sealed.rows().isEmpty() || resolved == null) {
-            return sealed.rejected().isEmpty() ? Batch.EMPTY : new Batch(List.of(), sealed.rejected());
+        if (rows.isEmpty() || resolved == null) {
+            return rejected.isEmpty() ? Batch.EMPTY : new Batch(List.of(), rejected);
         }
-        List<Entry> entries = new ArrayList<>(sealed.rows().size());
-        List<DeadLetter<?>> rejected = new ArrayList<>(sealed.rejected());
-        for (Pending pending : sealed.rows()) {
+        List<Entry> entries = new ArrayList<>(rows.size());
+        List<DeadLetter<?>> refused = new ArrayList<>(rejected);
+        for (Pending pending : rows) {
             Data<?> record = pending.record();
             try {
                 entries.add(new Entry(
@@ -145,10 +157,10 @@ final class DataTarget<T> {
             } catch (OnceflowException mappingError) {
                 throw mappingError;
             } catch (RuntimeException valueFailure) {
-                rejected.add(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
+                refused.add(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
             }
         }
-        return new Batch(RowBuffer.chunks(entries, Entry::key, sealed.uniqueKeys(), options.chunkSize()), rejected);
+        return new Batch(RowBuffer.chunks(entries, Entry::key, uniqueKeys, options.chunkSize()), refused);
     }
 
     private DataLayout layout(Row row) {

@@ -29,7 +29,7 @@ public final class DefaultPostgresCheckpointStore implements PostgresCheckpointS
 
     @Override
     public Mono<CommitPointWriter<Object>> open(SinkContext context) {
-        return PgCommitPointWriter.open(StoreSettings.of(options), context, null, false, Integer.MAX_VALUE);
+        return PgCommitPointWriter.open(StoreSettings.of(options), context, null, false, Integer.MAX_VALUE, null);
     }
 
     @Override

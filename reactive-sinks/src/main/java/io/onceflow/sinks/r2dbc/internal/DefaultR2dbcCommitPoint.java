@@ -41,7 +41,12 @@ public final class DefaultR2dbcCommitPoint<T> implements R2dbcUpsertSink<T>, Com
                         .doOnNext(info -> Schema.verifyTarget(info, options.keyColumns(), null))
                         .map(info -> new DataTarget<>(options, info, null)),
                 options.lastWriteWins(),
-                options.maxBufferedRecords());
+                options.maxBufferedRecords(),
+                options.streamRows()
+                        ? new PgCommitPointWriter.StreamSettings(
+                                Math.min(options.chunkSize(), R2dbcSinkOptions.STREAM_CHUNK_ROWS),
+                                options.openTransactionTimeout())
+                        : null);
     }
 
     @Override

@@ -7,8 +7,8 @@ import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.FencedException;
 import io.onceflow.core.Marker;
+import io.onceflow.core.OnceflowException;
 import io.onceflow.core.OnceflowMeters;
-import io.onceflow.core.PartitionFencedException;
 import io.onceflow.core.PoisonRecordException;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolListener;
@@ -18,6 +18,7 @@ import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import io.r2dbc.spi.Connection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,15 +38,29 @@ import reactor.core.publisher.Mono;
  *
  * <pre>
  *   checkpoint N, one transaction:
- *     BEGIN
+ *     BEGIN                                                               ─┐ while N's records arrive, when rows
+ *     SET LOCAL idle_in_transaction_session_timeout                        │ are streamed (a sink with streamRows,
+ *     upsert rows, one statement per chunk of the rows waiting            ─┘ no earlier checkpoint committing)
+ *   at N's marker:
  *     UPDATE offsets SET next_offset, checkpoint_id WHERE epoch = mine    ─┐ one statement; a row that did not
  *     UPDATE checkpoints SET checkpoint_id WHERE instance epoch = mine    ─┘ match: ROLLBACK, fenced
- *     upsert rows, one statement per chunk (refused rows: savepoints, dead letters)
+ *     upsert the rows not streamed yet, one statement per chunk
  *     upsert / delete state entries
  *     insert dead letters
  *     (the protocol listener hears BEFORE_TRANSACTION_COMMIT)
  *     COMMIT
  * </pre>
+ *
+ * <p>The fence is the marker's first statement, not the transaction's: it locks the partitions' offsets rows, and
+ * held across an interval those locks would make every claim of those partitions (this process's own, after a
+ * rebalance, too) wait for the interval. Taken at the marker in the same transaction, it makes the commit exclusive
+ * all the same: a checkpoint whose partition was claimed by another owner since this run claimed it rolls back,
+ * streamed rows and all. What stays locked across an interval is the target rows streamed so far; see
+ * {@code R2dbcSinkOptions.streamRows} for who waits for them and how long.
+ *
+ * <p>A checkpoint whose open transaction failed before its marker (see {@link StreamedTransaction}) is written whole
+ * at its marker, in one transaction, as a sink that does not stream writes every checkpoint; so is a checkpoint with a
+ * refused row, carefully, under savepoints.
  *
  * <p>The data path (write, checkpoint, deadLetter) is called by one thread at a time; the commit runs later, on the
  * driver's threads, one checkpoint at a time. {@link #recover} may run meanwhile; the epochs it claims are kept in a
@@ -63,13 +78,20 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     private final @Nullable DeadLetterStatements deadLetterStatements;
     private final @Nullable DataTarget<T> data;
     private final int maxBufferedRecords;
+    private final @Nullable StreamSettings streaming;
     private final CommitStatements.InstanceClaim instance;
     private final Map<SourcePartition, Long> epochs = new ConcurrentHashMap<>();
     private final AtomicInteger sealedRows = new AtomicInteger();
-    private final Counter deadLettered;
+    private final CommitReport report;
     private final ProtocolListener protocolListener;
     private RowBuffer buffer;
     private List<DeadLetter<?>> deadLetters = new ArrayList<>();
+
+    /** The open transaction of the checkpoint being written, when its rows are streamed; data path only. */
+    private @Nullable StreamedTransaction open;
+
+    /** Records of the streamed rows that could not be made text: dead letters of the checkpoint being written. */
+    private List<DeadLetter<?>> streamRejected = new ArrayList<>();
 
     /** The dead letters of each sealed checkpoint not yet committed: an idempotent sink's flush may add to them. */
     private final Map<Long, List<DeadLetter<?>>> sealedDeadLetters = new ConcurrentHashMap<>();
@@ -81,7 +103,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             CommitStatements.InstanceClaim instance,
             @Nullable DataTarget<T> data,
             boolean lastWriteWins,
-            int maxBufferedRecords) {
+            int maxBufferedRecords,
+            @Nullable StreamSettings streaming) {
         this.settings = settings;
         this.pipeline = context.pipeline();
         this.instanceId = context.instanceId();
@@ -89,14 +112,18 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         this.instance = instance;
         this.data = data;
         this.maxBufferedRecords = maxBufferedRecords;
+        this.streaming = data == null ? null : streaming;
         this.buffer = new RowBuffer(lastWriteWins);
         String deadLetterTable = settings.deadLetterTable();
         this.deadLetterStatements =
                 deadLetterTable == null ? null : new DeadLetterStatements(deadLetterTable, settings.jsonMapper());
-        // the engine's own counter (pipeline tag only), which also counts the rows this sink refuses
-        this.deadLettered = Counter.builder(OnceflowMeters.RECORDS_DEAD_LETTERED)
-                .tags(Tags.of(OnceflowMeters.TAG_PIPELINE, pipeline))
-                .register(context.meterRegistry());
+        this.report = new CommitReport(
+                pipeline,
+                instanceId,
+                settings.name(),
+                Counter.builder(OnceflowMeters.RECORDS_DEAD_LETTERED)
+                        .tags(Tags.of(OnceflowMeters.TAG_PIPELINE, pipeline))
+                        .register(context.meterRegistry()));
         this.protocolListener = context.protocolListener();
     }
 
@@ -105,13 +132,15 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
      * the instance, fencing a predecessor with the same identity.
      *
      * @param target describes and checks the target table on the open transaction, or {@code null} for a store
+     * @param streaming how rows are streamed into a checkpoint's open transaction, or {@code null} not to
      */
     static <T> Mono<CommitPointWriter<T>> open(
             StoreSettings settings,
             SinkContext context,
             @Nullable TargetOpener<T> target,
             boolean lastWriteWins,
-            int maxBufferedRecords) {
+            int maxBufferedRecords,
+            @Nullable StreamSettings streaming) {
         CommitStatements statements = new CommitStatements(settings.tables());
         return Transactions.run(
                         settings.connectionFactory(),
@@ -130,7 +159,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                                                 claim,
                                                 opened.orElse(null),
                                                 lastWriteWins,
-                                                maxBufferedRecords))))
+                                                maxBufferedRecords,
+                                                streaming))))
                 .<CommitPointWriter<T>>map(writer -> {
                     COMMIT.info(
                             "pipeline={} instance={} sink={} opened at epoch {} after checkpoint {}",
@@ -143,6 +173,14 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                 })
                 .onErrorMap(failure -> PgErrors.translate("opening '" + settings.name() + "'", failure));
     }
+
+    /**
+     * How a commit point streams rows into a checkpoint's open transaction.
+     *
+     * @param chunkRows rows that wait before they are streamed
+     * @param idleTimeout the open transaction's {@code idle_in_transaction_session_timeout}
+     */
+    record StreamSettings(int chunkRows, Duration idleTimeout) {}
 
     /** Describes and checks a sink's target table, on the transaction that opens the commit point. */
     interface TargetOpener<T> {
@@ -213,11 +251,48 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                     "'" + settings.name() + "' is a checkpoint store: it takes no" + " records");
         }
         data.prepare(record, buffer);
+        if (streaming != null && buffer.unstreamed() >= streaming.chunkRows()) {
+            stream(data, streaming);
+        }
+    }
+
+    /**
+     * Writes the rows waiting into the checkpoint's open transaction, opening it first. Not while an earlier
+     * checkpoint is still committing: its rows are locked, and it must commit before this one's rows go in (the rows
+     * keep waiting here meanwhile, and go with the next record after it committed); nor once a mapping error fails the
+     * checkpoint.
+     */
+    private void stream(DataTarget<T> target, StreamSettings settings) {
+        if (buffer.failed() || (open == null && !sealedDeadLetters.isEmpty())) {
+            return;
+        }
+        List<Pending> rows = buffer.stream();
+        DataTarget.Batch batch;
+        try {
+            batch = target.batch(rows, buffer.uniqueKeys(), List.of());
+        } catch (OnceflowException mappingError) {
+            buffer.fail(mappingError); // the checkpoint fails with it at its marker, as it would without streaming
+            return;
+        }
+        streamRejected.addAll(batch.rejected());
+        if (batch.chunks().isEmpty()) {
+            return;
+        }
+        StreamedTransaction transaction = open;
+        if (transaction == null) {
+            transaction = StreamedTransaction.begin(this.settings.connectionFactory(), settings.idleTimeout());
+            open = transaction;
+        }
+        transaction.write(connection -> target.write(connection, batch, false));
     }
 
     @Override
     public Mono<Void> checkpoint(Marker<?> marker) {
         RowBuffer.Sealed sealed = buffer.seal();
+        StreamedTransaction transaction = open;
+        List<DeadLetter<?>> refusedWhileStreaming = streamRejected;
+        open = null;
+        streamRejected = new ArrayList<>();
         List<DeadLetter<?>> dead = deadLetters;
         deadLetters = new ArrayList<>();
         sealedRows.addAndGet(sealed.size());
@@ -227,7 +302,9 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                     synchronized (dead) {
                         all = new ArrayList<>(dead);
                     }
-                    return commit(marker, sealed, all);
+                    return transaction == null
+                            ? commit(marker, sealed, all)
+                            : commitStreamed(marker, sealed, transaction, refusedWhileStreaming, all);
                 })
                 .doFinally(signal -> {
                     sealedRows.addAndGet(-sealed.size());
@@ -255,9 +332,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             return Mono.error(
                     new PoisonRecordException(pipeline, batch.rejected().get(0)));
         }
-        List<SourcePartition> unclaimed = marker.positions().partitions().stream()
-                .filter(partition -> !epochs.containsKey(partition))
-                .toList();
+        List<SourcePartition> unclaimed = unclaimed(marker);
         if (!unclaimed.isEmpty()) {
             return Mono.error(new FencedException(
                     "pipeline '" + pipeline + "': '" + settings.name() + "' cannot commit checkpoint "
@@ -274,7 +349,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                             rowFailure.getMessage());
                     return attempt(marker, batch, dead, true);
                 })
-                .doOnNext(outcome -> committed(marker, sealed.records(), batch, dead, outcome))
+                .doOnNext(outcome -> report.committed(marker, sealed.records(), batch, dead, outcome))
                 .onErrorMap(failure -> PgErrors.translate(
                         "pipeline '" + pipeline + "': checkpoint " + marker.checkpointId() + " in '" + settings.name()
                                 + "'",
@@ -282,25 +357,92 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                 .then();
     }
 
+    /**
+     * Commits a checkpoint whose rows were streamed into {@code transaction}: the rest of the transaction, then
+     * {@code COMMIT}. When the transaction failed before the marker, or a row of the last chunks is refused, the whole
+     * checkpoint is written again, as {@link #commit} writes one that was not streamed.
+     */
+    private Mono<Void> commitStreamed(
+            Marker<?> marker,
+            RowBuffer.Sealed sealed,
+            StreamedTransaction transaction,
+            List<DeadLetter<?>> refusedWhileStreaming,
+            List<DeadLetter<?>> dead) {
+        DataTarget.Batch rest =
+                data == null || sealed.failure() != null ? null : restOf(data, sealed, refusedWhileStreaming);
+        if (rest == null || !unclaimed(marker).isEmpty()) {
+            // a mapping error, a refused record and no dead-letter table, a partition never claimed: as unstreamed
+            return transaction.abort().then(Mono.defer(() -> commit(marker, sealed, dead)));
+        }
+        return transaction
+                .finish(connection -> inTransaction(connection, marker, rest, dead, false))
+                .doOnNext(outcome -> report.committed(marker, sealed.records(), rest, dead, outcome))
+                .then()
+                .onErrorResume(
+                        failure -> failure instanceof StreamedTransaction.StreamFailure
+                                || failure instanceof RowLevelFailure,
+                        failure -> {
+                            LOG.debug(
+                                    "pipeline={} checkpoint={} sink={} written again whole: {}",
+                                    pipeline,
+                                    marker.checkpointId(),
+                                    settings.name(),
+                                    failure.toString());
+                            return commit(marker, sealed, dead);
+                        })
+                .onErrorMap(failure -> PgErrors.translate(
+                        "pipeline '" + pipeline + "': checkpoint " + marker.checkpointId() + " in '" + settings.name()
+                                + "'",
+                        failure));
+    }
+
+    /** The rows of a streamed checkpoint not streamed yet, or {@code null} when they cannot go as they are. */
+    private DataTarget.@Nullable Batch restOf(
+            DataTarget<T> target, RowBuffer.Sealed sealed, List<DeadLetter<?>> refusedWhileStreaming) {
+        List<DeadLetter<?>> refused = new ArrayList<>(sealed.rejected());
+        refused.addAll(refusedWhileStreaming);
+        try {
+            DataTarget.Batch rest = target.batch(sealed.rows(), sealed.uniqueKeys(), refused);
+            return rest.rejected().isEmpty() || deadLetterStatements != null ? rest : null;
+        } catch (OnceflowException mappingError) {
+            return null;
+        }
+    }
+
+    private List<SourcePartition> unclaimed(Marker<?> marker) {
+        return marker.positions().partitions().stream()
+                .filter(partition -> !epochs.containsKey(partition))
+                .toList();
+    }
+
     private Mono<DataOutcome> attempt(
             Marker<?> marker, DataTarget.Batch batch, List<DeadLetter<?>> dead, boolean careful) {
-        Map<SourcePartition, Long> claimed = new HashMap<>(epochs);
         return Transactions.run(
-                settings.connectionFactory(),
-                connection -> statements
-                        .fence(
-                                connection,
-                                pipeline,
-                                instanceId,
-                                instance.epoch(),
-                                marker.checkpointId(),
-                                marker.positions(),
-                                claimed)
-                        .flatMap(fence -> holds(fence, marker) ? Mono.just(fence) : fenced(connection, marker, fence))
-                        .then(data == null ? Mono.just(DataOutcome.NONE) : data.write(connection, batch, careful))
-                        .flatMap(outcome -> stateAndDeadLetters(connection, marker, batch, dead, outcome))
-                        .doOnNext(outcome -> protocolListener.reached(
-                                ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId())));
+                settings.connectionFactory(), connection -> inTransaction(connection, marker, batch, dead, careful));
+    }
+
+    /** A checkpoint's statements on its transaction, from the fence to its last dead letter; not the commit. */
+    private Mono<DataOutcome> inTransaction(
+            Connection connection,
+            Marker<?> marker,
+            DataTarget.Batch batch,
+            List<DeadLetter<?>> dead,
+            boolean careful) {
+        Map<SourcePartition, Long> claimed = new HashMap<>(epochs);
+        return statements
+                .fence(
+                        connection,
+                        pipeline,
+                        instanceId,
+                        instance.epoch(),
+                        marker.checkpointId(),
+                        marker.positions(),
+                        claimed)
+                .flatMap(fence -> holds(fence, marker) ? Mono.just(fence) : fenced(connection, marker, fence))
+                .then(data == null ? Mono.just(DataOutcome.NONE) : data.write(connection, batch, careful))
+                .flatMap(outcome -> stateAndDeadLetters(connection, marker, batch, dead, outcome))
+                .doOnNext(outcome ->
+                        protocolListener.reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId()));
     }
 
     /** Whether the fenced update matched every partition of the positions, and the instance's row. */
@@ -332,71 +474,11 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                 .thenReturn(outcome);
     }
 
-    /**
-     * The commit's failure when the fenced update did not match: a partition claimed by another owner since this run
-     * claimed it is retryable (the restarted run claims what it is assigned now); the instance opened again by
-     * another process is not.
-     */
+    /** The commit's failure when the fenced update did not match (see {@link CommitReport#fenced}). */
     private Mono<CommitStatements.Fence> fenced(Connection connection, Marker<?> marker, CommitStatements.Fence fence) {
         return statements
                 .owners(connection, pipeline, marker.positions().partitions())
-                .flatMap(owners -> {
-                    boolean partitionMoved = fence.instance() == 1;
-                    String reason = partitionMoved
-                            ? "a partition was claimed by another owner since this run claimed it; owners now: "
-                                    + owners + "; the run restarts and claims what it is assigned now"
-                            : "instance '" + instanceId + "' was opened again (epoch " + instance.epoch()
-                                    + " is no longer the instance's): this process stops";
-                    COMMIT.warn(
-                            "pipeline={} checkpoint={} sink={} fenced, rolled back: {}",
-                            pipeline,
-                            marker.checkpointId(),
-                            settings.name(),
-                            reason);
-                    String message = "pipeline '" + pipeline + "': checkpoint " + marker.checkpointId() + " in '"
-                            + settings.name() + "' rolled back: " + reason;
-                    return Mono.error(
-                            partitionMoved
-                                    ? new PartitionFencedException(message, null)
-                                    : new FencedException(message, null));
-                });
-    }
-
-    private void committed(
-            Marker<?> marker, int records, DataTarget.Batch batch, List<DeadLetter<?>> dead, DataOutcome outcome) {
-        int refused = batch.rejected().size() + outcome.rejected().size();
-        if (refused > 0) {
-            deadLettered.increment(refused);
-            List<DeadLetter<?>> all = new ArrayList<>(batch.rejected());
-            all.addAll(outcome.rejected());
-            COMMIT.warn(
-                    "pipeline={} checkpoint={} sink={} dead-lettered {} records, first {}",
-                    pipeline,
-                    marker.checkpointId(),
-                    settings.name(),
-                    refused,
-                    all.get(0));
-            for (DeadLetter<?> deadLetter : all) {
-                COMMIT.debug(
-                        "pipeline={} checkpoint={} sink={} dead-lettered {}",
-                        pipeline,
-                        marker.checkpointId(),
-                        settings.name(),
-                        deadLetter);
-            }
-        }
-        COMMIT.debug(
-                "pipeline={} checkpoint={} sink={} committed records={} rows={} statements={} stateChanges={}"
-                        + " deadLetters={} positions={}",
-                pipeline,
-                marker.checkpointId(),
-                settings.name(),
-                records,
-                outcome.rows(),
-                outcome.statements(),
-                marker.stateChanges().size(),
-                dead.size() + refused,
-                marker.positions());
+                .flatMap(owners -> Mono.error(report.fenced(marker, fence.instance() == 1, owners, instance.epoch())));
     }
 
     @Override
@@ -411,6 +493,11 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
 
     @Override
     public Mono<Void> close() {
-        return Mono.empty();
+        // a run that ends with its checkpoint's transaction open: it rolls back, and its rows are no longer locked
+        return Mono.defer(() -> {
+            StreamedTransaction transaction = open;
+            open = null;
+            return transaction == null ? Mono.empty() : transaction.abort();
+        });
     }
 }

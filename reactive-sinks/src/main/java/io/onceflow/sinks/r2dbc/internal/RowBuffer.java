@@ -15,7 +15,9 @@ import org.jspecify.annotations.Nullable;
  * <p>With last-write-wins, a key's newer row (by version: offset, then the row's ordinal within its record) replaces
  * its older one here, so memory holds one row per key;
  * otherwise every row is kept, in order. Records that could not be turned into rows wait here as dead letters, and
- * a mapping error is kept to fail the checkpoint. Used by one thread at a time, the pipeline's data path: it does
+ * a mapping error is kept to fail the checkpoint. Rows streamed into the checkpoint's open transaction before its
+ * marker ({@link #stream()}) stay here too, until the checkpoint is sealed: a checkpoint whose open transaction fails
+ * is written again whole. Used by one thread at a time, the pipeline's data path: it does
  * as little as it can, the values become text on the commit path.
  */
 final class RowBuffer {
@@ -23,6 +25,8 @@ final class RowBuffer {
     private final boolean coalesce;
     private List<Pending> rows = new ArrayList<>();
     private Map<String, Pending> latest = new HashMap<>();
+    private List<Pending> streamedRows = new ArrayList<>();
+    private Map<String, Pending> streamedLatest = new HashMap<>();
     private List<DeadLetter<?>> rejected = new ArrayList<>();
     private @Nullable OnceflowException failure;
     private int records;
@@ -36,6 +40,10 @@ final class RowBuffer {
         if (coalesce) {
             // the newest version, not the last arrival: in order, they are the same (flatMap keeps its records'
             // order), but a user's operator may reorder, and the table's guard keeps the newest version too
+            Pending streamed = streamedLatest.get(entry.key());
+            if (streamed != null && !entry.supersedes(streamed)) {
+                return; // the open transaction holds a newer write of this key already
+            }
             latest.merge(entry.key(), entry, (kept, next) -> next.supersedes(kept) ? next : kept);
         } else {
             rows.add(entry);
@@ -56,17 +64,62 @@ final class RowBuffer {
         }
     }
 
-    /** Rows held: what memory the buffer takes, and what its bound counts. */
+    /** Whether a mapping error fails this checkpoint already: nothing more of it is worth writing. */
+    boolean failed() {
+        return failure != null;
+    }
+
+    /** Rows held: what memory the buffer takes, and what its bound counts. Streamed rows are held too. */
     int size() {
-        return (coalesce ? latest.size() : rows.size()) + rejected.size();
+        return unstreamed() + (coalesce ? streamedLatest.size() : streamedRows.size()) + rejected.size();
+    }
+
+    /** Whether the rows' keys are distinct: they are when coalesced. */
+    boolean uniqueKeys() {
+        return coalesce;
+    }
+
+    /** Rows not yet streamed into the checkpoint's open transaction. */
+    int unstreamed() {
+        return coalesce ? latest.size() : rows.size();
+    }
+
+    /**
+     * Takes the rows not yet streamed, to write them into the checkpoint's open transaction now, and keeps them for
+     * the checkpoint's {@link Sealed#all()}: a checkpoint whose open transaction fails is written again whole.
+     */
+    List<Pending> stream() {
+        if (coalesce) {
+            List<Pending> taken = new ArrayList<>(latest.values());
+            taken.forEach(row -> streamedLatest.put(row.key(), row));
+            latest = new HashMap<>();
+            return taken;
+        }
+        List<Pending> taken = rows;
+        streamedRows.addAll(taken);
+        rows = new ArrayList<>();
+        return taken;
     }
 
     /** Takes the rows written so far, leaving the buffer empty. */
     Sealed seal() {
-        Sealed sealed =
-                new Sealed(coalesce ? new ArrayList<>(latest.values()) : rows, coalesce, rejected, failure, records);
+        List<Pending> unstreamed = coalesce ? new ArrayList<>(latest.values()) : rows;
+        boolean streamed = coalesce ? !streamedLatest.isEmpty() : !streamedRows.isEmpty();
+        List<Pending> all = unstreamed;
+        if (streamed && coalesce) {
+            Map<String, Pending> merged = new HashMap<>(streamedLatest);
+            merged.putAll(latest); // a key's unstreamed row supersedes its streamed one: add() kept only newer ones
+            all = new ArrayList<>(merged.values());
+        } else if (streamed) {
+            all = new ArrayList<>(streamedRows.size() + rows.size());
+            all.addAll(streamedRows);
+            all.addAll(rows);
+        }
+        Sealed sealed = new Sealed(unstreamed, all, coalesce, streamed, rejected, failure, records);
         rows = new ArrayList<>();
         latest = new HashMap<>();
+        streamedRows = new ArrayList<>();
+        streamedLatest = new HashMap<>();
         rejected = new ArrayList<>();
         failure = null;
         records = 0;
@@ -76,22 +129,28 @@ final class RowBuffer {
     /**
      * The rows of one checkpoint.
      *
-     * @param rows the rows, in write order (or one per key, when coalesced)
-     * @param uniqueKeys whether the keys are known to be distinct
+     * @param rows the rows not streamed into the checkpoint's open transaction, in write order (or one per key,
+     *     when coalesced)
+     * @param all every row of the checkpoint, streamed or not, in write order (or one per key, the newest, when
+     *     coalesced): what a checkpoint written in one transaction at its marker writes
+     * @param uniqueKeys whether the keys of {@code rows}, and of {@code all}, are known to be distinct
+     * @param streamed whether some rows went into the checkpoint's open transaction
      * @param rejected records that could not be made rows
      * @param failure a mapping error that fails the checkpoint, or {@code null}
      * @param records the records written, coalesced or not
      */
     record Sealed(
             List<Pending> rows,
+            List<Pending> all,
             boolean uniqueKeys,
+            boolean streamed,
             List<DeadLetter<?>> rejected,
             @Nullable OnceflowException failure,
             int records) {
 
         /** Rows held in memory until the checkpoint is durable. */
         int size() {
-            return rows.size() + rejected.size();
+            return all.size() + rejected.size();
         }
     }
 

@@ -102,4 +102,55 @@ class RowBufferTest {
         assertThat(sealed.records()).isEqualTo(3);
         assertThat(buffer.seal().failure()).isNull();
     }
+
+    @Test
+    void streamedRowsStayHeldAndTheSealedCheckpointHoldsEveryRowInWriteOrder() {
+        RowBuffer buffer = new RowBuffer(false);
+        buffer.add(entry("a", 0));
+        buffer.add(entry("b", 1));
+        assertThat(keysAndOffsets(buffer.stream())).containsExactly("a@0", "b@1");
+        assertThat(buffer.unstreamed()).isZero();
+        assertThat(buffer.size())
+                .as("streamed rows are held until the checkpoint is sealed")
+                .isEqualTo(2);
+        buffer.add(entry("a", 2));
+
+        RowBuffer.Sealed sealed = buffer.seal();
+        assertThat(sealed.streamed()).isTrue();
+        assertThat(keysAndOffsets(sealed.rows())).as("what the marker writes").containsExactly("a@2");
+        assertThat(keysAndOffsets(sealed.all()))
+                .as("what a checkpoint written again whole writes")
+                .containsExactly("a@0", "b@1", "a@2");
+        assertThat(sealed.size()).isEqualTo(3);
+        assertThat(buffer.size()).isZero();
+    }
+
+    @Test
+    void coalescedAcrossStreamedChunksTheNewestVersionWinsNotTheLastArrival() {
+        RowBuffer buffer = new RowBuffer(true);
+        buffer.add(entry("a", 5));
+        buffer.add(entry("b", 6));
+        assertThat(keysAndOffsets(buffer.stream())).containsExactlyInAnyOrder("a@5", "b@6");
+        // a reordering operator delivers an older write of a after the newer one went into the transaction
+        buffer.add(entry("a", 3));
+        buffer.add(entry("b", 7));
+        assertThat(buffer.unstreamed()).as("the older write of a is dropped").isEqualTo(1);
+
+        RowBuffer.Sealed sealed = buffer.seal();
+        assertThat(keysAndOffsets(sealed.rows())).containsExactly("b@7");
+        assertThat(keysAndOffsets(sealed.all())).containsExactlyInAnyOrder("a@5", "b@7");
+        assertThat(sealed.uniqueKeys()).isTrue();
+        assertThat(sealed.records()).isEqualTo(4);
+    }
+
+    @Test
+    void aCheckpointWithNothingStreamedWritesTheSameRowsAtItsMarker() {
+        RowBuffer buffer = new RowBuffer(true);
+        buffer.add(entry("a", 1));
+        buffer.add(entry("a", 2));
+        RowBuffer.Sealed sealed = buffer.seal();
+        assertThat(sealed.streamed()).isFalse();
+        assertThat(sealed.all()).isSameAs(sealed.rows());
+        assertThat(keysAndOffsets(sealed.rows())).containsExactly("a@2");
+    }
 }

@@ -19,8 +19,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * A connection factory that watches what the code under test sends: the SQL of every statement it executes, every
- * {@code Statement.add()} call, and a hook that runs before a {@code COMMIT} (to kill the connection mid-commit, or
- * to fail it).
+ * {@code Statement.add()} call, and hooks that run before a statement, before a {@code COMMIT} (to kill the
+ * connection mid-commit, or to fail it) and after one (to lose its response).
  */
 final class ConnectionSpy implements ConnectionFactory {
 
@@ -29,6 +29,7 @@ final class ConnectionSpy implements ConnectionFactory {
     private final AtomicInteger adds = new AtomicInteger();
     private final AtomicInteger commits = new AtomicInteger();
     private volatile IntFunction<Mono<Void>> beforeCommit = commit -> Mono.empty();
+    private volatile IntFunction<Mono<Void>> afterCommit = commit -> Mono.empty();
     private volatile Function<String, Mono<Void>> beforeExecute = sql -> Mono.empty();
 
     ConnectionSpy(ConnectionFactory delegate) {
@@ -38,6 +39,15 @@ final class ConnectionSpy implements ConnectionFactory {
     /** Runs {@code hook} with the commit's number (from 1) before each {@code COMMIT}; its error fails the commit. */
     ConnectionSpy beforeCommit(IntFunction<Mono<Void>> hook) {
         this.beforeCommit = hook;
+        return this;
+    }
+
+    /**
+     * Runs {@code hook} with the commit's number (from 1) after each {@code COMMIT} the server confirmed; its error
+     * replaces the confirmation, as when the response is lost on its way back.
+     */
+    ConnectionSpy afterCommit(IntFunction<Mono<Void>> hook) {
+        this.afterCommit = hook;
         return this;
     }
 
@@ -83,7 +93,10 @@ final class ConnectionSpy implements ConnectionFactory {
             }
             if (method.getName().equals("commitTransaction")) {
                 int number = commits.incrementAndGet();
-                return beforeCommit.apply(number).then(Mono.from((Publisher<?>) invoke(connection, method, args)));
+                return beforeCommit
+                        .apply(number)
+                        .then(Mono.from((Publisher<?>) invoke(connection, method, args)))
+                        .then(Mono.defer(() -> afterCommit.apply(number)));
             }
             return invoke(connection, method, args);
         };
