@@ -54,10 +54,13 @@ import tools.jackson.databind.json.JsonMapper;
  *     {@link JsonMapper#shared()}
  * @param streamRows for a commit point: whether a checkpoint's rows go into its transaction while its records arrive
  *     (a chunk at a time, once {@link #STREAM_CHUNK_ROWS} or {@code chunkSize} rows wait, whichever is fewer), so
- *     that its marker leaves only the state, the positions and {@code COMMIT} to do. The rows written so far stay
- *     locked until the commit: another writer of the same keys (a new owner replaying a partition that moved) waits
- *     for it, at most the checkpoint interval and the commit, or {@code openTransactionTimeout} for an owner that
- *     froze. Defaults to {@code true}; unused by an idempotent sink
+ *     that its marker leaves only the last rows, the state, the positions and {@code COMMIT} to do. The rows written
+ *     so far stay locked until the commit: another writer of the same keys (a new owner replaying a partition that
+ *     moved) waits for it, at most the checkpoint interval and the commit, or {@code openTransactionTimeout} for an
+ *     owner that froze. Defaults to {@code true} when every record is written, {@code false} with
+ *     {@code lastWriteWins}: coalesced rows streamed early are written again each time their key changes before the
+ *     marker, and on a ledger whose 10,000 accounts all change every checkpoint that made p99 latency worse
+ *     (docs/benchmarks.md). Unused by an idempotent sink
  * @param openTransactionTimeout for a commit point that streams rows: the longest its open transaction may sit idle
  *     between two statements before the server ends it ({@code idle_in_transaction_session_timeout}, set for that
  *     transaction only). It bounds how long a frozen or unreachable owner keeps its rows locked; a crashed one's
@@ -218,7 +221,7 @@ public record R2dbcSinkOptions<T>(
         private List<String> versionColumns = List.of("onceflow_partition", "onceflow_offset", "onceflow_ordinal");
         private OnceflowTables tables = OnceflowTables.defaults();
         private JsonMapper jsonMapper = JsonMapper.shared();
-        private boolean streamRows = true;
+        private @Nullable Boolean streamRows;
         private Duration openTransactionTimeout = DEFAULT_OPEN_TRANSACTION_TIMEOUT;
 
         private Builder() {}
@@ -340,7 +343,8 @@ public record R2dbcSinkOptions<T>(
 
         /**
          * For a commit point, whether rows go into the checkpoint's transaction while its records arrive. Defaults to
-         * {@code true}; see {@link R2dbcSinkOptions#streamRows()}.
+         * {@code true} without {@link #lastWriteWins()}, {@code false} with it; see
+         * {@link R2dbcSinkOptions#streamRows()}.
          */
         public Builder<T> streamRows(boolean stream) {
             this.streamRows = stream;
@@ -391,7 +395,7 @@ public record R2dbcSinkOptions<T>(
                     versionColumns,
                     tables,
                     jsonMapper,
-                    streamRows,
+                    streamRows != null ? streamRows : !lastWriteWins,
                     openTransactionTimeout);
         }
     }

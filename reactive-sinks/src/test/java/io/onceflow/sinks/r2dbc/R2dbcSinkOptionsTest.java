@@ -141,4 +141,29 @@ class R2dbcSinkOptionsTest {
         assertThatThrownBy(() -> Row.of(new String[] {"a"}, new Object[] {1, 2}))
                 .hasMessageContaining("one value per column");
     }
+
+    @Test
+    void rowsAreStreamedByDefaultUnlessCoalescedAndTheOpenTransactionIsBounded() {
+        R2dbcSinkOptions<Balance> everyRow = builder().commitPoint().build();
+        assertThat(everyRow.streamRows()).isTrue();
+        assertThat(everyRow.openTransactionTimeout()).isEqualTo(R2dbcSinkOptions.DEFAULT_OPEN_TRANSACTION_TIMEOUT);
+        assertThat(builder().commitPoint().lastWriteWins().build().streamRows()).isFalse();
+        assertThat(builder()
+                        .commitPoint()
+                        .lastWriteWins()
+                        .streamRows(true)
+                        .build()
+                        .streamRows())
+                .isTrue();
+        assertThat(builder().commitPoint().streamRows(false).build().toBuilder()
+                        .build()
+                        .streamRows())
+                .isFalse();
+        assertThatThrownBy(() -> builder()
+                        .commitPoint()
+                        .openTransactionTimeout(java.time.Duration.ZERO)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("openTransactionTimeout");
+    }
 }

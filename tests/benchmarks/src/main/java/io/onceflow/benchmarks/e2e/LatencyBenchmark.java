@@ -65,7 +65,13 @@ import reactor.core.Disposable;
  * <pre>
  * java -cp benchmarks.jar io.onceflow.benchmarks.e2e.LatencyBenchmark --sink kafka --interval-ms 100 \
  *     [--loads 0.5,0.8] [--max-seconds 15] [--seconds 30] [--warmup-seconds 5] [--max-rate n] [--out file.json]
+ *     [--stream-rows true|false] [--last-write-wins true|false]
  * </pre>
+ *
+ * <p>{@code --stream-rows false} makes the PostgreSQL commit point write each checkpoint's rows at its marker, as
+ * before it streamed them into the open transaction ({@code R2dbcSinkOptions.streamRows}); with {@code --max-rate},
+ * two runs compare the two at the same load. {@code --last-write-wins false} writes every balance, not the last of
+ * each account in a checkpoint.
  */
 public final class LatencyBenchmark {
 
@@ -76,13 +82,23 @@ public final class LatencyBenchmark {
     private final String sink;
     private final Duration interval;
     private final BenchDatabase database;
+    private final boolean streamRows;
+    private final boolean lastWriteWins;
     private int runs;
 
-    private LatencyBenchmark(KafkaBroker broker, String sink, Duration interval, BenchDatabase database) {
+    private LatencyBenchmark(
+            KafkaBroker broker,
+            String sink,
+            Duration interval,
+            BenchDatabase database,
+            boolean streamRows,
+            boolean lastWriteWins) {
         this.broker = broker;
         this.sink = sink;
         this.interval = interval;
         this.database = database;
+        this.streamRows = streamRows;
+        this.lastWriteWins = lastWriteWins;
     }
 
     public static void main(String[] args) throws Exception {
@@ -96,8 +112,12 @@ public final class LatencyBenchmark {
         double[] loads = Arrays.stream(options.getOrDefault("loads", "0.5,0.8").split(","))
                 .mapToDouble(Double::parseDouble)
                 .toArray();
+        boolean streamRows = Boolean.parseBoolean(options.getOrDefault("stream-rows", "true"));
+        boolean lastWriteWins = Boolean.parseBoolean(options.getOrDefault("last-write-wins", "true"));
         PartResults results = PartResults.empty()
                 .put("sink", sink)
+                .put("stream_rows", String.valueOf(streamRows))
+                .put("last_write_wins", String.valueOf(lastWriteWins))
                 .put("interval_ms", interval.toMillis())
                 .put("seconds", seconds)
                 .put("warmup_seconds", warmup);
@@ -105,7 +125,8 @@ public final class LatencyBenchmark {
                 ? new BenchDatabase("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "")
                 : null;
         try (KafkaBroker broker = KafkaBroker.start(BrokerMode.IN_PROCESS)) {
-            LatencyBenchmark benchmark = new LatencyBenchmark(broker, sink, interval, database);
+            LatencyBenchmark benchmark =
+                    new LatencyBenchmark(broker, sink, interval, database, streamRows, lastWriteWins);
             double max;
             if (options.containsKey("max-rate")) {
                 max = Double.parseDouble(options.get("max-rate"));
@@ -435,7 +456,8 @@ public final class LatencyBenchmark {
                         .key("account")
                         .columns(Balance::row)
                         .commitPoint()
-                        .lastWriteWins()
+                        .lastWriteWins(lastWriteWins)
+                        .streamRows(streamRows)
                         .build());
         return Onceflow.pipeline(name)
                 .checkpointEvery(interval)
