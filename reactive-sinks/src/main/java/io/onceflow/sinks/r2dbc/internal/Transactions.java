@@ -4,6 +4,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
+import io.r2dbc.spi.ValidationDepth;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -11,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 /**
  * Runs work in one database transaction on a connection of its own, and statements on it.
@@ -38,14 +40,45 @@ public final class Transactions {
      */
     static <R> Mono<R> run(ConnectionFactory factory, Function<Connection, Mono<R>> work) {
         return offTheEventLoop(Mono.usingWhen(
-                Mono.from(factory.create()),
-                connection -> Mono.from(connection.beginTransaction())
-                        .then(Mono.defer(() -> work.apply(connection)))
+                begun(factory),
+                connection -> Mono.defer(() -> work.apply(connection))
                         .flatMap(result ->
                                 Mono.from(connection.commitTransaction()).thenReturn(result)),
                 Transactions::close,
                 (connection, error) -> rollback(connection).then(close(connection)),
                 connection -> rollback(connection).then(close(connection))));
+    }
+
+    /**
+     * A connection with its transaction begun. A connection the client knows is closed, or whose {@code BEGIN} fails,
+     * is given back and another taken, {@value #BEGIN_ATTEMPTS} times at most: nothing was sent on it. A pool hands out
+     * connections the server has ended (after a connection kill, a server restart, an idle timeout): r2dbc-pool
+     * validates a connection when it is given back, and one that the server ended mid-transaction even skips its
+     * {@code BEGIN} (the driver still believes it is in a transaction), so its next statement would fail.
+     */
+    private static Mono<Connection> begun(ConnectionFactory factory) {
+        return Mono.defer(() -> Mono.from(factory.create()))
+                .flatMap(connection -> Mono.from(connection.validate(ValidationDepth.LOCAL))
+                        .defaultIfEmpty(true)
+                        .flatMap(open -> open
+                                ? Mono.from(connection.beginTransaction()).thenReturn(connection)
+                                : Mono.error(new IllegalStateException("the pool handed out a closed connection")))
+                        .onErrorResume(failure -> close(connection).then(Mono.error(new BeginFailed(failure)))))
+                .retryWhen(Retry.max(BEGIN_ATTEMPTS - 1)
+                        .filter(BeginFailed.class::isInstance)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
+                .onErrorMap(BeginFailed.class, Throwable::getCause);
+    }
+
+    private static final int BEGIN_ATTEMPTS = 3;
+
+    /** A {@code BEGIN} that failed: nothing of the transaction was sent. */
+    private static final class BeginFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BeginFailed(Throwable cause) {
+            super(cause);
+        }
     }
 
     /** Runs {@code work} on a connection of its own, in auto-commit mode. */

@@ -151,9 +151,10 @@ class R2dbcStreamedCommitIT {
                 .as("the new owner's rows")
                 .containsOnly(20L);
 
-        // the frozen owner thaws and reaches its marker: its checkpoint fails, with no effect, and its run restarts
-        // (refused by the fence when its checkpoint is written again whole on a live connection; failed at once when
-        // the pool hands it the connection the server ended, which r2dbc-pool does not check by default)
+        // the frozen owner thaws and reaches its marker: its transaction is gone and its checkpoint fails, with no
+        // effect, and its run restarts. Refused by the fence when it is written again whole on a live connection; or
+        // failed at once, as here with r2dbc-pool 1.0.2, when the pool hands back the connection the server ended
+        // (the driver still believes it is in its transaction, so it skips the BEGIN, and the first statement fails)
         assertThatThrownBy(() -> frozen.checkpoint(marker(1, 4, "k0", "10")).block(Duration.ofSeconds(20)))
                 .isInstanceOfAny(PartitionFencedException.class, TransientFailureException.class)
                 .satisfies(error -> assertThat(((OnceflowException) error).isRetryable())
