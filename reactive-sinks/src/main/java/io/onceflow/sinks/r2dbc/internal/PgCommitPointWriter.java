@@ -51,16 +51,14 @@ import reactor.core.publisher.Mono;
  *     COMMIT
  * </pre>
  *
- * <p>The fence is the marker's first statement, not the transaction's: it locks the partitions' offsets rows, and
- * held across an interval those locks would make every claim of those partitions (this process's own, after a
- * rebalance, too) wait for the interval. Taken at the marker in the same transaction, it makes the commit exclusive
- * all the same: a checkpoint whose partition was claimed by another owner since this run claimed it rolls back,
- * streamed rows and all. What stays locked across an interval is the target rows streamed so far; see
- * {@code R2dbcSinkOptions.streamRows} for who waits for them and how long.
+ * <p>The fence is the marker's first statement, not the transaction's: its locks on the offsets rows, held across an
+ * interval, would make every claim of those partitions (this process's own too) wait for it. Taken at the marker in
+ * the same transaction, it makes the commit exclusive all the same: a checkpoint whose partition was claimed since
+ * rolls back, streamed rows and all. Only the target rows streamed so far stay locked across an interval (see
+ * {@code R2dbcSinkOptions.streamRows}).
  *
- * <p>A checkpoint whose open transaction failed before its marker (see {@link StreamedTransaction}) is written whole
- * at its marker, in one transaction, as a sink that does not stream writes every checkpoint; so is a checkpoint with a
- * refused row, carefully, under savepoints.
+ * <p>A checkpoint whose open transaction failed before {@code COMMIT} ({@link StreamedTransaction}) is written whole
+ * at its marker in one transaction, as one that was not streamed (carefully, under savepoints, after a refused row).
  *
  * <p>The data path (write, checkpoint, deadLetter) is called by one thread at a time; the commit runs later, on the
  * driver's threads, one checkpoint at a time. {@link #recover} may run meanwhile; the epochs it claims are kept in a
@@ -257,10 +255,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     }
 
     /**
-     * Writes the rows waiting into the checkpoint's open transaction, opening it first. Not while an earlier
-     * checkpoint is still committing: its rows are locked, and it must commit before this one's rows go in (the rows
-     * keep waiting here meanwhile, and go with the next record after it committed); nor once a mapping error fails the
-     * checkpoint.
+     * Writes the rows waiting into the checkpoint's open transaction, opening it first; not while an earlier checkpoint
+     * is still committing (its rows are locked: these wait, and go with a later record), nor after a mapping error.
      */
     private void stream(DataTarget<T> target, StreamSettings settings) {
         if (buffer.failed() || (open == null && !sealedDeadLetters.isEmpty())) {
