@@ -132,6 +132,9 @@ public final class LedgerPipelines {
                             b.account(), b.payments(), b.lastSeq(), b.lastPaymentId(), b.lastAmountCents(), b.cents()
                         }))
                 .commitPoint()
+                // small chunks, so that a checkpoint's entries go into its open transaction before its marker (rows are
+                // streamed once a chunk waits): every fault of the campaign meets streamed commits too
+                .chunkSize(100)
                 .build());
     }
 

@@ -139,6 +139,9 @@ public final class ShapePipelines {
                         new String[] {"part", "n", "value"}, new Object[] {out.partition(), out.n(), out.value()}))
                 .deadLetterTable(shape.deadLetterTable())
                 .commitPoint()
+                // a shape's checkpoint holds a few to a few dozen outputs: chunks this small are streamed into its
+                // open transaction before the marker, so the shapes meet streamed commits (and their rewrites) too
+                .chunkSize(4)
                 .build());
     }
 }
