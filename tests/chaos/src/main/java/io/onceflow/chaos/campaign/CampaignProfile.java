@@ -27,8 +27,6 @@ import org.apache.kafka.clients.consumer.GroupProtocol;
  * @param shapes generated pipeline shapes run beside the ledger, by the processors of the job of their commit point
  *     (see {@link io.onceflow.chaos.shapes.ShapeGenerator}); every fault hits them too
  * @param shapeRecords input records of each shape
- * @param faultGap the least time between the end of one scheduled fault and the start of the next (after a zombie's
- *     thaw, at least {@link #ZOMBIE_GAP}): how dense the faults can be
  * @param production how long the producer spreads the payments over; the faults happen within it
  * @param deadline the longest the campaign may take, from the first payment to caught up, before it fails
  * @param seed the seed of every random choice (accounts, amounts, fault times and targets)
@@ -49,7 +47,6 @@ public record CampaignProfile(
         int serverRestarts,
         int shapes,
         int shapeRecords,
-        Duration faultGap,
         Duration production,
         Duration deadline,
         long seed,
@@ -64,14 +61,8 @@ public record CampaignProfile(
     /** The system property that fixes the seed; a random one otherwise, printed with the table. */
     public static final String SEED_PROPERTY = "onceflow.chaos.seed";
 
-    /** The least time after a zombie's thaw before the next fault, so its fencing shows before anything else happens. */
-    public static final Duration ZOMBIE_GAP = Duration.ofSeconds(4);
-
-    private static final Duration DEFAULT_FAULT_GAP = Duration.ofSeconds(4);
-
     public CampaignProfile {
         requireNonNull(name, "name");
-        requireNonNull(faultGap, "faultGap");
         variants = List.copyOf(variants);
         requireNonNull(production, "production");
         requireNonNull(deadline, "deadline");
@@ -110,7 +101,6 @@ public record CampaignProfile(
                 1,
                 20,
                 1500,
-                DEFAULT_FAULT_GAP,
                 Duration.ofSeconds(120),
                 Duration.ofMinutes(8),
                 seed,
@@ -155,7 +145,6 @@ public record CampaignProfile(
                 3,
                 20,
                 1500,
-                DEFAULT_FAULT_GAP,
                 Duration.ofMinutes(5),
                 Duration.ofMinutes(20),
                 roundSeed(seed, round),
@@ -190,7 +179,6 @@ public record CampaignProfile(
                 1,
                 8,
                 600,
-                DEFAULT_FAULT_GAP,
                 Duration.ofSeconds(90),
                 Duration.ofMinutes(6),
                 seed,
@@ -217,7 +205,6 @@ public record CampaignProfile(
                 0,
                 0,
                 0,
-                DEFAULT_FAULT_GAP,
                 Duration.ofSeconds(25),
                 Duration.ofMinutes(4),
                 seed,

@@ -59,6 +59,7 @@ public final class ExactlyOnceCampaign {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.onceflow.chaos");
     private static final Duration SUPERVISION = Duration.ofMillis(200);
+    private static final Duration FAULT_GAP = Duration.ofSeconds(4);
 
     private final CampaignProfile profile;
     private final KafkaBroker broker;
@@ -328,10 +329,7 @@ public final class ExactlyOnceCampaign {
                     Thread.sleep(wait / 1_000_000);
                 }
                 carryOut(fault, fleet, start, stats, random);
-                Duration gap = fault.kind().equals("zombie")
-                        ? max(profile.faultGap(), CampaignProfile.ZOMBIE_GAP)
-                        : profile.faultGap();
-                notBefore = System.nanoTime() + gap.toNanos();
+                notBefore = System.nanoTime() + FAULT_GAP.toNanos();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -454,10 +452,6 @@ public final class ExactlyOnceCampaign {
             LOG.debug("progress unknown: {}", e.toString());
             return false;
         }
-    }
-
-    private static Duration max(Duration a, Duration b) {
-        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** {@code [mm:ss]} since {@code start}, for the campaign's log lines. */
