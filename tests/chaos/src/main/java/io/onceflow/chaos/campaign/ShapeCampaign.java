@@ -48,14 +48,7 @@ final class ShapeCampaign {
     void setUp() throws Exception {
         for (Shape shape : shapes) {
             LOG.info("{}", shape.describe());
-            broker.createTopic(shape.inputTopic(), shape.partitions(), ShapePipelines.KEEP_FOREVER);
-            if (shape.sinks().kafkaCommitPoint()) {
-                broker.createTopic(shape.outputTopic(), 3);
-                broker.createTopic(shape.deadLetterTopic(), 1);
-            }
-            for (String statement : ShapePipelines.ddl(shape)) {
-                database.execute(statement);
-            }
+            ShapePipelines.setUp(shape, broker, database);
         }
     }
 

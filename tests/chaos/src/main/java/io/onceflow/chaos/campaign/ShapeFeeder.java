@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Produces the generated shapes' inputs, paced over {@code production}, on a thread of its own, so that the shapes
- * are working when the faults strike. Each record goes to its partition with its event time. The producer is
+ * are working when the faults strike. Each record goes to its topic and partition with its event time. The producer is
  * idempotent and not transactional, so a partition's offsets have no gaps (the oracle replays them by offset), and a
  * broker bounce delays records but neither loses nor duplicates them.
  */
@@ -25,10 +25,8 @@ final class ShapeFeeder implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShapeFeeder.class);
 
-    private record Pending(Shape shape, InputRecord record) {}
-
     private final String bootstrapServers;
-    private final List<Pending> records = new ArrayList<>();
+    private final List<InputRecord> records = new ArrayList<>();
     private final Duration production;
     private final AtomicLong failed = new AtomicLong();
     private volatile boolean done;
@@ -44,7 +42,7 @@ final class ShapeFeeder implements Runnable {
         // interleaved: every shape's input spreads over the whole production time
         for (int i = 0; i < recordsPerShape; i++) {
             for (int s = 0; s < shapes.size(); s++) {
-                records.add(new Pending(shapes.get(s), inputs.get(s).get(i)));
+                records.add(inputs.get(s).get(i));
             }
         }
     }
@@ -59,15 +57,10 @@ final class ShapeFeeder implements Runnable {
                 if (wait > 2_000_000) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
-                Pending pending = records.get(i);
-                InputRecord record = pending.record();
+                InputRecord record = records.get(i);
                 producer.send(
                         new ProducerRecord<>(
-                                pending.shape().inputTopic(),
-                                record.partition(),
-                                record.timestamp(),
-                                null,
-                                record.value()),
+                                record.topic(), record.partition(), record.timestamp(), null, record.value()),
                         (metadata, error) -> {
                             if (error != null) {
                                 failed.incrementAndGet();

@@ -1,6 +1,7 @@
 package io.onceflow.chaos.shapes;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -11,15 +12,25 @@ import java.util.stream.Collectors;
  * @param index the shape's number in its campaign: its topics, tables and consumer group are named by it
  * @param stages the operators, in order
  * @param sinks the commit point, and whether an idempotent table is written too
- * @param partitions partitions of its input topic
+ * @param topics its input topics, 1 to 3, read by one source
+ * @param partitions partitions of each input topic
  * @param checkpointInterval its pipeline's checkpoint interval
  * @param coalesce whether the idempotent table coalesces a checkpoint's writes of a key (last write wins)
  */
 public record Shape(
-        int index, List<Stage> stages, SinkSet sinks, int partitions, Duration checkpointInterval, boolean coalesce) {
+        int index,
+        List<Stage> stages,
+        SinkSet sinks,
+        int topics,
+        int partitions,
+        Duration checkpointInterval,
+        boolean coalesce) {
 
     public Shape {
         stages = List.copyOf(stages);
+        if (topics < 1 || partitions < 1) {
+            throw new IllegalArgumentException("a shape reads at least one partition of one topic");
+        }
     }
 
     /** The pipeline's name, which is also its consumer group. */
@@ -27,8 +38,48 @@ public record Shape(
         return "shape-" + index;
     }
 
-    public String inputTopic() {
-        return "shape-" + index + "-in";
+    /** Input topic {@code topic}, from 0. */
+    public String inputTopic(int topic) {
+        return "shape-" + index + "-in" + (topic == 0 ? "" : "-" + topic);
+    }
+
+    /** Its input topics, in order. */
+    public List<String> inputTopics() {
+        List<String> names = new ArrayList<>(topics);
+        for (int topic = 0; topic < topics; topic++) {
+            names.add(inputTopic(topic));
+        }
+        return names;
+    }
+
+    /**
+     * Its input partitions over all topics. A lane is one partition of one topic, numbered {@code topic * partitions
+     * + partition}: what a {@link Tagged} number carries, and what the oracle's one source has as partitions. The
+     * keyed state of a Kafka source is per topic and partition, so that of a lane is the same in both.
+     */
+    public int lanes() {
+        return topics * partitions;
+    }
+
+    /** The lane of {@code partition} of input topic {@code topic}. */
+    public int lane(int topic, int partition) {
+        return topic * partitions + partition;
+    }
+
+    /** The lane of {@code partition} of input topic {@code topicName}, or -1 where that is not an input topic. */
+    public int lane(String topicName, int partition) {
+        int topic = inputTopics().indexOf(topicName);
+        return topic < 0 ? -1 : lane(topic, partition);
+    }
+
+    /** The input topic of {@code lane}. */
+    public String topicOf(int lane) {
+        return inputTopic(lane / partitions);
+    }
+
+    /** The partition of {@code lane} in its input topic. */
+    public int partitionOf(int lane) {
+        return lane % partitions;
     }
 
     /** The Kafka commit point's topic. */
@@ -60,6 +111,7 @@ public record Shape(
     public String describe() {
         return pipeline() + " [" + stages.stream().map(Stage::toString).collect(Collectors.joining(" > ")) + "] -> "
                 + sinks + (sinks.idempotentTable() ? (coalesce ? " (coalescing)" : " (every write)") : "") + ", "
-                + partitions + " partitions, checkpoints every " + checkpointInterval.toMillis() + " ms";
+                + (topics == 1 ? "" : topics + " topics of ") + partitions + " partitions, checkpoints every "
+                + checkpointInterval.toMillis() + " ms";
     }
 }

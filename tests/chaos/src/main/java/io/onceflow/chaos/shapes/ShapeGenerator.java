@@ -39,50 +39,52 @@ public final class ShapeGenerator {
         for (int i = 0; i < more; i++) {
             stages.add(new Stage(KINDS.get(random.nextInt(KINDS.size())), random.nextInt(1001)));
         }
-        return new Shape(
-                index,
-                stages,
-                SinkSet.values()[index % SinkSet.values().length],
-                1 + random.nextInt(8),
-                Duration.ofMillis(100 + random.nextInt(900)),
-                random.nextBoolean());
+        SinkSet sinks = SinkSet.values()[index % SinkSet.values().length];
+        int partitions = 1 + random.nextInt(8);
+        Duration interval = Duration.ofMillis(100 + random.nextInt(900));
+        boolean coalesce = random.nextBoolean();
+        int topics = 1 + random.nextInt(3);
+        return new Shape(index, stages, sinks, topics, partitions, interval, coalesce);
     }
 
-    /** One input record of a shape: where it goes, its event time, its bytes. */
-    public record InputRecord(int partition, long timestamp, byte[] value) {}
+    /** One input record of a shape: where it goes (topic and partition), its event time, its bytes. */
+    public record InputRecord(String topic, int partition, long timestamp, byte[] value) {}
 
     /**
-     * The input of {@code shape}: {@code records} records spread over its partitions, numbers uniform or skewed towards
+     * The input of {@code shape}: {@code records} records spread over its lanes (every partition of every input
+     * topic), numbers uniform or skewed towards
      * a few hot ones, event times 7 ms apart from {@code epochMillis} with about one in ten late by up to 80 ms, about
-     * one in fifty bytes that do not decode (never the first of a partition; with the event time of the record before
+     * one in fifty bytes that do not decode (never the first of a lane; with the event time of the record before
      * it, so that it moves no watermark). The event times should be recent: a broker deletes records older than its
      * retention, whatever their topic's offsets.
      */
     public static List<InputRecord> input(long seed, Shape shape, int records, long epochMillis) {
         Random random = new Random(seed * 7_919L + shape.index());
         boolean skewed = random.nextBoolean();
-        long[] clock = new long[shape.partitions()];
-        boolean[] started = new boolean[shape.partitions()];
+        long[] clock = new long[shape.lanes()];
+        boolean[] started = new boolean[shape.lanes()];
         List<InputRecord> input = new ArrayList<>(records);
         for (int i = 0; i < records; i++) {
-            int partition = random.nextInt(shape.partitions());
-            if (started[partition] && random.nextInt(50) == 0) {
-                input.add(new InputRecord(partition, clock[partition], garbage(random, partition)));
+            int lane = random.nextInt(shape.lanes());
+            String topic = shape.topicOf(lane);
+            int partition = shape.partitionOf(lane);
+            if (started[lane] && random.nextInt(50) == 0) {
+                input.add(new InputRecord(topic, partition, clock[lane], garbage(random, lane)));
                 continue;
             }
             long number = skewed && random.nextInt(10) < 7 ? random.nextInt(8) : random.nextInt(401);
             long timestamp = epochMillis + i * 7L - (random.nextInt(10) == 0 ? random.nextInt(81) : 0);
-            clock[partition] = timestamp;
-            started[partition] = true;
-            input.add(new InputRecord(partition, timestamp, ShapeFormats.encodeInput(new Tagged(partition, number))));
+            clock[lane] = timestamp;
+            started[lane] = true;
+            input.add(new InputRecord(topic, partition, timestamp, ShapeFormats.encodeInput(new Tagged(lane, number))));
         }
         return input;
     }
 
-    private static byte[] garbage(Random random, int partition) {
+    private static byte[] garbage(Random random, int lane) {
         return switch (random.nextInt(3)) {
             case 0 -> new byte[] {(byte) 0xFF, (byte) 0xFE, 'x'};
-            case 1 -> (partition + ",not a number").getBytes(StandardCharsets.UTF_8);
+            case 1 -> (lane + ",not a number").getBytes(StandardCharsets.UTF_8);
             default -> new byte[0];
         };
     }

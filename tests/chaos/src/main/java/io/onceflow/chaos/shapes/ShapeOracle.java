@@ -16,9 +16,10 @@ import java.util.TreeMap;
 
 /**
  * What a shape must commit, computed without faults: the same stages over the same input, in this JVM, from a
- * {@link TestSource} into an in-memory commit point. Records that do not decode become expected dead letters of the
- * {@code deserialize} stage; in the oracle's source they are placeholders that a filter drops first, so that every
- * other record keeps its offset.
+ * {@link TestSource} into an in-memory commit point. The test source has one partition per lane of the shape (each
+ * partition of each input topic, {@link Shape#lanes()}). Records that do not decode become expected dead letters of
+ * the {@code deserialize} stage; in the oracle's source they are placeholders that a filter drops first, so that
+ * every other record keeps its offset.
  */
 public final class ShapeOracle {
 
@@ -33,8 +34,8 @@ public final class ShapeOracle {
     /**
      * What a shape commits.
      *
-     * @param outputs per input partition, its outputs in order (output {@code n} at index {@code n})
-     * @param deadLetters every dead letter as {@code partition@offset stage}, sorted
+     * @param outputs per lane, its outputs in order (output {@code n} at index {@code n})
+     * @param deadLetters every dead letter as {@code lane@offset stage}, sorted
      */
     public record Committed(Map<Integer, List<Output>> outputs, List<String> deadLetters) {
 
@@ -53,32 +54,32 @@ public final class ShapeOracle {
     }
 
     /** A dead letter as the oracle and the verifier both write it. */
-    public static String deadLetter(int partition, long offset, String stage) {
-        return partition + "@" + offset + " " + stage;
+    public static String deadLetter(int lane, long offset, String stage) {
+        return lane + "@" + offset + " " + stage;
     }
 
     /**
-     * The committed output of {@code shape} over {@code input} (per partition, in offset order, offsets from 0 without
+     * The committed output of {@code shape} over {@code input} (per lane, in offset order, offsets from 0 without
      * gaps).
      */
     public static Committed expected(Shape shape, Map<Integer, List<LoggedRecord>> input) {
-        TestSource<Tagged> source = TestSource.create(shape.inputTopic(), shape.partitions());
+        TestSource<Tagged> source = TestSource.create(shape.inputTopic(0), shape.lanes());
         List<String> deadLetters = new ArrayList<>();
-        input.forEach((partition, records) -> {
+        input.forEach((lane, records) -> {
             for (int i = 0; i < records.size(); i++) {
                 LoggedRecord record = records.get(i);
                 if (record.offset() != i) {
-                    throw new IllegalStateException(shape.inputTopic() + "-" + partition + " has a gap at offset " + i
-                            + ": the oracle needs the offsets of a plain producer");
+                    throw new IllegalStateException(shape.topicOf(lane) + "-" + shape.partitionOf(lane)
+                            + " has a gap at offset " + i + ": the oracle needs the offsets of a plain producer");
                 }
                 Tagged value;
                 try {
                     value = ShapeFormats.INPUT.decode(record.value());
                 } catch (RuntimeException e) {
-                    value = new Tagged(partition, UNDECODABLE);
-                    deadLetters.add(deadLetter(partition, record.offset(), "deserialize"));
+                    value = new Tagged(lane, UNDECODABLE);
+                    deadLetters.add(deadLetter(lane, record.offset(), "deserialize"));
                 }
-                source.emitAt(partition, record.timestamp(), value);
+                source.emitAt(lane, record.timestamp(), value);
             }
         });
         source.complete();
@@ -92,8 +93,8 @@ public final class ShapeOracle {
                 .filter(tagged -> tagged.value() != UNDECODABLE);
         ShapeStages.build(decoded, shape.stages()).to(sink).run().blockLast(Duration.ofMinutes(2));
         Map<Integer, List<Output>> outputs = new TreeMap<>();
-        for (int p = 0; p < shape.partitions(); p++) {
-            outputs.put(p, new ArrayList<>());
+        for (int lane = 0; lane < shape.lanes(); lane++) {
+            outputs.put(lane, new ArrayList<>());
         }
         for (Data<Output> record : sink.committedRecords()) {
             outputs.get(record.value().partition()).add(record.value());

@@ -17,7 +17,10 @@ import io.onceflow.sinks.r2dbc.OnceflowTables;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
 import io.onceflow.sinks.r2dbc.Row;
+import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.PostgresDatabase;
 import io.r2dbc.spi.ConnectionFactory;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +32,7 @@ import java.util.Map;
  * give up.
  *
  * <pre>
- *   shape-i-in ─▶ stages ─▶ numbering ─┬─▶ shape-i-out + shape-i-dead (Kafka)  or  shape_i_out + shape_i_dead
+ *   shape-i-in[-t] ─▶ stages ─▶ numbering ─┬─▶ shape-i-out + shape-i-dead (Kafka)  or  shape_i_out + shape_i_dead
  *                                     └─▶ shape_i_table (idempotent), for some
  * </pre>
  */
@@ -39,6 +42,23 @@ public final class ShapePipelines {
     public static final Map<String, String> KEEP_FOREVER = Map.of("retention.ms", "-1", "retention.bytes", "-1");
 
     private ShapePipelines() {}
+
+    /**
+     * Creates a shape's topics (its inputs, and its Kafka commit point's output and dead letters) and its tables,
+     * where they do not exist.
+     */
+    public static void setUp(Shape shape, KafkaBroker broker, PostgresDatabase database) throws SQLException {
+        for (String topic : shape.inputTopics()) {
+            broker.createTopic(topic, shape.partitions(), KEEP_FOREVER);
+        }
+        if (shape.sinks().kafkaCommitPoint()) {
+            broker.createTopic(shape.outputTopic(), 3);
+            broker.createTopic(shape.deadLetterTopic(), 1);
+        }
+        for (String statement : ddl(shape)) {
+            database.execute(statement);
+        }
+    }
 
     /** The statements that create a shape's tables (its commit point's and idempotent ones, and dead letters). */
     public static List<String> ddl(Shape shape) {
@@ -71,14 +91,14 @@ public final class ShapePipelines {
             GroupMembership membership,
             ProtocolListener listener,
             MeterRegistry meters) {
-        KafkaSource<Tagged> source = KafkaSource.create(membership
-                .applyTo(KafkaSourceOptions.builder()
-                        .bootstrapServers(bootstrapServers)
-                        .topic(shape.inputTopic())
-                        .valueFormat(ShapeFormats.INPUT)
-                        .maxPollRecords(200)
-                        .assignTimeout(Duration.ofSeconds(30)))
-                .build());
+        KafkaSourceOptions.Builder<Tagged> options = KafkaSourceOptions.builder()
+                .bootstrapServers(bootstrapServers)
+                .valueFormat(ShapeFormats.INPUT)
+                .maxPollRecords(200)
+                .assignTimeout(Duration.ofSeconds(30));
+        shape.inputTopics().forEach(options::topic);
+        KafkaSource<Tagged> source =
+                KafkaSource.create(membership.applyTo(options).build());
         CheckpointedFlux<Tagged> input = Onceflow.pipeline(shape.pipeline())
                 .instanceId(instanceId)
                 .checkpointEvery(shape.checkpointInterval())

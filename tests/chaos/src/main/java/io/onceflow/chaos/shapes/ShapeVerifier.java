@@ -35,36 +35,42 @@ public final class ShapeVerifier {
         this.database = database;
     }
 
-    /** The input topic, per partition in offset order. */
+    /** The input topics, per lane ({@link Shape#lanes()}) in offset order. */
     public Map<Integer, List<LoggedRecord>> readInput(Shape shape) {
         Map<Integer, List<LoggedRecord>> input = new TreeMap<>();
-        kafka.readTopic(shape.inputTopic(), false).forEach((partition, records) -> {
-            List<LoggedRecord> logged = new ArrayList<>(records.size());
-            for (ConsumerRecord<byte[], byte[]> record : records) {
-                logged.add(new LoggedRecord(record.offset(), record.timestamp(), record.value()));
-            }
-            input.put(partition, logged);
-        });
+        for (String topic : shape.inputTopics()) {
+            kafka.readTopic(topic, false).forEach((partition, records) -> {
+                List<LoggedRecord> logged = new ArrayList<>(records.size());
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    logged.add(new LoggedRecord(record.offset(), record.timestamp(), record.value()));
+                }
+                input.put(shape.lane(topic, partition), logged);
+            });
+        }
         return input;
     }
 
-    /** The positions the shape's commit point holds, by input partition. */
+    /** The positions the shape's commit point holds, by lane. */
     public long[] committedPositions(Shape shape) throws Exception {
-        long[] positions = new long[shape.partitions()];
+        long[] positions = new long[shape.lanes()];
         if (shape.sinks().kafkaCommitPoint()) {
-            kafka.groupOffsets(shape.pipeline(), shape.inputTopic(), true)
-                    .forEach((partition, offset) -> positions[partition] = offset);
+            for (String topic : shape.inputTopics()) {
+                kafka.groupOffsets(shape.pipeline(), topic, true)
+                        .forEach((partition, offset) -> positions[shape.lane(topic, partition)] = offset);
+            }
             return positions;
         }
         try (Connection connection = database.open();
                 PreparedStatement statement = connection.prepareStatement(
-                        "SELECT source_partition, next_offset FROM onceflow_offsets WHERE pipeline = ? AND source = ?"
+                        "SELECT source, source_partition, next_offset FROM onceflow_offsets WHERE pipeline = ?"
                                 + " AND next_offset IS NOT NULL")) {
             statement.setString(1, shape.pipeline());
-            statement.setString(2, shape.inputTopic());
             try (ResultSet result = statement.executeQuery()) {
                 while (result.next()) {
-                    positions[result.getInt(1)] = result.getLong(2);
+                    int lane = shape.lane(result.getString(1), result.getInt(2));
+                    if (lane >= 0) {
+                        positions[lane] = result.getLong(3);
+                    }
                 }
             }
         }
@@ -76,12 +82,18 @@ public final class ShapeVerifier {
         return lag(shape).isEmpty();
     }
 
-    /** Empty once caught up; otherwise the committed positions against the input's ends. */
+    /** Empty once caught up; otherwise the committed positions against the input's ends, by lane. */
     public String lag(Shape shape) throws Exception {
-        long[] ends = kafka.endOffsets(shape.inputTopic());
+        long[] ends = new long[shape.lanes()];
+        for (String topic : shape.inputTopics()) {
+            long[] topicEnds = kafka.endOffsets(topic);
+            for (int partition = 0; partition < topicEnds.length; partition++) {
+                ends[shape.lane(topic, partition)] = topicEnds[partition];
+            }
+        }
         long[] positions = committedPositions(shape);
-        for (int p = 0; p < ends.length; p++) {
-            if (positions[p] < ends[p]) {
+        for (int lane = 0; lane < ends.length; lane++) {
+            if (positions[lane] < ends[lane]) {
                 return "positions " + java.util.Arrays.toString(positions) + " < ends "
                         + java.util.Arrays.toString(ends);
             }
@@ -104,10 +116,10 @@ public final class ShapeVerifier {
                 shape.sinks().kafkaCommitPoint() ? topicOutputs(shape) : tableOutputs(shape);
         long[] counts = new long[4]; // missing, duplicates, wrong, extra
         long read = 0;
-        for (int p = 0; p < shape.partitions(); p++) {
-            List<Output> actual = outputs.getOrDefault(p, List.of());
+        for (int lane = 0; lane < shape.lanes(); lane++) {
+            List<Output> actual = outputs.getOrDefault(lane, List.of());
             read += actual.size();
-            compare(p, expected.outputs().get(p), actual, counts, examples);
+            compare(lane, expected.outputs().get(lane), actual, counts, examples);
         }
         List<String> deadLetters = shape.sinks().kafkaCommitPoint() ? topicDeadLetters(shape) : tableDeadLetters(shape);
         long deadLetterMismatches = multisetDifference(expected.deadLetters(), deadLetters, "dead letter", examples);
@@ -128,29 +140,27 @@ public final class ShapeVerifier {
                 examples);
     }
 
-    /** One partition's outputs, output {@code n} at place {@code n}: each place once, with the oracle's value. */
+    /** One lane's outputs, output {@code n} at place {@code n}: each place once, with the oracle's value. */
     private static void compare(
-            int partition, List<Output> expected, List<Output> actual, long[] counts, List<String> examples) {
+            int lane, List<Output> expected, List<Output> actual, long[] counts, List<String> examples) {
         Map<Long, Integer> seen = new HashMap<>();
         for (int i = 0; i < actual.size(); i++) {
             Output output = actual.get(i);
             int times = seen.merge(output.n(), 1, Integer::sum);
             if (times > 1) {
                 counts[1]++;
-                example(
-                        examples,
-                        "partition " + partition + ": output " + output.n() + " committed " + times + " times");
+                example(examples, "lane " + lane + ": output " + output.n() + " committed " + times + " times");
             } else if (output.n() >= expected.size()) {
                 counts[3]++;
                 example(
                         examples,
-                        "partition " + partition + ": output " + output.n() + " (" + output.value()
-                                + ") beyond the oracle's " + expected.size());
+                        "lane " + lane + ": output " + output.n() + " (" + output.value() + ") beyond the oracle's "
+                                + expected.size());
             } else if (output.value() != expected.get((int) output.n()).value() || output.n() != i) {
                 counts[2]++;
                 example(
                         examples,
-                        "partition " + partition + ": at place " + i + " output " + output.n() + " = "
+                        "lane " + lane + ": at place " + i + " output " + output.n() + " = "
                                 + output.value() + ", the oracle's output " + output.n() + " = "
                                 + expected.get((int) output.n()).value());
             }
@@ -160,7 +170,7 @@ public final class ShapeVerifier {
                 counts[0]++;
                 example(
                         examples,
-                        "partition " + partition + ": output " + n + " ("
+                        "lane " + lane + ": output " + n + " ("
                                 + expected.get((int) n).value() + ") missing");
             }
         }
@@ -168,7 +178,7 @@ public final class ShapeVerifier {
 
     private Map<Integer, List<Output>> topicOutputs(Shape shape) {
         Map<Integer, List<Output>> outputs = new TreeMap<>();
-        // an input partition's outputs share a key, so a partition of the topic, in order
+        // a lane's outputs share a key, so a partition of the topic, in order
         kafka.readTopic(shape.outputTopic(), true).values().forEach(records -> {
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 Output output = ShapeFormats.OUTPUT.decode(record.value());
@@ -198,7 +208,10 @@ public final class ShapeVerifier {
         kafka.readTopic(shape.deadLetterTopic(), true).values().forEach(records -> {
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 deadLetters.add(ShapeOracle.deadLetter(
-                        Integer.parseInt(DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_PARTITION)),
+                        shape.lane(
+                                DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_TOPIC),
+                                Integer.parseInt(
+                                        DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_PARTITION))),
                         Long.parseLong(DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.ORIGIN_OFFSET)),
                         DeadLetterHeaders.get(record.headers(), DeadLetterHeaders.STAGE)));
             }
@@ -210,12 +223,13 @@ public final class ShapeVerifier {
     private List<String> tableDeadLetters(Shape shape) throws SQLException {
         List<String> deadLetters = new ArrayList<>();
         try (Connection connection = database.open();
-                PreparedStatement statement = connection.prepareStatement("SELECT source_partition, source_offset,"
-                        + " stage FROM " + shape.deadLetterTable() + " WHERE pipeline = ?")) {
+                PreparedStatement statement = connection.prepareStatement("SELECT source, source_partition,"
+                        + " source_offset, stage FROM " + shape.deadLetterTable() + " WHERE pipeline = ?")) {
             statement.setString(1, shape.pipeline());
             try (ResultSet result = statement.executeQuery()) {
                 while (result.next()) {
-                    deadLetters.add(ShapeOracle.deadLetter(result.getInt(1), result.getLong(2), result.getString(3)));
+                    deadLetters.add(ShapeOracle.deadLetter(
+                            shape.lane(result.getString(1), result.getInt(2)), result.getLong(3), result.getString(4)));
                 }
             }
         }

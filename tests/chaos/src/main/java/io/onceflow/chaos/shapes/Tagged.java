@@ -5,7 +5,7 @@ package io.onceflow.chaos.shapes;
  * every output of a shape belongs to one input partition; carrying it lets the oracle compare outputs partition by
  * partition, in order, and lets a sink key its rows so that no two partitions write one row.
  *
- * @param partition the input partition
+ * @param partition the input partition: its lane ({@link Shape#lanes()}), where a shape reads several topics
  * @param value the number
  */
 public record Tagged(int partition, long value) {

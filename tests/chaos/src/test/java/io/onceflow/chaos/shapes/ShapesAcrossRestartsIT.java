@@ -55,17 +55,10 @@ class ShapesAcrossRestartsIT {
         List<Shape> shapes = ShapeGenerator.shapes(SEED, SHAPES);
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
             for (Shape shape : shapes) {
-                broker.createTopic(shape.inputTopic(), shape.partitions(), ShapePipelines.KEEP_FOREVER);
-                if (shape.sinks().kafkaCommitPoint()) {
-                    broker.createTopic(shape.outputTopic(), 3);
-                    broker.createTopic(shape.deadLetterTopic(), 1);
-                }
-                for (String statement : ShapePipelines.ddl(shape)) {
-                    database.execute(statement);
-                }
+                ShapePipelines.setUp(shape, broker, database);
                 for (InputRecord record : ShapeGenerator.input(SEED, shape, RECORDS, System.currentTimeMillis())) {
                     producer.send(new ProducerRecord<>(
-                            shape.inputTopic(), record.partition(), record.timestamp(), null, record.value()));
+                            record.topic(), record.partition(), record.timestamp(), null, record.value()));
                 }
             }
             producer.flush();
