@@ -7,8 +7,8 @@ import io.onceflow.chaos.campaign.ExactlyOnceCampaign;
 import io.onceflow.chaos.campaign.RoundsTable;
 import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.KafkaCluster;
 import io.onceflow.testinfra.PostgresDatabase;
-import io.onceflow.testinfra.WithKafka;
 import io.onceflow.testinfra.WithPostgres;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,13 +24,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The long campaign ({@code mvn -B -pl tests/chaos verify -Pchaos}): rounds of {@link CampaignProfile#longRound}
  * ({@value CampaignProfile#LONG_ROUNDS} unless {@code -Donceflow.chaos.rounds=<n>} says), each on a fresh broker and a
- * fresh database, two or three processors per job; ten rounds hold 200 generated shapes and about 500 faults, twenty
+ * fresh database, two or three processors per job, every even round on a two-node Kafka cluster ({@link KafkaCluster},
+ * replication factor 2) whose second node is also bounced alone; ten rounds hold 200 generated shapes and about 500 faults, twenty
  * about 1,000. Every round is judged as the default campaign is; after the last one the rounds' table
  * ({@link RoundsTable}) is printed and written to {@code target/chaos/long/rounds.txt}.
  *
  * <p>{@code -Donceflow.chaos.seed=<n>} reruns a campaign; {@code -Donceflow.chaos.round=<r>} only its round r.
  */
-@WithKafka(mode = BrokerMode.CHILD_PROCESS, lifetime = WithKafka.Lifetime.PER_METHOD)
 @WithPostgres(lifetime = WithPostgres.Lifetime.PER_METHOD)
 class LongCampaignIT {
 
@@ -47,12 +47,18 @@ class LongCampaignIT {
 
     @ParameterizedTest(name = "round {0}")
     @MethodSource("rounds")
-    void everyRoundIsExactlyOnce(int round, KafkaBroker broker, PostgresDatabase database) throws Exception {
+    void everyRoundIsExactlyOnce(int round, PostgresDatabase database) throws Exception {
         CampaignProfile profile = CampaignProfile.longRound(round, SEED);
-        System.out.println("long campaign seed " + SEED + ", round " + round + " (round seed " + profile.seed() + ")");
+        System.out.println("long campaign seed " + SEED + ", round " + round + " (round seed " + profile.seed() + ", "
+                + profile.brokerNodes() + " Kafka node(s))");
         Path directory = directory().resolve(profile.name());
 
-        CampaignResult result = new ExactlyOnceCampaign(profile, broker, database, directory).run();
+        CampaignResult result;
+        try (KafkaBroker broker = profile.brokerNodes() == 1
+                ? KafkaBroker.start(BrokerMode.CHILD_PROCESS)
+                : KafkaCluster.start(profile.brokerNodes())) {
+            result = new ExactlyOnceCampaign(profile, broker, database, directory).run();
+        }
 
         synchronized (ROUNDS) {
             ROUNDS.add(result);

@@ -3,24 +3,47 @@ package io.onceflow.testinfra;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The broker configuration every mode shares: one node, transactions on, nothing waits for replicas. */
+/**
+ * The broker configuration every mode shares: transactions on, nothing waits for replicas. One node by default; the
+ * nodes of a {@link ChildProcessKafkaCluster} replicate every topic on each node.
+ */
 final class BrokerSettings {
     private BrokerSettings() {}
 
+    /** The settings of a single node. */
     static Map<String, String> common() {
+        return common(1);
+    }
+
+    /**
+     * The settings of a node of a cluster where every topic, internal ones included, has {@code replicas} replicas.
+     * One in sync is enough to write ({@code min.insync.replicas=1}), so the cluster serves while any node is down.
+     */
+    static Map<String, String> common(int replicas) {
         Map<String, String> config = new LinkedHashMap<>();
-        // One node: every internal topic must be satisfied by a single replica, or transactions never start.
-        config.put("offsets.topic.replication.factor", "1");
-        config.put("offsets.topic.num.partitions", "1");
-        config.put("transaction.state.log.replication.factor", "1");
+        String factor = String.valueOf(replicas);
+        // One node: every internal topic must be satisfied by a single replica, or transactions never start. In a
+        // cluster, several partitions of the internal topics spread the group and transaction coordinators over the
+        // nodes, so that killing one moves some of them.
+        String internalPartitions = replicas == 1 ? "1" : "4";
+        config.put("offsets.topic.replication.factor", factor);
+        config.put("offsets.topic.num.partitions", internalPartitions);
+        config.put("transaction.state.log.replication.factor", factor);
         config.put("transaction.state.log.min.isr", "1");
-        config.put("transaction.state.log.num.partitions", "1");
-        config.put("share.coordinator.state.topic.replication.factor", "1");
+        config.put("transaction.state.log.num.partitions", internalPartitions);
+        config.put("share.coordinator.state.topic.replication.factor", factor);
         config.put("share.coordinator.state.topic.min.isr", "1");
         config.put("share.coordinator.state.topic.num.partitions", "1");
-        config.put("default.replication.factor", "1");
+        config.put("default.replication.factor", factor);
         config.put("min.insync.replicas", "1");
         config.put("num.partitions", "1");
+        if (replicas > 1) {
+            // A killed follower leaves the in-sync replicas within 2 s (30 s by default), so that acks=all writes
+            // do not wait for it that long; a restarted node gets its preferred leaderships back within 5 s (300 s
+            // by default), so that leaders move again while the pipelines commit.
+            config.put("replica.lag.time.max.ms", "2000");
+            config.put("leader.imbalance.check.interval.seconds", "5");
+        }
         // Tests create their topics explicitly; a typo must fail instead of creating a new topic.
         config.put("auto.create.topics.enable", "false");
         // The first consumer of a group must not wait 3 s for others that never come.

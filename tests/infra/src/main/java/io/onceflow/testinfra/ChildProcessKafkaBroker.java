@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A single-node KRaft broker ({@code kafka.Kafka}) in a child JVM: {@link #kill()} is a real SIGKILL, and
- * {@link #restart()} brings it back on the same data directory and ports.
+ * {@link #restart()} brings it back on the same data directory and ports. It is also one node of a
+ * {@link ChildProcessKafkaCluster}: node 1 runs the KRaft controller as well, the others are brokers only.
  *
  * <p>Its directory (under the work directory, {@code target/} in a Maven build) keeps {@code broker.log}, where every
  * incarnation of the broker appends, and {@code server.properties}; the data is removed on {@link #close()}.
@@ -36,36 +37,55 @@ final class ChildProcessKafkaBroker implements KafkaBroker {
     private final Path dir;
     private final Path config;
     private final Path logFile;
+    private final int nodeId;
     private final int port;
+
+    /** The controller's port: this node's own where it is node 1, the one it registers with otherwise. */
     private final int controllerPort;
+
+    /** Replicas of every topic of the cluster, internal ones included. */
+    private final int replicas;
+
     private final String classpath;
     private Process process;
     private State state;
 
-    private ChildProcessKafkaBroker(Path dir, int port, int controllerPort, String classpath) {
+    private ChildProcessKafkaBroker(
+            Path dir, int nodeId, int port, int controllerPort, int replicas, String classpath) {
         this.dir = dir;
         this.config = dir.resolve("server.properties");
         this.logFile = dir.resolve("broker.log");
+        this.nodeId = nodeId;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.replicas = replicas;
         this.classpath = classpath;
     }
 
     static ChildProcessKafkaBroker start() {
+        return startNode(1, Net.freePort(), 1, Uuid.randomUuid().toString());
+    }
+
+    /**
+     * Starts node {@code nodeId} of a cluster whose controller (node 1) listens on {@code controllerPort}, and waits
+     * until it serves; node 1 must be started first. Node 1 starts its controller on {@code controllerPort}.
+     */
+    static ChildProcessKafkaBroker startNode(int nodeId, int controllerPort, int replicas, String clusterId) {
         ChildProcesses.reapOrphansOnce();
         long start = System.nanoTime();
         Path dir = Dirs.create("onceflow-kafka-child-");
-        ChildProcessKafkaBroker broker =
-                new ChildProcessKafkaBroker(dir, Net.freePort(), Net.freePort(), BrokerClasspath.resolve());
+        ChildProcessKafkaBroker broker = new ChildProcessKafkaBroker(
+                dir, nodeId, Net.freePort(), controllerPort, replicas, BrokerClasspath.resolve());
         try {
             broker.writeConfig();
-            broker.launch(Uuid.randomUuid().toString());
+            broker.launch(clusterId);
         } catch (RuntimeException e) {
             broker.close();
             throw e;
         }
         log.info(
-                "Kafka broker (child JVM, pid {}) listening on {}, controller on {}:{}, started in {} ms, log {}",
+                "Kafka broker {} (child JVM, pid {}) listening on {}, controller on {}:{}, started in {} ms, log {}",
+                nodeId,
                 broker.process.pid(),
                 broker.bootstrapServers(),
                 Net.LOOPBACK,
@@ -87,7 +107,7 @@ final class ChildProcessKafkaBroker implements KafkaBroker {
 
     @Override
     public void createTopic(String name, int partitions, Map<String, String> topicConfig) {
-        KafkaAdmin.createTopic(bootstrapServers(), name, partitions, topicConfig);
+        KafkaAdmin.createTopic(bootstrapServers(), name, partitions, replicas, topicConfig);
     }
 
     @Override
@@ -178,18 +198,20 @@ final class ChildProcessKafkaBroker implements KafkaBroker {
     private void writeConfig() {
         StringBuilder text = new StringBuilder();
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("process.roles", "broker,controller");
-        settings.put("node.id", "1");
+        boolean controller = nodeId == 1;
+        settings.put("process.roles", controller ? "broker,controller" : "broker");
+        settings.put("node.id", String.valueOf(nodeId));
         settings.put("controller.quorum.voters", "1@" + Net.LOOPBACK + ":" + controllerPort);
         settings.put(
                 "listeners",
-                "PLAINTEXT://" + Net.LOOPBACK + ":" + port + ",CONTROLLER://" + Net.LOOPBACK + ":" + controllerPort);
+                "PLAINTEXT://" + Net.LOOPBACK + ":" + port
+                        + (controller ? ",CONTROLLER://" + Net.LOOPBACK + ":" + controllerPort : ""));
         settings.put("advertised.listeners", "PLAINTEXT://" + Net.LOOPBACK + ":" + port);
         settings.put("controller.listener.names", "CONTROLLER");
         settings.put("inter.broker.listener.name", "PLAINTEXT");
         settings.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
         settings.put("log.dirs", dir.resolve("data").toString());
-        settings.putAll(BrokerSettings.common());
+        settings.putAll(BrokerSettings.common(replicas));
         settings.forEach(
                 (key, value) -> text.append(key).append('=').append(value).append('\n'));
         try {

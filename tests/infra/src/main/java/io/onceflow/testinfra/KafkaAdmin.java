@@ -28,8 +28,13 @@ final class KafkaAdmin {
     }
 
     static void createTopic(String bootstrapServers, String name, int partitions, Map<String, String> config) {
+        createTopic(bootstrapServers, name, partitions, 1, config);
+    }
+
+    static void createTopic(
+            String bootstrapServers, String name, int partitions, int replicas, Map<String, String> config) {
         try (Admin admin = connect(bootstrapServers)) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(config)))
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) replicas).configs(config)))
                     .all()
                     .get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             // The controller has committed the topic; wait until the broker serves it too, so the test's first

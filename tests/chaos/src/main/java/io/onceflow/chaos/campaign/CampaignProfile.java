@@ -20,7 +20,10 @@ import org.apache.kafka.clients.consumer.GroupProtocol;
  * @param armedRounds how many times each of a job's {@link LedgerVariant#points()} crashes one of its processors
  * @param randomKills SIGKILLs per job at random moments
  * @param zombies per job, processors frozen (SIGSTOP) for longer than their session timeout, then thawed
- * @param brokerBounces times the broker is SIGKILLed and restarted
+ * @param brokerNodes Kafka nodes: 1, or 2 (every topic replicated on both, see {@code KafkaCluster})
+ * @param brokerBounces times the broker (every node of it) is SIGKILLed and restarted
+ * @param nodeBounces times node 2 of a two-node cluster is SIGKILLed and, some seconds later, restarted: the partition
+ *     leaders and group and transaction coordinators it held move to node 1 while the pipelines commit, and back
  * @param connectionKills times every connection to the database is terminated
  * @param serverRestarts times the PostgreSQL server itself is restarted (where the tests own it: a local cluster or
  *     an embedded server; skipped, and said so, elsewhere)
@@ -42,7 +45,9 @@ public record CampaignProfile(
         int armedRounds,
         int randomKills,
         int zombies,
+        int brokerNodes,
         int brokerBounces,
+        int nodeBounces,
         int connectionKills,
         int serverRestarts,
         int shapes,
@@ -73,6 +78,11 @@ public record CampaignProfile(
         if (shapes < 0 || shapeRecords < 0) {
             throw new IllegalArgumentException("shapes and shapeRecords must be >= 0");
         }
+        if (brokerNodes < 1 || brokerNodes > 2 || (nodeBounces > 0 && brokerNodes < 2)) {
+            throw new IllegalArgumentException(
+                    "a campaign runs on 1 or 2 Kafka nodes, and bounces a node only on 2; was " + brokerNodes
+                            + " nodes, " + nodeBounces + " node bounces");
+        }
         if (payments < 1 || accounts < 1 || partitions < 1 || instances < 1 || variants.isEmpty()) {
             throw new IllegalArgumentException("a campaign needs payments, accounts, partitions, instances, variants");
         }
@@ -96,7 +106,9 @@ public record CampaignProfile(
                 1,
                 3,
                 1,
+                1,
                 2,
+                0,
                 3,
                 1,
                 20,
@@ -117,7 +129,8 @@ public record CampaignProfile(
      * Round {@code round} of the long campaign ({@code -Pchaos}), each on a broker and a database of its own: 150,000
      * payments over five minutes; three processors per job in every third round, two in the others; every protocol
      * point crashed once per job, six random SIGKILLs per job, two zombies per job, three broker bounces, 15
-     * connection kills, three PostgreSQL server restarts (about 50 faults, four seconds apart at least); 20 generated
+     * connection kills, three PostgreSQL server restarts (about 50 faults, four seconds apart at least); every even
+     * round on two Kafka nodes (replication factor 2), with four bounces of node 2 more; 20 generated
      * shapes of 1,500 records. Ten rounds (about 100 minutes): 200 shapes, about 500 faults; twenty, about 1,000. The
      * round's seed comes from the campaign's seed and the round, so one round reruns alone.
      *
@@ -140,7 +153,9 @@ public record CampaignProfile(
                 1,
                 6,
                 2,
+                round % 2 == 0 ? 2 : 1,
                 3,
+                round % 2 == 0 ? 4 : 0,
                 15,
                 3,
                 20,
@@ -176,6 +191,8 @@ public record CampaignProfile(
                 1,
                 1,
                 1,
+                0,
+                1,
                 1,
                 8,
                 600,
@@ -199,6 +216,8 @@ public record CampaignProfile(
                 1,
                 2,
                 0,
+                0,
+                1,
                 0,
                 0,
                 0,

@@ -63,7 +63,12 @@ public record CampaignResult(
      * every connection of the database) and PostgreSQL server restarts.
      */
     public int faults() {
-        return stats.kills() + zombies() + stats.brokerBounces() + stats.connectionKills() + stats.serverRestarts();
+        return stats.kills()
+                + zombies()
+                + stats.brokerBounces()
+                + stats.nodeBounces()
+                + stats.connectionKills()
+                + stats.serverRestarts();
     }
 
     /** Outputs that differ from what they must be, of every kind, over the ledger jobs and the generated shapes. */
@@ -140,6 +145,9 @@ public record CampaignResult(
         if (stats.serverRestarts() + stats.serverRestartsSkipped() < profile.serverRestarts()) {
             missing.add(
                     stats.serverRestarts() + " PostgreSQL server restarts, " + profile.serverRestarts() + " planned");
+        }
+        if (stats.nodeBounces() < profile.nodeBounces()) {
+            missing.add(stats.nodeBounces() + " node bounces, " + profile.nodeBounces() + " planned");
         }
         if (stats.connectionKills() < profile.connectionKills()) {
             missing.add(stats.connectionKills() + " connection kills, " + profile.connectionKills() + " planned");

@@ -45,6 +45,7 @@ final class CampaignStats {
 
     private final Map<LedgerVariant, Job> jobs = new EnumMap<>(LedgerVariant.class);
     private int brokerBounces;
+    private int nodeBounces;
     private int connectionKills;
     private int connectionsTerminated;
     private int serverRestarts;
@@ -108,6 +109,10 @@ final class CampaignStats {
         brokerBounces++;
     }
 
+    synchronized void nodeBounced() {
+        nodeBounces++;
+    }
+
     synchronized void serverRestarted() {
         serverRestarts++;
     }
@@ -152,13 +157,20 @@ final class CampaignStats {
             copy.put(variant, c);
         });
         return new Snapshot(
-                copy, brokerBounces, connectionKills, connectionsTerminated, serverRestarts, serverRestartsSkipped);
+                copy,
+                brokerBounces,
+                nodeBounces,
+                connectionKills,
+                connectionsTerminated,
+                serverRestarts,
+                serverRestartsSkipped);
     }
 
     /** The counts at one moment. */
     record Snapshot(
             Map<LedgerVariant, Job> jobs,
             int brokerBounces,
+            int nodeBounces,
             int connectionKills,
             int connectionsTerminated,
             int serverRestarts,

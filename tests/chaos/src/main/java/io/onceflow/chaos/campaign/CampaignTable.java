@@ -73,9 +73,12 @@ public final class CampaignTable {
         });
         CampaignStats.Snapshot stats = result.stats();
         text.append(String.format(
-                "broker bounces (SIGKILL, restart): %d   PostgreSQL connection kills: %d (%d connections)   PostgreSQL"
+                "broker bounces (SIGKILL, restart): %d%s   PostgreSQL connection kills: %d (%d connections)   PostgreSQL"
                         + " server restarts: %d%s%n",
                 stats.brokerBounces(),
+                result.profile().brokerNodes() == 1
+                        ? ""
+                        : " of " + result.profile().brokerNodes() + " nodes, node 2 alone: " + stats.nodeBounces(),
                 stats.connectionKills(),
                 stats.connectionsTerminated(),
                 stats.serverRestarts(),

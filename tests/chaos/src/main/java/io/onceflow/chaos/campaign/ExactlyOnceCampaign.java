@@ -11,6 +11,7 @@ import io.onceflow.chaos.verify.OpenTransactions;
 import io.onceflow.chaos.verify.Verdict;
 import io.onceflow.sinks.r2dbc.OnceflowTables;
 import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.KafkaCluster;
 import io.onceflow.testinfra.PostgresDatabase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -68,13 +69,19 @@ public final class ExactlyOnceCampaign {
     private final Duration sessionTimeout = ProcessorSettings.DEFAULT_SESSION_TIMEOUT;
 
     /**
-     * @param broker a broker that can be killed ({@code BrokerMode.CHILD_PROCESS})
+     * @param broker a broker that can be killed ({@code BrokerMode.CHILD_PROCESS}); a {@link KafkaCluster} of
+     *     {@link CampaignProfile#brokerNodes()} nodes where there are 2
      * @param database a fresh database
      * @param directory where the processors' logs and the report go
      */
     public ExactlyOnceCampaign(CampaignProfile profile, KafkaBroker broker, PostgresDatabase database, Path directory) {
         if (profile.brokerBounces() > 0 && !broker.isKillable()) {
             throw new IllegalArgumentException("broker bounces need a broker in a child process, not " + broker);
+        }
+        int nodes = broker instanceof KafkaCluster cluster ? cluster.nodes() : 1;
+        if (nodes != profile.brokerNodes()) {
+            throw new IllegalArgumentException(
+                    "the profile runs on " + profile.brokerNodes() + " Kafka nodes, not on " + broker);
         }
         this.profile = profile;
         this.broker = broker;
@@ -298,6 +305,9 @@ public final class ExactlyOnceCampaign {
         for (int i = 0; i < profile.brokerBounces(); i++) {
             faults.add(new Fault(Duration.ofMillis(from + (long) (random.nextDouble() * (to - from))), "bounce", null));
         }
+        for (int i = 0; i < profile.nodeBounces(); i++) {
+            faults.add(new Fault(Duration.ofMillis(from + (long) (random.nextDouble() * (to - from))), "node", null));
+        }
         for (int i = 0; i < profile.serverRestarts(); i++) {
             faults.add(new Fault(Duration.ofMillis(from + (long) (random.nextDouble() * (to - from))), "server", null));
         }
@@ -376,6 +386,16 @@ public final class ExactlyOnceCampaign {
                 Thread.sleep(1_000 + random.nextInt(14_000));
                 restartBroker(start);
                 stats.brokerBounced();
+            }
+            case "node" -> {
+                KafkaCluster cluster = (KafkaCluster) broker;
+                LOG.info("{} SIGKILL Kafka node 2 (its leaders and coordinators move to node 1)", clock(start));
+                cluster.killNode(2);
+                // down past its session (3 s), so that node 1 takes over its partitions while the pipelines commit
+                Thread.sleep(4_000 + random.nextInt(8_000));
+                cluster.restartNode(2);
+                stats.nodeBounced();
+                LOG.info("{} Kafka node 2 is back (its preferred leaderships return within seconds)", clock(start));
             }
             case "server" -> {
                 if (database.canRestartServer()) {

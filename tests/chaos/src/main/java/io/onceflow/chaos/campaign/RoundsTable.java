@@ -7,12 +7,13 @@ import java.util.stream.Collectors;
 
 /**
  * Renders the rounds of a campaign run in rounds (the long campaign) as one table: a line per round, then the totals.
- * Each round's own {@link CampaignTable} says the details.
+ * Each round's own {@link CampaignTable} says the details. "nodes" is the round's Kafka nodes; its "bounces" count the
+ * whole broker's and, on two nodes, node 2's alone.
  */
 public final class RoundsTable {
 
     private static final String FORMAT =
-            "%-9s %-21s %-5s %-17s %-7s %-9s %-6s %-7s %-8s %-6s %-6s %-7s %-9s %-10s %-9s %s%n";
+            "%-9s %-21s %-5s %-17s %-7s %-9s %-6s %-7s %-5s %-8s %-6s %-6s %-7s %-9s %-10s %-9s %s%n";
 
     private RoundsTable() {}
 
@@ -37,6 +38,7 @@ public final class RoundsTable {
                 "payments",
                 "kills",
                 "zombies",
+                "nodes",
                 "bounces",
                 "conns",
                 "server",
@@ -70,7 +72,8 @@ public final class RoundsTable {
                     round.produced(),
                     round.processorKills(),
                     round.zombies(),
-                    stats.brokerBounces(),
+                    round.profile().brokerNodes(),
+                    stats.brokerBounces() + stats.nodeBounces(),
                     stats.connectionKills(),
                     stats.serverRestarts(),
                     round.faults(),
@@ -82,7 +85,7 @@ public final class RoundsTable {
             payments += round.produced();
             kills += round.processorKills();
             zombies += round.zombies();
-            bounces += stats.brokerBounces();
+            bounces += stats.brokerBounces() + stats.nodeBounces();
             connectionKills += stats.connectionKills();
             serverRestarts += stats.serverRestarts();
             faults += round.faults();
@@ -100,6 +103,7 @@ public final class RoundsTable {
                 payments,
                 kills,
                 zombies,
+                "",
                 bounces,
                 connectionKills,
                 serverRestarts,
