@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * about 1,000. Every round is judged as the default campaign is; after the last one the rounds' table
  * ({@link RoundsTable}) is printed and written to {@code target/chaos/long/rounds.txt}.
  *
- * <p>{@code -Donceflow.chaos.seed=<n>} reruns a campaign; {@code -Donceflow.chaos.round=<r>} only its round r.
+ * <p>{@code -Donceflow.chaos.seed=<n>} reruns a campaign; {@code -Donceflow.chaos.round=<r>} only its round r;
+ * {@code -Donceflow.chaos.firstRound=<r>} starts at round r, to go on with a campaign stopped after round r - 1.
  */
 @WithPostgres(lifetime = WithPostgres.Lifetime.PER_METHOD)
 class LongCampaignIT {
@@ -39,10 +40,12 @@ class LongCampaignIT {
 
     static IntStream rounds() {
         Integer only = Integer.getInteger("onceflow.chaos.round");
+        int first = Integer.getInteger("onceflow.chaos.firstRound", 1);
         return only != null
                 ? IntStream.of(only)
                 : IntStream.rangeClosed(
-                        1, Integer.getInteger(CampaignProfile.ROUNDS_PROPERTY, CampaignProfile.LONG_ROUNDS));
+                        first,
+                        first - 1 + Integer.getInteger(CampaignProfile.ROUNDS_PROPERTY, CampaignProfile.LONG_ROUNDS));
     }
 
     @ParameterizedTest(name = "round {0}")
@@ -64,18 +67,23 @@ class LongCampaignIT {
             ROUNDS.add(result);
         }
         System.out.println(CampaignTable.render(result));
+        writeRounds(); // after every round, so that a run stopped early still leaves the table of its rounds
         CampaignAssertions.assertExactlyOnce(result);
     }
 
     @AfterAll
     static void printRounds() throws IOException {
+        System.out.println(writeRounds());
+    }
+
+    private static String writeRounds() throws IOException {
         String table;
         synchronized (ROUNDS) {
             table = RoundsTable.render(SEED, ROUNDS);
         }
-        System.out.println(table);
         Files.createDirectories(directory());
         Files.writeString(directory().resolve("rounds.txt"), table, StandardCharsets.UTF_8);
+        return table;
     }
 
     private static Path directory() {

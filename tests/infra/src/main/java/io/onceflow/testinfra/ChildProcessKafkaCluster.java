@@ -3,6 +3,8 @@ package io.onceflow.testinfra;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
 
@@ -74,10 +76,27 @@ final class ChildProcessKafkaCluster implements KafkaCluster {
         nodes.forEach(ChildProcessKafkaBroker::kill);
     }
 
-    /** Restarts every node, the controller's first; a node still running is killed first. */
+    /**
+     * Restarts every node at once (a node still running is killed first), and waits until every one serves: one after
+     * the other took twice as long, each node recovering its logs alone.
+     */
     @Override
     public void restart() {
-        nodes.forEach(ChildProcessKafkaBroker::restart);
+        List<CompletableFuture<Void>> restarts = nodes.stream()
+                .map(node -> CompletableFuture.runAsync(node::restart, runnable -> {
+                    Thread thread = new Thread(runnable, "restart-" + node.bootstrapServers());
+                    thread.setDaemon(true);
+                    thread.start();
+                }))
+                .toList();
+        try {
+            CompletableFuture.allOf(restarts.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
     }
 
     @Override

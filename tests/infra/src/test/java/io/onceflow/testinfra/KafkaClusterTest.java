@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A two-node cluster keeps serving transactions while a node is down: the partitions it led move to the other node,
- * and move back once it returns, without losing a committed record.
+ * and move back once it returns, without losing a committed record; killed and restarted whole, it serves again.
  */
 class KafkaClusterTest {
 
@@ -58,9 +58,17 @@ class KafkaClusterTest {
                 commit(producer, "back-0", "back-1", "back-2", "back-3");
             }
 
+            cluster.kill();
+            cluster.restart(); // every node at once
+            try (KafkaProducer<String, String> producer =
+                    KafkaClients.producer(cluster, Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mover"))) {
+                producer.initTransactions();
+                commit(producer, "again-0", "again-1", "again-2", "again-3");
+            }
+
             try (KafkaConsumer<String, String> consumer = KafkaClients.consumer(cluster, "reader", "read_committed")) {
                 consumer.subscribe(List.of(TOPIC));
-                assertThat(KafkaClients.values(KafkaClients.pollAtLeast(consumer, 12, Duration.ofSeconds(30))))
+                assertThat(KafkaClients.values(KafkaClients.pollAtLeast(consumer, 16, Duration.ofSeconds(30))))
                         .containsExactlyInAnyOrder(
                                 "before-0",
                                 "before-1",
@@ -73,7 +81,11 @@ class KafkaClusterTest {
                                 "back-0",
                                 "back-1",
                                 "back-2",
-                                "back-3");
+                                "back-3",
+                                "again-0",
+                                "again-1",
+                                "again-2",
+                                "again-3");
             }
         }
     }
