@@ -3,6 +3,7 @@ package io.onceflow.chaos.campaign;
 import io.onceflow.chaos.shapes.Shape;
 import io.onceflow.chaos.shapes.ShapeGenerator;
 import io.onceflow.chaos.shapes.ShapePipelines;
+import io.onceflow.chaos.shapes.ShapeShrinker;
 import io.onceflow.chaos.shapes.ShapeVerdict;
 import io.onceflow.chaos.shapes.ShapeVerifier;
 import io.onceflow.chaos.verify.KafkaReads;
@@ -89,6 +90,12 @@ final class ShapeCampaign {
         for (Shape shape : shapes) {
             long start = System.nanoTime();
             ShapeVerdict verdict = verifier.verify(shape);
+            if (!verdict.exact() && verdict.notProcessed() == 0) {
+                // look for a small case that fails without a broker: what a developer reproduces in a unit test
+                ShapeShrinker.Result shrunk = ShapeShrinker.shrink(shape, verifier.readInput(shape), profile.seed());
+                LOG.warn("{}: {}", shape.pipeline(), shrunk.summary());
+                verdict = verdict.withExample("shrunk: " + shrunk.summary());
+            }
             verdicts.add(verdict);
             LOG.info(
                     "{}: {} in, {} out of {} expected, {} in {} ms",

@@ -38,6 +38,26 @@ public record ShapeVerdict(
         examples = List.copyOf(examples);
     }
 
+    /** This verdict with {@code example} added to its examples. */
+    public ShapeVerdict withExample(String example) {
+        List<String> more = new java.util.ArrayList<>(examples);
+        more.add(example);
+        return new ShapeVerdict(
+                shape,
+                inputRecords,
+                notProcessed,
+                expectedOutputs,
+                outputs,
+                missing,
+                duplicates,
+                wrong,
+                extra,
+                deadLetters,
+                deadLetterMismatches,
+                tableMismatches,
+                more);
+    }
+
     /** The shape committed exactly what it commits without faults. */
     public boolean exact() {
         return notProcessed == 0

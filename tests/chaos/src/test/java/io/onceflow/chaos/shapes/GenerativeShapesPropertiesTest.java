@@ -2,18 +2,8 @@ package io.onceflow.chaos.shapes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.chaos.shapes.ShapeOracle.LoggedRecord;
 import io.onceflow.chaos.shapes.Stage.Kind;
-import io.onceflow.core.CheckpointedFlux;
-import io.onceflow.core.Data;
-import io.onceflow.core.Onceflow;
-import io.onceflow.core.Pipeline;
-import io.onceflow.core.RestartPolicy;
-import io.onceflow.core.testkit.InMemoryCommitPoint;
-import io.onceflow.core.testkit.InMemoryIdempotentSink;
-import io.onceflow.core.testkit.ProtocolStep;
-import io.onceflow.core.testkit.TestSource;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -57,59 +47,17 @@ class GenerativeShapesPropertiesTest {
 
     private record Outcome(Map<Integer, List<Output>> outputs, List<String> deadLetters, Map<String, Output> table) {}
 
+    /** {@code shape} over {@code input}, record i on partition i % 3 at event time 7i, under the seed's faults. */
     private static Outcome run(List<Stage> shape, List<Integer> input, int every, int seed, int stopAfter) {
-        TestSource<Tagged> source = TestSource.create("numbers", PARTITIONS);
+        Map<Integer, List<LoggedRecord>> lanes = new TreeMap<>();
         for (int i = 0; i < input.size(); i++) {
-            source.emitAt(i % PARTITIONS, i * 7L, new Tagged(i % PARTITIONS, input.get(i)));
+            List<LoggedRecord> lane = lanes.computeIfAbsent(i % PARTITIONS, p -> new ArrayList<>());
+            byte[] value = ShapeFormats.encodeInput(new Tagged(i % PARTITIONS, input.get(i)));
+            lane.add(new LoggedRecord(lane.size(), i * 7L, value));
         }
-        source.complete();
-        InMemoryCommitPoint<Output> ledger =
-                InMemoryCommitPoint.<Output>create("ledger").withDeadLetters();
-        InMemoryIdempotentSink<Output, String> table =
-                InMemoryIdempotentSink.create("table", out -> out.partition() + "/" + out.tableKey());
-        if (seed > 0) {
-            ledger.failRandomly(
-                    0.2,
-                    seed,
-                    ProtocolStep.OPEN,
-                    ProtocolStep.RECOVER,
-                    ProtocolStep.BEFORE_COMMIT,
-                    ProtocolStep.AFTER_COMMIT);
-            table.failRandomly(0.1, seed + 1, ProtocolStep.FLUSH);
-        }
-        if (stopAfter > 0) {
-            pipeline(shape, source, ledger, table, every).run().take(stopAfter).blockLast(Duration.ofSeconds(30));
-        }
-        pipeline(shape, source, ledger, table, every).run().blockLast(Duration.ofSeconds(60));
-
-        Map<Integer, List<Output>> outputs = new TreeMap<>();
-        for (Data<Output> record : ledger.committedRecords()) {
-            outputs.computeIfAbsent(record.value().partition(), p -> new ArrayList<>())
-                    .add(record.value());
-        }
-        List<String> deadLetters = new ArrayList<>();
-        ledger.deadLetters()
-                .forEach(dead -> deadLetters.add(ShapeOracle.deadLetter(
-                        dead.origin().partition(), dead.origin().offset(), dead.stage())));
-        deadLetters.sort(null);
-        return new Outcome(outputs, deadLetters, new TreeMap<>(table.table()));
-    }
-
-    private static Pipeline pipeline(
-            List<Stage> shape,
-            TestSource<Tagged> source,
-            InMemoryCommitPoint<Output> ledger,
-            InMemoryIdempotentSink<Output, String> table,
-            int every) {
-        CheckpointedFlux<Tagged> flux = Onceflow.pipeline("generated")
-                .checkpointEvery(Duration.ZERO)
-                .checkpointAfterRecords(every)
-                .meterRegistry(new SimpleMeterRegistry())
-                .restartPolicy(RestartPolicy.defaults()
-                        .withMaxAttempts(Long.MAX_VALUE)
-                        .withBackoff(Duration.ZERO, Duration.ofMillis(1)))
-                .from(source);
-        return ShapeStages.build(flux, shape).to(ledger, table);
+        ShapeRun.Outcome outcome =
+                ShapeRun.run(shape, PARTITIONS, lanes, every, new ShapeRun.Faults(seed, Math.max(0, stopAfter)));
+        return new Outcome(outcome.outputs(), outcome.deadLetters(), outcome.table());
     }
 
     @Provide
