@@ -71,7 +71,7 @@ public final class JsonStateCodec<S> implements StateCodec<S> {
         Class<?> type = state.getClass();
         boolean bound = this.bound.getRawClass() == type;
         if (bound && scalar != null) {
-            return state.toString().getBytes(StandardCharsets.US_ASCII);
+            return scalar.encode(state);
         }
         byte[] bytes;
         try {
@@ -168,6 +168,32 @@ public final class JsonStateCodec<S> implements StateCodec<S> {
 
         static @Nullable ScalarText forType(Class<?> type) {
             return type == Long.class || type == Integer.class || type == Boolean.class ? new ScalarText(type) : null;
+        }
+
+        /** The value's JSON text in ASCII, written straight into its array: no String per encoded state. */
+        byte[] encode(Object value) {
+            if (value instanceof Boolean flag) {
+                return (flag ? "true" : "false").getBytes(StandardCharsets.US_ASCII);
+            }
+            long number = ((Number) value).longValue();
+            if (number == Long.MIN_VALUE) {
+                return Long.toString(number).getBytes(StandardCharsets.US_ASCII);
+            }
+            long rest = Math.abs(number);
+            int length = number < 0 ? 2 : 1;
+            for (long left = rest / 10; left != 0; left /= 10) {
+                length++;
+            }
+            byte[] text = new byte[length];
+            int at = length;
+            do {
+                text[--at] = (byte) ('0' + rest % 10);
+                rest /= 10;
+            } while (rest != 0);
+            if (number < 0) {
+                text[0] = '-';
+            }
+            return text;
         }
 
         Object parse(String text) {

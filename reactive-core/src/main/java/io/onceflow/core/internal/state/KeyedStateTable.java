@@ -45,6 +45,10 @@ public final class KeyedStateTable<K, S> {
     private final @Nullable KeyPartitioner<? super K> partitioner;
     private final PartitionSlots<Partition<K, S>> partitions;
 
+    /** Restores a partition's slot; the key of its first record binds the default codec. */
+    private final PartitionSlots.Factory<K, Partition<K, S>> restorer =
+            (id, lease, key) -> restore(id, lease, codec(key));
+
     /**
      * @param codec the declared codec, or {@code null} for the default one, bound to the class of the first initial
      *     state
@@ -233,7 +237,7 @@ public final class KeyedStateTable<K, S> {
     }
 
     private Partition<K, S> partition(Origin origin, K key) {
-        return partitions.get(origin, (id, lease) -> restore(id, lease, codec(key)));
+        return partitions.get(origin, key, restorer);
     }
 
     /**

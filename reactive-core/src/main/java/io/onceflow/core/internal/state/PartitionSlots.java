@@ -9,7 +9,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,6 +23,17 @@ import org.jspecify.annotations.Nullable;
  * @param <P> the slot type
  */
 public final class PartitionSlots<P extends PartitionSlots.Slot> {
+
+    /**
+     * Creates the slot of a partition the first time one of its records comes by. Operators keep theirs in a field:
+     * a lambda or method reference built at each call would be an allocation per record.
+     *
+     * @param <C> what the operator passes along with the record (the record's key, for example)
+     */
+    @FunctionalInterface
+    public interface Factory<C, P> {
+        P create(SourcePartition partition, StateLease lease, C context);
+    }
 
     /** What every slot knows: its partition and the lease it was created under. */
     public interface Slot {
@@ -48,9 +58,12 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
         this.registry = requireNonNull(registry, "registry");
     }
 
-    /** The slot of the partition {@code origin} belongs to, created with {@code create} when there is none. */
+    /**
+     * The slot of the partition {@code origin} belongs to, created with {@code create} (given {@code context}) when
+     * there is none.
+     */
     @SuppressWarnings("unchecked")
-    public P get(Origin origin, BiFunction<SourcePartition, StateLease, P> create) {
+    public <C> P get(Origin origin, C context, Factory<C, P> create) {
         int number = origin.partition();
         String source = origin.source();
         boolean indexed = source == indexedSource || source.equals(indexedSource);
@@ -69,7 +82,7 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
                         "operator '" + operator + "' got a record from " + origin + ", whose partition this run"
                                 + " does not own: a source must assign a partition before emitting its records");
             }
-            slot = create.apply(id, lease);
+            slot = create.create(id, lease, context);
             slots.put(id, slot);
         }
         index(indexed, source, number, slot);

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,7 @@ public final class SeenKeys {
     private final long retentionMillis;
     private final StateRegistry registry;
     private final PartitionSlots<Partition> partitions;
+    private final PartitionSlots.Factory<@Nullable Void, Partition> restorer = (id, lease, none) -> restore(id, lease);
 
     public SeenKeys(String operator, Duration retention, StateRegistry registry) {
         this.operator = requireNonNull(operator, "operator");
@@ -58,7 +60,7 @@ public final class SeenKeys {
      */
     public void admit(Origin origin, Object key) {
         String encoded = StateKeys.encode(key);
-        Partition partition = partitions.get(origin, this::restore);
+        Partition partition = partitions.get(origin, null, restorer);
         Seen first = partition.seen.get(encoded);
         if (first != null) {
             throw new DuplicateRecordException(

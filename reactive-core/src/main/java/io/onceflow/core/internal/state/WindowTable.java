@@ -57,6 +57,8 @@ public final class WindowTable<K, A> {
     private final Supplier<? extends A> initial;
     private final StateRegistry registry;
     private final PartitionSlots<Partition<K, A>> partitions;
+    private final PartitionSlots.Factory<@Nullable Void, Partition<K, A>> restorer =
+            (id, lease, none) -> restore(id, lease);
     private @Nullable StateCodec<K> keyCodec;
     private @Nullable StateCodec<A> aggregateCodec;
 
@@ -90,7 +92,7 @@ public final class WindowTable<K, A> {
      */
     public void add(Origin origin, K key, UnaryOperator<A> addValue, List<WindowResult<K, A>> out) {
         resolveCodecs(key);
-        Partition<K, A> partition = partitions.get(origin, this::restore);
+        Partition<K, A> partition = partitions.get(origin, null, restorer);
         long timestamp = origin.timestamp();
         Map<Long, A> updated = new LinkedHashMap<>();
         for (long start = windows.lastStart(timestamp);

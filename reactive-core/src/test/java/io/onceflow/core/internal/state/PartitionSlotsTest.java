@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +22,7 @@ class PartitionSlotsTest {
     private final StateRegistry registry = StateRegistry.create();
     private final PartitionSlots<Slot> slots = new PartitionSlots<>("op", registry);
     private final AtomicInteger created = new AtomicInteger();
-    private final BiFunction<SourcePartition, StateLease, Slot> create = (id, lease) -> {
+    private final PartitionSlots.Factory<Object, Slot> create = (id, lease, none) -> {
         created.incrementAndGet();
         return new Slot(id, lease);
     };
@@ -45,15 +44,16 @@ class PartitionSlotsTest {
         assign("a", 0, 1, 2);
         assign("b", 0, 1);
         Map<String, Slot> first = Map.of(
-                "a0", slots.get(at("a", 0), create),
-                "a1", slots.get(at("a", 1), create),
-                "a2", slots.get(at("a", 2), create),
-                "b0", slots.get(at("b", 0), create),
-                "b1", slots.get(at("b", 1), create));
+                "a0", slots.get(at("a", 0), null, create),
+                "a1", slots.get(at("a", 1), null, create),
+                "a2", slots.get(at("a", 2), null, create),
+                "b0", slots.get(at("b", 0), null, create),
+                "b1", slots.get(at("b", 1), null, create));
         for (int round = 0; round < 3; round++) {
             for (String source : List.of("a", "b", "a")) {
                 for (int partition = 0; partition < (source.equals("a") ? 3 : 2); partition++) {
-                    Slot slot = slots.get(at(new String(source), partition), create); // an equal, not the same, name
+                    Slot slot =
+                            slots.get(at(new String(source), partition), null, create); // an equal, not the same, name
                     assertThat(slot).isSameAs(first.get(source + partition));
                     assertThat(slot.partition()).isEqualTo(new SourcePartition(source, partition));
                 }
@@ -65,17 +65,17 @@ class PartitionSlotsTest {
     @Test
     void aPartitionAssignedAgainGetsANewSlotAndARevokedOneIsDropped() {
         assign("a", 0, 1);
-        Slot before = slots.get(at("a", 1), create);
-        slots.get(at("a", 0), create);
+        Slot before = slots.get(at("a", 1), null, create);
+        slots.get(at("a", 0), null, create);
 
         assign("a", 1); // assigned again, with fresh state: the old lease is released
-        Slot after = slots.get(at("a", 1), create);
+        Slot after = slots.get(at("a", 1), null, create);
         assertThat(after).isNotSameAs(before);
         assertThat(after.lease().isReleased()).isFalse();
 
         registry.release(List.of(new SourcePartition("a", 0)));
         assertThat(slots.live()).containsExactly(after);
-        assertThatThrownBy(() -> slots.get(at("a", 0), create))
+        assertThatThrownBy(() -> slots.get(at("a", 0), null, create))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("does not own");
     }
@@ -83,10 +83,10 @@ class PartitionSlotsTest {
     @Test
     void partitionNumbersBeyondTheIndexAreServedByTheMap() {
         assign("a", 5_000, 3);
-        Slot high = slots.get(at("a", 5_000), create);
-        Slot low = slots.get(at("a", 3), create);
-        assertThat(slots.get(at("a", 5_000), create)).isSameAs(high);
-        assertThat(slots.get(at("a", 3), create)).isSameAs(low);
+        Slot high = slots.get(at("a", 5_000), null, create);
+        Slot low = slots.get(at("a", 3), null, create);
+        assertThat(slots.get(at("a", 5_000), null, create)).isSameAs(high);
+        assertThat(slots.get(at("a", 3), null, create)).isSameAs(low);
         assertThat(created).hasValue(2);
     }
 }

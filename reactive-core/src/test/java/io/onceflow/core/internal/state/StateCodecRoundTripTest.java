@@ -107,9 +107,19 @@ class StateCodecRoundTripTest {
         assertRoundTrip(StateCodec.json(new StateType<HashMap<Long, String>>() {}), byNumber);
     }
 
+    /** The digits are written without a String in between: every long and int must come out as its toString. */
+    @Property(tries = 1000)
+    void wholeNumbersAreWrittenAsTheirDecimalText(@ForAll long number, @ForAll int small) {
+        StateCodec<Object> longs = JsonStateCodec.inferred(Long.class);
+        assertThat(new String(longs.encode(number), StandardCharsets.US_ASCII)).isEqualTo(Long.toString(number));
+        StateCodec<Object> ints = JsonStateCodec.inferred(Integer.class);
+        assertThat(new String(ints.encode(small), StandardCharsets.US_ASCII)).isEqualTo(Integer.toString(small));
+    }
+
     @Test
     void scalarsAreWrittenAsTheirJsonTextAndReadEitherWay() {
-        for (Object value : List.of(42L, -7L, Long.MAX_VALUE, 13, Integer.MIN_VALUE, true, false)) {
+        for (Object value : List.of(
+                42L, -7L, 0L, 9L, 10L, -10L, Long.MAX_VALUE, Long.MIN_VALUE, 13, 0, Integer.MIN_VALUE, true, false)) {
             StateCodec<Object> inferred = JsonStateCodec.inferred(value.getClass());
             byte[] encoded = inferred.encode(value);
             assertThat(new String(encoded, StandardCharsets.UTF_8)).isEqualTo(value.toString());
