@@ -241,9 +241,13 @@ final class ProcessorFleet implements AutoCloseable {
             }
             // never a thawed zombie while it is watched: killed before it shows its fencing, it would be a zombie
             // planned and not carried out (a CI run killed one the moment it was thawed)
+            // and never one back from the previous nudge before it had the time to join the group: under load a
+            // processor took longer to start than the nudge period, so that the armed one's partitions never moved
+            // and the two killed each other until the round's deadline (a long round did, for ten minutes)
             List<FleetProcessor> running = instances.stream()
                     .filter(i -> i != armed && i.variant == armed.variant && i.running())
                     .filter(i -> i.zombieWatchUntil == 0 || now >= i.zombieWatchUntil)
+                    .filter(i -> now - i.upSince >= REBALANCE_NUDGE.toNanos())
                     .toList();
             // an unarmed victim if there is one; otherwise an armed one, whose point goes back to the queue: with
             // every processor of a job armed for a rebalance, sparing the armed ones would wait for ever
