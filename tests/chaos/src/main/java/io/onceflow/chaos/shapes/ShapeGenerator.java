@@ -40,10 +40,12 @@ public final class ShapeGenerator {
             stages.add(new Stage(KINDS.get(random.nextInt(KINDS.size())), random.nextInt(1001)));
         }
         SinkSet sinks = SinkSet.values()[index % SinkSet.values().length];
-        int partitions = 1 + random.nextInt(8);
+        int topics = 1 + random.nextInt(3);
+        // 1 to 8 partitions in all: one topic of up to 8, two of up to 4, three of up to 2 (more partitions per shape
+        // made a killed broker of the long campaign recover its logs for longer than the campaign allows)
+        int partitions = 1 + random.nextInt(8 / topics);
         Duration interval = Duration.ofMillis(100 + random.nextInt(900));
         boolean coalesce = random.nextBoolean();
-        int topics = 1 + random.nextInt(3);
         return new Shape(index, stages, sinks, topics, partitions, interval, coalesce);
     }
 

@@ -49,10 +49,11 @@ class ShapeLanesTest {
     }
 
     @Test
-    void campaignsDrawOneToThreeTopics() {
+    void campaignsDrawOneToThreeTopicsOfOneToEightPartitionsInAll() {
         Set<Integer> topics = new HashSet<>();
         for (Shape generated : ShapeGenerator.shapes(20261204, 40)) {
             topics.add(generated.topics());
+            assertThat(generated.lanes()).isBetween(1, 8);
         }
         assertThat(topics).containsExactlyInAnyOrder(1, 2, 3);
     }
