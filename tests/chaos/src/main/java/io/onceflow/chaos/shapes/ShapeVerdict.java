@@ -1,5 +1,6 @@
 package io.onceflow.chaos.shapes;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -40,7 +41,7 @@ public record ShapeVerdict(
 
     /** This verdict with {@code example} added to its examples. */
     public ShapeVerdict withExample(String example) {
-        List<String> more = new java.util.ArrayList<>(examples);
+        List<String> more = new ArrayList<>(examples);
         more.add(example);
         return new ShapeVerdict(
                 shape,
