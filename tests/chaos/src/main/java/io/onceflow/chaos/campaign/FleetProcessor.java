@@ -10,6 +10,9 @@ import org.jspecify.annotations.Nullable;
  * the current one. Guarded by the fleet's lock.
  */
 final class FleetProcessor {
+    /** Processors of a job that run the generated shapes. */
+    private static final int SHAPE_PROCESSORS = 2;
+
     final LedgerVariant variant;
     final String id;
     final Path log;
@@ -49,5 +52,15 @@ final class FleetProcessor {
 
     boolean running() {
         return process != null && process.isAlive() && !frozen;
+    }
+
+    /**
+     * Whether it runs the generated shapes beside the ledger: the first {@value #SHAPE_PROCESSORS} of its job do. A
+     * third processor runs the ledger alone: with every processor of three per job running its job's ten shape
+     * pipelines, a long round's load (66 pipelines, each creating its Kafka clients again every few seconds while the
+     * broker was down) kept the broker, killed, from starting again within 90 s, four times in a row.
+     */
+    boolean runsShapes() {
+        return Integer.parseInt(id) < SHAPE_PROCESSORS;
     }
 }

@@ -449,7 +449,7 @@ final class ProcessorFleet implements AutoCloseable {
 
     private void start(FleetProcessor instance) {
         ProcessorSettings settings = ProcessorSettings.of(instance.variant, bootstrapServers, r2dbcUrl, instance.id)
-                .withShapes(shapeSeed, shapeCount)
+                .withShapes(shapeSeed, instance.runsShapes() ? shapeCount : 0)
                 .withGroupProtocol(protocols.get(instance.variant));
         ProtocolPoint point = plan.take(instance.variant);
         if (point != null) {
