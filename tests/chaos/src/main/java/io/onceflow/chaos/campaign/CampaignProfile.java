@@ -128,12 +128,27 @@ public record CampaignProfile(
     /**
      * Round {@code round} of the long campaign ({@code -Pchaos}), each on a broker and a database of its own: 150,000
      * payments over five minutes; three processors per job in every third round, two in the others; every protocol
-     * point crashed once per job, six random SIGKILLs per job, two zombies per job, three broker bounces, 15
-     * connection kills, three PostgreSQL server restarts (about 50 faults, four seconds apart at least); every even
-     * round on two Kafka nodes (replication factor 2), where node 2 alone is bounced five times instead (a whole
-     * two-node cluster, killed, took 100 s and more to come back under the campaign's load, or did not within 90 s,
-     * each node recovering its logs while every pipeline's clients retried); 20 generated
-     * shapes of 1,500 records. Ten rounds (about 100 minutes): 200 shapes, about 500 faults; twenty, about 1,000. The
+     * point crashed once per job, six random SIGKILLs per job, two zombies per job, 15 connection kills, three
+     * PostgreSQL server restarts, four seconds apart at least, and by round:
+     *
+     * <ul>
+     *   <li>even rounds: two Kafka nodes (replication factor 2), node 2 alone bounced five times (a whole two-node
+     *       cluster, killed, took 100 s and more to come back under the campaign's load, or did not within 90 s);
+     *   <li>rounds 1, 5, 9, ...: one node, bounced three times;
+     *   <li>rounds 3, 7, 11, ...: one node, never killed, and the consumer group protocol of KIP-848 for one of the
+     *       jobs (eight random SIGKILLs per job instead of six).
+     * </ul>
+     *
+     * <p>Why the consumer protocol only where no broker dies: Kafka's group coordinator (4.1.2, and 4.4.0 still has the
+     * check) could not replay {@code __consumer_offsets} after a SIGKILL of the broker with consumer-protocol groups in
+     * it ("Cannot set the epoch of ... because the partition is still owned at epoch ...", "Group ... is not a consumer
+     * group", then "Partitions were left unassigned" at every heartbeat of one group): every group of that coordinator
+     * partition, the classic ones beside them too, could find no coordinator from then on, and a round stalled there
+     * (see tests/chaos/README.md); no round whose groups were all classic ever did. A Kafka bug, not Onceflow's, which
+     * no client can work around: the jobs retried, and committed nothing, until the round was stopped.
+     *
+     * <p>20 generated shapes of 1,500 records, beside the ledger, run by the first two processors of each job (see
+     * {@code ProcessorFleet}). Ten rounds (about 100 minutes): 200 shapes, about 500 faults; twenty, about 1,000. The
      * round's seed comes from the campaign's seed and the round, so one round reruns alone.
      *
      * <p>Why not denser: on two cores, a round with 200 faults one second apart (80 processor kills, 70 connection
@@ -145,6 +160,8 @@ public record CampaignProfile(
         if (round < 1) {
             throw new IllegalArgumentException("round must be 1 or more, was " + round);
         }
+        boolean twoNodes = round % 2 == 0;
+        boolean brokerSurvives = round % 4 == 3;
         return new CampaignProfile(
                 "long-" + round,
                 150_000,
@@ -153,11 +170,11 @@ public record CampaignProfile(
                 List.of(LedgerVariant.KAFKA, LedgerVariant.POSTGRES),
                 round % 3 == 0 ? 3 : 2,
                 1,
-                6,
+                brokerSurvives ? 8 : 6,
                 2,
-                round % 2 == 0 ? 2 : 1,
-                round % 2 == 0 ? 0 : 3,
-                round % 2 == 0 ? 5 : 0,
+                twoNodes ? 2 : 1,
+                twoNodes || brokerSurvives ? 0 : 3,
+                twoNodes ? 5 : 0,
                 15,
                 3,
                 20,
@@ -165,7 +182,9 @@ public record CampaignProfile(
                 Duration.ofMinutes(5),
                 Duration.ofMinutes(20),
                 roundSeed(seed, round),
-                List.of(GroupProtocol.CLASSIC, GroupProtocol.CONSUMER));
+                brokerSurvives
+                        ? List.of(GroupProtocol.CLASSIC, GroupProtocol.CONSUMER)
+                        : List.of(GroupProtocol.CLASSIC));
     }
 
     /** The seed of one round of a campaign: distinct per round, the same for the same campaign seed. */
