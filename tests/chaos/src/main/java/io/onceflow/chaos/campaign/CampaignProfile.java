@@ -120,7 +120,7 @@ public record CampaignProfile(
     }
 
     /** Rounds of the long campaign ({@code -Pchaos}, {@link #longRound}) unless {@value #ROUNDS_PROPERTY} says. */
-    public static final int LONG_ROUNDS = 10;
+    public static final int LONG_ROUNDS = 21;
 
     /** The system property that sets how many rounds the long campaign runs. */
     public static final String ROUNDS_PROPERTY = "onceflow.chaos.rounds";
@@ -148,7 +148,7 @@ public record CampaignProfile(
      * no client can work around: the jobs retried, and committed nothing, until the round was stopped.
      *
      * <p>20 generated shapes of 1,500 records, beside the ledger, run by the first two processors of each job (see
-     * {@code ProcessorFleet}). Ten rounds (about 100 minutes): 200 shapes, about 500 faults; twenty, about 1,000. The
+     * {@code ProcessorFleet}). A round takes 6 to 7 minutes on two cores; the {@value #LONG_ROUNDS} rounds of {@code -Pchaos} hold 420 shapes and about 1,050 faults. The
      * round's seed comes from the campaign's seed and the round, so one round reruns alone.
      *
      * <p>Why not denser: on two cores, a round with 200 faults one second apart (80 processor kills, 70 connection
