@@ -135,11 +135,11 @@ final class ProcessorFleet implements AutoCloseable {
         ChildProcesses.forget(process);
         readLog(instance);
         ProtocolPoint halted = CrashSwitch.pointOf(code);
-        if (instance.killedByUs) {
-            // counted when killed
-        } else if (halted != null) {
+        if (halted != null) {
+            // halted at its point, even if our SIGKILL came after (a CI run counted that as the kill, not the point)
             stats.killed(instance.variant, "halt at " + halted);
             LOG.info("{} {} halted at {}", clock(), instance.name(), halted);
+        } else if (instance.killedByUs) { // counted when killed
         } else if (code == LedgerProcessor.STOPPED_EXIT_CODE) {
             LOG.info("{} {} stopped by itself", clock(), instance.name());
         } else {
