@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The long campaign ({@code mvn -B -pl tests/chaos verify -Pchaos}): rounds of {@link CampaignProfile#longRound}
  * ({@value CampaignProfile#LONG_ROUNDS} unless {@code -Donceflow.chaos.rounds=<n>} says), each on a fresh broker and a
  * fresh database, two or three processors per job, every even round on a two-node Kafka cluster ({@link KafkaCluster},
- * replication factor 2) whose second node is also bounced alone; its rounds hold 420 generated shapes and about 1,050 faults. Every round is judged as the default campaign is; after the last one the rounds' table
- * ({@link RoundsTable}) is printed and written to {@code target/chaos/long/rounds.txt}.
+ * replication factor 2) whose second node is also bounced alone; its rounds hold 420 generated shapes and about
+ * 1,050 faults. Every round is judged as the default campaign is; after every round the rounds' table
+ * ({@link RoundsTable}) is written to {@code target/chaos/long/rounds.txt}, and printed after the last one.
  *
  * <p>{@code -Donceflow.chaos.seed=<n>} reruns a campaign; {@code -Donceflow.chaos.round=<r>} only its round r;
  * {@code -Donceflow.chaos.firstRound=<r>} starts at round r, to go on with a campaign stopped after round r - 1.

@@ -26,16 +26,14 @@ import org.slf4j.LoggerFactory;
 final class ChildProcessKafkaBroker implements KafkaBroker {
     private static final Logger log = LoggerFactory.getLogger(ChildProcessKafkaBroker.class);
 
-    /**
-     * How long a node may take to serve after it is started, {@value #READY_SECONDS_PROPERTY} seconds (90 unless the
-     * property says): a node killed under heavy load replays its metadata and recovers its logs slowly, and one that
-     * is killed again at the timeout starts that over.
-     */
-    private static final Duration READY_TIMEOUT =
-            Duration.ofSeconds(Long.getLong(ChildProcessKafkaBroker.READY_SECONDS_PROPERTY, 90));
-
-    /** The system property that sets how many seconds a starting node may take to serve. */
+    /** The system property that sets how many seconds a starting node may take to serve (90 when unset). */
     static final String READY_SECONDS_PROPERTY = "onceflow.kafka.readySeconds";
+
+    /**
+     * How long a node may take to serve after it is started: a node killed under heavy load replays its metadata and
+     * recovers its logs slowly, and one that is killed again at the timeout starts that over.
+     */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(Long.getLong(READY_SECONDS_PROPERTY, 90));
 
     private enum State {
         RUNNING,

@@ -148,8 +148,8 @@ public record CampaignProfile(
      * no client can work around: the jobs retried, and committed nothing, until the round was stopped.
      *
      * <p>20 generated shapes of 1,500 records, beside the ledger, run by the first two processors of each job (see
-     * {@code ProcessorFleet}). A round takes 6 to 7 minutes on two cores; the {@value #LONG_ROUNDS} rounds of {@code -Pchaos} hold 420 shapes and about 1,050 faults. The
-     * round's seed comes from the campaign's seed and the round, so one round reruns alone.
+     * {@code ProcessorFleet}). A round takes 6 to 7 minutes on two cores; the {@value #LONG_ROUNDS} rounds of
+     * {@code -Pchaos} hold 420 shapes and about 1,050 faults. The round's seed comes from the campaign's seed and the round, so one round reruns alone.
      *
      * <p>Why not denser: on two cores, a round with 200 faults one second apart (80 processor kills, 70 connection
      * kills, each restarting every PostgreSQL pipeline of every processor) kept the load average at 30 to 50, and the
