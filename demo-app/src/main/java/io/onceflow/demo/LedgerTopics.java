@@ -15,7 +15,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -114,6 +116,13 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
             Map<String, Integer> partitions = new LinkedHashMap<>();
             descriptions.forEach((name, description) ->
                     partitions.put(name, description.partitions().size()));
+            if (!missing.isEmpty()) {
+                untilKnown(
+                        timeout,
+                        () -> admin.listOffsets(latestOf(partitions))
+                                .all()
+                                .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            }
             LOG.info("Kafka topics at {}: {} partitions", cluster.bootstrapServers(), partitions);
             return new LedgerTopics(kafka.paymentsTopic(), kafka.ledgerTopic(), kafka.deadLetterTopic(), partitions);
         } catch (TimeoutException e) {
@@ -151,6 +160,22 @@ record LedgerTopics(String payments, String ledger, String deadLetters, Map<Stri
                     type == null ? "?" : type.value(),
                     LOG_APPEND_TIME);
         }
+    }
+
+    /**
+     * The latest offset of every partition, which only a partition's leader answers: a broker names a new topic's
+     * leader in its metadata a moment before that leader serves it, and an idempotent producer whose first batch
+     * meets that gap while its next is appended retries the first one until its delivery timeout; asking for them
+     * after the creation keeps the first payments out of it.
+     */
+    private static Map<TopicPartition, OffsetSpec> latestOf(Map<String, Integer> partitions) {
+        Map<TopicPartition, OffsetSpec> latest = new LinkedHashMap<>();
+        partitions.forEach((topic, count) -> {
+            for (int partition = 0; partition < count; partition++) {
+                latest.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+            }
+        });
+        return latest;
     }
 
     private static IllegalStateException notAnswering(KafkaCluster cluster, Duration timeout, Throwable cause) {

@@ -1,6 +1,7 @@
 package io.onceflow.testinfra;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -9,9 +10,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 
 /** The few admin calls the brokers need, with short client timeouts so a dead broker fails fast. */
 final class KafkaAdmin {
@@ -37,10 +40,10 @@ final class KafkaAdmin {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) replicas).configs(config)))
                     .all()
                     .get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            // The controller has committed the topic; wait until the broker serves it too, so the test's first
-            // produce does not race the metadata propagation.
+            // The controller has committed the topic; wait until each partition's leader serves it too, so the
+            // test's first produce does not race the metadata propagation.
             long deadline = System.nanoTime() + TOPIC_TIMEOUT.toNanos();
-            while (!hasAllLeaders(admin, name, partitions)) {
+            while (!leadersServe(admin, name, partitions)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("topic " + name + " has no leader after " + TOPIC_TIMEOUT);
                 }
@@ -56,13 +59,23 @@ final class KafkaAdmin {
         }
     }
 
-    private static boolean hasAllLeaders(Admin admin, String name, int partitions) throws InterruptedException {
+    /**
+     * Whether every partition's leader answers for it. Metadata naming a leader is not enough: a broker publishes a
+     * new topic to its metadata cache before its replica manager becomes the partitions' leader, and an idempotent
+     * producer whose first batch meets that gap ({@code NOT_LEADER_OR_FOLLOWER}) while its next batch is appended
+     * retries the first one as {@code OUT_OF_ORDER_SEQUENCE_NUMBER} until its delivery timeout (a CI run lost two
+     * minutes and a test that way). Only the leader's replica manager answers {@code ListOffsets}.
+     */
+    private static boolean leadersServe(Admin admin, String name, int partitions) throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int partition = 0; partition < partitions; partition++) {
+            latest.put(new TopicPartition(name, partition), OffsetSpec.latest());
+        }
         try {
-            TopicDescription description =
-                    admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
-            return description.partitions().size() == partitions
-                    && description.partitions().stream()
-                            .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+            admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs(2_000))
+                    .all()
+                    .get();
+            return true;
         } catch (ExecutionException | KafkaException e) {
             return false;
         }

@@ -85,8 +85,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     private RowBuffer buffer;
     private List<DeadLetter<?>> deadLetters = new ArrayList<>();
 
-    /** The open transaction of the checkpoint being written, when its rows are streamed; data path only. */
-    private @Nullable StreamedTransaction open;
+    /** The open transaction of the checkpoint being written, when its rows are streamed. */
+    private final OpenTransactionSlot open = new OpenTransactionSlot();
 
     /** Records of the streamed rows that could not be made text: dead letters of the checkpoint being written. */
     private List<DeadLetter<?>> streamRejected = new ArrayList<>();
@@ -259,7 +259,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
      * is still committing (its rows are locked: these wait, and go with a later record), nor after a mapping error.
      */
     private void stream(DataTarget<T> target, StreamSettings settings) {
-        if (buffer.failed() || (open == null && !sealedDeadLetters.isEmpty())) {
+        if (buffer.failed() || (!open.isOpen() && !sealedDeadLetters.isEmpty())) {
             return;
         }
         List<Pending> rows = buffer.stream();
@@ -274,10 +274,10 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         if (batch.chunks().isEmpty()) {
             return;
         }
-        StreamedTransaction transaction = open;
+        StreamedTransaction transaction = open.openOrBegin(
+                () -> StreamedTransaction.begin(this.settings.connectionFactory(), settings.idleTimeout()));
         if (transaction == null) {
-            transaction = StreamedTransaction.begin(this.settings.connectionFactory(), settings.idleTimeout());
-            open = transaction;
+            return; // the run is over: these rows are not durable, a replay writes them again
         }
         transaction.write(connection -> target.write(connection, batch, false));
     }
@@ -285,9 +285,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     @Override
     public Mono<Void> checkpoint(Marker<?> marker) {
         RowBuffer.Sealed sealed = buffer.seal();
-        StreamedTransaction transaction = open;
+        StreamedTransaction transaction = open.take();
         List<DeadLetter<?>> refusedWhileStreaming = streamRejected;
-        open = null;
         streamRejected = new ArrayList<>();
         List<DeadLetter<?>> dead = deadLetters;
         deadLetters = new ArrayList<>();
@@ -490,10 +489,6 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     @Override
     public Mono<Void> close() {
         // a run that ends with its checkpoint's transaction open: it rolls back, and its rows are no longer locked
-        return Mono.defer(() -> {
-            StreamedTransaction transaction = open;
-            open = null;
-            return transaction == null ? Mono.empty() : transaction.abort();
-        });
+        return Mono.defer(open::close);
     }
 }

@@ -4,6 +4,7 @@ import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Duration;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -24,6 +25,10 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>The transaction is opened with {@code SET LOCAL idle_in_transaction_session_timeout}: a frozen owner's rows stay
  * locked at most that long after its last statement.
+ *
+ * <p>Thread-safe: a run's teardown may {@link #abort} it while its last records are still being written on another
+ * thread. A chunk given after that is dropped, never written after the {@code ROLLBACK} (where it would commit on its
+ * own, outside any fenced transaction).
  */
 final class StreamedTransaction {
 
@@ -39,7 +44,8 @@ final class StreamedTransaction {
     }
 
     private final Mono<Connection> connection;
-    private Mono<DataOutcome> written;
+    private Mono<DataOutcome> written; // guarded by this
+    private @Nullable Mono<Void> aborted; // guarded by this; once set, no chunk is written any more
 
     private StreamedTransaction(Mono<Connection> connection) {
         this.connection = connection;
@@ -64,7 +70,10 @@ final class StreamedTransaction {
      * Writes a chunk after the chunks before it, now (asynchronously); a failure is kept for {@link #finish}, and the
      * chunks after a failed one are not written.
      */
-    void write(Function<Connection, Mono<DataOutcome>> chunk) {
+    synchronized void write(Function<Connection, Mono<DataOutcome>> chunk) {
+        if (aborted != null) {
+            return;
+        }
         Mono<DataOutcome> before = written;
         written =
                 before.flatMap(sum -> connection.flatMap(chunk).map(sum::plus)).cache();
@@ -78,7 +87,7 @@ final class StreamedTransaction {
      * @throws StreamFailure (as the error) when a chunk or a statement of {@code rest} failed: the transaction is rolled
      *     back, nothing was committed
      */
-    Mono<DataOutcome> finish(Function<Connection, Mono<DataOutcome>> rest) {
+    synchronized Mono<DataOutcome> finish(Function<Connection, Mono<DataOutcome>> rest) {
         return written.onErrorMap(StreamFailure::new)
                 .flatMap(streamed -> connection.flatMap(opened -> rest.apply(opened)
                         .map(streamed::plus)
@@ -89,16 +98,27 @@ final class StreamedTransaction {
                 .publishOn(Schedulers.parallel());
     }
 
-    /** Rolls the transaction back (once its chunks are done) and gives the connection back; never fails. */
-    Mono<Void> abort() {
-        return written.onErrorResume(failure -> Mono.empty())
+    /**
+     * Rolls the transaction back (once the chunks given before are done) and gives the connection back; never fails.
+     * Chunks given after it are dropped; calling it again returns the same rollback.
+     */
+    synchronized Mono<Void> abort() {
+        if (aborted == null) {
+            aborted = rollback(written);
+        }
+        return aborted;
+    }
+
+    private Mono<Void> rollback(Mono<DataOutcome> chunks) {
+        return chunks.onErrorResume(failure -> Mono.empty())
                 .then(connection.flatMap(opened -> Mono.from(opened.rollbackTransaction())
                         .onErrorResume(failure -> {
                             LOG.debug("rollback failed (the connection is probably gone): {}", failure.toString());
                             return Mono.empty();
                         })
                         .then(close(opened))))
-                .onErrorResume(failure -> Mono.empty());
+                .onErrorResume(failure -> Mono.empty())
+                .cache();
     }
 
     private Mono<Void> closeConnection() {
