@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.chaos.ledger.LedgerVariant;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 
 /**
@@ -223,17 +223,20 @@ public record CampaignProfile(
                 List.of(GroupProtocol.CLASSIC, GroupProtocol.CONSUMER));
     }
 
-    /** A short campaign of a job broken on purpose: one processor, crashed twice at the point that breaks it. */
-    public static CampaignProfile broken(LedgerVariant variant, long seed) {
-        if (!variant.broken()) {
-            throw new IllegalArgumentException(variant + " is not broken");
-        }
+    /**
+     * A short campaign of the jobs broken on purpose, side by side on one input (one broker, one database): one
+     * processor each, crashed twice at the point that breaks it.
+     */
+    public static CampaignProfile broken(long seed) {
+        List<LedgerVariant> broken = Arrays.stream(LedgerVariant.values())
+                .filter(LedgerVariant::broken)
+                .toList();
         return new CampaignProfile(
-                variant.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                "broken",
                 20_000,
                 200,
                 6,
-                List.of(variant),
+                broken,
                 1,
                 2,
                 0,
