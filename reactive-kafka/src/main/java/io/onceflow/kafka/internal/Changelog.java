@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -81,6 +82,8 @@ final class Changelog {
             return;
         }
         Optional<Integer> existing = partitionCount(admin);
+        boolean created = false;
+        boolean grown = false;
         if (existing.isEmpty()) {
             if (!create) {
                 throw new PipelineConfigurationException("pipeline '" + pipeline + "': the changelog topic '" + topic
@@ -93,7 +96,6 @@ final class Changelog {
                             Optional.of(count),
                             replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor))
                     .configs(Map.of("cleanup.policy", "compact"));
-            boolean created = false;
             try {
                 get(admin.createTopics(List.of(newTopic)).all());
                 created = true;
@@ -127,8 +129,33 @@ final class Changelog {
                 }
             }
             count = needed;
+            grown = true;
+        }
+        if (created || grown) {
+            awaitLeaders(admin, count);
         }
         knownPartitions = count;
+    }
+
+    /**
+     * Waits until the leader of every partition answers for it (only a partition's leader answers
+     * {@code ListOffsets}). A broker names a new partition's leader in its metadata a moment before that leader serves
+     * it, and a producer whose first batch meets that gap while its next is appended retries the first as
+     * {@code OUT_OF_ORDER_SEQUENCE_NUMBER} until its delivery timeout: the first checkpoint would wait that long.
+     * Not waiting is not an error: the checkpoint then fails or waits as it would have.
+     */
+    private void awaitLeaders(Admin admin, int count) throws InterruptedException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int partition = 0; partition < count; partition++) {
+            latest.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+        }
+        try {
+            get(admin.listOffsets(latest).all());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.debug("pipeline={} changelog {}: leaders not answering yet: {}", pipeline, topic, e.toString());
+        }
     }
 
     private Optional<Integer> partitionCount(Admin admin) throws Exception {
