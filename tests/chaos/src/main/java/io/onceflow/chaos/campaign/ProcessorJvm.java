@@ -19,6 +19,10 @@ final class ProcessorJvm {
                 List.of(
                         settings.shapeCount() > 0 ? "-Xmx384m" : "-Xmx256m",
                         "-XX:+ExitOnOutOfMemoryError",
+                        // every marker's positions and every commit's positions, state changes and dead letters in
+                        // the processor's log, so that a mismatch can be traced to the checkpoint that committed it
+                        "-Dorg.slf4j.simpleLogger.log.io.onceflow.CHECKPOINT=debug",
+                        "-Dorg.slf4j.simpleLogger.log.io.onceflow.COMMIT=debug",
                         "-Djava.io.tmpdir=" + directory),
                 LedgerProcessor.class,
                 settings.toArguments());
