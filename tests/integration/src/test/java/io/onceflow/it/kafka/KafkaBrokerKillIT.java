@@ -19,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
@@ -59,12 +58,17 @@ class KafkaBrokerKillIT {
         Input input = KafkaLedger.produce(bootstrap, IN, 0, 40_000, 500, 5);
 
         List<CheckpointEvent> events = new CopyOnWriteArrayList<>();
-        // the kill happens with a transaction open: the commit that is about to happen waits for it
-        AtomicBoolean armed = new AtomicBoolean();
+        // the kill happens with a transaction open: the commit of checkpoint 2 waits for it. A checkpoint every
+        // 5,000 records as well as every 100 ms makes that commit happen however fast the machine (a fresh-clone CI
+        // run, armed once 8,000 records were committed, saw the pipeline commit all 40,000 before arming, and waited
+        // for a commit that never came)
+        AtomicBoolean armed = new AtomicBoolean(true);
         CountDownLatch atCommit = new CountDownLatch(1);
         CountDownLatch killed = new CountDownLatch(1);
         ProtocolListener killBeforeACommit = (point, checkpointId) -> {
-            if (point == ProtocolPoint.BEFORE_TRANSACTION_COMMIT && armed.compareAndSet(true, false)) {
+            if (point == ProtocolPoint.BEFORE_TRANSACTION_COMMIT
+                    && checkpointId >= 2
+                    && armed.compareAndSet(true, false)) {
                 atCommit.countDown();
                 await(killed);
             }
@@ -73,6 +77,7 @@ class KafkaBrokerKillIT {
                 KafkaLedger.pipeline(PIPELINE, "0", new SimpleMeterRegistry())
                         .protocolListener(killBeforeACommit)
                         .checkpointEvery(Duration.ofMillis(100))
+                        .checkpointAfterRecords(5_000)
                         .checkpointTimeout(Duration.ofSeconds(30))
                         .restartPolicy(RestartPolicy.defaults()
                                 .withMaxAttempts(100)
@@ -93,17 +98,13 @@ class KafkaBrokerKillIT {
                 OUT,
                 flux -> flux);
         Disposable running = pipeline.run().subscribe(events::add);
-        try (Admin admin = KafkaLedger.admin(bootstrap)) {
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (KafkaLedger.committedRecords(admin, PIPELINE) < 8_000) {
-                assertThat(System.nanoTime()).as("progress before the kill").isLessThan(deadline);
-                Thread.sleep(20);
-            }
-        }
-        armed.set(true);
         assertThat(atCommit.await(1, TimeUnit.MINUTES))
-                .as("a checkpoint about to commit")
+                .as("checkpoint 2 about to commit")
                 .isTrue();
+        // progress before the kill: checkpoint 1 committed before checkpoint 2's commit began
+        Awaitility.await("checkpoint 1 completed")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> events.stream().anyMatch(CheckpointEvent::completed));
         broker.kill(); // SIGKILL: a transaction is open, with records and offsets sent and no commit yet
         killed.countDown();
         // the open checkpoint fails against the dead broker; then the broker comes back, and the pipeline must
