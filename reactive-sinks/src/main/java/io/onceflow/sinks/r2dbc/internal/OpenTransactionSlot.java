@@ -1,18 +1,32 @@
 package io.onceflow.sinks.r2dbc.internal;
 
+import io.onceflow.core.TransientFailureException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The streamed transaction of the checkpoint a commit point is writing, if it has one, until the writer closes.
+ * The streamed transactions of a commit point until the writer closes: the one of the checkpoint being written, and
+ * those of checkpoints sealed at their markers whose commit has not begun.
+ *
+ * <p>Why the sealed ones too: a checkpoint's commit begins only once every idempotent sink has flushed it, and when a
+ * flush fails the commit never begins and the run ends. Its transaction, taken at the marker, would then stay open
+ * with its rows locked until the server's idle timeout ended it, and the next owner of those rows (this process's
+ * restarted run, most often) would wait that long for its first commit. Closing the writer rolls it back instead.
  *
  * <p>Thread-safe: a run's teardown closes the writer while its last records may still arrive on another thread, and a
  * transaction opened after that would keep its rows locked until the server's idle timeout ended it (a CI run's
- * restarted pipeline waited 30 s on one for its next commit). Once closed, no transaction is opened any more.
+ * restarted pipeline waited 30 s on one for its next commit). Once closed, no transaction is opened any more. A
+ * commit under way when the writer closes is not interrupted: it ends its transaction itself.
  */
 final class OpenTransactionSlot {
     private @Nullable StreamedTransaction open;
+    private final Set<StreamedTransaction> sealed = new HashSet<>();
     private boolean closed;
 
     /** Whether a transaction is open. */
@@ -31,20 +45,49 @@ final class OpenTransactionSlot {
         return open;
     }
 
-    /** Takes the open transaction, if any, for its checkpoint's marker: the next checkpoint begins its own. */
-    synchronized @Nullable StreamedTransaction take() {
+    /**
+     * Takes the open transaction, if any, for its checkpoint's marker (the next checkpoint begins its own), and keeps it
+     * as sealed until {@link #beginCommit}.
+     */
+    synchronized @Nullable StreamedTransaction seal() {
         StreamedTransaction taken = open;
         open = null;
+        if (taken != null) {
+            sealed.add(taken);
+        }
         return taken;
     }
 
-    /** Closes the slot and rolls back the transaction left open, if any (its rows are written again on replay). */
+    /**
+     * Hands a sealed transaction to its checkpoint's commit, which ends it from here on.
+     *
+     * @throws TransientFailureException when the writer was closed first: the transaction was rolled back, and the
+     *     checkpoint cannot commit
+     */
+    synchronized void beginCommit(StreamedTransaction transaction, String writer, long checkpointId) {
+        if (!sealed.remove(transaction) || closed) {
+            throw new TransientFailureException(
+                    "'" + writer + "' was closed before checkpoint " + checkpointId
+                            + " began to commit: its open transaction was rolled back",
+                    null);
+        }
+    }
+
+    /**
+     * Closes the slot and rolls back the transactions left: the open one and the sealed ones whose commit never began
+     * (their rows are written again on replay). Never fails.
+     */
     Mono<Void> close() {
-        StreamedTransaction left;
+        List<StreamedTransaction> left = new ArrayList<>();
         synchronized (this) {
             closed = true;
-            left = take();
+            if (open != null) {
+                left.add(open);
+                open = null;
+            }
+            left.addAll(sealed);
+            sealed.clear();
         }
-        return left == null ? Mono.empty() : left.abort();
+        return Flux.fromIterable(left).concatMap(StreamedTransaction::abort).then();
     }
 }

@@ -285,7 +285,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     @Override
     public Mono<Void> checkpoint(Marker<?> marker) {
         RowBuffer.Sealed sealed = buffer.seal();
-        StreamedTransaction transaction = open.take();
+        StreamedTransaction transaction = open.seal();
         List<DeadLetter<?>> refusedWhileStreaming = streamRejected;
         streamRejected = new ArrayList<>();
         List<DeadLetter<?>> dead = deadLetters;
@@ -293,6 +293,9 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         sealedRows.addAndGet(sealed.size());
         sealedDeadLetters.put(marker.checkpointId(), dead);
         return Mono.defer(() -> {
+                    if (transaction != null) {
+                        open.beginCommit(transaction, settings.name(), marker.checkpointId());
+                    }
                     List<DeadLetter<?>> all;
                     synchronized (dead) {
                         all = new ArrayList<>(dead);
@@ -488,7 +491,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
 
     @Override
     public Mono<Void> close() {
-        // a run that ends with its checkpoint's transaction open: it rolls back, and its rows are no longer locked
+        // a run that ends with transactions open (its last checkpoint's, or a sealed one whose commit never began
+        // because a flush failed): they roll back, and their rows are no longer locked
         return Mono.defer(open::close);
     }
 }

@@ -127,6 +127,30 @@ class R2dbcStreamedCommitIT {
     }
 
     @Test
+    void aSealedCheckpointWhoseCommitNeverBeginsIsRolledBackWhenTheWriterCloses(PostgresDatabase db) throws Exception {
+        CommitPointWriter<Balance> owner = open(commitPoint(pool), "a");
+        owner.recover(List.of(P0)).block(Duration.ofSeconds(10));
+        writeBalances(owner, 0, 4, 10);
+        awaitIdleInTransactionAfterRows(db);
+
+        // an idempotent sink's flush of checkpoint 1 failed: the checkpoint is sealed, its commit never begins, and the
+        // run ends, closing its writers
+        Mono<Void> neverBegun = owner.checkpoint(marker(1, 4, "k0", "10"));
+        owner.close().block(Duration.ofSeconds(10));
+
+        // rolled back at once, not after the idle timeout (30 s), which would hold the next owner's commit that long
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> idleInTransaction(db) == 0);
+        assertThatThrownBy(() -> neverBegun.block(Duration.ofSeconds(10)))
+                .hasMessageContaining("closed before checkpoint 1 began to commit");
+        assertThat(Databases.balances(db))
+                .as("rows of the rolled-back checkpoint")
+                .isEmpty();
+        assertThat(Databases.nextOffsets(db, "streamed", 1)).as("positions").containsExactly(0);
+    }
+
+    @Test
     void aFrozenOwnersOpenTransactionHoldsItsRowsOnlyUntilTheIdleTimeout(PostgresDatabase db) throws Exception {
         CommitPointWriter<Balance> frozen = open(commitPoint(pool, FROZEN_IDLE_TIMEOUT), "a");
         frozen.recover(List.of(P0)).block(Duration.ofSeconds(10));
