@@ -144,6 +144,43 @@ class RevocationTest {
     }
 
     @Test
+    void theDeadLettersOfAPartitionKeptAcrossTheRevocationOfAnotherAreEachCommittedWithTheirRecords() {
+        // a deduplicate operator dead-letters repeats on both partitions; partition 1 goes in the middle
+        InMemoryCommitPoint<String> deduplicated =
+                InMemoryCommitPoint.<String>create("dedup").withDeadLetters();
+        Pipeline pipeline = builder()
+                .from(source)
+                .deduplicate("ids", value -> value, Duration.ofHours(1))
+                .to(deduplicated);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitAt(0, 1, "a")
+                        .emitAt(1, 1, "x")
+                        .emitAt(0, 2, "a")
+                        .emitAt(1, 2, "x"))
+                .then(() -> revoke(1))
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() -> assertThat(revoked).isTrue())
+                .then(() -> source.emitAt(0, 3, "b").emitAt(0, 4, "a").emitAt(0, 5, "b"))
+                .then(() -> pipeline.checkpointNow().subscribe())
+                .assertNext(event -> {
+                    assertThat(event).isEqualTo(CheckpointEvent.completed(2));
+                    assertThat(event.positions().asMap()).isEqualTo(Map.of(P0, 5L));
+                })
+                .then(() -> source.emitAt(0, 6, "c").emitAt(0, 7, "c"))
+                .then(() -> pipeline.checkpointNow().subscribe())
+                .expectNext(CheckpointEvent.completed(3))
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(deduplicated.committed()).containsExactlyInAnyOrder("a", "x", "b", "c");
+        assertThat(deduplicated.deadLetters())
+                .extracting(letter ->
+                        letter.origin().partition() + "@" + letter.origin().offset())
+                .containsExactlyInAnyOrder("0@1", "1@1", "0@3", "0@4", "0@6");
+        assertThat(deduplicated.committedPositions().asMap()).isEqualTo(Map.of(P0, 7L, P1, 2L));
+    }
+
+    @Test
     void aRevocationWhoseCheckpointCannotCompleteWithinTheGracePeriodFailsItAndTheRun() {
         slow.hold();
         Pipeline pipeline = builder()
