@@ -97,7 +97,7 @@ public final class ExactlyOnceCampaign {
         long start = System.nanoTime();
         clean(directory);
         Random random = new Random(profile.seed());
-        ShapeCampaign shapes = new ShapeCampaign(profile, broker, database);
+        ShapeCampaign shapes = new ShapeCampaign(profile, broker, database, directory);
         setUp();
         shapes.setUp();
         CampaignStats stats = new CampaignStats(profile.variants());

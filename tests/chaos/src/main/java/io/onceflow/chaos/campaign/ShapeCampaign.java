@@ -9,6 +9,7 @@ import io.onceflow.chaos.shapes.ShapeVerifier;
 import io.onceflow.chaos.verify.KafkaReads;
 import io.onceflow.testinfra.KafkaBroker;
 import io.onceflow.testinfra.PostgresDatabase;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +30,12 @@ final class ShapeCampaign {
     private final List<Shape> shapes;
     private final ShapeVerifier verifier;
     private final ShapeFeeder feeder;
+    private final Path logs;
 
-    ShapeCampaign(CampaignProfile profile, KafkaBroker broker, PostgresDatabase database) {
+    /** @param logs where the processors' logs are: a mismatch's trace is picked out of them */
+    ShapeCampaign(CampaignProfile profile, KafkaBroker broker, PostgresDatabase database, Path logs) {
         this.profile = profile;
+        this.logs = logs;
         this.broker = broker;
         this.database = database;
         this.shapes = ShapeGenerator.shapes(profile.seed(), profile.shapes());
@@ -90,6 +94,12 @@ final class ShapeCampaign {
         for (Shape shape : shapes) {
             long start = System.nanoTime();
             ShapeVerdict verdict = verifier.verify(shape);
+            if (!verdict.exact()) {
+                List<String> trace = MismatchTrace.of(shape, verdict.examples(), logs);
+                LOG.warn(
+                        "{}: what the processors' logs say of the mismatch ({} lines)", shape.pipeline(), trace.size());
+                trace.forEach(line -> LOG.warn("{}: | {}", shape.pipeline(), line));
+            }
             if (!verdict.exact() && verdict.notProcessed() == 0) {
                 // look for a small case that fails without a broker: what a developer reproduces in a unit test
                 ShapeShrinker.Result shrunk = ShapeShrinker.shrink(shape, verifier.readInput(shape), profile.seed());
