@@ -1,6 +1,7 @@
 package io.onceflow.it.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.Pipeline;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -79,7 +81,9 @@ class KafkaInFlightOffsetsIT {
                     flux -> flux);
             Disposable running = pipeline.run().subscribe();
             try {
-                Thread.sleep(3_000);
+                // the previous owner commits once the new one has been assigned the partition: its claim is under way,
+                // and cannot end before this commit (the offset is unstable until then)
+                awaitAssigned(bootstrap, "inflight", new TopicPartition("inflight", 0));
                 previous.commitTransaction();
                 KafkaLedger.awaitCaughtUp(bootstrap, "inflight", "inflight", Duration.ofMinutes(2));
                 pipeline.stop().block(Duration.ofSeconds(60));
@@ -97,6 +101,18 @@ class KafkaInFlightOffsetsIT {
         assertThat(effects.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
                 .as("payments applied twice")
                 .isEmpty();
+    }
+
+    /** Waits until a member of {@code group} is assigned {@code partition}. */
+    private static void awaitAssigned(String bootstrap, String group, TopicPartition partition) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            await(partition + " assigned to a member of " + group)
+                    .atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
+                            .anyMatch(member ->
+                                    member.assignment().topicPartitions().contains(partition)));
+        }
     }
 
     private static KafkaProducer<byte[], byte[]> transactionalProducer(String bootstrap) {
