@@ -1,6 +1,7 @@
 package io.onceflow.sinks.r2dbc.internal;
 
 import io.onceflow.core.TransientFailureException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +26,9 @@ import reactor.core.publisher.Mono;
  * commit under way when the writer closes is not interrupted: it ends its transaction itself.
  */
 final class OpenTransactionSlot {
+    /** How long closing waits for the rollbacks of the transactions left. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
     private @Nullable StreamedTransaction open;
     private final Set<StreamedTransaction> sealed = new HashSet<>();
     private boolean closed;
@@ -75,7 +79,9 @@ final class OpenTransactionSlot {
 
     /**
      * Closes the slot and rolls back the transactions left: the open one and the sealed ones whose commit never began
-     * (their rows are written again on replay). Never fails.
+     * (their rows are written again on replay). Never fails. Waits for the rollbacks at most {@link #CLOSE_WAIT}, and
+     * they go on after that: a transaction still waiting for a pool without a free connection (a pool without an
+     * acquire timeout waits forever) must not hold the run's end, and its restart, with it.
      */
     Mono<Void> close() {
         List<StreamedTransaction> left = new ArrayList<>();
@@ -88,6 +94,14 @@ final class OpenTransactionSlot {
             left.addAll(sealed);
             sealed.clear();
         }
-        return Flux.fromIterable(left).concatMap(StreamedTransaction::abort).then();
+        if (left.isEmpty()) {
+            return Mono.empty();
+        }
+        Mono<Void> rollbacks = Flux.fromIterable(left)
+                .concatMap(StreamedTransaction::abort)
+                .then()
+                .cache();
+        rollbacks.subscribe(); // to their end, whoever waits for them
+        return rollbacks.timeout(CLOSE_WAIT, Mono.empty());
     }
 }
