@@ -7,9 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,27 +42,26 @@ final class MismatchTrace {
 
     /** The trace of {@code shape}'s mismatch {@code examples}, from the processors' logs in {@code directory}. */
     static List<String> of(Shape shape, List<String> examples, Path directory) {
-        Set<Integer> lanes = new TreeSet<>();
+        // each lane the examples name, as its partition's name, with the first offset they name in it
+        Map<String, Long> firstOffsets = new TreeMap<>();
         Set<String> records = new LinkedHashSet<>();
-        Set<Long> offsets = new TreeSet<>();
         for (String example : examples) {
             Matcher deadLetter = DEAD_LETTER.matcher(example);
             if (deadLetter.find()) {
-                int lane = Integer.parseInt(deadLetter.group(1));
+                String partition = partitionOf(shape, Integer.parseInt(deadLetter.group(1)));
                 long offset = Long.parseLong(deadLetter.group(2));
-                lanes.add(lane);
-                offsets.add(offset);
-                records.add(partitionOf(shape, lane) + "@" + offset);
+                firstOffsets.merge(partition, offset, Math::min);
+                records.add(partition + "@" + offset);
             }
             Matcher output = LANE.matcher(example);
             if (output.find()) {
-                lanes.add(Integer.parseInt(output.group(1)));
+                firstOffsets.putIfAbsent(partitionOf(shape, Integer.parseInt(output.group(1))), Long.MAX_VALUE);
             }
         }
         List<String> trace = new ArrayList<>();
-        for (Path log : logs(directory)) {
-            for (int lane : lanes) {
-                trace.addAll(linesOf(log, shape.pipeline(), partitionOf(shape, lane), records, offsets));
+        if (!firstOffsets.isEmpty()) {
+            for (Path log : logs(directory)) {
+                trace.addAll(linesOf(log, shape.pipeline(), firstOffsets, records));
             }
         }
         return trace.size() <= MAX_LINES ? trace : trace.subList(0, MAX_LINES);
@@ -79,24 +82,22 @@ final class MismatchTrace {
     }
 
     /**
-     * The lines of one processor's log about one lane of the pipeline, in the log's order, prefixed with the log's
-     * name: the lane's claims and revocations, the pipeline's failures, the lines naming the records, and the commits
-     * around the first offset.
+     * The lines of one processor's log about the named lanes of the pipeline, in the log's order, prefixed with the
+     * log's name: the lanes' claims and revocations, the pipeline's failures, the lines naming the records, and for
+     * each lane the commits around its first offset.
      */
     private static List<String> linesOf(
-            Path log, String pipeline, String partition, Set<String> records, Set<Long> offsets) {
+            Path log, String pipeline, Map<String, Long> firstOffsets, Set<String> records) {
         String pipelineTag = "pipeline=" + pipeline + " ";
-        String positionTag = partition + "=";
         List<String> lines;
         try {
             lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         } catch (IOException | UncheckedIOException e) {
             return List.of(log.getFileName() + ": unreadable: " + e);
         }
-        long first = offsets.isEmpty() ? Long.MAX_VALUE : offsets.iterator().next();
         Set<Integer> picked = new TreeSet<>();
-        int before = -1;
-        boolean pastFound = false;
+        Map<String, Integer> lastBefore = new HashMap<>(); // per partition: the last commit at or before its offset
+        Set<String> passed = new HashSet<>(); // partitions whose first commit past the offset was picked
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (!line.contains(pipelineTag)) {
@@ -104,17 +105,28 @@ final class MismatchTrace {
             }
             if (records.stream().anyMatch(record -> containsWhole(line, record))
                     || line.contains(" failed")
-                    || (line.contains(partition) && LIFECYCLE.matcher(line).find())) {
+                    || (LIFECYCLE.matcher(line).find()
+                            && firstOffsets.keySet().stream().anyMatch(line::contains))) {
                 picked.add(i);
-            } else if (line.contains(" committed records=") && line.contains(positionTag) && !pastFound) {
-                if (positionIn(line, positionTag) <= first) {
-                    before = i;
+                continue;
+            }
+            if (!line.contains(" committed records=")) {
+                continue;
+            }
+            for (Map.Entry<String, Long> lane : firstOffsets.entrySet()) {
+                String positionTag = lane.getKey() + "=";
+                if (passed.contains(lane.getKey()) || !line.contains(positionTag)) {
+                    continue;
+                }
+                if (positionIn(line, positionTag) <= lane.getValue()) {
+                    lastBefore.put(lane.getKey(), i);
                 } else {
-                    if (before >= 0) {
+                    Integer before = lastBefore.get(lane.getKey());
+                    if (before != null) {
                         picked.add(before);
                     }
                     picked.add(i);
-                    pastFound = true;
+                    passed.add(lane.getKey());
                 }
             }
         }
