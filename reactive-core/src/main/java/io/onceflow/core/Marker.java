@@ -50,6 +50,9 @@ public record Marker<T>(long checkpointId, Positions positions, List<StateChange
         if (changes.isEmpty()) {
             return this;
         }
+        if (stateChanges.isEmpty()) {
+            return new Marker<>(checkpointId, positions, changes); // copied once, by the constructor
+        }
         List<StateChange> all = new ArrayList<>(stateChanges.size() + changes.size());
         all.addAll(stateChanges);
         all.addAll(changes);

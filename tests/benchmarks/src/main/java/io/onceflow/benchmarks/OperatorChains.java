@@ -86,7 +86,7 @@ public final class OperatorChains {
         return count == null ? 0 : count;
     }
 
-    private static long value(int i) {
+    static long value(int i) {
         return (i * 2_654_435_761L) & 0xFFFFFF;
     }
 }

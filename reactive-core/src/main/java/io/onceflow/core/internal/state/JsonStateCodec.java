@@ -180,16 +180,24 @@ public final class JsonStateCodec<S> implements StateCodec<S> {
                 return Long.toString(number).getBytes(StandardCharsets.US_ASCII);
             }
             long rest = Math.abs(number);
-            int length = number < 0 ? 2 : 1;
-            for (long left = rest / 10; left != 0; left /= 10) {
-                length++;
+            // the digit count by comparison, not by dividing: a marker encodes every changed key's state
+            int digits = 1;
+            for (long bound = 10; digits < 19 && rest >= bound; bound *= 10) {
+                digits++;
             }
+            int length = number < 0 ? digits + 1 : digits;
             byte[] text = new byte[length];
             int at = length;
-            do {
-                text[--at] = (byte) ('0' + rest % 10);
-                rest /= 10;
-            } while (rest != 0);
+            while (rest >= 100) {
+                int pair = (int) (rest % 100);
+                rest /= 100;
+                text[--at] = (byte) ('0' + pair % 10);
+                text[--at] = (byte) ('0' + pair / 10);
+            }
+            text[--at] = (byte) ('0' + rest % 10);
+            if (rest >= 10) {
+                text[--at] = (byte) ('0' + rest / 10);
+            }
             if (number < 0) {
                 text[0] = '-';
             }

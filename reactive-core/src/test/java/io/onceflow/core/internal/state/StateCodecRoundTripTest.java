@@ -116,6 +116,25 @@ class StateCodecRoundTripTest {
         assertThat(new String(ints.encode(small), StandardCharsets.US_ASCII)).isEqualTo(Integer.toString(small));
     }
 
+    /** The digit count is found by comparison: every length, at both ends, either sign. */
+    @Test
+    void wholeNumbersAtEveryPowerOfTenAreWrittenAsTheirDecimalText() {
+        StateCodec<Object> longs = JsonStateCodec.inferred(Long.class);
+        for (long power = 1; ; power *= 10) {
+            for (long number : new long[] {power - 1, power, power + 1, -power + 1, -power, -power - 1}) {
+                assertThat(new String(longs.encode(number), StandardCharsets.US_ASCII))
+                        .isEqualTo(Long.toString(number));
+            }
+            if (power > Long.MAX_VALUE / 10) {
+                break;
+            }
+        }
+        for (long number : new long[] {Long.MAX_VALUE, Long.MAX_VALUE - 1, Long.MIN_VALUE, Long.MIN_VALUE + 1}) {
+            assertThat(new String(longs.encode(number), StandardCharsets.US_ASCII))
+                    .isEqualTo(Long.toString(number));
+        }
+    }
+
     @Test
     void scalarsAreWrittenAsTheirJsonTextAndReadEitherWay() {
         for (Object value : List.of(
