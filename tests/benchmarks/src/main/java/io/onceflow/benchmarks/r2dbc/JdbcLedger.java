@@ -32,10 +32,10 @@ final class JdbcLedger {
             Map<String, Balance> state = new HashMap<>();
             Map<String, Balance> changed = new LinkedHashMap<>();
             long[] next = new long[input.partitions()];
-            long[] flushes = {0};
             long[] records = {0};
-            long start = System.nanoTime();
-            long[] lastFlush = {start};
+            Result.Commits commits = new Result.Commits();
+            long[] lastFlush = {System.nanoTime()};
+            long[] flushed = {0};
             input.read((partition, offset, payment) -> {
                 Balance balance =
                         state.computeIfAbsent(payment.account(), Balance::empty).apply(payment);
@@ -46,13 +46,14 @@ final class JdbcLedger {
                 long now = System.nanoTime();
                 if (now - lastFlush[0] >= interval) {
                     flush(connection, upsert, offsets, changed, next);
-                    flushes[0]++;
+                    commits.committed(records[0] - flushed[0]);
+                    flushed[0] = records[0];
                     lastFlush[0] = now;
                 }
             });
             flush(connection, upsert, offsets, changed, next);
-            flushes[0]++;
-            return new Result(records[0], System.nanoTime() - start, flushes[0]);
+            commits.committed(records[0] - flushed[0]);
+            return commits.result(records[0]);
         }
     }
 

@@ -3,7 +3,6 @@ package io.onceflow.benchmarks.r2dbc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.benchmarks.r2dbc.Ledger.Balance;
 import io.onceflow.benchmarks.r2dbc.Ledger.Payment;
-import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.PipelineBuilder;
 import io.onceflow.core.RestartPolicy;
@@ -12,7 +11,6 @@ import io.onceflow.sinks.r2dbc.R2dbcSinkMode;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The ledger in Onceflow: a keyed running balance into the R2DBC upsert sink.
@@ -56,19 +54,25 @@ final class OnceflowLedger {
         var pipeline = builder.from(input.source())
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(sink);
-        long start = System.nanoTime();
         long expected = input.records();
+        Result.Commits commits = new Result.Commits();
         long[] committed = {0};
         // a Kafka source never completes: the run ends with the checkpoint that commits the last record
-        List<CheckpointEvent> events = (input.completes()
-                        ? pipeline.run()
+        (input.completes()
+                        ? pipeline.run().doOnNext(event -> commits.committed(event.records()))
                         : pipeline.run()
-                                .doOnNext(event -> committed[0] += event.records())
+                                .doOnNext(event -> {
+                                    commits.committed(event.records());
+                                    committed[0] += event.records();
+                                })
                                 .takeUntil(event -> committed[0] >= expected))
-                .collectList()
+                .then()
                 .block(Duration.ofMinutes(30));
-        long nanos = System.nanoTime() - start;
-        long records = events.stream().mapToLong(CheckpointEvent::records).sum();
-        return new Result(records, nanos, events.size());
+        Result result = commits.result(expected);
+        return new Result(
+                result.committedBy().length == 0 ? 0 : result.committedBy()[result.committedBy().length - 1],
+                result.nanos(),
+                result.commitNanos(),
+                result.committedBy());
     }
 }

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -46,11 +45,10 @@ final class PlainR2dbcLedger {
         List<Read> records = new ArrayList<>((int) input.records());
         input.read((partition, offset, payment) -> records.add(new Read(partition, offset, payment)));
         Map<String, Balance> state = new HashMap<>();
-        AtomicLong flushes = new AtomicLong();
         int partitions = input.partitions();
 
-        long start = System.nanoTime();
-        long[] nextCut = {start + flushEvery.toNanos()};
+        io.onceflow.benchmarks.r2dbc.Result.Commits commits = new io.onceflow.benchmarks.r2dbc.Result.Commits();
+        long[] nextCut = {System.nanoTime() + flushEvery.toNanos()};
         Flux.fromIterable(records)
                 .map(read -> {
                     Payment payment = read.payment();
@@ -72,10 +70,9 @@ final class PlainR2dbcLedger {
                                 db.pool().create(),
                                 connection -> flush(connection, batch, partitions),
                                 Connection::close)
-                        .doOnSuccess(done -> flushes.incrementAndGet()))
+                        .doOnSuccess(done -> commits.committed(batch.size())))
                 .blockLast(Duration.ofMinutes(30));
-        long nanos = System.nanoTime() - start;
-        return new io.onceflow.benchmarks.r2dbc.Result(records.size(), nanos, flushes.get());
+        return commits.result(records.size());
     }
 
     private static Mono<Void> flush(Connection connection, List<Folded> batch, int partitions) {

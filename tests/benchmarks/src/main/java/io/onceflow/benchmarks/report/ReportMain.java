@@ -89,7 +89,8 @@ public final class ReportMain {
         commands.put(
                 "postgres",
                 JAVA + " -Xmx4g -cp " + JAR + " " + LedgerBenchmark.class.getName() + " --input kafka --records "
-                        + kafkaRecords + " --rounds " + (quick ? "1" : "3") + " --out " + rel("postgres.json"));
+                        + (quick ? "1000000" : "6000000") + " --rounds " + (quick ? "1" : "3") + " --out "
+                        + rel("postgres.json"));
         for (String sink : List.of("kafka", "postgres")) {
             for (String interval : List.of("100", "1000")) {
                 String name = "latency-" + sink + "-" + interval;
