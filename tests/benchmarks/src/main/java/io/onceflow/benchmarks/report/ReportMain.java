@@ -89,7 +89,7 @@ public final class ReportMain {
         commands.put(
                 "postgres",
                 JAVA + " -Xmx4g -cp " + JAR + " " + LedgerBenchmark.class.getName() + " --input kafka --records "
-                        + (quick ? "1000000" : "6000000") + " --rounds " + (quick ? "1" : "3") + " --out "
+                        + (quick ? "1000000" : "6000000") + " --rounds " + (quick ? "1" : "5") + " --out "
                         + rel("postgres.json"));
         for (String sink : List.of("kafka", "postgres")) {
             for (String interval : List.of("100", "1000")) {
@@ -129,7 +129,7 @@ public final class ReportMain {
                         + (quick ? "500000" : "1500000") + " --warmup 100000 --rounds 1\n" + jfrTool()
                         + " view hot-methods " + rel("kafka.jfr") + "\n" + jfrTool()
                         + " print --events jdk.ExecutionSample --stack-depth 40 " + rel("kafka.jfr"));
-        for (String notesName : List.of("profiling", "latency", "at-least-once")) {
+        for (String notesName : List.of("profiling", "latency", "at-least-once", "state-growth")) {
             Path notes = root.resolve("tests/benchmarks/" + notesName + "-notes.md");
             if (Files.exists(notes)) {
                 try {
@@ -137,6 +137,7 @@ public final class ReportMain {
                             switch (notesName) {
                                 case "profiling" -> "jfr-notes";
                                 case "latency" -> "notes-latency";
+                                case "state-growth" -> "notes-state-growth";
                                 default -> "notes-at-least-once";
                             },
                             Files.readString(notes).strip());

@@ -155,6 +155,7 @@ public final class ReportRenderer {
         postgres(md, in);
         latency(md, in);
         recovery(md, in);
+        notes(md, in, "notes-state-growth");
         memory(md, in);
         profile(md, in);
         return md.toString();
