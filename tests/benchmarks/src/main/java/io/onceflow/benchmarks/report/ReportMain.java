@@ -129,7 +129,7 @@ public final class ReportMain {
                         + (quick ? "500000" : "1500000") + " --warmup 100000 --rounds 1\n" + jfrTool()
                         + " view hot-methods " + rel("kafka.jfr") + "\n" + jfrTool()
                         + " print --events jdk.ExecutionSample --stack-depth 40 " + rel("kafka.jfr"));
-        for (String notesName : List.of("profiling", "latency", "at-least-once", "state-growth")) {
+        for (String notesName : List.of("run", "profiling", "latency", "at-least-once", "state-growth")) {
             Path notes = root.resolve("tests/benchmarks/" + notesName + "-notes.md");
             if (Files.exists(notes)) {
                 try {
@@ -138,6 +138,7 @@ public final class ReportMain {
                                 case "profiling" -> "jfr-notes";
                                 case "latency" -> "notes-latency";
                                 case "state-growth" -> "notes-state-growth";
+                                case "run" -> "notes-run";
                                 default -> "notes-at-least-once";
                             },
                             Files.readString(notes).strip());

@@ -150,6 +150,7 @@ public final class ReportRenderer {
                     .append(" |\n");
         }
         md.append('\n');
+        notes(md, in, "notes-run");
         operatorOverhead(md, in);
         kafka(md, in);
         postgres(md, in);
