@@ -36,7 +36,9 @@ class SchemaTest {
                 .contains("\"epoch\" bigint NOT NULL")
                 .contains("\"next_offset\" bigint,")
                 .endsWith("PRIMARY KEY (\"pipeline\", \"source\", \"source_partition\")\n)");
-        assertThat(ddl.get(1)).contains("\"state_value\" bytea NOT NULL");
+        assertThat(ddl.get(1))
+                .contains("\"state_value\" bytea NOT NULL")
+                .endsWith("\"state_key\")\n) WITH (fillfactor = 50)");
         assertThat(OnceflowTables.deadLetterDdl("ledger.dead_letters").get(0))
                 .startsWith("CREATE TABLE IF NOT EXISTS \"ledger\".\"dead_letters\" (")
                 .contains("\"id\" bigserial NOT NULL")

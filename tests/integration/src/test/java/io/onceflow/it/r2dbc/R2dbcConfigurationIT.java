@@ -65,6 +65,10 @@ class R2dbcConfigurationIT {
         OnceflowTables.defaults().create(pool, "dead_letters").block(Duration.ofSeconds(10));
         OnceflowTables.defaults().create(pool, "dead_letters").block(Duration.ofSeconds(10)); // again: no error
         assertThat(openCommitPoint(options())).isNotNull();
+        // the state table leaves half of each page for the next checkpoint's versions of its rows (HOT updates)
+        assertThat(db.queryForLong("SELECT count(*) FROM pg_class WHERE relname = 'onceflow_state'"
+                        + " AND reloptions @> ARRAY['fillfactor=50']"))
+                .isOne();
 
         db.execute("ALTER TABLE onceflow_offsets ALTER COLUMN epoch TYPE integer");
         assertThatThrownBy(() -> openCommitPoint(options()))
