@@ -19,6 +19,9 @@ import io.onceflow.testinfra.PostgresDatabase;
 import io.onceflow.testinfra.PostgresMode;
 import io.onceflow.testinfra.WithPostgres;
 import io.r2dbc.pool.ConnectionPool;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The PostgreSQL server restarts twice while the pipeline runs: every connection is lost, commits fail, the pool
- * reconnects and the restart policy resumes from the committed positions, with no help from the test. The result is
+ * The PostgreSQL server restarts twice while the pipeline runs, each time with one of its writes in flight: every
+ * connection is lost, that write and its checkpoint fail, the pool reconnects and the restart policy resumes from the committed positions, with no help from the test. The result is
  * exact, in both modes. Runs on an embedded server, which the test owns and may restart.
  */
 @WithPostgres(mode = PostgresMode.EMBEDDED)
@@ -81,12 +84,23 @@ class R2dbcServerRestartIT {
             CompletableFuture<List<CheckpointEvent>> run =
                     pipeline.run().collectList().toFuture();
 
-            // feed in slices; at a third and at two thirds, once checkpoints have committed some of the input,
-            // restart the server while the rest is in flight
+            // feed in slices; at a third and at two thirds, once checkpoints have committed some of the input, hold
+            // the next slice's write on a lock and restart the server while the pipeline waits on it: a write is
+            // then certainly in flight (restarted between two checkpoints, the pool would just reconnect)
             int restarts = 0;
             int slices = 60;
             long committedBefore = 0;
             for (int slice = 0; slice < slices; slice++) {
+                boolean restart = slice == slices / 3 || slice == 2 * slices / 3;
+                Connection lock = null;
+                if (restart) {
+                    committedBefore = awaitProgress(db, name, committedBefore);
+                    lock = db.openConnection();
+                    lock.setAutoCommit(false);
+                    try (Statement statement = lock.createStatement()) {
+                        statement.execute("LOCK TABLE balances IN ACCESS EXCLUSIVE MODE");
+                    }
+                }
                 for (int p = 0; p < PARTITIONS; p++) {
                     List<Payment> partition = input.get(p);
                     for (Payment payment : partition.subList(
@@ -94,11 +108,13 @@ class R2dbcServerRestartIT {
                         source.emitTo(p, payment);
                     }
                 }
-                Thread.sleep(10);
-                if (slice == slices / 3 || slice == 2 * slices / 3) {
-                    committedBefore = awaitProgress(db, name, committedBefore);
+                if (restart) {
+                    awaitWaitingOnTheLock(db);
                     db.restartServer();
+                    closeQuietly(lock);
                     restarts++;
+                } else {
+                    Thread.sleep(10);
                 }
             }
             source.complete();
@@ -119,6 +135,28 @@ class R2dbcServerRestartIT {
                     events.stream().filter(event -> !event.completed()).count());
         } finally {
             pool.dispose();
+        }
+    }
+
+    /** Waits until a session of the pipeline waits on the test's lock of {@code balances}. */
+    private static void awaitWaitingOnTheLock(PostgresDatabase db) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (db.queryForLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        + " AND datname = current_database()")
+                == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no write of the pipeline waited on the lock of balances");
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** The lock's connection, which the restart ended. */
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException ended) {
+            // the server closed it first
         }
     }
 
