@@ -1,6 +1,7 @@
 package io.onceflow.it.r2dbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.CheckpointEvent;
@@ -108,13 +109,12 @@ class R2dbcServerRestartIT {
                         source.emitTo(p, payment);
                     }
                 }
+                Thread.sleep(10);
                 if (restart) {
                     awaitWaitingOnTheLock(db);
                     db.restartServer();
                     closeQuietly(lock);
                     restarts++;
-                } else {
-                    Thread.sleep(10);
                 }
             }
             source.complete();
@@ -139,16 +139,13 @@ class R2dbcServerRestartIT {
     }
 
     /** Waits until a session of the pipeline waits on the test's lock of {@code balances}. */
-    private static void awaitWaitingOnTheLock(PostgresDatabase db) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (db.queryForLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        + " AND datname = current_database()")
-                == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no write of the pipeline waited on the lock of balances");
-            }
-            Thread.sleep(5);
-        }
+    private static void awaitWaitingOnTheLock(PostgresDatabase db) {
+        await().alias("a write of the pipeline waiting on the lock of balances")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> db.queryForLong("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                + " AND datname = current_database()")
+                        > 0);
     }
 
     /** The lock's connection, which the restart ended. */
