@@ -11,7 +11,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Reads the catalog: a table's columns with their types, and its unique keys.
+ * Reads the catalog: a table's columns with their types, its unique keys and its fillfactor.
  *
  * <p>The column query also counts its rows, and a read that delivered fewer than it counted is made again (up to
  * {@value #READS} times): a CI run once read a table without its first column on a pooled connection (the driver
@@ -36,6 +36,15 @@ final class Catalog {
             + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
             + " WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indimmediate"
             + " AND i.indpred IS NULL AND i.indexprs IS NULL";
+
+    /**
+     * The {@code fillfactor} storage parameter, PostgreSQL's default when it is not set. A partitioned table has no
+     * pages of its own and cannot have one (its partitions have theirs): it reads as 100.
+     */
+    private static final String FILLFACTOR = "SELECT coalesce((SELECT option_value::int"
+            + " FROM pg_options_to_table(c.reloptions) WHERE option_name = 'fillfactor'), "
+            + TableSpec.FULL_PAGES + ")"
+            + " FROM pg_class c WHERE c.oid = to_regclass($1)";
 
     private Catalog() {}
 
@@ -80,8 +89,15 @@ final class Catalog {
                         (map, entry) -> map.computeIfAbsent(entry.getKey(), index -> new HashSet<>())
                                 .add(entry.getValue()))
                 .map(byIndex -> new ArrayList<>(byIndex.values()));
+        // last(...): read to the end, so that the connection is left with no result pending; a table dropped since
+        // the columns were read has no row, and is then as good as full
+        Mono<Integer> fillfactor = Flux.from(
+                        connection.createStatement(FILLFACTOR).bind(0, regclass).execute())
+                .concatMap(result -> result.map((row, meta) -> row.get(0, Integer.class)))
+                .last(TableSpec.FULL_PAGES);
+        // one statement after the other: they share the connection
         return columns.flatMap(found -> found.isEmpty()
-                ? Mono.just(new TableInfo(table, false, Map.of(), List.of()))
-                : uniqueKeys.map(keys -> new TableInfo(table, true, found, keys)));
+                ? Mono.just(TableInfo.missing(table))
+                : uniqueKeys.flatMap(keys -> fillfactor.map(pages -> new TableInfo(table, true, found, keys, pages))));
     }
 }

@@ -8,17 +8,25 @@ import io.r2dbc.spi.Result;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Onceflow's tables: their DDL, and the checks at open that they, and a sink's target table, have what the SQL
  * needs. Every failed check is a {@link PipelineConfigurationException} whose message says what to create or alter.
+ *
+ * <p>An Onceflow table packed fuller than its DDL asks (a state table from before Onceflow created it half full) works
+ * as well, only slower: that is a warning with the statements to run, never a failed open.
  */
 public final class Schema {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Schema.class);
 
     private Schema() {}
 
@@ -68,8 +76,30 @@ public final class Schema {
     private static Mono<Void> check(
             Connection connection, String table, TableSpec spec, @Nullable OnceflowTables tables) {
         return Catalog.describe(connection, table)
-                .doOnNext(info -> verify(info, spec, tables))
+                .doOnNext(info -> {
+                    verify(info, spec, tables);
+                    fillfactorWarning(info, spec).ifPresent(LOG::warn);
+                })
                 .then();
+    }
+
+    /**
+     * What to run when {@code info}'s pages are packed fuller than {@code spec} asks, or empty when they are not or
+     * when {@code spec} asks for full pages.
+     */
+    static Optional<String> fillfactorWarning(TableInfo info, TableSpec spec) {
+        if (spec.fillfactor() == TableSpec.FULL_PAGES || !info.exists() || info.fillfactor() <= spec.fillfactor()) {
+            return Optional.empty();
+        }
+        String table = SqlNames.quoteTable(info.table());
+        return Optional.of("the " + spec.role() + " table " + table + " has fillfactor " + info.fillfactor()
+                + ", not " + spec.fillfactor() + " (created by an earlier version of Onceflow, or altered since):"
+                + " checkpoints update the row of every key they changed, and a row's new version stays in its page,"
+                + " without a new index entry (a heap-only update), only when the page has room for it; in full pages"
+                + " every checkpoint's write is slower and the table bloats. Run ALTER TABLE " + table
+                + " SET (fillfactor = " + spec.fillfactor() + ") for the pages to come, then, in a quiet moment,"
+                + " VACUUM FULL " + table + " for the existing ones (it rewrites the table under an exclusive lock,"
+                + " which stops checkpoints until it is done)");
     }
 
     /** Throws when {@code info} does not have the shape of {@code spec}. */

@@ -13,8 +13,16 @@ import org.jspecify.annotations.Nullable;
  * @param columns its columns by name, in order
  * @param uniqueKeys the column sets of its immediate, non-partial unique indexes (primary key included): the ones
  *     {@code ON CONFLICT} can use
+ * @param fillfactor how full PostgreSQL packs its pages at insert, in percent: its {@code fillfactor} storage
+ *     parameter, or 100 (PostgreSQL's default) when it has none or does not exist
  */
-record TableInfo(String table, boolean exists, Map<String, ColumnInfo> columns, List<Set<String>> uniqueKeys) {
+record TableInfo(
+        String table, boolean exists, Map<String, ColumnInfo> columns, List<Set<String>> uniqueKeys, int fillfactor) {
+
+    /** A table that does not exist. */
+    static TableInfo missing(String table) {
+        return new TableInfo(table, false, Map.of(), List.of(), TableSpec.FULL_PAGES);
+    }
 
     @Nullable
     ColumnInfo column(String name) {

@@ -17,6 +17,10 @@ class SchemaTest {
 
     /** A table exactly as {@code spec} describes it, as the catalog would report it. */
     private static TableInfo asCreated(String table, TableSpec spec) {
+        return asCreated(table, spec, spec.fillfactor());
+    }
+
+    private static TableInfo asCreated(String table, TableSpec spec, int fillfactor) {
         Map<String, ColumnInfo> columns = new LinkedHashMap<>();
         for (TableSpec.Column column : spec.columns()) {
             columns.put(column.name(), Tables.column(column.name(), column.type(), column.type(), 'U'));
@@ -24,7 +28,7 @@ class SchemaTest {
         List<Set<String>> keys = spec.unique().isEmpty()
                 ? List.of(new HashSet<>(spec.primaryKey()))
                 : List.of(new HashSet<>(spec.primaryKey()), new HashSet<>(spec.unique()));
-        return new TableInfo(table, true, columns, keys);
+        return new TableInfo(table, true, columns, keys, fillfactor);
     }
 
     @Test
@@ -59,8 +63,7 @@ class SchemaTest {
     @Test
     void aMissingOrMisshapenTableSaysWhatToRun() {
         OnceflowTables tables = OnceflowTables.defaults();
-        assertThatThrownBy(() -> Schema.verify(
-                        new TableInfo("onceflow_state", false, Map.of(), List.of()), TableSpec.STATE, tables))
+        assertThatThrownBy(() -> Schema.verify(TableInfo.missing("onceflow_state"), TableSpec.STATE, tables))
                 .isInstanceOf(PipelineConfigurationException.class)
                 .hasMessageContaining("the state table \"onceflow_state\" does not exist")
                 .hasMessageContaining("CREATE TABLE IF NOT EXISTS \"onceflow_checkpoints\"");
@@ -70,11 +73,44 @@ class SchemaTest {
         columns.put("epoch", Tables.column("epoch", "integer", "int4", 'N'));
         columns.remove("owner");
         assertThatThrownBy(() -> Schema.verify(
-                        new TableInfo("onceflow_offsets", true, columns, List.of()), TableSpec.OFFSETS, tables))
+                        new TableInfo("onceflow_offsets", true, columns, List.of(), TableSpec.FULL_PAGES),
+                        TableSpec.OFFSETS,
+                        tables))
                 .isInstanceOf(PipelineConfigurationException.class)
                 .hasMessageContaining("column epoch is integer, not bigint")
                 .hasMessageContaining("column owner is missing")
                 .hasMessageContaining("no unique key on (pipeline, source, source_partition)");
+    }
+
+    @Test
+    void aStateTablePackedFullerThanItsDdlAsksIsAWarningWithWhatToRunNotAFailure() {
+        OnceflowTables tables = OnceflowTables.defaults();
+        TableInfo full = asCreated("ledger.onceflow_state", TableSpec.STATE, 100);
+        assertThatCode(() -> Schema.verify(full, TableSpec.STATE, tables)).doesNotThrowAnyException();
+        assertThat(Schema.fillfactorWarning(full, TableSpec.STATE))
+                .hasValueSatisfying(warning -> assertThat(warning)
+                        .startsWith("the state table \"ledger\".\"onceflow_state\" has fillfactor 100, not 50")
+                        .contains("Run ALTER TABLE \"ledger\".\"onceflow_state\" SET (fillfactor = 50)")
+                        .contains("then, in a quiet moment, VACUUM FULL \"ledger\".\"onceflow_state\"")
+                        .contains("exclusive lock")
+                        .contains("checkpoints update the row of every key they changed")
+                        .contains("heap-only update"));
+        assertThat(Schema.fillfactorWarning(asCreated("onceflow_state", TableSpec.STATE, 70), TableSpec.STATE))
+                .hasValueSatisfying(warning -> assertThat(warning).contains("has fillfactor 70, not 50"));
+    }
+
+    @Test
+    void aTableWithAsMuchRoomAsItsDdlAsksOrMoreOrOneMeantFullOrMissingGetsNoWarning() {
+        assertThat(Schema.fillfactorWarning(asCreated("onceflow_state", TableSpec.STATE), TableSpec.STATE))
+                .isEmpty();
+        assertThat(Schema.fillfactorWarning(asCreated("onceflow_state", TableSpec.STATE, 30), TableSpec.STATE))
+                .isEmpty();
+        assertThat(Schema.fillfactorWarning(TableInfo.missing("onceflow_state"), TableSpec.STATE))
+                .isEmpty();
+        for (TableSpec full : List.of(TableSpec.OFFSETS, TableSpec.CHECKPOINTS, TableSpec.DEAD_LETTERS)) {
+            assertThat(Schema.fillfactorWarning(asCreated("t", full, 100), full))
+                    .isEmpty();
+        }
     }
 
     @Test

@@ -27,7 +27,7 @@ final class Tables {
         columns.put("onceflow_partition", column("onceflow_partition", "text", "text", 'S'));
         columns.put("onceflow_offset", column("onceflow_offset", "bigint", "int8", 'N'));
         columns.put("onceflow_ordinal", column("onceflow_ordinal", "integer", "int4", 'N'));
-        return new TableInfo("balances", true, columns, List.of(Set.of("account")));
+        return new TableInfo("balances", true, columns, List.of(Set.of("account")), TableSpec.FULL_PAGES);
     }
 
     static Data<String> data(String value, int partition, long offset) {

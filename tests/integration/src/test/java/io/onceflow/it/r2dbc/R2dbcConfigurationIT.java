@@ -17,6 +17,7 @@ import io.onceflow.sinks.r2dbc.PostgresCheckpointStoreOptions;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
 import io.onceflow.sinks.r2dbc.Row;
+import io.onceflow.sinks.r2dbc.internal.CatalogReads;
 import io.onceflow.testinfra.PostgresDatabase;
 import io.onceflow.testinfra.WithPostgres;
 import io.r2dbc.pool.ConnectionPool;
@@ -75,6 +76,29 @@ class R2dbcConfigurationIT {
                 .isInstanceOf(PipelineConfigurationException.class)
                 .hasMessageContaining("column epoch is integer, not bigint")
                 .hasMessageContaining("drop it and create Onceflow's tables");
+    }
+
+    @Test
+    void aStateTablePackedFullIsReadAsSuchAndStillOpens(PostgresDatabase db) throws Exception {
+        db.execute(Ledger.BALANCES_DDL);
+        OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(10));
+        assertThat(CatalogReads.fillfactor(pool, "onceflow_state")).isEqualTo(50);
+        assertThat(CatalogReads.fillfactor(pool, "onceflow_offsets")).isEqualTo(100);
+
+        // the state table as an earlier version created it: PostgreSQL's default, pages packed full
+        String state = OnceflowTables.defaults().ddl().get(1);
+        assertThat(state).endsWith(" WITH (fillfactor = 50)");
+        db.execute("DROP TABLE onceflow_state");
+        db.execute(state.replace(" WITH (fillfactor = 50)", ""));
+        assertThat(CatalogReads.fillfactor(pool, "onceflow_state")).isEqualTo(100);
+        assertThat(openCommitPoint(options())).isNotNull(); // a warning says what to run; the open goes on
+
+        // set explicitly, and read from the storage parameters
+        db.execute("ALTER TABLE onceflow_state SET (fillfactor = 70)");
+        assertThat(CatalogReads.fillfactor(pool, "onceflow_state")).isEqualTo(70);
+        db.execute("ALTER TABLE onceflow_state SET (fillfactor = 50)");
+        assertThat(CatalogReads.fillfactor(pool, "onceflow_state")).isEqualTo(50);
+        assertThat(openCommitPoint(options())).isNotNull();
     }
 
     @Test
