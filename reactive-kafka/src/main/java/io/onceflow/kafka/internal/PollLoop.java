@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -83,7 +82,7 @@ final class PollLoop<K, V> implements Runnable {
      * @param closeTimeout the bound on the consumer's close
      */
     static <K, V> Flux<ConsumerRecords<K, V>> records(
-            Supplier<? extends Consumer<K, V>> consumer,
+            java.util.function.Supplier<? extends Consumer<K, V>> consumer,
             Collection<String> topics,
             ConsumerRebalanceListener listener,
             Duration pollTimeout,
