@@ -39,11 +39,13 @@ final class Catalog {
 
     /**
      * The {@code fillfactor} storage parameter, PostgreSQL's default when it is not set. A partitioned table has no
-     * pages of its own and cannot have one (its partitions have theirs): it reads as 100.
+     * pages of its own and cannot have one (its partitions have theirs, and an {@code ALTER} of the parent fails): it
+     * reads as {@link TableInfo#FILLFACTOR_NOT_READ}, and is never warned of.
      */
-    private static final String FILLFACTOR = "SELECT coalesce((SELECT option_value::int"
+    private static final String FILLFACTOR = "SELECT CASE WHEN c.relkind = 'p' THEN "
+            + TableInfo.FILLFACTOR_NOT_READ + " ELSE coalesce((SELECT option_value::int"
             + " FROM pg_options_to_table(c.reloptions) WHERE option_name = 'fillfactor'), "
-            + TableSpec.FULL_PAGES + ")"
+            + TableSpec.FULL_PAGES + ") END"
             + " FROM pg_class c WHERE c.oid = to_regclass($1)";
 
     private Catalog() {}
@@ -71,8 +73,21 @@ final class Catalog {
                 .filter(found -> found.size() == counted[0]);
     }
 
-    /** Describes {@code table} (a checked name); a missing table is described as not existing. */
+    /**
+     * Describes a sink's target table (a checked name), without its fillfactor ({@link TableInfo#FILLFACTOR_NOT_READ}):
+     * Onceflow does not tune users' tables, and the open saves a round trip per target. A missing table is described
+     * as not existing.
+     */
     static Mono<TableInfo> describe(Connection connection, String table) {
+        return describe(connection, table, false);
+    }
+
+    /** Describes one of Onceflow's own tables (a checked name), with its fillfactor. */
+    static Mono<TableInfo> describeWithFillfactor(Connection connection, String table) {
+        return describe(connection, table, true);
+    }
+
+    private static Mono<TableInfo> describe(Connection connection, String table, boolean readFillfactor) {
         String regclass = SqlNames.quoteTable(table);
         Mono<Map<String, ColumnInfo>> columns = readColumns(connection, regclass)
                 .repeatWhenEmpty(READS - 1, attempts -> attempts)
@@ -91,10 +106,14 @@ final class Catalog {
                 .map(byIndex -> new ArrayList<>(byIndex.values()));
         // last(...): read to the end, so that the connection is left with no result pending; a table dropped since
         // the columns were read has no row, and is then as good as full
-        Mono<Integer> fillfactor = Flux.from(
-                        connection.createStatement(FILLFACTOR).bind(0, regclass).execute())
-                .concatMap(result -> result.map((row, meta) -> row.get(0, Integer.class)))
-                .last(TableSpec.FULL_PAGES);
+        Mono<Integer> fillfactor = !readFillfactor
+                ? Mono.just(TableInfo.FILLFACTOR_NOT_READ)
+                : Flux.from(connection
+                                .createStatement(FILLFACTOR)
+                                .bind(0, regclass)
+                                .execute())
+                        .concatMap(result -> result.map((row, meta) -> row.get(0, Integer.class)))
+                        .last(TableSpec.FULL_PAGES);
         // one statement after the other: they share the connection
         return columns.flatMap(found -> found.isEmpty()
                 ? Mono.just(TableInfo.missing(table))

@@ -75,7 +75,7 @@ public final class Schema {
 
     private static Mono<Void> check(
             Connection connection, String table, TableSpec spec, @Nullable OnceflowTables tables) {
-        return Catalog.describe(connection, table)
+        return Catalog.describeWithFillfactor(connection, table)
                 .doOnNext(info -> {
                     verify(info, spec, tables);
                     fillfactorWarning(info, spec).ifPresent(LOG::warn);

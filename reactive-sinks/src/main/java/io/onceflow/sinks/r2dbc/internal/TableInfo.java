@@ -14,10 +14,15 @@ import org.jspecify.annotations.Nullable;
  * @param uniqueKeys the column sets of its immediate, non-partial unique indexes (primary key included): the ones
  *     {@code ON CONFLICT} can use
  * @param fillfactor how full PostgreSQL packs its pages at insert, in percent: its {@code fillfactor} storage
- *     parameter, or 100 (PostgreSQL's default) when it has none or does not exist
+ *     parameter, or 100 (PostgreSQL's default) when it has none or does not exist; {@link #FILLFACTOR_NOT_READ} where
+ *     it was not read (a sink's target table: Onceflow does not tune users' tables) or does not apply (a partitioned
+ *     table has no pages of its own)
  */
 record TableInfo(
         String table, boolean exists, Map<String, ColumnInfo> columns, List<Set<String>> uniqueKeys, int fillfactor) {
+
+    /** The fillfactor of a table whose fillfactor was not read, or that has none of its own: never warned of. */
+    static final int FILLFACTOR_NOT_READ = 0;
 
     /** A table that does not exist. */
     static TableInfo missing(String table) {

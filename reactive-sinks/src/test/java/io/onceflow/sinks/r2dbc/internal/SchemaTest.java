@@ -100,13 +100,16 @@ class SchemaTest {
     }
 
     @Test
-    void aTableWithAsMuchRoomAsItsDdlAsksOrMoreOrOneMeantFullOrMissingGetsNoWarning() {
+    void aTableWithAsMuchRoomAsItsDdlAsksOrMoreOrOneMeantFullOrMissingOrPartitionedGetsNoWarning() {
         assertThat(Schema.fillfactorWarning(asCreated("onceflow_state", TableSpec.STATE), TableSpec.STATE))
                 .isEmpty();
         assertThat(Schema.fillfactorWarning(asCreated("onceflow_state", TableSpec.STATE, 30), TableSpec.STATE))
                 .isEmpty();
         assertThat(Schema.fillfactorWarning(TableInfo.missing("onceflow_state"), TableSpec.STATE))
                 .isEmpty();
+        // a partitioned state table: its parent has no fillfactor to read (its partitions have theirs)
+        TableInfo partitioned = asCreated("onceflow_state", TableSpec.STATE, TableInfo.FILLFACTOR_NOT_READ);
+        assertThat(Schema.fillfactorWarning(partitioned, TableSpec.STATE)).isEmpty();
         for (TableSpec full : List.of(TableSpec.OFFSETS, TableSpec.CHECKPOINTS, TableSpec.DEAD_LETTERS)) {
             assertThat(Schema.fillfactorWarning(asCreated("t", full, 100), full))
                     .isEmpty();

@@ -13,11 +13,12 @@ public final class CatalogReads {
 
     private CatalogReads() {}
 
-    /** {@code table}'s fillfactor as {@link Catalog#describe} reads it. */
+    /** {@code table}'s fillfactor as {@link Catalog#describeWithFillfactor} reads it (Onceflow's own tables). */
     public static int fillfactor(ConnectionFactory connectionFactory, String table) {
         Integer fillfactor = Mono.usingWhen(
                         Mono.from(connectionFactory.create()),
-                        connection -> Catalog.describe(connection, table).map(TableInfo::fillfactor),
+                        connection -> Catalog.describeWithFillfactor(connection, table)
+                                .map(TableInfo::fillfactor),
                         connection -> connection.close())
                 .block(Duration.ofSeconds(10));
         if (fillfactor == null) {
