@@ -8,6 +8,7 @@ import io.onceflow.core.internal.state.StateRegistry;
 import io.onceflow.core.testkit.InMemoryCommitPoint;
 import io.onceflow.core.testkit.TestSource;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -204,6 +205,60 @@ class RevocationTest {
                 .hasMessageContaining("did not complete within PT2S");
         slow.release();
         assertThat(sink.committed()).isEmpty();
+    }
+
+    @Test
+    void aPartitionAssignedAgainWhileTheRunStillHoldsItFailsTheRunBeforeAnythingIsClaimed() {
+        InstrumentedSource<String> instrumented = InstrumentedSource.of(source);
+        Pipeline pipeline = builder().from(instrumented).to(sink);
+        AtomicReference<Throwable> assignFailure = new AtomicReference<>();
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a"))
+                // a source that lost the partition and got it back without revoking it: the run's checkpoint in
+                // flight holds records read under the first claim
+                .then(() -> instrumented.context().assign(List.of(P0)).subscribe(positions -> {}, assignFailure::set))
+                .expectErrorSatisfies(error ->
+                        assertThat(error).hasStackTraceContaining("assigned [test-0] again while this run still holds"))
+                .verify(Duration.ofSeconds(10));
+        assertThat(assignFailure.get()).hasMessageContaining("the run restarts, and its next run claims them afresh");
+        assertThat(sink.commits()).isZero();
+    }
+
+    @Test
+    void aRevokedPartitionIsClaimedAgainOnlyOnceItsFinalCheckpointHasCompleted() {
+        slow.hold();
+        InstrumentedSource<String> instrumented = InstrumentedSource.of(source);
+        Pipeline pipeline = builder().from(instrumented).to(slow);
+        AtomicReference<Throwable> assignFailure = new AtomicReference<>();
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a"))
+                .then(() -> revoke(0))
+                .then(() -> assertThat(slow.sealed()).containsExactly(1L)) // the final marker, its commit held
+                .then(() -> instrumented.context().assign(List.of(P0)).subscribe(positions -> {}, assignFailure::set))
+                .expectErrorSatisfies(error ->
+                        assertThat(error).hasStackTraceContaining("assigned [test-0] again while this run still holds"))
+                .verify(Duration.ofSeconds(10));
+        assertThat(assignFailure.get()).isNotNull();
+        slow.release();
+        assertThat(sink.committed()).isEmpty();
+    }
+
+    @Test
+    void aPartitionRevokedAfterItsFinalCheckpointCanBeClaimedAgainFromItsCommittedPosition() {
+        InstrumentedSource<String> instrumented = InstrumentedSource.of(source);
+        Pipeline pipeline = builder().from(instrumented).to(sink);
+        AtomicReference<Positions> claimed = new AtomicReference<>();
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a", "b"))
+                .then(() -> revoke(0))
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() -> instrumented.context().assign(List.of(P0)).subscribe(claimed::set))
+                .then(() -> assertThat(claimed.get().nextOffset(P0)).contains(2L))
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
     }
 
     @Test

@@ -327,6 +327,9 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             return; // the run is ending anyway
         }
         LOG.warn("pipeline={} source={} failing the run: {}", context.pipeline(), options.name(), error.toString());
+        // ended at once: the error reaches the merge below on the emitting thread when that thread is busy, and until
+        // then a rebalance callback (the group rejoined after lost partitions) must not claim anything for this run
+        end();
         failure.tryEmitError(error);
     }
 

@@ -11,6 +11,7 @@ import io.onceflow.core.StateCodecException;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.SeenKeys;
 import io.onceflow.core.internal.state.StateRegistry;
+import io.onceflow.core.internal.state.UnownedPartitionException;
 import java.time.Duration;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
@@ -61,8 +62,9 @@ public final class DeduplicateOperator<T, K> implements Function<Flux<StreamElem
                     throw new NullPointerException("the deduplication key function returned null");
                 }
                 seen.admit(record.origin(), key);
-            } catch (StateCodecException stateFailure) {
-                throw stateFailure; // the operator's committed state, not this record, is at fault: the run stops
+            } catch (StateCodecException | UnownedPartitionException stateFailure) {
+                throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
+                // stops
             } catch (Throwable failure) {
                 sink.next(deadLetter(record, "deduplicate:" + name, failure));
                 return;

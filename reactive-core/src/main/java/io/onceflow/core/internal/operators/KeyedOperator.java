@@ -14,6 +14,7 @@ import io.onceflow.core.StateCodecException;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.KeyedStateTable;
 import io.onceflow.core.internal.state.StateRegistry;
+import io.onceflow.core.internal.state.UnownedPartitionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -160,8 +161,9 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                 if (next == null) {
                     throw new NullPointerException("the keyed update function returned null");
                 }
-            } catch (StateCodecException stateFailure) {
-                throw stateFailure; // the operator's committed state, not this record, is at fault: the run stops
+            } catch (StateCodecException | UnownedPartitionException stateFailure) {
+                throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
+                // stops
             } catch (Throwable failure) {
                 sink.next(deadLetter(origin, stage(), value, failure));
                 return;
@@ -190,8 +192,9 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                                 record.value(),
                                 output -> outputs.add(
                                         record.withValue(requireNonNull(output, "a keyed processor emitted null"))));
-            } catch (StateCodecException stateFailure) {
-                throw stateFailure; // the operator's committed state, not this record, is at fault: the run stops
+            } catch (StateCodecException | UnownedPartitionException stateFailure) {
+                throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
+                // stops
             } catch (Throwable failure) {
                 // outputs of a failed record are dropped with it: its dead letter is its only effect
                 return List.of(deadLetter(record, stage(), failure));

@@ -12,6 +12,7 @@ import io.onceflow.core.StreamElement;
 import io.onceflow.core.WindowResult;
 import io.onceflow.core.Windows;
 import io.onceflow.core.internal.state.StateRegistry;
+import io.onceflow.core.internal.state.UnownedPartitionException;
 import io.onceflow.core.internal.state.WindowTable;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,8 +91,9 @@ public final class WindowOperator<T, K, A>
                 throw new NullPointerException("the key function returned null");
             }
             table.add(record.origin(), key, acc -> add.apply(acc, record.value()), results);
-        } catch (StateCodecException stateFailure) {
-            throw stateFailure; // the operator's committed state, not this record, is at fault: the run stops
+        } catch (StateCodecException | UnownedPartitionException stateFailure) {
+            throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
+            // stops
         } catch (Throwable failure) {
             return List.of(deadLetter(record, "window:" + name, failure));
         }

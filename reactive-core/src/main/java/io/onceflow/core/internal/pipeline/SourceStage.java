@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -56,6 +57,9 @@ final class SourceStage<T> implements SourceContext {
     private final Source<T> source;
     private final Tags tags;
     private final Map<SourcePartition, Cursor> cursors = new ConcurrentHashMap<>();
+    /** Revoked partitions whose final checkpoint has not completed: this run must not claim them again. */
+    private final Set<SourcePartition> closing = ConcurrentHashMap.newKeySet();
+
     private volatile Positions lastMarkerPositions = Positions.empty();
     private @Nullable Cursor lastCursor;
     private long recordsSinceMarker;
@@ -214,9 +218,28 @@ final class SourceStage<T> implements SourceContext {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A partition this run still holds (not revoked, or revoked and its final checkpoint not completed) is refused,
+     * and the run fails, before anything is claimed: a checkpoint of the earlier ownership may still be on its way to
+     * commit, and under a new claim it would commit records read under the old one. A source assigns a partition
+     * again only after revoking it (a rebalance); one that lost it fails its run instead, and a restarted run claims
+     * it afresh.
+     */
     @Override
     public Mono<Positions> assign(Collection<SourcePartition> partitions) {
         List<SourcePartition> claimed = List.copyOf(partitions);
+        List<SourcePartition> held = claimed.stream()
+                .filter(partition -> cursors.containsKey(partition) || closing.contains(partition))
+                .toList();
+        if (!held.isEmpty()) {
+            IllegalStateException refused = new IllegalStateException("pipeline '" + run.pipeline() + "': source '"
+                    + source.name() + "' assigned " + held + " again while this run still holds them (no revocation"
+                    + " closed them): the run restarts, and its next run claims them afresh");
+            run.coordinator().fail(refused);
+            return Mono.error(refused);
+        }
         return run.commitPoint().recover(claimed).map(recovery -> {
             // claimed and read, nothing applied: a crash here leaves the predecessor fenced and this run with nothing
             protocolListener().reached(ProtocolPoint.DURING_RESTORE, -1);
@@ -225,10 +248,7 @@ final class SourceStage<T> implements SourceContext {
             lastMarkerPositions = lastMarkerPositions.with(recovery.positions());
             for (SourcePartition partition : claimed) {
                 long next = recovery.positions().nextOffset(partition).orElse(UNKNOWN);
-                Cursor previous = cursors.put(partition, new Cursor(partition, next, emitted));
-                if (previous != null) {
-                    previous.owned = false;
-                }
+                cursors.put(partition, new Cursor(partition, next, emitted));
             }
             CHECKPOINT.info(
                     "pipeline={} assigned={} positions={} stateEntries={}",
@@ -247,6 +267,7 @@ final class SourceStage<T> implements SourceContext {
         if (owned.isEmpty()) {
             return Mono.empty();
         }
+        closing.addAll(owned); // until their final checkpoint has completed: a failed one leaves them held
         return run.coordinator()
                 .closePartitions(owned)
                 .timeout(run.options().revocationGracePeriod(), run.scheduler())
@@ -255,6 +276,7 @@ final class SourceStage<T> implements SourceContext {
                         : Mono.<Void>error(event.error().orElseThrow()))
                 .doOnSuccess(done -> {
                     run.stateRegistry().release(owned);
+                    owned.forEach(closing::remove);
                     CHECKPOINT.info("pipeline={} revoked={} after their final checkpoint", run.pipeline(), owned);
                 })
                 .onErrorMap(

@@ -78,7 +78,7 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
         if (slot == null || slot.lease().isReleased()) {
             StateLease lease = registry.lease(id);
             if (lease == null) {
-                throw new IllegalStateException(
+                throw new UnownedPartitionException(
                         "operator '" + operator + "' got a record from " + origin + ", whose partition this run"
                                 + " does not own: a source must assign a partition before emitting its records");
             }

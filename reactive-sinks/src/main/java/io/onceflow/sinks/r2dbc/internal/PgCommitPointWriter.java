@@ -61,8 +61,8 @@ import reactor.core.publisher.Mono;
  * at its marker in one transaction, as one that was not streamed (carefully, under savepoints, after a refused row).
  *
  * <p>The data path (write, checkpoint, deadLetter) is called by one thread at a time; the commit runs later, on the
- * driver's threads, one checkpoint at a time. {@link #recover} may run meanwhile; the epochs it claims are kept in a
- * concurrent map.
+ * driver's threads, one checkpoint at a time. {@link #recover} may run meanwhile; the epochs it claims are kept in
+ * {@link PartitionClaims}, and each checkpoint commits under the claims it was sealed under.
  */
 final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
 
@@ -78,7 +78,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     private final int maxBufferedRecords;
     private final @Nullable StreamSettings streaming;
     private final CommitStatements.InstanceClaim instance;
-    private final Map<SourcePartition, Long> epochs = new ConcurrentHashMap<>();
+    private final PartitionClaims held;
     private final AtomicInteger sealedRows = new AtomicInteger();
     private final CommitReport report;
     private final ProtocolListener protocolListener;
@@ -123,6 +123,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                         .tags(Tags.of(OnceflowMeters.TAG_PIPELINE, pipeline))
                         .register(context.meterRegistry()));
         this.protocolListener = context.protocolListener();
+        this.held = new PartitionClaims(pipeline, settings.name());
     }
 
     /**
@@ -212,7 +213,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             List<SourcePartition> partitions, List<CommitStatements.PartitionClaim> claims, List<StateChange> state) {
         Map<SourcePartition, Long> positions = new HashMap<>();
         for (CommitStatements.PartitionClaim claim : claims) {
-            epochs.put(claim.partition(), claim.epoch());
+            held.claimed(claim.partition(), claim.epoch());
             if (claim.nextOffset() != null) {
                 positions.put(claim.partition(), claim.nextOffset());
             }
@@ -292,6 +293,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         deadLetters = new ArrayList<>();
         sealedRows.addAndGet(sealed.size());
         sealedDeadLetters.put(marker.checkpointId(), dead);
+        held.seal(marker);
         return Mono.defer(() -> {
                     if (transaction != null) {
                         open.beginCommit(transaction, settings.name(), marker.checkpointId());
@@ -307,6 +309,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                 .doFinally(signal -> {
                     sealedRows.addAndGet(-sealed.size());
                     sealedDeadLetters.remove(marker.checkpointId());
+                    held.forget(marker.checkpointId());
                 });
     }
 
@@ -330,12 +333,9 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             return Mono.error(
                     new PoisonRecordException(pipeline, batch.rejected().get(0)));
         }
-        List<SourcePartition> unclaimed = unclaimed(marker);
-        if (!unclaimed.isEmpty()) {
-            return Mono.error(new FencedException(
-                    "pipeline '" + pipeline + "': '" + settings.name() + "' cannot commit checkpoint "
-                            + marker.checkpointId() + " for " + unclaimed + ", which this run never claimed",
-                    null));
+        FencedException refusal = held.refusal(marker);
+        if (refusal != null) {
+            return Mono.error(refusal);
         }
         return attempt(marker, batch, dead, false)
                 .onErrorResume(RowLevelFailure.class, rowFailure -> {
@@ -368,8 +368,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             List<DeadLetter<?>> dead) {
         DataTarget.Batch rest =
                 data == null || sealed.failure() != null ? null : restOf(data, sealed, refusedWhileStreaming);
-        if (rest == null || !unclaimed(marker).isEmpty()) {
-            // a mapping error, a refused record and no dead-letter table, a partition never claimed: as unstreamed
+        if (rest == null || held.refusal(marker) != null) {
+            // a mapping error, a refused record and no dead-letter table, a partition not held: as unstreamed
             return transaction.abort().then(Mono.defer(() -> commit(marker, sealed, dead)));
         }
         return transaction
@@ -407,12 +407,6 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         }
     }
 
-    private List<SourcePartition> unclaimed(Marker<?> marker) {
-        return marker.positions().partitions().stream()
-                .filter(partition -> !epochs.containsKey(partition))
-                .toList();
-    }
-
     private Mono<DataOutcome> attempt(
             Marker<?> marker, DataTarget.Batch batch, List<DeadLetter<?>> dead, boolean careful) {
         return Transactions.run(
@@ -426,7 +420,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             DataTarget.Batch batch,
             List<DeadLetter<?>> dead,
             boolean careful) {
-        Map<SourcePartition, Long> claimed = new HashMap<>(epochs);
+        // the claims the checkpoint was sealed under: a partition claimed again since fails the fence
+        Map<SourcePartition, Long> claimed = held.sealedUnder(marker.checkpointId());
         return statements
                 .fence(
                         connection,

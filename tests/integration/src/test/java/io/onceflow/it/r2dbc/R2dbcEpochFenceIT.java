@@ -48,7 +48,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * Epoch fencing, with two owners of one partition driven directly through the commit point's writers: once the new
  * owner has claimed the partition, the stale owner's commit is rejected with a {@link PartitionFencedException} and
- * rolled back, with no effect on any table; a pipeline whose partition moved restarts and claims again (before, it
+ * rolled back, with no effect on any table; a checkpoint sealed before its own run claimed the partition again does
+ * not commit under the new claim; a pipeline whose partition moved restarts and claims again (before, it
  * stopped for good after a GC pause); an instance opened twice stops with a {@link FencedException}; a claim made
  * while a commit is in flight waits for it.
  */
@@ -112,6 +113,37 @@ class R2dbcEpochFenceIT {
         assertThat(Databases.balances(db)).containsExactly(Map.entry("x", new Balance("x", 25, 2, 1)));
         assertThat(Databases.nextOffsets(db, "fence", 1)).containsExactly(2);
         assertThat(db.queryForLong("SELECT epoch FROM onceflow_offsets")).isEqualTo(2);
+    }
+
+    @Test
+    void aCheckpointSealedBeforeItsRunClaimedThePartitionAgainDoesNotCommit(PostgresDatabase db) throws Exception {
+        CommitPoint<Balance> sink = commitPoint(pool);
+        CommitPointWriter<Balance> first = open(sink, "a");
+        first.recover(List.of(P0)).block(Duration.ofSeconds(10));
+        first.write(record(new Balance("x", 10, 1, 0), 0));
+        first.checkpoint(marker(1, 1, state("x", "10"))).block(Duration.ofSeconds(10));
+
+        // checkpoint 2 is sealed (its marker reached the sink), and its commit has not begun ...
+        first.write(record(new Balance("x", 25, 2, 1), 1));
+        Mono<Void> sealedBefore = first.checkpoint(marker(2, 2, state("x", "25")));
+
+        // ... while the partition goes to b, which commits beyond it, and comes back to the same run of a
+        CommitPointWriter<Balance> second = open(sink, "b");
+        second.recover(List.of(P0)).block(Duration.ofSeconds(10));
+        second.write(record(new Balance("x", 25, 2, 1), 1));
+        second.write(record(new Balance("x", 33, 3, 2), 2));
+        second.checkpoint(marker(1, 3, state("x", "33"))).block(Duration.ofSeconds(10));
+        Recovery again = first.recover(List.of(P0)).block(Duration.ofSeconds(10));
+        assertThat(again.positions()).isEqualTo(Positions.of(Map.of(P0, 3L)));
+        assertThat(again.state()).containsExactly(state("x", "33"));
+
+        // under the new claim's epoch the fence would pass: position 3 back to 2, and x's state back to 25
+        List<List<String>> before = everything(db);
+        assertThatThrownBy(() -> sealedBefore.block(Duration.ofSeconds(10)))
+                .isInstanceOf(FencedException.class)
+                .hasMessageContaining("payments-0 (sealed at epoch 1, claimed again at 3)");
+        assertThat(everything(db)).as("every table, after the refused commit").isEqualTo(before);
+        assertThat(Databases.nextOffsets(db, "fence", 1)).containsExactly(3);
     }
 
     @Test
