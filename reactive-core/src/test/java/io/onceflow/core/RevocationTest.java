@@ -209,40 +209,37 @@ class RevocationTest {
 
     @Test
     void aPartitionAssignedAgainWhileTheRunStillHoldsItFailsTheRunBeforeAnythingIsClaimed() {
-        InstrumentedSource<String> instrumented = InstrumentedSource.of(source);
-        Pipeline pipeline = builder().from(instrumented).to(sink);
-        AtomicReference<Throwable> assignFailure = new AtomicReference<>();
-
-        withVirtualTime(pipeline::run)
-                .then(() -> source.emitTo(0, "a"))
-                // a source that lost the partition and got it back without revoking it: the run's checkpoint in
-                // flight holds records read under the first claim
-                .then(() -> instrumented.context().assign(List.of(P0)).subscribe(positions -> {}, assignFailure::set))
-                .expectErrorSatisfies(error ->
-                        assertThat(error).hasStackTraceContaining("assigned [test-0] again while this run still holds"))
-                .verify(Duration.ofSeconds(10));
-        assertThat(assignFailure.get()).hasMessageContaining("the run restarts, and its next run claims them afresh");
+        // a source that lost the partition and got it back without revoking it: the run's checkpoint in flight
+        // holds records read under the first claim
+        assignedAgainWhileHeld(sink, () -> {});
         assertThat(sink.commits()).isZero();
     }
 
     @Test
     void aRevokedPartitionIsClaimedAgainOnlyOnceItsFinalCheckpointHasCompleted() {
         slow.hold();
+        assignedAgainWhileHeld(slow, () -> {
+            revoke(0);
+            assertThat(slow.sealed()).containsExactly(1L); // the final marker, its commit held
+        });
+        slow.release();
+        assertThat(sink.committed()).isEmpty();
+    }
+
+    /** Emits a record of partition 0, runs {@code before}, assigns partition 0 again: the run fails, claiming nothing. */
+    private void assignedAgainWhileHeld(CommitPoint<String> commitPoint, Runnable before) {
         InstrumentedSource<String> instrumented = InstrumentedSource.of(source);
-        Pipeline pipeline = builder().from(instrumented).to(slow);
+        Pipeline pipeline = builder().from(instrumented).to(commitPoint);
         AtomicReference<Throwable> assignFailure = new AtomicReference<>();
 
         withVirtualTime(pipeline::run)
                 .then(() -> source.emitTo(0, "a"))
-                .then(() -> revoke(0))
-                .then(() -> assertThat(slow.sealed()).containsExactly(1L)) // the final marker, its commit held
+                .then(before)
                 .then(() -> instrumented.context().assign(List.of(P0)).subscribe(positions -> {}, assignFailure::set))
                 .expectErrorSatisfies(error ->
                         assertThat(error).hasStackTraceContaining("assigned [test-0] again while this run still holds"))
                 .verify(Duration.ofSeconds(10));
-        assertThat(assignFailure.get()).isNotNull();
-        slow.release();
-        assertThat(sink.committed()).isEmpty();
+        assertThat(assignFailure.get()).hasMessageContaining("the run restarts, and its next run claims them afresh");
     }
 
     @Test
