@@ -1,5 +1,7 @@
 package io.onceflow.kafka.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import io.onceflow.core.Marker;
 import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
@@ -27,6 +29,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
@@ -42,19 +46,14 @@ import reactor.core.publisher.Sinks;
 import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.kafka.receiver.KafkaReceiver;
-import reactor.kafka.receiver.ReceiverOptions;
-import reactor.kafka.receiver.ReceiverPartition;
-import reactor.kafka.receiver.ReceiverRecord;
-import reactor.kafka.receiver.internals.ConsumerFactory;
 
 /**
- * One run of a {@link DefaultKafkaSource}: a reactor-kafka receiver whose rebalance callbacks claim and give up
- * partitions through the pipeline, and whose records become {@link StreamElement}s.
+ * One run of a {@link DefaultKafkaSource}: a consumer polled by a {@link PollLoop}, whose rebalance callbacks claim and
+ * give up partitions through the pipeline, and whose records become {@link StreamElement}s.
  *
- * <p>Threads: the consumer's poll thread (reactor-kafka's event loop, a plain thread) runs the rebalance callbacks,
- * which wait there, bounded, for the pipeline to claim or close partitions; records are decoded and emitted on a
- * single Reactor thread of this run ({@code onceflow-kafka-<pipeline>}), never on the poll thread.
+ * <p>Threads: the consumer's poll thread ({@code onceflow-kafka-poll-<pipeline>-<instance>}, a plain thread) runs the
+ * rebalance callbacks, which wait there, bounded, for the pipeline to claim or close partitions; records are decoded
+ * and emitted on a single Reactor thread of this run ({@code onceflow-kafka-<pipeline>}), never on the poll thread.
  */
 final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Observer {
 
@@ -66,6 +65,9 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     /** How long a cancelled source keeps its consumer, at most, waiting for the end of the run. */
     private static final Duration LINGER = Duration.ofSeconds(30);
+
+    /** The bound on the consumer's close (leaving the group): the Kafka client's own default. */
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private final KafkaSourceOptions<T> options;
     private final SourceContext context;
@@ -95,23 +97,20 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         boolean kafkaCommitPoint = pairedSink.isPresent();
         Scheduler emitting =
                 Schedulers.newSingle("onceflow-kafka-" + context.pipeline() + "-" + context.instanceId(), true);
-        ReceiverOptions<byte[], byte[]> receiverOptions = ReceiverOptions.<byte[], byte[]>create(
-                        SourceClients.consumer(options, groupId))
-                .withKeyDeserializer(SourceClients.keys(options))
-                .withValueDeserializer(new ByteArrayDeserializer())
-                .subscription(options.topics())
-                .addAssignListener(this::assigned)
-                .addRevokeListener(this::revoked)
-                .pollTimeout(options.pollTimeout())
-                .commitInterval(Duration.ZERO) // nothing is ever acknowledged: offsets follow checkpoints only
-                .maxDelayRebalance(Duration.ZERO)
-                .schedulerSupplier(() -> emitting);
-        KafkaReceiver<byte[], byte[]> receiver = KafkaReceiver.create(new Factory(), receiverOptions);
         Disposable completions = context.completedCheckpoints()
                 .subscribe(marker -> checkpointCompleted(marker, kafkaCommitPoint), error -> {});
-        Flux<StreamElement<T>> records = receiver.receive(PREFETCH_POLLS)
+        // nothing is ever acknowledged to the consumer: offsets follow checkpoints only, through the commit point
+        Flux<StreamElement<T>> records = PollLoop.records(
+                        this::newConsumer,
+                        options.topics(),
+                        new Callbacks(),
+                        options.pollTimeout(),
+                        CLOSE_TIMEOUT,
+                        "onceflow-kafka-poll-" + context.pipeline() + "-" + context.instanceId())
+                .publishOn(emitting, PREFETCH_POLLS)
+                .flatMapIterable(polled -> polled, PREFETCH_POLLS)
                 .<StreamElement<T>>handle(this::emit)
-                .doFinally(signal -> emitting.dispose()); // once the receiver is really gone
+                .doFinally(signal -> emitting.dispose()); // once the consumer is really gone
         // a stopped source keeps its consumer in the group until the run ends: the final checkpoint's offsets need
         // the group metadata of a current member
         Flux<StreamElement<T>> lingering = new LingerOnCancel<>(
@@ -119,9 +118,9 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 // before cancel goes on: revocations from here on (the consumer's close) need no checkpoint
                 .doOnCancel(this::end)
                 .doOnTerminate(failure::tryEmitEmpty);
-        // a failure of the run (a claim that failed, partitions lost) ends the records and cancels the receiver, which
+        // a failure of the run (a claim that failed, partitions lost) ends the records and cancels the poll loop, which
         // closes the consumer: merge cancels its other sources on an error, where takeUntilOther would leave the
-        // receiver running (it propagates the other's error without cancelling its main), and its consumer would
+        // poll loop running (it propagates the other's error without cancelling its main), and its consumer would
         // keep the partitions it was assigned, in the group, polling, while the restarted run waited for them
         return Flux.merge(lingering, failure.asMono().then(Mono.<StreamElement<T>>empty()))
                 .doFinally(signal -> {
@@ -142,12 +141,12 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     // ---- the emitting thread ----
 
-    private void emit(ReceiverRecord<byte[], byte[]> record, SynchronousSink<StreamElement<T>> sink) {
+    private void emit(ConsumerRecord<byte[], byte[]> record, SynchronousSink<StreamElement<T>> sink) {
         PartitionGate gate = lastGate;
         if (gate == null
                 || gate.partition.partition() != record.partition()
                 || !gate.partition.topic().equals(record.topic())) {
-            gate = gates.get(record.receiverOffset().topicPartition());
+            gate = gates.get(new TopicPartition(record.topic(), record.partition()));
             if (gate == null) {
                 return; // impossible: the poll thread creates a gate before it hands a partition's records on
             }
@@ -204,18 +203,18 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         return gates.computeIfAbsent(partition, PartitionGate::new);
     }
 
-    private void assigned(Collection<ReceiverPartition> assigned) {
+    private void assigned(Collection<TopicPartition> assigned) {
         if (ended.isDone() || assigned.isEmpty()) {
             return; // a cooperative rebalance that moved nothing here calls with none
         }
         List<SourcePartition> claimed = new ArrayList<>(assigned.size());
         synchronized (gateLock) {
-            for (ReceiverPartition partition : assigned) {
-                PartitionGate gate = gate(partition.topicPartition());
+            for (TopicPartition partition : assigned) {
+                PartitionGate gate = gate(partition);
                 gate.staleBefore = gate.returned;
                 gate.owned = true;
                 gate.ownership++;
-                claimed.add(sourcePartition(partition.topicPartition()));
+                claimed.add(sourcePartition(partition));
             }
         }
         SourceConsumer counting = consumer;
@@ -230,7 +229,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         }
         Positions positions;
         try {
-            // blocking-ok: the consumer's poll thread (a plain reactor-kafka thread, not a Reactor non-blocking one)
+            // blocking-ok: the consumer's poll thread (a plain thread of the PollLoop, not a Reactor non-blocking one)
             // must seek before its next fetch; the wait is bounded by assignTimeout, below max.poll.interval.ms
             positions = await(context.assign(claimed), options.assignTimeout(), "claiming " + claimed);
         } catch (RuntimeException e) {
@@ -244,22 +243,19 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                                     e));
             return;
         }
-        SourceConsumer polling = consumer;
-        for (ReceiverPartition partition : assigned) {
-            TopicPartition topicPartition = partition.topicPartition();
+        SourceConsumer polling = requireNonNull(consumer, "the consumer whose callback this is");
+        for (TopicPartition topicPartition : assigned) {
             Optional<Long> next = positions.nextOffset(sourcePartition(topicPartition));
             LagMeters.Lag lag = lagMeters.lag(topicPartition, context.meterRegistry(), context.tags());
             lag.owned = true;
             lag.committed = next.orElse(-1L);
             if (next.isPresent()) {
-                partition.seek(next.get());
-                if (polling != null) {
-                    polling.positioned(topicPartition, next.get());
-                }
+                polling.seek(topicPartition, next.get());
+                polling.positioned(topicPartition, next.get());
             } else if (options.startPosition() == StartPosition.EARLIEST) {
-                partition.seekToBeginning();
+                polling.seekToBeginning(List.of(topicPartition));
             } else {
-                partition.seekToEnd();
+                polling.seekToEnd(List.of(topicPartition));
             }
         }
         CHECKPOINT.info(
@@ -271,7 +267,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 positions);
     }
 
-    private void revoked(Collection<ReceiverPartition> revoked) {
+    private void revoked(Collection<TopicPartition> revoked) {
         List<SourcePartition> released = close(revoked);
         if (ended.isDone() || released.isEmpty()) {
             return;
@@ -304,16 +300,16 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     }
 
     /** Stops emitting the partitions' records, under the gate lock: no emission is in progress after this. */
-    private List<SourcePartition> close(Collection<ReceiverPartition> partitions) {
+    private List<SourcePartition> close(Collection<TopicPartition> partitions) {
         List<SourcePartition> closed = new ArrayList<>(partitions.size());
         synchronized (gateLock) {
-            for (ReceiverPartition partition : partitions) {
-                PartitionGate gate = gates.get(partition.topicPartition());
+            for (TopicPartition partition : partitions) {
+                PartitionGate gate = gates.get(partition);
                 if (gate != null && gate.owned) {
                     gate.owned = false;
-                    closed.add(sourcePartition(partition.topicPartition()));
+                    closed.add(sourcePartition(partition));
                 }
-                LagMeters.Lag lag = lagMeters.existing(partition.topicPartition());
+                LagMeters.Lag lag = lagMeters.existing(partition);
                 if (lag != null) {
                     lag.owned = false;
                 }
@@ -471,18 +467,30 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         return polling != null ? polling.call(task) : CompletableFuture.failedFuture(SourceConsumer.closedError());
     }
 
-    /** Creates this run's consumer, and keeps it. */
-    private final class Factory extends ConsumerFactory {
+    /** Creates this run's consumer, and keeps it: the poll loop calls this once, when the records are subscribed to. */
+    private SourceConsumer newConsumer() {
+        SourceConsumer created = new SourceConsumer(
+                SourceClients.consumer(options, groupId),
+                SourceClients.keys(options),
+                new ByteArrayDeserializer(),
+                this);
+        consumer = created;
+        return created;
+    }
+
+    /**
+     * The rebalance callbacks, on the poll thread. A lost partition (the session expired) is revoked too (the
+     * listener's default), and the consumer tells {@link #revoked} it is a loss.
+     */
+    private final class Callbacks implements ConsumerRebalanceListener {
         @Override
-        @SuppressWarnings("unchecked")
-        public <K, V> Consumer<K, V> createConsumer(ReceiverOptions<K, V> receiverOptions) {
-            SourceConsumer created = new SourceConsumer(
-                    receiverOptions.consumerProperties(),
-                    SourceClients.keys(options),
-                    new ByteArrayDeserializer(),
-                    KafkaSourceRun.this);
-            consumer = created;
-            return (Consumer<K, V>) created;
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assigned(partitions);
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            revoked(partitions);
         }
     }
 }

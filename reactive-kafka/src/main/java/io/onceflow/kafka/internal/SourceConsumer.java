@@ -29,8 +29,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <ul>
  *   <li>It runs tasks queued from other threads between polls, and while a rebalance callback waits: the
  *       transactional sink's {@code sendOffsetsToTransaction}, which needs the group metadata, read on this thread
- *       (reactor-kafka's {@code receiveExactlyOnce} reads it from another and races with {@code poll()},
- *       reactor-kafka#292), and group offset commits for lag tooling.
+ *       (reading it from another thread races with {@code poll()}, as reactor-kafka's {@code receiveExactlyOnce}
+ *       did, reactor-kafka#292), and group offset commits for lag tooling.
  *   <li>It tracks each partition's end from {@code currentLag}, which needs no request, for the lag gauge.
  *   <li>It tells the source when a revocation is in fact a loss (session expired): nothing can be committed then.
  * </ul>
@@ -120,14 +120,24 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
             return false;
         }
         tasks.add(task);
-        if (!inCallback) {
-            try {
-                wakeup();
-            } catch (RuntimeException closedMeanwhile) {
-                // the task fails fast when the close runs what is left
-            }
+        try {
+            wakeup();
+        } catch (RuntimeException closedMeanwhile) {
+            // the task fails fast when the close runs what is left
         }
         return true;
+    }
+
+    /**
+     * Wakes a poll that waits, but never a rebalance callback in progress: a pending wakeup would fail the next
+     * consumer call the callback makes (reading partitions' metadata, their log start) and the rebalance with it.
+     * The poll that runs the callback returns within its timeout anyway.
+     */
+    @Override
+    public void wakeup() {
+        if (!inCallback) {
+            super.wakeup();
+        }
     }
 
     /**
@@ -229,7 +239,7 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
         }
     }
 
-    /** Wraps reactor-kafka's listener: all three callbacks run on the poll thread, inside {@code poll()}. */
+    /** Wraps the poll loop's listener: all three callbacks run on the poll thread, inside {@code poll()}. */
     private final class Listener implements ConsumerRebalanceListener {
         private final ConsumerRebalanceListener delegate;
 
