@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -82,7 +83,7 @@ final class PollLoop<K, V> implements Runnable {
      * @param closeTimeout the bound on the consumer's close
      */
     static <K, V> Flux<ConsumerRecords<K, V>> records(
-            java.util.function.Supplier<? extends Consumer<K, V>> consumer,
+            Supplier<? extends Consumer<K, V>> consumer,
             Collection<String> topics,
             ConsumerRebalanceListener listener,
             Duration pollTimeout,
