@@ -45,6 +45,15 @@ final class SinkStage<T> {
     private static final Logger COMMIT = LoggerFactory.getLogger("io.onceflow.COMMIT");
     private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
 
+    /**
+     * Elements the data path asks for at a time. Without prefetch (Reactor's default for {@code concatMap} since 3.5)
+     * every element cost a {@code request(1)} through every stage of the chain above, the source stage's drain loop
+     * included. The price is bounded: a buffer that reaches its bound asks for a checkpoint, and the records already
+     * in flight (at most this many) reach the buffer before that checkpoint's marker; while a full buffer waits for a
+     * commit ({@link #relieve}), at most this many wait here.
+     */
+    static final int PREFETCH = 32;
+
     private final RunContext run;
     private final List<NamedWriter<T>> idempotent;
     private final NamedWriter<T> commitPoint;
@@ -98,7 +107,7 @@ final class SinkStage<T> {
 
     /** Runs the data path and the commit path; emits each checkpoint's outcome. */
     Flux<CheckpointEvent> run(Flux<StreamElement<T>> elements) {
-        Flux<CheckpointEvent> dataPath = elements.concatMap(this::accept)
+        Flux<CheckpointEvent> dataPath = elements.concatMap(this::accept, PREFETCH)
                 .doOnComplete(() -> sealed.tryEmitComplete())
                 .thenMany(Flux.empty());
         Flux<CheckpointEvent> commitPath = sealed.asFlux().concatMap(this::commit);
