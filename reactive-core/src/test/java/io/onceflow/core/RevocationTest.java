@@ -145,6 +145,33 @@ class RevocationTest {
     }
 
     @Test
+    void aRecordOfAPartitionWhoseStateTheRunNoLongerOwnsFailsTheRunInsteadOfBecomingADeadLetter() {
+        AtomicReference<StateRegistry> registry = new AtomicReference<>();
+        InMemoryCommitPoint<Integer> counts =
+                InMemoryCommitPoint.<Integer>create("counts").withDeadLetters();
+        Pipeline pipeline = builder()
+                .from(source)
+                .transform(elements -> Flux.deferContextual(context -> {
+                    registry.set(context.get(StateRegistry.class));
+                    return elements;
+                }))
+                .keyed(value -> value.substring(0, 1), key -> 0, (count, value) -> count + 1)
+                .to(counts);
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emitTo(0, "a1"))
+                // a protocol error: the partition's state released while its records still come; as a dead letter,
+                // the record's position would commit with no effect
+                .then(() -> registry.get().release(List.of(P0)))
+                .then(() -> source.emitTo(0, "a2"))
+                .expectErrorSatisfies(
+                        error -> assertThat(error).hasStackTraceContaining("whose partition this run does not own"))
+                .verify(Duration.ofSeconds(10));
+        assertThat(counts.deadLetters()).isEmpty();
+        assertThat(counts.commits()).isZero();
+    }
+
+    @Test
     void theDeadLettersOfAPartitionKeptAcrossTheRevocationOfAnotherAreEachCommittedWithTheirRecords() {
         // a deduplicate operator dead-letters repeats on both partitions; partition 1 goes in the middle
         InMemoryCommitPoint<String> deduplicated =

@@ -63,8 +63,8 @@ public final class DeduplicateOperator<T, K> implements Function<Flux<StreamElem
                 }
                 seen.admit(record.origin(), key);
             } catch (StateCodecException | UnownedPartitionException stateFailure) {
-                throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
-                // stops
+                // the committed state or the partition's ownership is at fault, not this record: the run stops
+                throw stateFailure;
             } catch (Throwable failure) {
                 sink.next(deadLetter(record, "deduplicate:" + name, failure));
                 return;

@@ -162,8 +162,8 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                     throw new NullPointerException("the keyed update function returned null");
                 }
             } catch (StateCodecException | UnownedPartitionException stateFailure) {
-                throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
-                // stops
+                // the committed state or the partition's ownership is at fault, not this record: the run stops
+                throw stateFailure;
             } catch (Throwable failure) {
                 sink.next(deadLetter(origin, stage(), value, failure));
                 return;
@@ -193,8 +193,8 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                                 output -> outputs.add(
                                         record.withValue(requireNonNull(output, "a keyed processor emitted null"))));
             } catch (StateCodecException | UnownedPartitionException stateFailure) {
-                throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
-                // stops
+                // the committed state or the partition's ownership is at fault, not this record: the run stops
+                throw stateFailure;
             } catch (Throwable failure) {
                 // outputs of a failed record are dropped with it: its dead letter is its only effect
                 return List.of(deadLetter(record, stage(), failure));

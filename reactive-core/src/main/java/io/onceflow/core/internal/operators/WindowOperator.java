@@ -92,8 +92,8 @@ public final class WindowOperator<T, K, A>
             }
             table.add(record.origin(), key, acc -> add.apply(acc, record.value()), results);
         } catch (StateCodecException | UnownedPartitionException stateFailure) {
-            throw stateFailure; // the committed state or the run's ownership, not this record, is at fault: the run
-            // stops
+            // the committed state or the partition's ownership is at fault, not this record: the run stops
+            throw stateFailure;
         } catch (Throwable failure) {
             return List.of(deadLetter(record, "window:" + name, failure));
         }
