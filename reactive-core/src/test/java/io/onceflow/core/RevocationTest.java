@@ -109,17 +109,9 @@ class RevocationTest {
 
     @Test
     void theKeyedStateOfARevokedPartitionIsCommittedThenDropped() {
-        // the run's state registry, as the keyed operators find it: ownership of each partition's state
         AtomicReference<StateRegistry> registry = new AtomicReference<>();
         InMemoryCommitPoint<Integer> counts = InMemoryCommitPoint.create("counts");
-        Pipeline pipeline = builder()
-                .from(source)
-                .transform(elements -> Flux.deferContextual(context -> {
-                    registry.set(context.get(StateRegistry.class));
-                    return elements;
-                }))
-                .keyed(value -> value.substring(0, 1), key -> 0, (count, value) -> count + 1)
-                .to(counts);
+        Pipeline pipeline = countsByFirstLetter(registry, counts);
 
         withVirtualTime(pipeline::run)
                 .then(() -> source.emitTo(0, "a1", "a2").emitTo(1, "b1"))
@@ -149,14 +141,7 @@ class RevocationTest {
         AtomicReference<StateRegistry> registry = new AtomicReference<>();
         InMemoryCommitPoint<Integer> counts =
                 InMemoryCommitPoint.<Integer>create("counts").withDeadLetters();
-        Pipeline pipeline = builder()
-                .from(source)
-                .transform(elements -> Flux.deferContextual(context -> {
-                    registry.set(context.get(StateRegistry.class));
-                    return elements;
-                }))
-                .keyed(value -> value.substring(0, 1), key -> 0, (count, value) -> count + 1)
-                .to(counts);
+        Pipeline pipeline = countsByFirstLetter(registry, counts);
 
         withVirtualTime(pipeline::run)
                 .then(() -> source.emitTo(0, "a1"))
@@ -169,6 +154,21 @@ class RevocationTest {
                 .verify(Duration.ofSeconds(10));
         assertThat(counts.deadLetters()).isEmpty();
         assertThat(counts.commits()).isZero();
+    }
+
+    /**
+     * A keyed count per first letter into {@code counts}; {@code registry} gets the run's state registry, as the keyed
+     * operators find it: ownership of each partition's state.
+     */
+    private Pipeline countsByFirstLetter(AtomicReference<StateRegistry> registry, InMemoryCommitPoint<Integer> counts) {
+        return builder()
+                .from(source)
+                .transform(elements -> Flux.deferContextual(context -> {
+                    registry.set(context.get(StateRegistry.class));
+                    return elements;
+                }))
+                .keyed(value -> value.substring(0, 1), key -> 0, (count, value) -> count + 1)
+                .to(counts);
     }
 
     @Test
