@@ -53,7 +53,8 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Threads: the consumer's poll thread ({@code onceflow-kafka-poll-<pipeline>-<instance>}, a plain thread) runs the
  * rebalance callbacks, which wait there, bounded, for the pipeline to claim or close partitions; records are decoded
- * and emitted on a single Reactor thread of this run ({@code onceflow-kafka-<pipeline>}), never on the poll thread.
+ * and emitted on a single Reactor thread of this run ({@code onceflow-kafka-<pipeline>}), or by a downstream request
+ * that drains what the run's merge holds, never on the poll thread.
  */
 final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Observer {
 
@@ -79,7 +80,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final Sinks.Empty<Void> failure = Sinks.empty();
     private volatile @Nullable SourceConsumer consumer;
-    private @Nullable PartitionGate lastGate; // emitting thread only
+    private @Nullable PartitionGate lastGate; // the merge's drain only (serial)
 
     KafkaSourceRun(KafkaSourceOptions<T> options, SourceContext context, LagMeters lagMeters) {
         this.options = options;
@@ -100,7 +101,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         Disposable completions = context.completedCheckpoints()
                 .subscribe(marker -> checkpointCompleted(marker, kafkaCommitPoint), error -> {});
         // nothing is ever acknowledged to the consumer: offsets follow checkpoints only, through the commit point
-        Flux<StreamElement<T>> records = PollLoop.records(
+        Flux<ConsumerRecord<byte[], byte[]>> records = PollLoop.records(
                         this::newConsumer,
                         options.topics(),
                         new Callbacks(),
@@ -109,11 +110,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         "onceflow-kafka-poll-" + context.pipeline() + "-" + context.instanceId())
                 .publishOn(emitting, PREFETCH_POLLS)
                 .flatMapIterable(polled -> polled, PREFETCH_POLLS)
-                .<StreamElement<T>>handle(this::emit)
                 .doFinally(signal -> emitting.dispose()); // once the consumer is really gone
         // a stopped source keeps its consumer in the group until the run ends: the final checkpoint's offsets need
         // the group metadata of a current member
-        Flux<StreamElement<T>> lingering = new LingerOnCancel<>(
+        Flux<ConsumerRecord<byte[], byte[]>> lingering = new LingerOnCancel<>(
                         records, context.completedCheckpoints().then(), LINGER)
                 // before cancel goes on: revocations from here on (the consumer's close) need no checkpoint
                 .doOnCancel(this::end)
@@ -122,7 +122,11 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         // closes the consumer: merge cancels its other sources on an error, where takeUntilOther would leave the
         // poll loop running (it propagates the other's error without cancelling its main), and its consumer would
         // keep the partitions it was assigned, in the group, polling, while the restarted run waited for them
-        return Flux.merge(lingering, failure.asMono().then(Mono.<StreamElement<T>>empty()))
+        return Flux.merge(lingering, failure.asMono().then(Mono.<ConsumerRecord<byte[], byte[]>>empty()))
+                // the gate decides as a record leaves the merge's queue, and the source stage counts it in the same
+                // call: decided before that queue, a record of a revoked partition could wait there while the
+                // partition was assigned again to this run, then be emitted beside its own re-read (twice)
+                .<StreamElement<T>>handle(this::emit)
                 .doFinally(signal -> {
                     end();
                     completions.dispose();
@@ -139,7 +143,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         ended.complete(null);
     }
 
-    // ---- the emitting thread ----
+    // ---- the merge's drain: the emitting thread, or a thread whose request drains what the merge holds ----
 
     private void emit(ConsumerRecord<byte[], byte[]> record, SynchronousSink<StreamElement<T>> sink) {
         PartitionGate gate = lastGate;

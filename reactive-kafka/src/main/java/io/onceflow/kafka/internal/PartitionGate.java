@@ -10,11 +10,12 @@ import org.apache.kafka.common.TopicPartition;
  * assignment may still be queued, while the partition is re-read from its committed position: they must be dropped,
  * or the pipeline would see offsets twice (or skip some). The gate counts records per partition at both ends of the
  * queues: the poll thread counts what polls returned ({@link #returned}); at an assignment it notes that count
- * ({@link #staleBefore}); the emitting thread counts what it sees ({@link #seen}). A record whose index is below
+ * ({@link #staleBefore}); the source run counts what leaves the last of those queues, its merge ({@link #seen}). A record whose index is below
  * {@code staleBefore} was returned before the assignment, and is dropped.
  *
- * <p>{@link #owned} and {@link #staleBefore} change under the source run's gate lock, which the emitting thread also
- * holds while it checks and emits a record: a revocation or assignment therefore never interleaves with an emission.
+ * <p>{@link #owned} and {@link #staleBefore} change under the source run's gate lock, which the merge's drain also
+ * holds while it checks and emits a record into the source stage, which counts it in the same call: a revocation or
+ * assignment therefore never interleaves with an emission, and no admitted record waits in a queue of the source.
  */
 final class PartitionGate {
 
@@ -23,7 +24,7 @@ final class PartitionGate {
     /** Records of this partition polls have returned in this run (poll thread only). */
     long returned;
 
-    /** Records of this partition the emitting thread has seen in this run (emitting thread only). */
+    /** Records of this partition that have left the run's merge in this run (its drain only, which is serial). */
     long seen;
 
     /** Index of the first record returned under the current assignment. */
