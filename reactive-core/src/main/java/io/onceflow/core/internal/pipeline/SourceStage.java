@@ -58,7 +58,7 @@ final class SourceStage<T> implements SourceContext {
     private final Tags tags;
     private final Map<SourcePartition, Cursor> cursors = new ConcurrentHashMap<>();
     /** Revoked partitions whose final checkpoint has not completed: this run must not claim them again. */
-    private final Set<SourcePartition> closing = ConcurrentHashMap.newKeySet();
+    private final Set<SourcePartition> closingUncommitted = ConcurrentHashMap.newKeySet();
 
     private volatile Positions lastMarkerPositions = Positions.empty();
     private @Nullable Cursor lastCursor;
@@ -79,7 +79,11 @@ final class SourceStage<T> implements SourceContext {
         run.meters().recordsIn(source.name(), 0);
     }
 
-    /** The position of one owned partition: written by the serial step, or by assignment before any record. */
+    /**
+     * The position of one owned partition: written by the serial step, or by assignment before any record. A cursor
+     * leaves {@link #cursors} at its partition's final marker, and only then stops being owned; the flag is for the
+     * step's cached {@link #lastCursor}.
+     */
     private static final class Cursor {
         final SourcePartition partition;
         /**
@@ -150,8 +154,8 @@ final class SourceStage<T> implements SourceContext {
                 || cursor.partition.partition() != origin.partition()
                 || !cursor.partition.source().equals(origin.source())
                 || !cursor.owned) {
-            cursor = cursors.get(origin.sourcePartition());
-            if (cursor == null || !cursor.owned) {
+            cursor = cursors.get(origin.sourcePartition()); // every cursor in the map is owned
+            if (cursor == null) {
                 droppedUncounted++;
                 return false;
             }
@@ -200,7 +204,7 @@ final class SourceStage<T> implements SourceContext {
         Map<SourcePartition, Long> offsets = new HashMap<>();
         for (Cursor cursor : cursors.values()) {
             long next = cursor.nextOffset;
-            if (cursor.owned && next != UNKNOWN) {
+            if (next != UNKNOWN) {
                 offsets.put(cursor.partition, next);
             }
         }
@@ -231,7 +235,7 @@ final class SourceStage<T> implements SourceContext {
     public Mono<Positions> assign(Collection<SourcePartition> partitions) {
         List<SourcePartition> claimed = List.copyOf(partitions);
         List<SourcePartition> held = claimed.stream()
-                .filter(partition -> cursors.containsKey(partition) || closing.contains(partition))
+                .filter(partition -> cursors.containsKey(partition) || closingUncommitted.contains(partition))
                 .toList();
         if (!held.isEmpty()) {
             IllegalStateException refused = new IllegalStateException("pipeline '" + run.pipeline() + "': source '"
@@ -267,7 +271,7 @@ final class SourceStage<T> implements SourceContext {
         if (owned.isEmpty()) {
             return Mono.empty();
         }
-        closing.addAll(owned); // until their final checkpoint has completed: a failed one leaves them held
+        closingUncommitted.addAll(owned); // until their final checkpoint has completed: a failed one leaves them held
         return run.coordinator()
                 .closePartitions(owned)
                 .timeout(run.options().revocationGracePeriod(), run.scheduler())
@@ -276,7 +280,7 @@ final class SourceStage<T> implements SourceContext {
                         : Mono.<Void>error(event.error().orElseThrow()))
                 .doOnSuccess(done -> {
                     run.stateRegistry().release(owned);
-                    owned.forEach(closing::remove);
+                    owned.forEach(closingUncommitted::remove);
                     CHECKPOINT.info("pipeline={} revoked={} after their final checkpoint", run.pipeline(), owned);
                 })
                 .onErrorMap(

@@ -79,17 +79,20 @@ final class PartitionClaims {
                 again.add(partition + " (sealed at epoch " + epoch + ", claimed again at " + now + ")");
             }
         }
-        String prefix = "pipeline '" + pipeline + "': '" + sink + "' cannot commit checkpoint " + marker.checkpointId();
         if (!never.isEmpty()) {
-            return new FencedException(prefix + " for " + never + ", which this run never claimed", null);
+            return new FencedException(cannotCommit(marker) + " for " + never + ", which this run never claimed", null);
         }
         if (!again.isEmpty()) {
             return new FencedException(
-                    prefix + " for " + again + ": its records were read under the earlier claim, and the run"
-                            + " restarts to read them again under a claim of its own",
+                    cannotCommit(marker) + " for " + again + ": its records were read under the earlier claim, and the"
+                            + " run restarts to read them again under a claim of its own",
                     null);
         }
         return null;
+    }
+
+    private String cannotCommit(Marker<?> marker) {
+        return "pipeline '" + pipeline + "': '" + sink + "' cannot commit checkpoint " + marker.checkpointId();
     }
 
     /** Forgets a checkpoint once its commit has ended, either way. */

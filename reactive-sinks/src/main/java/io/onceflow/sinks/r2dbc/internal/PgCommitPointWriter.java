@@ -368,8 +368,12 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             List<DeadLetter<?>> dead) {
         DataTarget.Batch rest =
                 data == null || sealed.failure() != null ? null : restOf(data, sealed, refusedWhileStreaming);
-        if (rest == null || held.refusal(marker) != null) {
-            // a mapping error, a refused record and no dead-letter table, a partition not held: as unstreamed
+        FencedException refusal = held.refusal(marker);
+        if (refusal != null) {
+            return transaction.abort().then(Mono.error(refusal));
+        }
+        if (rest == null) {
+            // a mapping error, or a refused record and no dead-letter table: as unstreamed
             return transaction.abort().then(Mono.defer(() -> commit(marker, sealed, dead)));
         }
         return transaction
