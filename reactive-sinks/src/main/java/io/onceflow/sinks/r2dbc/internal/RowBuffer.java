@@ -23,10 +23,14 @@ import org.jspecify.annotations.Nullable;
 final class RowBuffer {
 
     private final boolean coalesce;
+    // every row, in order, when not coalesced
     private List<Pending> rows = new ArrayList<>();
-    private Map<String, Pending> latest = new HashMap<>();
     private List<Pending> streamedRows = new ArrayList<>();
-    private Map<String, Pending> streamedLatest = new HashMap<>();
+    // one slot per key when coalesced: a record costs one lookup, where a map of unstreamed rows beside a map of
+    // streamed ones cost two (the buffer's lookups were the largest part of the sink's time on the data path)
+    private Map<String, Slot> slots = new HashMap<>();
+    private List<Slot> unstreamedSlots = new ArrayList<>();
+    private int streamedKeys;
     private List<DeadLetter<?>> rejected = new ArrayList<>();
     private @Nullable OnceflowException failure;
     private int records;
@@ -35,19 +39,42 @@ final class RowBuffer {
         this.coalesce = coalesce;
     }
 
+    /** A key's newest row streamed into the open transaction, and its newest row since, when coalesced. */
+    private static final class Slot {
+        @Nullable
+        Pending streamed;
+
+        @Nullable
+        Pending unstreamed;
+
+        Pending newest() {
+            Pending newest = unstreamed != null ? unstreamed : streamed;
+            if (newest == null) {
+                throw new IllegalStateException("a slot holds a row from its creation");
+            }
+            return newest;
+        }
+    }
+
     void add(Pending entry) {
         records++;
-        if (coalesce) {
-            // the newest version, not the last arrival: in order, they are the same (flatMap keeps its records'
-            // order), but a user's operator may reorder, and the table's guard keeps the newest version too
-            Pending streamed = streamedLatest.get(entry.key());
-            if (streamed != null && !entry.supersedes(streamed)) {
-                return; // the open transaction holds a newer write of this key already
-            }
-            latest.merge(entry.key(), entry, (kept, next) -> next.supersedes(kept) ? next : kept);
-        } else {
+        if (!coalesce) {
             rows.add(entry);
+            return;
         }
+        Slot slot = slots.get(entry.key());
+        if (slot == null) {
+            slot = new Slot();
+            slots.put(entry.key(), slot);
+        } else if (!entry.supersedes(slot.newest())) {
+            // the newest version wins, not the last arrival: in order, they are the same (flatMap keeps its records'
+            // order), but a user's operator may reorder, and the table's guard keeps the newest version too
+            return;
+        }
+        if (slot.unstreamed == null) {
+            unstreamedSlots.add(slot);
+        }
+        slot.unstreamed = entry;
     }
 
     /** A record that cannot be written, to dead-letter with the checkpoint. */
@@ -71,7 +98,7 @@ final class RowBuffer {
 
     /** Rows held: what memory the buffer takes, and what its bound counts. Streamed rows are held too. */
     int size() {
-        return unstreamed() + (coalesce ? streamedLatest.size() : streamedRows.size()) + rejected.size();
+        return unstreamed() + (coalesce ? streamedKeys : streamedRows.size()) + rejected.size();
     }
 
     /** Whether the rows' keys are distinct: they are when coalesced. */
@@ -81,7 +108,7 @@ final class RowBuffer {
 
     /** Rows not yet streamed into the checkpoint's open transaction. */
     int unstreamed() {
-        return coalesce ? latest.size() : rows.size();
+        return coalesce ? unstreamedSlots.size() : rows.size();
     }
 
     /**
@@ -90,9 +117,16 @@ final class RowBuffer {
      */
     List<Pending> stream() {
         if (coalesce) {
-            List<Pending> taken = new ArrayList<>(latest.values());
-            taken.forEach(row -> streamedLatest.put(row.key(), row));
-            latest = new HashMap<>();
+            List<Pending> taken = new ArrayList<>(unstreamedSlots.size());
+            for (Slot slot : unstreamedSlots) {
+                if (slot.streamed == null) {
+                    streamedKeys++;
+                }
+                slot.streamed = slot.unstreamed;
+                slot.unstreamed = null;
+                taken.add(slot.streamed);
+            }
+            unstreamedSlots = new ArrayList<>();
             return taken;
         }
         List<Pending> taken = rows;
@@ -103,27 +137,45 @@ final class RowBuffer {
 
     /** Takes the rows written so far, leaving the buffer empty. */
     Sealed seal() {
-        List<Pending> unstreamed = coalesce ? new ArrayList<>(latest.values()) : rows;
-        boolean streamed = coalesce ? !streamedLatest.isEmpty() : !streamedRows.isEmpty();
-        List<Pending> all = unstreamed;
-        if (streamed && coalesce) {
-            Map<String, Pending> merged = new HashMap<>(streamedLatest);
-            merged.putAll(latest); // a key's unstreamed row supersedes its streamed one: add() kept only newer ones
-            all = new ArrayList<>(merged.values());
-        } else if (streamed) {
-            all = new ArrayList<>(streamedRows.size() + rows.size());
-            all.addAll(streamedRows);
-            all.addAll(rows);
-        }
-        Sealed sealed = new Sealed(unstreamed, all, coalesce, streamed, rejected, failure, records);
+        Sealed sealed = coalesce ? sealCoalesced() : sealInOrder();
         rows = new ArrayList<>();
-        latest = new HashMap<>();
         streamedRows = new ArrayList<>();
-        streamedLatest = new HashMap<>();
+        // sized for as many keys as this checkpoint had: the next one likely writes about as many
+        slots = new HashMap<>((int) (slots.size() / 0.75f) + 1);
+        unstreamedSlots = new ArrayList<>();
+        streamedKeys = 0;
         rejected = new ArrayList<>();
         failure = null;
         records = 0;
         return sealed;
+    }
+
+    private Sealed sealInOrder() {
+        boolean streamed = !streamedRows.isEmpty();
+        List<Pending> all = rows;
+        if (streamed) {
+            all = new ArrayList<>(streamedRows.size() + rows.size());
+            all.addAll(streamedRows);
+            all.addAll(rows);
+        }
+        return new Sealed(rows, all, false, streamed, rejected, failure, records);
+    }
+
+    private Sealed sealCoalesced() {
+        List<Pending> unstreamed = new ArrayList<>(unstreamedSlots.size());
+        for (Slot slot : unstreamedSlots) {
+            unstreamed.add(slot.unstreamed);
+        }
+        boolean streamed = streamedKeys > 0;
+        List<Pending> all = unstreamed;
+        if (streamed) {
+            // a key's unstreamed row supersedes its streamed one: add() kept only newer ones
+            all = new ArrayList<>(slots.size());
+            for (Slot slot : slots.values()) {
+                all.add(slot.newest());
+            }
+        }
+        return new Sealed(unstreamed, all, true, streamed, rejected, failure, records);
     }
 
     /**
