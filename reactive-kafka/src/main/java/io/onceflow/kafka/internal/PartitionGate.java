@@ -10,8 +10,8 @@ import org.apache.kafka.common.TopicPartition;
  * assignment may still be queued, while the partition is re-read from its committed position: they must be dropped,
  * or the pipeline would see offsets twice (or skip some). The gate counts records per partition at both ends of the
  * queues: the poll thread counts what polls returned ({@link #returned}); at an assignment it notes that count
- * ({@link #staleBefore}); the source run counts what leaves the last of those queues, its merge ({@link #seen}). A record whose index is below
- * {@code staleBefore} was returned before the assignment, and is dropped.
+ * ({@link #staleBefore}); the source run counts what leaves the last of those queues, its merge ({@link #seen}). A
+ * record whose index is below {@code staleBefore} was returned before the assignment, and is dropped.
  *
  * <p>{@link #owned} and {@link #staleBefore} change under the source run's gate lock, which the merge's drain also
  * holds while it checks and emits a record into the source stage, which counts it in the same call: a revocation or
