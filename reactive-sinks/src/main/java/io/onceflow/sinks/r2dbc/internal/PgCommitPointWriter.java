@@ -366,12 +366,12 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             StreamedTransaction transaction,
             List<DeadLetter<?>> refusedWhileStreaming,
             List<DeadLetter<?>> dead) {
-        DataTarget.Batch rest =
-                data == null || sealed.failure() != null ? null : restOf(data, sealed, refusedWhileStreaming);
         FencedException refusal = held.refusal(marker);
         if (refusal != null) {
-            return transaction.abort().then(Mono.error(refusal));
+            return transaction.abort().then(Mono.error(refusal)); // before the rest's rows are made text for nothing
         }
+        DataTarget.Batch rest =
+                data == null || sealed.failure() != null ? null : restOf(data, sealed, refusedWhileStreaming);
         if (rest == null) {
             // a mapping error, or a refused record and no dead-letter table: as unstreamed
             return transaction.abort().then(Mono.defer(() -> commit(marker, sealed, dead)));
