@@ -39,8 +39,10 @@ import org.jspecify.annotations.Nullable;
  *     the newer fences the older
  * @param changelogTopic the compacted topic that keeps the pipeline's keyed state; {@code null} (the default) for
  *     {@code <pipeline>-changelog}. The state of source partition {@code p} lives in its partition {@code p}
- * @param createChangelogTopic whether the sink creates the changelog topic (compacted, with as many partitions as
- *     the source topics have) when a checkpoint first carries state; defaults to {@code true}
+ * @param createChangelogTopic whether the sink creates the changelog topic (compacted, in segments of 8 MiB so that
+ *     the cleaner keeps it small, with as many partitions as the source topics have) when a checkpoint first carries
+ *     state; defaults to {@code true}. A restore reads the changelog from its beginning: a topic created otherwise
+ *     should be compacted with segments as small
  * @param changelogReplicationFactor the replication factor of a created changelog topic, or {@code -1} (the default)
  *     for the broker's default
  * @param deadLetterTopic where poison records go, in the transaction of their checkpoint; {@code null} (the default)

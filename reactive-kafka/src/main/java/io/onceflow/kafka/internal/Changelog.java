@@ -7,6 +7,7 @@ import io.onceflow.core.TransientFailureException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,6 +53,22 @@ final class Changelog {
      */
     static final String CHECKPOINTS = "onceflow/checkpoint";
 
+    /**
+     * The settings of a changelog topic the sink creates. Compaction only ever cleans closed segments, and the
+     * broker's default segment (1 GiB) closes after a gigabyte per partition: until then every value every checkpoint
+     * wrote stays, and a restore, which reads from the beginning, reads them all (millions of records after minutes
+     * of a busy job). Segments of 8 MiB close often, so the cleaner (every {@code log.cleaner.backoff.ms}, 15 s by
+     * default) keeps each partition near one value per key plus what was written since its last pass.
+     */
+    static final Map<String, String> CREATED_TOPIC_CONFIGS =
+            Map.of("cleanup.policy", "compact", "segment.bytes", String.valueOf(8 * 1024 * 1024));
+
+    /** A restore that reads more than this many records, and this many per live entry, warns of a changelog that
+     * compaction does not keep small. */
+    private static final long UNCOMPACTED_READ_MIN = 1_000_000;
+
+    private static final long UNCOMPACTED_READ_RATIO = 50;
+
     private final String topic;
     private final boolean create;
     private final short replicationFactor;
@@ -87,7 +104,8 @@ final class Changelog {
         if (existing.isEmpty()) {
             if (!create) {
                 throw new PipelineConfigurationException("pipeline '" + pipeline + "': the changelog topic '" + topic
-                        + "' does not exist: create it compacted (cleanup.policy=compact) with as many partitions as"
+                        + "' does not exist: create it compacted (cleanup.policy=compact, segment.bytes=8388608: a restore reads what compaction"
+                        + " has not cleaned) with as many partitions as"
                         + " the source topics, or let the sink create it (createChangelogTopic(true))");
             }
             int count = Math.max(needed, sourcePartitions(admin, partitions));
@@ -95,7 +113,7 @@ final class Changelog {
                             topic,
                             Optional.of(count),
                             replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor))
-                    .configs(Map.of("cleanup.policy", "compact"));
+                    .configs(CREATED_TOPIC_CONFIGS);
             try {
                 get(admin.createTopics(List.of(newTopic)).all());
                 created = true;
@@ -249,7 +267,9 @@ final class Changelog {
         }
         reader.assign(read);
         reader.seekToBeginning(read);
-        Map<ChangelogKeys.Key, byte[]> state = new HashMap<>();
+        // the last value per key, keyed by the record's own key bytes: a changelog not yet compacted holds many
+        // values of each key, and only the survivors are decoded, once the read is done
+        Map<RawKey, byte[]> state = new HashMap<>();
         Map<SourcePartition, Long> reached = new HashMap<>();
         long records = 0;
         long waitUntil = System.nanoTime() + wait.toNanos();
@@ -293,25 +313,34 @@ final class Changelog {
             lastProgress = System.nanoTime();
             for (ConsumerRecord<byte[], byte[]> record : polled) {
                 records++;
-                ChangelogKeys.Key key = ChangelogKeys.decode(record.key());
-                if (key == null || !wanted.contains(key.partition())) {
+                byte[] rawKey = record.key();
+                if (rawKey == null) {
                     continue;
                 }
-                if (key.operator().equals(CHECKPOINTS)) {
+                if (ChangelogKeys.isCheckpointKey(rawKey)) {
+                    ChangelogKeys.Key key = ChangelogKeys.decode(rawKey);
                     byte[] value = record.value();
-                    if (value != null && value.length == Long.BYTES) {
+                    if (key != null
+                            && wanted.contains(key.partition())
+                            && value != null
+                            && value.length == Long.BYTES) {
                         reached.merge(key.partition(), ByteBuffer.wrap(value).getLong(), Math::max);
                     }
                 } else if (record.value() == null) {
-                    state.remove(key);
+                    state.remove(new RawKey(rawKey));
                 } else {
-                    state.put(key, record.value());
+                    state.put(new RawKey(rawKey), record.value());
                 }
             }
         }
         reader.unsubscribe();
         List<StateChange> restored = new ArrayList<>(state.size());
-        state.forEach((key, value) -> restored.add(new StateChange(key.operator(), key.partition(), key.key(), value)));
+        state.forEach((rawKey, value) -> {
+            ChangelogKeys.Key key = ChangelogKeys.decode(rawKey.bytes);
+            if (key != null && wanted.contains(key.partition())) {
+                restored.add(new StateChange(key.operator(), key.partition(), key.key(), value));
+            }
+        });
         CHECKPOINT.info(
                 "pipeline={} restored {} state entries of {} (as of checkpoints {}) from {} changelog records of {} in"
                         + " {} ms",
@@ -322,7 +351,40 @@ final class Changelog {
                 records,
                 topic,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        if (records > UNCOMPACTED_READ_MIN && records > UNCOMPACTED_READ_RATIO * Math.max(1, state.size())) {
+            LOG.warn(
+                    "pipeline={} the restore of {} read {} changelog records for {} live entries: the changelog {} is"
+                            + " hardly compacted, and every restore reads it from the beginning. Compaction cleans"
+                            + " only closed segments: give the topic smaller ones (segment.bytes=8388608, as the sink"
+                            + " sets on a topic it creates)",
+                    pipeline,
+                    partitions,
+                    records,
+                    state.size(),
+                    topic);
+        }
         return restored;
+    }
+
+    /** A changelog record's key as bytes, compared by content. */
+    private static final class RawKey {
+        final byte[] bytes;
+        private final int hash;
+
+        RawKey(byte[] bytes) {
+            this.bytes = bytes;
+            this.hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof RawKey raw && raw.hash == hash && Arrays.equals(raw.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     private StaleChangelogException stale(

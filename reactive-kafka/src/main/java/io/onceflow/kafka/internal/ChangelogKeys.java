@@ -19,7 +19,19 @@ final class ChangelogKeys {
 
     private static final byte VERSION = 1;
 
+    /** How the keys of checkpoint records begin: the version and the reserved operator name. */
+    private static final byte[] CHECKPOINT_OPERATOR = operatorPrefix(Changelog.CHECKPOINTS);
+
     private ChangelogKeys() {}
+
+    private static byte[] operatorPrefix(String operator) {
+        byte[] op = operator.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + 4 + op.length)
+                .put(VERSION)
+                .putInt(op.length)
+                .put(op)
+                .array();
+    }
 
     /** One decoded changelog key. */
     record Key(String operator, SourcePartition partition, String key) {}
@@ -48,6 +60,13 @@ final class ChangelogKeys {
         byte[] encoded = Arrays.copyOf(prefix, prefix.length + stateKey.length);
         System.arraycopy(stateKey, 0, encoded, prefix.length, stateKey.length);
         return encoded;
+    }
+
+    /** Whether {@code bytes} is the key of a {@link Changelog#CHECKPOINTS} record, without decoding it. */
+    static boolean isCheckpointKey(byte[] bytes) {
+        return bytes.length >= CHECKPOINT_OPERATOR.length
+                && Arrays.equals(
+                        bytes, 0, CHECKPOINT_OPERATOR.length, CHECKPOINT_OPERATOR, 0, CHECKPOINT_OPERATOR.length);
     }
 
     /** The key, or {@code null} when the bytes are not an Onceflow changelog key. */

@@ -26,6 +26,19 @@ class ChangelogKeysTest {
     }
 
     @Test
+    void checkpointKeysAreToldApartWithoutDecoding() {
+        SourcePartition partition = SourcePartition.of("payments", 3);
+        assertThat(ChangelogKeys.isCheckpointKey(ChangelogKeys.encode(Changelog.CHECKPOINTS, partition, "")))
+                .isTrue();
+        assertThat(ChangelogKeys.isCheckpointKey(ChangelogKeys.encode("keyed-0", partition, "k")))
+                .isFalse();
+        // an operator whose name begins like the reserved one is not it: the length comes first
+        assertThat(ChangelogKeys.isCheckpointKey(ChangelogKeys.encode(Changelog.CHECKPOINTS + "x", partition, "")))
+                .isFalse();
+        assertThat(ChangelogKeys.isCheckpointKey(new byte[] {1})).isFalse();
+    }
+
+    @Test
     void foreignBytesAreNoKey() {
         assertThat(ChangelogKeys.decode(null)).isNull();
         assertThat(ChangelogKeys.decode("acct-1".getBytes(StandardCharsets.UTF_8)))

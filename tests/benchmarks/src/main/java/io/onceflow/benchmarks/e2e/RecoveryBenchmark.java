@@ -9,6 +9,7 @@ import io.onceflow.testinfra.KafkaBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -96,7 +97,13 @@ public final class RecoveryBenchmark {
                 interval,
                 "--membership",
                 membership);
-        List<String> jvm = List.of("-Xmx512m");
+        // the processor's log says when each phase of its start ended (fencing, restore, assignment)
+        List<String> jvm = List.of(
+                "-Xmx512m",
+                "-Dorg.slf4j.simpleLogger.log.io.onceflow.CHECKPOINT=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        System.out.println("processor log: " + log);
         Process processor = ChildJvm.start(jvm, RecoveryProcessor.class, processorArgs, log);
         PartResults results = PartResults.empty()
                 .put("rate", rate)
@@ -130,6 +137,7 @@ public final class RecoveryBenchmark {
                 consumer.seekToEnd(partitions);
                 partitions.forEach(consumer::position); // resolve the positions now, before the clock starts
                 long restart = System.nanoTime();
+                System.out.println("restart " + (kill + 1) + " at " + LocalTime.now());
                 long backlog = produced.get();
                 processor = ChildJvm.start(jvm, RecoveryProcessor.class, processorArgs, log);
                 long deadline = restart + Duration.ofSeconds(after).toNanos();

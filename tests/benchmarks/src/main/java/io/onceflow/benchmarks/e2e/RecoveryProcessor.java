@@ -12,8 +12,11 @@ import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.KafkaTransactionalSink;
 import io.onceflow.testinfra.ChildProcesses;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The processor {@link RecoveryBenchmark} kills and restarts: the ledger job from Kafka to Kafka, exactly once, in a
@@ -29,6 +32,8 @@ public final class RecoveryProcessor {
     private RecoveryProcessor() {}
 
     public static void main(String[] args) throws InterruptedException {
+        System.out.println("MAIN " + LocalTime.now() + " (JVM up "
+                + ManagementFactory.getRuntimeMXBean().getUptime() + " ms)");
         ChildProcesses.haltWhenParentDies();
         TimedLedger.quietLogging();
         Map<String, String> options = Options.parse(args);
@@ -59,10 +64,14 @@ public final class RecoveryProcessor {
                                 .valueFormat(TimedLedger.BALANCES)
                                 .build(),
                         balance -> KafkaRecord.of(output, balance.account(), balance)));
-        System.out.println("STARTED " + ProcessHandle.current().pid());
+        System.out.println("STARTED " + ProcessHandle.current().pid() + " " + LocalTime.now());
+        AtomicBoolean first = new AtomicBoolean();
         pipeline.run()
                 .subscribe(
                         event -> {
+                            if (first.compareAndSet(false, true)) {
+                                System.out.println("FIRST CHECKPOINT " + event.checkpointId() + " " + LocalTime.now());
+                            }
                             if (event.failed()) {
                                 System.out.println("FAILED " + event.checkpointId() + " " + event.error());
                             }

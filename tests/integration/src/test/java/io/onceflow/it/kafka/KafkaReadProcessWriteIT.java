@@ -83,6 +83,10 @@ class KafkaReadProcessWriteIT {
             assertThat(config.get("cleanup.policy"))
                     .extracting(ConfigEntry::value)
                     .isEqualTo("compact");
+            // segments small enough to close, so that the cleaner compacts them while the job runs
+            assertThat(config.get("segment.bytes"))
+                    .extracting(ConfigEntry::value)
+                    .isEqualTo(String.valueOf(8 * 1024 * 1024));
             assertThat(admin.describeTopics(List.of(PIPELINE + "-changelog"))
                             .allTopicNames()
                             .get()
