@@ -104,9 +104,9 @@ final class Changelog {
         if (existing.isEmpty()) {
             if (!create) {
                 throw new PipelineConfigurationException("pipeline '" + pipeline + "': the changelog topic '" + topic
-                        + "' does not exist: create it compacted (cleanup.policy=compact, segment.bytes=8388608: a restore reads what compaction"
-                        + " has not cleaned) with as many partitions as"
-                        + " the source topics, or let the sink create it (createChangelogTopic(true))");
+                        + "' does not exist: create it compacted (cleanup.policy=compact, segment.bytes=8388608: a"
+                        + " restore reads what compaction has not cleaned) with as many partitions as the source"
+                        + " topics, or let the sink create it (createChangelogTopic(true))");
             }
             int count = Math.max(needed, sourcePartitions(admin, partitions));
             NewTopic newTopic = new NewTopic(
@@ -252,7 +252,6 @@ final class Changelog {
             }
             return List.of();
         }
-        Set<SourcePartition> wanted = new HashSet<>(partitions);
         Set<TopicPartition> read = new HashSet<>();
         for (SourcePartition partition : partitions) {
             if (partition.partition() < count.get()) {
@@ -270,6 +269,7 @@ final class Changelog {
         // the last value per key, keyed by the record's own key bytes: a changelog not yet compacted holds many
         // values of each key, and only the survivors are decoded, once the read is done
         Map<RawKey, byte[]> state = new HashMap<>();
+        List<byte[]> scopes = partitions.stream().map(ChangelogKeys::scope).toList();
         Map<SourcePartition, Long> reached = new HashMap<>();
         long records = 0;
         long waitUntil = System.nanoTime() + wait.toNanos();
@@ -314,16 +314,13 @@ final class Changelog {
             for (ConsumerRecord<byte[], byte[]> record : polled) {
                 records++;
                 byte[] rawKey = record.key();
-                if (rawKey == null) {
-                    continue;
+                if (rawKey == null || !ChangelogKeys.isOf(rawKey, scopes)) {
+                    continue; // not a key, or the state of a partition sharing the changelog partition
                 }
                 if (ChangelogKeys.isCheckpointKey(rawKey)) {
                     ChangelogKeys.Key key = ChangelogKeys.decode(rawKey);
                     byte[] value = record.value();
-                    if (key != null
-                            && wanted.contains(key.partition())
-                            && value != null
-                            && value.length == Long.BYTES) {
+                    if (key != null && value != null && value.length == Long.BYTES) {
                         reached.merge(key.partition(), ByteBuffer.wrap(value).getLong(), Math::max);
                     }
                 } else if (record.value() == null) {
@@ -337,7 +334,7 @@ final class Changelog {
         List<StateChange> restored = new ArrayList<>(state.size());
         state.forEach((rawKey, value) -> {
             ChangelogKeys.Key key = ChangelogKeys.decode(rawKey.bytes);
-            if (key != null && wanted.contains(key.partition())) {
+            if (key != null) {
                 restored.add(new StateChange(key.operator(), key.partition(), key.key(), value));
             }
         });

@@ -4,6 +4,7 @@ import io.onceflow.core.SourcePartition;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,6 +68,38 @@ final class ChangelogKeys {
         return bytes.length >= CHECKPOINT_OPERATOR.length
                 && Arrays.equals(
                         bytes, 0, CHECKPOINT_OPERATOR.length, CHECKPOINT_OPERATOR, 0, CHECKPOINT_OPERATOR.length);
+    }
+
+    /**
+     * The bytes that name {@code partition} in a key, after the operator: its topic's length and name, and its number.
+     * {@link #isOf} compares a key against them without decoding it.
+     */
+    static byte[] scope(SourcePartition partition) {
+        byte[] topic = partition.source().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(4 + topic.length + 4)
+                .putInt(topic.length)
+                .put(topic)
+                .putInt(partition.partition())
+                .array();
+    }
+
+    /** Whether the key {@code bytes} belongs to one of the partitions whose {@link #scope}s are given. */
+    static boolean isOf(byte[] bytes, List<byte[]> scopes) {
+        if (bytes.length < 5 || bytes[0] != VERSION) {
+            return false;
+        }
+        int operatorLength = ByteBuffer.wrap(bytes, 1, 4).getInt();
+        if (operatorLength < 0 || operatorLength > bytes.length - 5) {
+            return false;
+        }
+        int from = 5 + operatorLength;
+        for (byte[] scope : scopes) {
+            if (bytes.length - from >= scope.length
+                    && Arrays.equals(bytes, from, from + scope.length, scope, 0, scope.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The key, or {@code null} when the bytes are not an Onceflow changelog key. */

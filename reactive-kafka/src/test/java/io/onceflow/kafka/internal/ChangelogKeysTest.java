@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onceflow.core.SourcePartition;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ChangelogKeysTest {
@@ -36,6 +37,31 @@ class ChangelogKeysTest {
         assertThat(ChangelogKeys.isCheckpointKey(ChangelogKeys.encode(Changelog.CHECKPOINTS + "x", partition, "")))
                 .isFalse();
         assertThat(ChangelogKeys.isCheckpointKey(new byte[] {1})).isFalse();
+    }
+
+    @Test
+    void keysAreMatchedToTheirPartitionsWithoutDecoding() {
+        List<byte[]> claimed = List.of(
+                ChangelogKeys.scope(SourcePartition.of("payments", 0)),
+                ChangelogKeys.scope(SourcePartition.of("refunds", 0)));
+        assertThat(ChangelogKeys.isOf(ChangelogKeys.encode("keyed-0", SourcePartition.of("payments", 0), "k"), claimed))
+                .isTrue();
+        assertThat(ChangelogKeys.isOf(
+                        ChangelogKeys.encode(Changelog.CHECKPOINTS, SourcePartition.of("refunds", 0), ""), claimed))
+                .isTrue();
+        // the same number of another topic, the same topic's other partition, a topic whose name begins the same
+        assertThat(ChangelogKeys.isOf(ChangelogKeys.encode("keyed-0", SourcePartition.of("orders", 0), "k"), claimed))
+                .isFalse();
+        assertThat(ChangelogKeys.isOf(ChangelogKeys.encode("keyed-0", SourcePartition.of("payments", 1), "k"), claimed))
+                .isFalse();
+        assertThat(ChangelogKeys.isOf(
+                        ChangelogKeys.encode("keyed-0", SourcePartition.of("payments-eu", 0), "k"), claimed))
+                .isFalse();
+        assertThat(ChangelogKeys.isOf("acct-1".getBytes(StandardCharsets.UTF_8), claimed))
+                .isFalse();
+        byte[] truncated = ChangelogKeys.encode("keyed-0", SourcePartition.of("payments", 0), "k");
+        truncated[1] = 127; // an operator length beyond the key
+        assertThat(ChangelogKeys.isOf(truncated, claimed)).isFalse();
     }
 
     @Test
