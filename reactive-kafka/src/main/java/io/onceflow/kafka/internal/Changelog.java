@@ -6,8 +6,6 @@ import io.onceflow.core.StateChange;
 import io.onceflow.core.TransientFailureException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -266,11 +264,8 @@ final class Changelog {
         }
         reader.assign(read);
         reader.seekToBeginning(read);
-        // the last value per key, keyed by the record's own key bytes: a changelog not yet compacted holds many
-        // values of each key, and only the survivors are decoded, once the read is done
-        Map<RawKey, byte[]> state = new HashMap<>();
-        List<byte[]> scopes = partitions.stream().map(ChangelogKeys::scope).toList();
-        Map<SourcePartition, Long> reached = new HashMap<>();
+        RestoredState state = new RestoredState(partitions);
+        Map<SourcePartition, Long> reached = state.reached();
         long records = 0;
         long waitUntil = System.nanoTime() + wait.toNanos();
         long lastProgress = System.nanoTime();
@@ -313,31 +308,11 @@ final class Changelog {
             lastProgress = System.nanoTime();
             for (ConsumerRecord<byte[], byte[]> record : polled) {
                 records++;
-                byte[] rawKey = record.key();
-                if (rawKey == null || !ChangelogKeys.isOf(rawKey, scopes)) {
-                    continue; // not a key, or the state of a partition sharing the changelog partition
-                }
-                if (ChangelogKeys.isCheckpointKey(rawKey)) {
-                    ChangelogKeys.Key key = ChangelogKeys.decode(rawKey);
-                    byte[] value = record.value();
-                    if (key != null && value != null && value.length == Long.BYTES) {
-                        reached.merge(key.partition(), ByteBuffer.wrap(value).getLong(), Math::max);
-                    }
-                } else if (record.value() == null) {
-                    state.remove(new RawKey(rawKey));
-                } else {
-                    state.put(new RawKey(rawKey), record.value());
-                }
+                state.add(record.key(), record.value());
             }
         }
         reader.unsubscribe();
-        List<StateChange> restored = new ArrayList<>(state.size());
-        state.forEach((rawKey, value) -> {
-            ChangelogKeys.Key key = ChangelogKeys.decode(rawKey.bytes);
-            if (key != null) {
-                restored.add(new StateChange(key.operator(), key.partition(), key.key(), value));
-            }
-        });
+        List<StateChange> restored = state.changes();
         CHECKPOINT.info(
                 "pipeline={} restored {} state entries of {} (as of checkpoints {}) from {} changelog records of {} in"
                         + " {} ms",
@@ -348,7 +323,7 @@ final class Changelog {
                 records,
                 topic,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        if (records > UNCOMPACTED_READ_MIN && records > UNCOMPACTED_READ_RATIO * Math.max(1, state.size())) {
+        if (records > UNCOMPACTED_READ_MIN && records > UNCOMPACTED_READ_RATIO * Math.max(1, state.entries())) {
             LOG.warn(
                     "pipeline={} the restore of {} read {} changelog records for {} live entries: the changelog {} is"
                             + " hardly compacted, and every restore reads it from the beginning. Compaction cleans"
@@ -357,31 +332,10 @@ final class Changelog {
                     pipeline,
                     partitions,
                     records,
-                    state.size(),
+                    state.entries(),
                     topic);
         }
         return restored;
-    }
-
-    /** A changelog record's key as bytes, compared by content. */
-    private static final class RawKey {
-        final byte[] bytes;
-        private final int hash;
-
-        RawKey(byte[] bytes) {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof RawKey raw && raw.hash == hash && Arrays.equals(raw.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
     }
 
     private StaleChangelogException stale(

@@ -3,6 +3,7 @@ package io.onceflow.kafka.internal;
 import io.onceflow.core.SourcePartition;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -116,6 +117,36 @@ final class ChangelogKeys {
             return new Key(operator, new SourcePartition(topic, partition), key);
         } catch (RuntimeException malformed) {
             return null;
+        }
+    }
+
+    /**
+     * Decodes many keys of a few operators and partitions: a key that begins with the {@link #prefix} of one seen
+     * before has only its state key decoded, and shares the operator and partition of the first. Not thread-safe.
+     */
+    static final class Decoder {
+        /** Beyond this many prefixes, keys are decoded whole: the scan below is for the few a restore meets. */
+        private static final int MAX_PREFIXES = 64;
+
+        private final List<byte[]> prefixes = new ArrayList<>();
+        private final List<Key> firsts = new ArrayList<>();
+
+        @Nullable
+        Key decode(byte[] bytes) {
+            for (int i = 0; i < prefixes.size(); i++) {
+                byte[] prefix = prefixes.get(i);
+                if (bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length)) {
+                    Key first = firsts.get(i);
+                    String key = new String(bytes, prefix.length, bytes.length - prefix.length, StandardCharsets.UTF_8);
+                    return new Key(first.operator(), first.partition(), key);
+                }
+            }
+            Key key = ChangelogKeys.decode(bytes);
+            if (key != null && prefixes.size() < MAX_PREFIXES) {
+                prefixes.add(prefix(key.operator(), key.partition()));
+                firsts.add(key);
+            }
+            return key;
         }
     }
 

@@ -61,9 +61,7 @@ final class TransactionalClients {
         Map<String, Object> properties = common(options);
         properties.put("isolation.level", "read_committed");
         properties.put("enable.auto.commit", "false");
-        // a restore reads whole partitions from their start: large fetches, fewer round trips
-        properties.putIfAbsent("max.poll.records", "10000");
-        properties.putIfAbsent("max.partition.fetch.bytes", String.valueOf(8 * 1024 * 1024));
+        properties.putIfAbsent("max.poll.records", "2000");
         properties.putIfAbsent("client.id", "onceflow-" + transactionalId + "-changelog");
         return properties;
     }

@@ -65,6 +65,25 @@ class ChangelogKeysTest {
     }
 
     @Test
+    void theDecoderOfManyKeysDecodesAsEachAlone() {
+        ChangelogKeys.Decoder decoder = new ChangelogKeys.Decoder();
+        for (int round = 0; round < 2; round++) {
+            for (String operator : new String[] {"keyed-0", "keyed-1", "k"}) {
+                for (SourcePartition partition : List.of(
+                        SourcePartition.of("payments", 0),
+                        SourcePartition.of("payments", 1),
+                        SourcePartition.of("p", 0))) {
+                    for (String key : new String[] {"acct-1", "", "ünïcødé/😀"}) {
+                        byte[] encoded = ChangelogKeys.encode(operator, partition, key);
+                        assertThat(decoder.decode(encoded)).isEqualTo(ChangelogKeys.decode(encoded));
+                    }
+                }
+            }
+        }
+        assertThat(decoder.decode("acct-1".getBytes(StandardCharsets.UTF_8))).isNull();
+    }
+
+    @Test
     void foreignBytesAreNoKey() {
         assertThat(ChangelogKeys.decode(null)).isNull();
         assertThat(ChangelogKeys.decode("acct-1".getBytes(StandardCharsets.UTF_8)))
