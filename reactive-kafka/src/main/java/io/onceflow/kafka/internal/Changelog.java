@@ -58,7 +58,7 @@ final class Changelog {
      * of a busy job). Segments of 8 MiB close often, so the cleaner (every {@code log.cleaner.backoff.ms}, 15 s by
      * default) keeps each partition near one value per key plus what was written since its last pass.
      */
-    static final Map<String, String> CREATED_TOPIC_CONFIGS =
+    private static final Map<String, String> CREATED_TOPIC_CONFIGS =
             Map.of("cleanup.policy", "compact", "segment.bytes", String.valueOf(8 * 1024 * 1024));
 
     /** A restore that reads more than this many records, and this many per live entry, warns of a changelog that

@@ -42,26 +42,23 @@ final class ChangelogKeys {
         return encode(prefix(operator, partition), key);
     }
 
-    /** The part of a key before the state key: the same for all entries of one operator and partition. */
+    /**
+     * The part of a key before the state key, the same for all entries of one operator and partition: the version and
+     * the operator, then the partition's {@link #scope}.
+     */
     static byte[] prefix(String operator, SourcePartition partition) {
-        byte[] op = operator.getBytes(StandardCharsets.UTF_8);
-        byte[] topic = partition.source().getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(1 + 4 + op.length + 4 + topic.length + 4)
-                .put(VERSION)
-                .putInt(op.length)
-                .put(op)
-                .putInt(topic.length)
-                .put(topic)
-                .putInt(partition.partition())
-                .array();
+        return concat(operatorPrefix(operator), scope(partition));
     }
 
     /** A key from its {@link #prefix} and the state key. */
     static byte[] encode(byte[] prefix, String key) {
-        byte[] stateKey = key.getBytes(StandardCharsets.UTF_8);
-        byte[] encoded = Arrays.copyOf(prefix, prefix.length + stateKey.length);
-        System.arraycopy(stateKey, 0, encoded, prefix.length, stateKey.length);
-        return encoded;
+        return concat(prefix, key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] concat(byte[] head, byte[] tail) {
+        byte[] joined = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, joined, head.length, tail.length);
+        return joined;
     }
 
     /** Whether {@code bytes} is the key of a {@link Changelog#CHECKPOINTS} record, without decoding it. */
