@@ -31,9 +31,9 @@ import reactor.core.publisher.SynchronousSink;
  * {@link #of(Flux)} wraps any {@code Flux<StreamElement<T>>} (a test's, for instance) and is unwrapped with
  * {@link #elements()}. Every operator is also in {@link Checkpointed}, for {@link Flux#transform}.
  *
- * <p>Prefer this form on hot paths: map, filter and handle that follow each other run as one Reactor stage, and
- * inside the next keyed update's stage when one follows, so a record pays for one stage and one {@link Data}
- * where {@code Flux.transform} of each operator costs one of each per operator.
+ * <p>Map, filter and handle that follow each other run as one Reactor stage, and inside the next keyed update's stage
+ * when one follows, so a record pays for one stage and one {@link Data} for the whole run. {@code Flux.transform} of
+ * the {@link Checkpointed} functions, one right after the other, joins the same way.
  *
  * <p><strong>Error Mode Support</strong>: a user function that throws turns its record into a {@link DeadLetter},
  * committed with its checkpoint to the commit point's dead-letter destination; without one, the pipeline stops

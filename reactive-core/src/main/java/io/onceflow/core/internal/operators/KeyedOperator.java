@@ -98,10 +98,16 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         return this;
     }
 
+    /**
+     * This operator's stage over {@code upstream}. An updating operator applied to the stage of a run of map, filter
+     * and handle steps ({@code Flux.transform} of them just before) runs them in its own stage, as {@link #after}.
+     */
     @Override
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
         if (update != null) {
-            return updating(upstream, null);
+            return upstream instanceof SteppedFlux<T> before
+                    ? updating(before.upstream(), before.runOfSteps())
+                    : updating(upstream, null);
         }
         return Flux.deferContextual(context -> {
             KeyedStateTable<K, S> table = table(context);

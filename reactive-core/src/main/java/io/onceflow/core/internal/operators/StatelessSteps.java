@@ -127,9 +127,30 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
         return new StatelessSteps<>(joined);
     }
 
+    /**
+     * The steps' stage over {@code upstream}; when {@code upstream} is itself the stage of a run of steps (a
+     * {@code Flux.transform} of map, filter or handle just before), one stage of both runs (see {@link SteppedFlux}).
+     */
     @Override
-    @SuppressWarnings("unchecked")
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
+        if (upstream instanceof SteppedFlux<T> before) {
+            return before.runOfSteps().then(this).stageOver(before.upstream());
+        }
+        return stageOver(upstream);
+    }
+
+    /** The one stage of these steps over {@code upstream}, recognizable to the operator applied next. */
+    @SuppressWarnings("unchecked")
+    private SteppedFlux<R> stageOver(Flux<StreamElement<T>> upstream) {
+        // the steps take any value: what they hold for a next operator to join is typed from Object on
+        return new SteppedFlux<>(
+                (Flux<StreamElement<Object>>) (Flux<?>) upstream,
+                (StatelessSteps<Object, R>) (StatelessSteps<?, R>) this,
+                stage(upstream));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Flux<StreamElement<R>> stage(Flux<StreamElement<T>> upstream) {
         return upstream.handle((element, sink) -> {
             if (!(element instanceof Data<T> record)) {
                 sink.next(passThrough(element));
