@@ -127,7 +127,10 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         if (update == null) {
             return upstream -> apply(upstream.transform(before));
         }
-        return upstream -> updating(upstream, before);
+        return upstream -> upstream instanceof SteppedFlux<?> stepped
+                // steps applied with Flux.transform just before these: all of them in this stage
+                ? updating(stepped.upstream(), ((StatelessSteps<Object, Object>) stepped.runOfSteps()).then(before))
+                : updating(upstream, before);
     }
 
     /** The one-output-per-record stage, with {@code before}'s steps run first on each record when there are any. */

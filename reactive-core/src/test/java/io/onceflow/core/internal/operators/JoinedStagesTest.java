@@ -5,6 +5,7 @@ import static io.onceflow.core.testkit.TestElements.marker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onceflow.core.Checkpointed;
+import io.onceflow.core.CheckpointedFlux;
 import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Keyed;
@@ -64,6 +65,29 @@ class JoinedStagesTest {
         Flux<StreamElement<Integer>> second = first.transform(Checkpointed.filter(v -> v > 10));
         assertThat(first.collectList().block(Duration.ofSeconds(5))).containsExactly(data(10, 0), data(20, 1));
         assertThat(second.collectList().block(Duration.ofSeconds(5))).containsExactly(data(20, 1));
+    }
+
+    @Property(tries = 100)
+    void aFluentChainOverTransformedStepsJoinsThemAndChangesNoElement(@ForAll("scripts") Script script) {
+        List<StreamElement<Integer>> input = script.elements();
+        List<String> joined =
+                describe(Flux.fromIterable(input).transform(fluentOverTransformed(UnaryOperator.identity())));
+        List<String> separate = describe(Flux.fromIterable(input).transform(fluentOverTransformed(Flux::hide)));
+        assertThat(joined).isEqualTo(separate);
+    }
+
+    /** A step applied with {@code transform}, then {@code between}, then fluent steps and a keyed update. */
+    private static java.util.function.Function<Flux<StreamElement<Integer>>, Flux<StreamElement<Long>>>
+            fluentOverTransformed(UnaryOperator<Flux<StreamElement<Integer>>> between) {
+        return flux -> CheckpointedFlux.of(between.apply(flux.transform(Checkpointed.map((Integer v) -> {
+                    if (v % 11 == 0 && v != 0) {
+                        throw new IllegalArgumentException("map refused " + v);
+                    }
+                    return v + 1;
+                }))))
+                .filter(v -> v % 4 != 0)
+                .keyed("sums", v -> Math.floorMod(v, 7), key -> 0L, (Long sum, Integer v) -> sum + v)
+                .elements();
     }
 
     /** A stream: values, and after which of them a marker comes. */
