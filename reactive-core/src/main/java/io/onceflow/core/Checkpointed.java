@@ -28,9 +28,9 @@ import reactor.core.publisher.SynchronousSink;
  * }</pre>
  *
  * <p>{@code map}, {@code filter} and {@code handle} applied one right after the other, and a keyed operator that
- * emits each key's new state ({@link #keyed}) right after them, run as one Reactor stage: a record pays for one stage and one {@link Data} for the run, as in
- * {@link CheckpointedFlux}. An operator of another kind in between (or Reactor's assembly hooks) ends the run; the
- * outcome is the same either way.
+ * emits each key's new state ({@link #keyed}) right after them, run as one Reactor stage: a record pays for one
+ * stage and one {@link Data} for the run, as in {@link CheckpointedFlux}. An operator of another kind in between (or
+ * Reactor's assembly hooks) ends the run; the outcome is the same either way.
  *
  * <p><strong>Error Mode Support</strong>: a user function that throws (or returns {@code null} where a value is
  * required) turns its record into a {@link DeadLetter}; the stream goes on. Upstream errors pass through.
