@@ -78,6 +78,7 @@ public final class StateRegistry {
         if (standalone) {
             return;
         }
+        StateMappersWarmUp.startOnce(); // Jackson's first use, off the first record's path
         StatefulOperator other = operators.putIfAbsent(operator.name(), operator);
         if (other != null) {
             throw new PipelineConfigurationException("pipeline '" + pipeline + "' has two stateful operators named '"
