@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * opens its source, claims its partitions and restores them. Once per JVM; a record that needs the mappers before
  * the thread is done waits for their class's initialization, as it would have done the work itself.
  *
- * <p>The thread touches only the state mappers, which the pipeline's threads reach through {@link StateJson} alone,
- * so the two never initialize classes of their own in opposite orders. A failure here (none is expected) is left to
- * the first record, which meets it where it would have.
+ * <p>The thread does only what the first record would have done with the state mappers, on Jackson's ordinary
+ * first-use path: a class another thread is initializing is waited for, as when any server's threads use Jackson at
+ * once. A failure here (none is expected) is left to the first record, which meets it where it would have.
  */
 final class StateMappersWarmUp {
 
