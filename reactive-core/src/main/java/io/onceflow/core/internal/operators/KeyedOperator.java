@@ -98,16 +98,10 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         return this;
     }
 
-    /**
-     * This operator's stage over {@code upstream}. An updating operator applied to the stage of a run of map, filter
-     * and handle steps ({@code Flux.transform} of them just before) runs them in its own stage, as {@link #after}.
-     */
     @Override
     public Flux<StreamElement<R>> apply(Flux<StreamElement<T>> upstream) {
         if (update != null) {
-            return upstream instanceof SteppedFlux<T> before
-                    ? updating(before.upstream(), before.runOfSteps())
-                    : updating(upstream, null);
+            return updating(upstream, null);
         }
         return Flux.deferContextual(context -> {
             KeyedStateTable<K, S> table = table(context);
@@ -127,15 +121,23 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         if (update == null) {
             return upstream -> apply(upstream.transform(before));
         }
-        return upstream -> upstream instanceof SteppedFlux<?> stepped
-                // steps applied with Flux.transform just before these: all of them in this stage
-                ? updating(stepped.upstream(), ((StatelessSteps<Object, Object>) stepped.runOfSteps()).then(before))
-                : updating(upstream, before);
+        return upstream -> updating(upstream, before);
     }
 
-    /** The one-output-per-record stage, with {@code before}'s steps run first on each record when there are any. */
+    /**
+     * The one-output-per-record stage, with {@code before}'s steps run first on each record when there are any. Over
+     * the stage of a run of map, filter and handle steps ({@code Flux.transform} of them just before), that run's
+     * steps join {@code before} in this stage (see {@link SteppedFlux}).
+     */
+    @SuppressWarnings("unchecked")
     private Flux<StreamElement<R>> updating(
             Flux<? extends StreamElement<?>> upstream, @Nullable StatelessSteps<Object, T> before) {
+        if (upstream instanceof SteppedFlux<?> stepped) {
+            StatelessSteps<Object, Object> joined = (StatelessSteps<Object, Object>) stepped.runOfSteps();
+            return updating(
+                    stepped.upstream(),
+                    before == null ? (StatelessSteps<Object, T>) (StatelessSteps<?, ?>) joined : joined.then(before));
+        }
         return Flux.deferContextual(context -> {
             KeyedStateTable<K, S> table = table(context);
             return upstream.handle((element, sink) -> updateOne(table, before, element, sink));
