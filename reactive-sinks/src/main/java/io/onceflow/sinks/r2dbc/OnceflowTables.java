@@ -6,6 +6,7 @@ import io.onceflow.sinks.r2dbc.internal.Schema;
 import io.onceflow.sinks.r2dbc.internal.SqlNames;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import reactor.core.publisher.Mono;
 
@@ -19,6 +20,10 @@ import reactor.core.publisher.Mono;
  *       offset, the owner's epoch, the checkpoint id</td><td>a commit point, on every commit and claim</td></tr>
  *   <tr><td>state</td><td>{@code onceflow_state}</td><td>pipeline, source partition, keyed operator and key: the
  *       encoded state</td><td>a commit point, with the changes of each checkpoint</td></tr>
+ *   <tr><td>state log</td><td>{@code onceflow_state_log}</td><td>pipeline, source partition and checkpoint since the
+ *       partition's last fold: that checkpoint's state changes of the partition, in one value that only Onceflow
+ *       reads</td><td>a commit point, with each checkpoint; every few checkpoints it folds a partition's rows into
+ *       the state table and deletes them</td></tr>
  *   <tr><td>checkpoints</td><td>{@code onceflow_checkpoints}</td><td>pipeline instance: its epoch and its last
  *       completed checkpoint id</td><td>a commit point, on open and on every commit</td></tr>
  *   <tr><td>dead letters</td><td>chosen per sink</td><td>record that could not be processed or written, with its
@@ -38,21 +43,33 @@ import reactor.core.publisher.Mono;
  * @param offsets the offsets table; defaults to {@code onceflow_offsets}
  * @param state the state table; defaults to {@code onceflow_state}
  * @param checkpoints the checkpoints table; defaults to {@code onceflow_checkpoints}
+ * @param stateLog the state log table; defaults to the state table's name followed by {@code _log}
  * @since 0.1
  */
-public record OnceflowTables(String offsets, String state, String checkpoints) {
+public record OnceflowTables(String offsets, String state, String checkpoints, String stateLog) {
 
     public OnceflowTables {
         SqlNames.checkTable("offsets table", offsets);
         SqlNames.checkTable("state table", state);
         SqlNames.checkTable("checkpoints table", checkpoints);
-        if (offsets.equals(state) || offsets.equals(checkpoints) || state.equals(checkpoints)) {
-            throw new IllegalArgumentException("the offsets, state and checkpoints tables must be three tables, were "
-                    + offsets + ", " + state + ", " + checkpoints);
+        SqlNames.checkTable("state log table", stateLog);
+        if (new HashSet<>(List.of(offsets, state, checkpoints, stateLog)).size() != 4) {
+            throw new IllegalArgumentException(
+                    "the offsets, state, checkpoints and state log tables must be four tables, were " + offsets + ", "
+                            + state + ", " + checkpoints + ", " + stateLog);
         }
     }
 
-    /** {@code onceflow_offsets}, {@code onceflow_state}, {@code onceflow_checkpoints}. */
+    /**
+     * Onceflow's tables with the state log named after the state table ({@code state + "_log"}).
+     *
+     * @since 0.1
+     */
+    public OnceflowTables(String offsets, String state, String checkpoints) {
+        this(offsets, state, checkpoints, state + "_log");
+    }
+
+    /** {@code onceflow_offsets}, {@code onceflow_state}, {@code onceflow_checkpoints}, {@code onceflow_state_log}. */
     public static OnceflowTables defaults() {
         return new OnceflowTables("onceflow_offsets", "onceflow_state", "onceflow_checkpoints");
     }
@@ -64,7 +81,7 @@ public record OnceflowTables(String offsets, String state, String checkpoints) {
                 schema + ".onceflow_offsets", schema + ".onceflow_state", schema + ".onceflow_checkpoints");
     }
 
-    /** The {@code CREATE TABLE IF NOT EXISTS} statements of the offsets, state and checkpoints tables. */
+    /** The {@code CREATE TABLE IF NOT EXISTS} statements of the offsets, state, checkpoints and state log tables. */
     public List<String> ddl() {
         return Schema.ddl(this);
     }
@@ -75,7 +92,7 @@ public record OnceflowTables(String offsets, String state, String checkpoints) {
     }
 
     /**
-     * Creates the offsets, state and checkpoints tables and the given dead-letter tables where they do not exist,
+     * Creates the offsets, state, checkpoints and state log tables and the given dead-letter tables where they do not exist,
      * in one transaction. Existing tables are left as they are.
      *
      * @param connectionFactory where to create them

@@ -98,7 +98,9 @@ class R2dbcSinkOptionsTest {
                 .hasMessageContaining("must not be a key column");
         assertThatThrownBy(() -> builder().name("my sink").commitPoint().build())
                 .hasMessageContaining("sink name must be");
-        assertThatThrownBy(() -> new OnceflowTables("t", "t", "c")).hasMessageContaining("three tables");
+        assertThatThrownBy(() -> new OnceflowTables("t", "t", "c")).hasMessageContaining("four tables");
+        assertThatThrownBy(() -> new OnceflowTables("o", "s", "c", "c")).hasMessageContaining("four tables");
+        assertThat(new OnceflowTables("o", "ledger.s", "c").stateLog()).isEqualTo("ledger.s_log");
     }
 
     @Test

@@ -67,7 +67,8 @@ class ProtocolPointsIT {
         for (String statement : OnceflowTables.defaults().ddl()) {
             database.execute(statement);
         }
-        database.execute("DELETE FROM onceflow_offsets; DELETE FROM onceflow_state; DELETE FROM onceflow_checkpoints");
+        database.execute(
+                "DELETE FROM onceflow_offsets; DELETE FROM onceflow_state; DELETE FROM onceflow_state_log; DELETE FROM onceflow_checkpoints");
         pool = new ConnectionPool(ConnectionPoolConfiguration.builder(ConnectionFactories.get(database.r2dbcUrl()))
                 .maxSize(4)
                 .build());

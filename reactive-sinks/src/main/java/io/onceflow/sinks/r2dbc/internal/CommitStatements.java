@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -45,11 +44,16 @@ final class CommitStatements {
     private final String owners;
     private final String upsertState;
     private final String deleteState;
+    private final String readLog;
+    private final String dropStaleLog;
+    private final String appendLog;
+    private final String emptyLog;
 
     CommitStatements(OnceflowTables tables) {
         String offsets = SqlNames.quoteTable(tables.offsets());
         String state = SqlNames.quoteTable(tables.state());
         String checkpoints = SqlNames.quoteTable(tables.checkpoints());
+        String log = SqlNames.quoteTable(tables.stateLog());
         claimInstance = "INSERT INTO " + checkpoints + " AS c (pipeline, instance_id, epoch, checkpoint_id)"
                 + " VALUES ($1, $2, 1, 0)"
                 + " ON CONFLICT (pipeline, instance_id) DO UPDATE SET epoch = c.epoch + 1"
@@ -89,7 +93,26 @@ final class CommitStatements {
                 + " AS c(source, source_partition, operator, state_key)"
                 + " WHERE s.pipeline = $1 AND s.source = c.source AND s.source_partition = c.source_partition"
                 + " AND s.operator = c.operator AND s.state_key = c.state_key";
+        readLog = "SELECT l.source, l.source_partition, l.entries FROM " + log
+                + " AS l JOIN unnest($2::text[], $3::int4[]) AS p(source, source_partition)"
+                + " ON l.source = p.source AND l.source_partition = p.source_partition"
+                + " WHERE l.pipeline = $1 ORDER BY l.source, l.source_partition, l.epoch, l.checkpoint_id";
+        // rows at or above the epoch just claimed, or of a partition without committed positions, were not written
+        // by an owner before this claim: left by a reset of the offsets table, they must not be applied
+        dropStaleLog = "DELETE FROM " + log + " AS l USING unnest($2::text[], $3::int4[], $4::int8[])"
+                + " AS p(source, source_partition, valid_below)"
+                + " WHERE l.pipeline = $1 AND l.source = p.source AND l.source_partition = p.source_partition"
+                + " AND l.epoch >= p.valid_below";
+        appendLog = "INSERT INTO " + log + " (pipeline, source, source_partition, epoch, checkpoint_id, entries)"
+                + " SELECT $1, r.source, r.source_partition, r.epoch, $2, decode(r.entries, 'base64')"
+                + " FROM unnest($3::text[], $4::int4[], $5::int8[], $6::text[])"
+                + " AS r(source, source_partition, epoch, entries)";
+        emptyLog = "DELETE FROM " + log + " AS l USING unnest($2::text[], $3::int4[]) AS p(source, source_partition)"
+                + " WHERE l.pipeline = $1 AND l.source = p.source AND l.source_partition = p.source_partition";
     }
+
+    /** A row of the state log: a partition's changes of one checkpoint, as {@link StateLogBlock} wrote them. */
+    record LogRow(SourcePartition partition, byte[] block) {}
 
     /** Claims a pipeline instance: bumps its epoch, fencing a predecessor with the same identity. */
     Mono<InstanceClaim> claimInstance(Connection connection, String pipeline, String instanceId) {
@@ -131,6 +154,91 @@ final class CommitStatements {
                         row.get(3, String.class),
                         bytes(row.get(4, ByteBuffer.class)))))
                 .collectList();
+    }
+
+    /**
+     * The state log of partitions just claimed, in commit order, after deleting its rows that no owner before this
+     * claim wrote.
+     *
+     * @param claims the claims just made, in this transaction
+     */
+    Mono<List<LogRow>> readLog(Connection connection, String pipeline, List<PartitionClaim> claims) {
+        ArrayLiteral validBelow = new ArrayLiteral(claims.size() * 4);
+        List<SourcePartition> partitions = new ArrayList<>();
+        for (PartitionClaim claim : claims) {
+            partitions.add(claim.partition());
+            validBelow.add(claim.nextOffset() == null ? 0 : claim.epoch());
+        }
+        Mono<Long> dropStale = Transactions.update(
+                connection, dropStaleLog, pipeline, sources(partitions), numbers(partitions), validBelow.build());
+        Mono<List<LogRow>> read = Flux.from(Transactions.bind(
+                                connection.createStatement(readLog), pipeline, sources(partitions), numbers(partitions))
+                        .execute())
+                .concatMap(result -> result.map((row, meta) -> new LogRow(
+                        SourcePartition.of(row.get(0, String.class), row.get(1, Integer.class)),
+                        bytes(row.get(2, ByteBuffer.class)))))
+                .collectList();
+        return dropStale.then(read);
+    }
+
+    /**
+     * Writes what a checkpoint's {@link StateLog.Plan} says: its log rows, then the folded partitions' entries into
+     * the state table and their log emptied; emits statements executed.
+     */
+    Mono<Integer> writeState(
+            Connection connection, String pipeline, long checkpointId, StateLog.Plan plan, int chunkSize) {
+        if (plan.isEmpty()) {
+            return Mono.just(0);
+        }
+        Mono<Long> emptyFolded = plan.folded.isEmpty()
+                ? Mono.empty()
+                : Transactions.update(connection, emptyLog, pipeline, sources(plan.folded), numbers(plan.folded));
+        return Flux.concat(
+                        Flux.fromIterable(chunks(plan.appended, chunkSize))
+                                .concatMap(chunk -> appendLog(connection, pipeline, checkpointId, chunk)),
+                        writeStateRows(connection, pipeline, checkpointId, plan.upserts, plan.deletes, chunkSize),
+                        emptyFolded)
+                .count()
+                .map(Long::intValue);
+    }
+
+    /** Writes entries into the state table: upserts, then deletes for tombstones; emits one value per statement. */
+    Flux<Long> writeStateRows(
+            Connection connection,
+            String pipeline,
+            long checkpointId,
+            List<StateChange> upserts,
+            List<StateChange> deletes,
+            int chunkSize) {
+        return Flux.concat(
+                Flux.fromIterable(chunks(upserts, chunkSize))
+                        .concatMap(chunk -> upsertState(connection, pipeline, checkpointId, chunk)),
+                Flux.fromIterable(chunks(deletes, chunkSize))
+                        .concatMap(chunk -> deleteState(connection, pipeline, chunk)));
+    }
+
+    private Mono<Long> appendLog(Connection connection, String pipeline, long checkpointId, List<StateLog.Row> rows) {
+        ArrayLiteral sources = new ArrayLiteral(rows.size() * 8);
+        ArrayLiteral numbers = new ArrayLiteral(rows.size() * 3);
+        ArrayLiteral epochs = new ArrayLiteral(rows.size() * 4);
+        ArrayLiteral blocks = new ArrayLiteral(
+                rows.stream().mapToInt(r -> r.block().length * 4 / 3 + 4).sum());
+        Base64.Encoder base64 = Base64.getEncoder();
+        for (StateLog.Row row : rows) {
+            sources.add(row.partition().source());
+            numbers.add(row.partition().partition());
+            epochs.add(row.epoch());
+            blocks.add(base64.encodeToString(row.block()));
+        }
+        return Transactions.update(
+                connection,
+                appendLog,
+                pipeline,
+                checkpointId,
+                sources.build(),
+                numbers.build(),
+                epochs.build(),
+                blocks.build());
     }
 
     /**
@@ -179,31 +287,6 @@ final class CommitStatements {
                         + row.get(3, String.class) + ")"))
                 .collectList()
                 .map(Object::toString);
-    }
-
-    /** Writes a checkpoint's state changes: upserts, then deletes for tombstones; emits statements executed. */
-    Mono<Integer> writeState(
-            Connection connection, String pipeline, long checkpointId, List<StateChange> changes, int chunkSize) {
-        if (changes.isEmpty()) {
-            return Mono.just(0);
-        }
-        // one entry per key: the last change wins, as it would applied in order
-        Map<List<Object>, StateChange> last = new LinkedHashMap<>();
-        for (StateChange change : changes) {
-            last.put(List.of(change.operator(), change.partition(), change.key()), change);
-        }
-        List<StateChange> upserts = new ArrayList<>();
-        List<StateChange> deletes = new ArrayList<>();
-        for (StateChange change : last.values()) {
-            (change.isTombstone() ? deletes : upserts).add(change);
-        }
-        return Flux.concat(
-                        Flux.fromIterable(chunks(upserts, chunkSize))
-                                .concatMap(chunk -> upsertState(connection, pipeline, checkpointId, chunk)),
-                        Flux.fromIterable(chunks(deletes, chunkSize))
-                                .concatMap(chunk -> deleteState(connection, pipeline, chunk)))
-                .count()
-                .map(Long::intValue);
     }
 
     private Mono<Long> upsertState(Connection connection, String pipeline, long checkpointId, List<StateChange> chunk) {

@@ -10,23 +10,21 @@ import io.onceflow.core.Marker;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.OnceflowMeters;
 import io.onceflow.core.PoisonRecordException;
-import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.Recovery;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
-import io.onceflow.core.StateChange;
 import io.r2dbc.spi.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +43,9 @@ import reactor.core.publisher.Mono;
  *     UPDATE offsets SET next_offset, checkpoint_id WHERE epoch = mine    ─┐ one statement; a row that did not
  *     UPDATE checkpoints SET checkpoint_id WHERE instance epoch = mine    ─┘ match: ROLLBACK, fenced
  *     upsert the rows not streamed yet, one statement per chunk
- *     upsert / delete state entries
+ *     state: per partition, a row of the state log with its changes;        ─┐ StateLog: every few checkpoints
+ *       or, folding it, its entries since the last fold upserted / deleted ─┘ a partition is folded instead
+ *       in the state table and its log rows deleted
  *     insert dead letters
  *     (the protocol listener hears BEFORE_TRANSACTION_COMMIT)
  *     COMMIT
@@ -79,6 +79,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     private final @Nullable StreamSettings streaming;
     private final CommitStatements.InstanceClaim instance;
     private final PartitionClaims held;
+    private final StateLog stateLog = new StateLog();
+    private final PartitionRecovery recovery;
     private final AtomicInteger sealedRows = new AtomicInteger();
     private final CommitReport report;
     private final ProtocolListener protocolListener;
@@ -124,6 +126,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                         .register(context.meterRegistry()));
         this.protocolListener = context.protocolListener();
         this.held = new PartitionClaims(pipeline, settings.name());
+        this.recovery = new PartitionRecovery(settings, statements, pipeline, instanceId, held, stateLog);
     }
 
     /**
@@ -193,41 +196,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
 
     @Override
     public Mono<Recovery> recover(Collection<SourcePartition> partitions) {
-        List<SourcePartition> claimed = List.copyOf(partitions);
-        if (claimed.isEmpty()) {
-            return Mono.just(Recovery.empty());
-        }
-        return Transactions.run(
-                        settings.connectionFactory(),
-                        connection -> statements
-                                .claimPartitions(connection, pipeline, instanceId, claimed)
-                                .flatMap(claims -> statements
-                                        .readState(connection, pipeline, claimed)
-                                        .map(state -> claimed(claimed, claims, state))))
-                .onErrorMap(failure -> PgErrors.translate(
-                        "pipeline '" + pipeline + "': claiming " + claimed + " in '" + settings.name() + "'", failure));
-    }
-
-    /** Keeps the epochs this run claimed, and hands the committed positions and state back. */
-    private Recovery claimed(
-            List<SourcePartition> partitions, List<CommitStatements.PartitionClaim> claims, List<StateChange> state) {
-        Map<SourcePartition, Long> positions = new HashMap<>();
-        for (CommitStatements.PartitionClaim claim : claims) {
-            held.claimed(claim.partition(), claim.epoch());
-            if (claim.nextOffset() != null) {
-                positions.put(claim.partition(), claim.nextOffset());
-            }
-        }
-        COMMIT.info(
-                "pipeline={} instance={} sink={} claimed {} at epochs {}, committed positions {}, {} state entries",
-                pipeline,
-                instanceId,
-                settings.name(),
-                partitions,
-                claims.stream().map(CommitStatements.PartitionClaim::epoch).toList(),
-                positions,
-                state.size());
-        return new Recovery(Positions.of(positions), state);
+        return recovery.recover(partitions);
     }
 
     @Override
@@ -294,6 +263,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         sealedRows.addAndGet(sealed.size());
         sealedDeadLetters.put(marker.checkpointId(), dead);
         held.seal(marker);
+        AtomicReference<StateLog.@Nullable Plan> planned = new AtomicReference<>();
         return Mono.defer(() -> {
                     if (transaction != null) {
                         open.beginCommit(transaction, settings.name(), marker.checkpointId());
@@ -302,10 +272,29 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                     synchronized (dead) {
                         all = new ArrayList<>(dead);
                     }
+                    StateLog.Plan plan;
+                    try {
+                        // made once, when the commits before it are done: every attempt of it writes the same
+                        plan = held.refusal(marker) != null
+                                ? new StateLog.Plan() // refused before anything is written
+                                : stateLog.plan(marker.stateChanges(), held.sealedUnder(marker.checkpointId()));
+                    } catch (IllegalStateException outOfStep) {
+                        return transaction == null
+                                ? Mono.error(outOfStep)
+                                : transaction.abort().then(Mono.error(outOfStep));
+                    }
+                    planned.set(plan);
                     return transaction == null
-                            ? commit(marker, sealed, all)
-                            : commitStreamed(marker, sealed, transaction, refusedWhileStreaming, all);
+                            ? commit(marker, sealed, all, plan)
+                            : commitStreamed(marker, sealed, transaction, refusedWhileStreaming, all, plan);
                 })
+                .doOnSuccess(done -> {
+                    StateLog.Plan plan = planned.get();
+                    if (plan != null) {
+                        stateLog.committed(plan);
+                    }
+                })
+                .doOnError(failure -> stateLog.failed())
                 .doFinally(signal -> {
                     sealedRows.addAndGet(-sealed.size());
                     sealedDeadLetters.remove(marker.checkpointId());
@@ -327,7 +316,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         }
     }
 
-    private Mono<Void> commit(Marker<?> marker, RowBuffer.Sealed sealed, List<DeadLetter<?>> dead) {
+    private Mono<Void> commit(Marker<?> marker, RowBuffer.Sealed sealed, List<DeadLetter<?>> dead, StateLog.Plan plan) {
         DataTarget.Batch batch = data == null ? DataTarget.Batch.EMPTY : data.batch(sealed);
         if (!batch.rejected().isEmpty() && deadLetterStatements == null) {
             return Mono.error(
@@ -337,7 +326,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         if (refusal != null) {
             return Mono.error(refusal);
         }
-        return attempt(marker, batch, dead, false)
+        return attempt(marker, batch, dead, plan, false)
                 .onErrorResume(RowLevelFailure.class, rowFailure -> {
                     LOG.debug(
                             "pipeline={} checkpoint={} sink={} a row was refused ({}); writing again under savepoints",
@@ -345,7 +334,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                             marker.checkpointId(),
                             settings.name(),
                             rowFailure.getMessage());
-                    return attempt(marker, batch, dead, true);
+                    return attempt(marker, batch, dead, plan, true);
                 })
                 .doOnNext(outcome -> report.committed(marker, sealed.records(), batch, dead, outcome))
                 .onErrorMap(failure -> PgErrors.translate(
@@ -365,7 +354,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             RowBuffer.Sealed sealed,
             StreamedTransaction transaction,
             List<DeadLetter<?>> refusedWhileStreaming,
-            List<DeadLetter<?>> dead) {
+            List<DeadLetter<?>> dead,
+            StateLog.Plan plan) {
         FencedException refusal = held.refusal(marker);
         if (refusal != null) {
             return transaction.abort().then(Mono.error(refusal)); // before the rest's rows are made text for nothing
@@ -374,10 +364,10 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                 data == null || sealed.failure() != null ? null : restOf(data, sealed, refusedWhileStreaming);
         if (rest == null) {
             // a mapping error, or a refused record and no dead-letter table: as unstreamed
-            return transaction.abort().then(Mono.defer(() -> commit(marker, sealed, dead)));
+            return transaction.abort().then(Mono.defer(() -> commit(marker, sealed, dead, plan)));
         }
         return transaction
-                .finish(connection -> inTransaction(connection, marker, rest, dead, false))
+                .finish(connection -> inTransaction(connection, marker, rest, dead, plan, false))
                 .doOnNext(outcome -> report.committed(marker, sealed.records(), rest, dead, outcome))
                 .then()
                 .onErrorResume(
@@ -390,7 +380,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                                     marker.checkpointId(),
                                     settings.name(),
                                     failure.toString());
-                            return commit(marker, sealed, dead);
+                            return commit(marker, sealed, dead, plan);
                         })
                 .onErrorMap(failure -> PgErrors.translate(
                         "pipeline '" + pipeline + "': checkpoint " + marker.checkpointId() + " in '" + settings.name()
@@ -412,9 +402,10 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
     }
 
     private Mono<DataOutcome> attempt(
-            Marker<?> marker, DataTarget.Batch batch, List<DeadLetter<?>> dead, boolean careful) {
+            Marker<?> marker, DataTarget.Batch batch, List<DeadLetter<?>> dead, StateLog.Plan plan, boolean careful) {
         return Transactions.run(
-                settings.connectionFactory(), connection -> inTransaction(connection, marker, batch, dead, careful));
+                settings.connectionFactory(),
+                connection -> inTransaction(connection, marker, batch, dead, plan, careful));
     }
 
     /** A checkpoint's statements on its transaction, from the fence to its last dead letter; not the commit. */
@@ -423,6 +414,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             Marker<?> marker,
             DataTarget.Batch batch,
             List<DeadLetter<?>> dead,
+            StateLog.Plan plan,
             boolean careful) {
         // the claims the checkpoint was sealed under: a partition claimed again since fails the fence
         Map<SourcePartition, Long> claimed = held.sealedUnder(marker.checkpointId());
@@ -437,7 +429,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                         claimed)
                 .flatMap(fence -> holds(fence, marker) ? Mono.just(fence) : fenced(connection, marker, fence))
                 .then(data == null ? Mono.just(DataOutcome.NONE) : data.write(connection, batch, careful))
-                .flatMap(outcome -> stateAndDeadLetters(connection, marker, batch, dead, outcome))
+                .flatMap(outcome -> stateAndDeadLetters(connection, marker, batch, dead, plan, outcome))
                 .doOnNext(outcome ->
                         protocolListener.reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId()));
     }
@@ -453,6 +445,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             Marker<?> marker,
             DataTarget.Batch batch,
             List<DeadLetter<?>> dead,
+            StateLog.Plan plan,
             DataOutcome outcome) {
         if (!outcome.rejected().isEmpty() && deadLetterStatements == null) {
             return Mono.error(
@@ -466,7 +459,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                 : deadLetterStatements.insert(
                         connection, pipeline, settings.name(), marker.checkpointId(), all, settings.chunkSize());
         return statements
-                .writeState(connection, pipeline, marker.checkpointId(), marker.stateChanges(), settings.chunkSize())
+                .writeState(connection, pipeline, marker.checkpointId(), plan, settings.chunkSize())
                 .then(deadLetterInsert)
                 .thenReturn(outcome);
     }

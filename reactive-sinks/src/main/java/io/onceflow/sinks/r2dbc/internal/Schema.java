@@ -30,12 +30,13 @@ public final class Schema {
 
     private Schema() {}
 
-    /** The DDL of the offsets, state and checkpoints tables. */
+    /** The DDL of the offsets, state, checkpoints and state log tables. */
     public static List<String> ddl(OnceflowTables tables) {
         return List.of(
                 TableSpec.OFFSETS.ddl(tables.offsets()),
                 TableSpec.STATE.ddl(tables.state()),
-                TableSpec.CHECKPOINTS.ddl(tables.checkpoints()));
+                TableSpec.CHECKPOINTS.ddl(tables.checkpoints()),
+                TableSpec.STATE_LOG.ddl(tables.stateLog()));
     }
 
     /** The DDL of a dead-letter table. */
@@ -55,13 +56,14 @@ public final class Schema {
                 .then();
     }
 
-    /** Checks that the offsets, state and checkpoints tables, and a dead-letter table if any, are in place. */
+    /** Checks that the offsets, state, checkpoints and state log tables, and a dead-letter table if any, are in place. */
     static Mono<Void> checkOnceflowTables(
             Connection connection, OnceflowTables tables, @Nullable String deadLetterTable) {
         List<Mono<Void>> checks = new ArrayList<>();
         checks.add(check(connection, tables.offsets(), TableSpec.OFFSETS, tables));
         checks.add(check(connection, tables.state(), TableSpec.STATE, tables));
         checks.add(check(connection, tables.checkpoints(), TableSpec.CHECKPOINTS, tables));
+        checks.add(check(connection, tables.stateLog(), TableSpec.STATE_LOG, tables));
         if (deadLetterTable != null) {
             checks.add(checkDeadLetterTable(connection, deadLetterTable));
         }

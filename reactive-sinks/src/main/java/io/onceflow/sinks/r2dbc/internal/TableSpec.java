@@ -95,6 +95,23 @@ record TableSpec(String role, List<Column> columns, List<String> primaryKey, Lis
             List.of(),
             STATE_FILLFACTOR);
 
+    /**
+     * The state log: per pipeline, source partition, epoch and checkpoint, that checkpoint's state changes of the
+     * partition in one value ({@code StateLog}); rows live until the partition's next fold.
+     */
+    static final TableSpec STATE_LOG = new TableSpec(
+            "state log",
+            List.of(
+                    notNull("pipeline", "text"),
+                    notNull("source", "text"),
+                    notNull("source_partition", "integer"),
+                    notNull("epoch", "bigint"),
+                    notNull("checkpoint_id", "bigint"),
+                    notNull("entries", "bytea")),
+            List.of("pipeline", "source", "source_partition", "epoch", "checkpoint_id"),
+            List.of(),
+            FULL_PAGES);
+
     /** The checkpoints table: per pipeline instance, its epoch and the last completed checkpoint id. */
     static final TableSpec CHECKPOINTS = new TableSpec(
             "checkpoints",

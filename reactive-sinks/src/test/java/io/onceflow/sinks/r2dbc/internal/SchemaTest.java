@@ -34,7 +34,7 @@ class SchemaTest {
     @Test
     void theDdlIsOneStatementPerTableAndCreatesOnlyWhatIsMissing() {
         List<String> ddl = OnceflowTables.defaults().ddl();
-        assertThat(ddl).hasSize(3);
+        assertThat(ddl).hasSize(4);
         assertThat(ddl.get(0))
                 .startsWith("CREATE TABLE IF NOT EXISTS \"onceflow_offsets\" (")
                 .contains("\"epoch\" bigint NOT NULL")
@@ -43,6 +43,11 @@ class SchemaTest {
         assertThat(ddl.get(1))
                 .contains("\"state_value\" bytea NOT NULL")
                 .endsWith("\"state_key\")\n) WITH (fillfactor = 50)");
+        assertThat(ddl.get(3))
+                .startsWith("CREATE TABLE IF NOT EXISTS \"onceflow_state_log\" (")
+                .contains("\"entries\" bytea NOT NULL")
+                .endsWith(
+                        "PRIMARY KEY (\"pipeline\", \"source\", \"source_partition\", \"epoch\", \"checkpoint_id\")\n)");
         assertThat(OnceflowTables.deadLetterDdl("ledger.dead_letters").get(0))
                 .startsWith("CREATE TABLE IF NOT EXISTS \"ledger\".\"dead_letters\" (")
                 .contains("\"id\" bigserial NOT NULL")
@@ -53,8 +58,12 @@ class SchemaTest {
     @Test
     void aTableAsTheDdlCreatesItPassesTheCheck() {
         OnceflowTables tables = OnceflowTables.defaults();
-        for (TableSpec spec :
-                List.of(TableSpec.OFFSETS, TableSpec.STATE, TableSpec.CHECKPOINTS, TableSpec.DEAD_LETTERS)) {
+        for (TableSpec spec : List.of(
+                TableSpec.OFFSETS,
+                TableSpec.STATE,
+                TableSpec.CHECKPOINTS,
+                TableSpec.STATE_LOG,
+                TableSpec.DEAD_LETTERS)) {
             assertThatCode(() -> Schema.verify(asCreated("t", spec), spec, tables))
                     .doesNotThrowAnyException();
         }

@@ -88,8 +88,8 @@ public final class BenchDatabase implements AutoCloseable {
     public void reset() throws SQLException {
         try (Connection connection = connect(false);
                 Statement statement = connection.createStatement()) {
-            statement.execute(
-                    "TRUNCATE balances, plain_offsets, onceflow_offsets, onceflow_state," + " onceflow_checkpoints");
+            statement.execute("TRUNCATE balances, plain_offsets, onceflow_offsets, onceflow_state, onceflow_state_log,"
+                    + " onceflow_checkpoints");
             statement.execute("VACUUM ANALYZE");
         }
     }

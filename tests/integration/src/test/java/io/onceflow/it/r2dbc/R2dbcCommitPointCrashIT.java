@@ -163,8 +163,7 @@ class R2dbcCommitPointCrashIT {
         assertThat(table).hasSize(ACCOUNTS).isEqualTo(Ledger.expected(input, R2dbcBatchingIT.sizes(input)));
         assertThat(table.values().stream().mapToLong(Balance::payments).sum()).isEqualTo(PAYMENTS);
         assertThat(Databases.nextOffsets(db, "crash", PARTITIONS)).isEqualTo(R2dbcBatchingIT.sizes(input));
-        assertThat(db.queryForLong("SELECT count(*) FROM onceflow_state WHERE pipeline = 'crash'"))
-                .isEqualTo(ACCOUNTS);
+        assertThat(committedStateEntries(db, "crash")).isEqualTo(ACCOUNTS);
     }
 
     /** Terminates every connection to the test database, from a JDBC connection of its own. */
@@ -180,5 +179,11 @@ class R2dbcCommitPointCrashIT {
                 })
                 .subscribeOn(Schedulers.boundedElastic())
                 .then();
+    }
+
+    private static long committedStateEntries(PostgresDatabase db, String pipeline) throws Exception {
+        try (java.sql.Connection connection = db.openConnection()) {
+            return io.onceflow.sinks.r2dbc.internal.CommittedState.count(connection, pipeline);
+        }
     }
 }

@@ -51,7 +51,7 @@ class R2dbcConfigurationIT {
     @BeforeEach
     void clean(PostgresDatabase db) throws Exception {
         db.execute("DROP TABLE IF EXISTS balances, onceflow_offsets, onceflow_state, onceflow_checkpoints,"
-                + " dead_letters");
+                + " onceflow_state_log, dead_letters");
     }
 
     @Test
@@ -70,6 +70,15 @@ class R2dbcConfigurationIT {
         assertThat(db.queryForLong("SELECT count(*) FROM pg_class WHERE relname = 'onceflow_state'"
                         + " AND reloptions @> ARRAY['fillfactor=50']"))
                 .isOne();
+
+        // the state log, which an earlier version did not have: the open says what to create
+        db.execute("DROP TABLE onceflow_state_log");
+        assertThatThrownBy(() -> openCommitPoint(options()))
+                .isInstanceOf(PipelineConfigurationException.class)
+                .hasMessageContaining("the state log table \"onceflow_state_log\" does not exist")
+                .hasMessageContaining("CREATE TABLE IF NOT EXISTS \"onceflow_state_log\"");
+        OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(10));
+        assertThat(openCommitPoint(options())).isNotNull();
 
         db.execute("ALTER TABLE onceflow_offsets ALTER COLUMN epoch TYPE integer");
         assertThatThrownBy(() -> openCommitPoint(options()))

@@ -73,7 +73,8 @@ class R2dbcEpochFenceIT {
 
     @BeforeEach
     void empty(PostgresDatabase db) throws Exception {
-        db.execute("TRUNCATE balances, onceflow_offsets, onceflow_state, onceflow_checkpoints, dead_letters");
+        db.execute(
+                "TRUNCATE balances, onceflow_offsets, onceflow_state, onceflow_state_log, onceflow_checkpoints, dead_letters");
     }
 
     @Test
@@ -277,6 +278,8 @@ class R2dbcEpochFenceIT {
                 "SELECT pipeline, source, source_partition, next_offset, epoch, owner,"
                         + " checkpoint_id, updated_at FROM onceflow_offsets ORDER BY source_partition"));
         rows.addAll(Databases.rows(db, "SELECT * FROM onceflow_state ORDER BY state_key"));
+        rows.addAll(Databases.rows(
+                db, "SELECT * FROM onceflow_state_log ORDER BY source, source_partition, epoch, checkpoint_id"));
         rows.addAll(Databases.rows(db, "SELECT * FROM onceflow_checkpoints ORDER BY instance_id"));
         rows.addAll(Databases.rows(db, "SELECT * FROM dead_letters ORDER BY id"));
         return rows;

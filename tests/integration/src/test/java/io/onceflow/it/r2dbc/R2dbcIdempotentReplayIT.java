@@ -103,7 +103,8 @@ class R2dbcIdempotentReplayIT {
         // replay everything: the store forgets positions and state, as if no checkpoint had completed
         List<List<String>> before = Databases.rows(db, TABLE_DUMP);
         db.execute("UPDATE onceflow_offsets SET next_offset = NULL WHERE pipeline = 'replay';"
-                + " DELETE FROM onceflow_state WHERE pipeline = 'replay'");
+                + " DELETE FROM onceflow_state WHERE pipeline = 'replay';"
+                + " DELETE FROM onceflow_state_log WHERE pipeline = 'replay'");
         SimpleMeterRegistry replayMeters = new SimpleMeterRegistry();
         List<CheckpointEvent> replay =
                 pipeline(store, sink, source, replayMeters).run().collectList().block(Duration.ofMinutes(2));

@@ -76,7 +76,8 @@ class R2dbcStreamedCommitIT {
 
     @BeforeEach
     void empty(PostgresDatabase db) throws Exception {
-        db.execute("TRUNCATE balances, onceflow_offsets, onceflow_state, onceflow_checkpoints, dead_letters");
+        db.execute(
+                "TRUNCATE balances, onceflow_offsets, onceflow_state, onceflow_state_log, onceflow_checkpoints, dead_letters");
     }
 
     @Test

@@ -83,12 +83,7 @@ final class SnapshotChecker implements AutoCloseable {
     }
 
     private long stateEntries(Connection connection) throws SQLException {
-        try (java.sql.Statement statement = connection.createStatement();
-                java.sql.ResultSet rows = statement.executeQuery(
-                        "SELECT count(*) FROM onceflow_state WHERE pipeline = '" + pipeline + "'")) {
-            rows.next();
-            return rows.getLong(1);
-        }
+        return io.onceflow.sinks.r2dbc.internal.CommittedState.count(connection, pipeline);
     }
 
     private static String firstDifference(Map<String, Balance> table, Map<String, Balance> expected) {

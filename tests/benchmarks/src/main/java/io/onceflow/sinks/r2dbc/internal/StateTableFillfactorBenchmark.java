@@ -120,9 +120,16 @@ public final class StateTableFillfactorBenchmark {
     private static void write(Connection connection, int fillfactor, long checkpoint, List<StateChange> changes) {
         CommitStatements statements =
                 new CommitStatements(new OnceflowTables("onceflow_offsets", table(fillfactor), "onceflow_checkpoints"));
-        Integer written = Mono.from(connection.beginTransaction())
-                .then(statements.writeState(
-                        connection, "ledger", checkpoint, changes, R2dbcSinkOptions.DEFAULT_CHUNK_SIZE))
+        Long written = Mono.from(connection.beginTransaction())
+                .then(statements
+                        .writeStateRows(
+                                connection,
+                                "ledger",
+                                checkpoint,
+                                changes,
+                                List.of(),
+                                R2dbcSinkOptions.DEFAULT_CHUNK_SIZE)
+                        .count())
                 .flatMap(count -> Mono.from(connection.commitTransaction()).thenReturn(count))
                 .block(TIMEOUT);
         if (written == null || written < 1) {

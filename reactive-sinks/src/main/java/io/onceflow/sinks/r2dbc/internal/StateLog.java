@@ -1,0 +1,206 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StateChange;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a PostgreSQL commit point writes keyed state: each checkpoint appends one row per partition to the state log (its
+ * changes in one value, {@link StateLogBlock}), and every few checkpoints a partition's log is folded into the state
+ * table (one row per key) and emptied, in that checkpoint's transaction.
+ *
+ * <p>Why: a checkpoint that changes every key of a 10,000-key job upserted 10,000 rows of the state table, the largest
+ * part of the commit after the user's rows (an index lookup and a heap update per key); one log row per partition
+ * costs a few milliseconds. A fold writes each key changed since the last fold once, however many checkpoints
+ * changed it. The recovered state is the state table's rows with the log's changes applied in commit order: what a
+ * commit wrote, never more.
+ *
+ * <p>Every write is in the checkpoint's fenced transaction, so the log of a partition has one writer at a time, as the
+ * state table has. What the log of each partition holds since its last fold is also kept here, one value per key,
+ * so that a fold writes it without reading the log back; it is seeded from the database when the partition is claimed
+ * ({@link #restored}), updated only after a commit succeeded ({@link #committed}), and after a commit failed it is
+ * not trusted any more (a commit whose outcome is unknown may have written its row): every later plan fails, and the
+ * run restarts and reads it again.
+ *
+ * <p>Partitions fold at different checkpoints (a partition's first fold comes after a number of checkpoints taken
+ * from its name), so that one checkpoint does not fold them all. Plans and claims come from different threads:
+ * thread-safe.
+ */
+final class StateLog {
+
+    /** Checkpoints between two folds of a partition. */
+    static final int FOLD_EVERY = 8;
+
+    /** A partition whose log would hold more distinct keys than this folds at once, bounding memory and the log. */
+    static final int MAX_LOGGED_KEYS = 100_000;
+
+    private final Map<SourcePartition, Logged> partitions = new HashMap<>();
+    private boolean outOfStep;
+
+    /** An operator's key. */
+    private record EntryKey(String operator, String key) {}
+
+    /** A partition's log since its last fold: the last value of each key (null when removed), and its row count. */
+    private static final class Logged {
+        final long epoch;
+        final Map<EntryKey, byte @Nullable []> entries = new LinkedHashMap<>();
+        int rowsSinceFold;
+
+        Logged(long epoch, int rowsSinceFold) {
+            this.epoch = epoch;
+            this.rowsSinceFold = rowsSinceFold;
+        }
+    }
+
+    /** One log row to append: a partition's changes of one checkpoint. */
+    record Row(SourcePartition partition, long epoch, byte[] block) {}
+
+    /**
+     * What one checkpoint writes: rows appended to the log; partitions folded (their log emptied), with the entries to
+     * upsert into and delete from the state table.
+     */
+    static final class Plan {
+        final List<Row> appended = new ArrayList<>();
+        final List<SourcePartition> folded = new ArrayList<>();
+        final List<StateChange> upserts = new ArrayList<>();
+        final List<StateChange> deletes = new ArrayList<>();
+        private final Map<SourcePartition, Map<EntryKey, byte @Nullable []>> appendedEntries = new HashMap<>();
+
+        boolean isEmpty() {
+            return appended.isEmpty() && folded.isEmpty();
+        }
+    }
+
+    /**
+     * Takes over a partition just claimed at {@code epoch}: forgets what this run knew of it, and returns its state,
+     * the state table's {@code base} entries with the log's changes applied.
+     *
+     * @param base the partition's rows of the state table
+     * @param log the blocks of its log, in commit order
+     */
+    synchronized List<StateChange> restored(
+            SourcePartition partition, long epoch, List<StateChange> base, List<byte[]> log) {
+        Logged logged = new Logged(epoch, log.isEmpty() ? firstFoldOffset(partition) : log.size());
+        for (byte[] block : log) {
+            for (StateLogBlock.Entry entry : StateLogBlock.decode(block, partition)) {
+                EntryKey key = new EntryKey(entry.operator(), entry.key());
+                logged.entries.remove(key); // re-inserted last: the map keeps the order the changes came in
+                logged.entries.put(key, entry.value());
+            }
+        }
+        partitions.put(partition, logged);
+        List<StateChange> state = new ArrayList<>(base.size() + logged.entries.size());
+        for (StateChange entry : base) {
+            if (!logged.entries.containsKey(new EntryKey(entry.operator(), entry.key()))) {
+                state.add(entry);
+            }
+        }
+        logged.entries.forEach((key, value) -> {
+            if (value != null) {
+                state.add(new StateChange(key.operator(), partition, key.key(), value));
+            }
+        });
+        return state;
+    }
+
+    /**
+     * What checkpoint's {@code changes} write, given the epochs its partitions were sealed under; nothing changes
+     * here until {@link #committed}.
+     *
+     * @throws IllegalStateException after a failed commit, or for a partition this run has not claimed at that epoch
+     */
+    synchronized Plan plan(List<StateChange> changes, Map<SourcePartition, Long> epochs) {
+        if (outOfStep) {
+            throw new IllegalStateException("a commit of this run failed, and what the state log holds is not known:"
+                    + " the run restarts and reads it again");
+        }
+        Map<SourcePartition, Map<EntryKey, byte @Nullable []>> byPartition = new LinkedHashMap<>();
+        for (StateChange change : changes) {
+            Map<EntryKey, byte @Nullable []> entries =
+                    byPartition.computeIfAbsent(change.partition(), p -> new LinkedHashMap<>());
+            EntryKey key = new EntryKey(change.operator(), change.key());
+            entries.remove(key);
+            entries.put(key, change.value());
+        }
+        Plan plan = new Plan();
+        byPartition.forEach((partition, entries) -> {
+            Logged logged = partitions.get(partition);
+            Long epoch = epochs.get(partition);
+            if (logged == null || epoch == null || logged.epoch != epoch) {
+                throw new IllegalStateException("state changes of " + partition + " at epoch " + epoch
+                        + ", which this run has not claimed and restored (restored at "
+                        + (logged == null ? "none" : logged.epoch) + ")");
+            }
+            if (logged.rowsSinceFold + 1 >= FOLD_EVERY || logged.entries.size() + entries.size() > MAX_LOGGED_KEYS) {
+                fold(plan, partition, logged, entries);
+            } else {
+                plan.appended.add(new Row(partition, epoch, StateLogBlock.encode(blockEntries(entries))));
+                plan.appendedEntries.put(partition, entries);
+            }
+        });
+        return plan;
+    }
+
+    /** After {@code plan}'s transaction committed. */
+    synchronized void committed(Plan plan) {
+        for (SourcePartition partition : plan.folded) {
+            Logged logged = partitions.get(partition);
+            if (logged != null) {
+                logged.entries.clear();
+                logged.rowsSinceFold = 0;
+            }
+        }
+        plan.appendedEntries.forEach((partition, entries) -> {
+            Logged logged = partitions.get(partition);
+            if (logged != null) {
+                entries.forEach((key, value) -> {
+                    logged.entries.remove(key);
+                    logged.entries.put(key, value);
+                });
+                logged.rowsSinceFold++;
+            }
+        });
+    }
+
+    /** After a commit failed, or ended without an outcome: no later plan is made on what is known here. */
+    synchronized void failed() {
+        outOfStep = true;
+    }
+
+    /** The partitions whose log is known here, for tests and messages. */
+    synchronized Set<SourcePartition> partitions() {
+        return new HashSet<>(partitions.keySet());
+    }
+
+    private static void fold(
+            Plan plan, SourcePartition partition, Logged logged, Map<EntryKey, byte @Nullable []> entries) {
+        Map<EntryKey, byte @Nullable []> merged = new LinkedHashMap<>(logged.entries);
+        entries.forEach((key, value) -> {
+            merged.remove(key);
+            merged.put(key, value);
+        });
+        plan.folded.add(partition);
+        merged.forEach((key, value) -> {
+            StateChange change = new StateChange(key.operator(), partition, key.key(), value);
+            (value == null ? plan.deletes : plan.upserts).add(change);
+        });
+    }
+
+    private static List<StateLogBlock.Entry> blockEntries(Map<EntryKey, byte @Nullable []> entries) {
+        List<StateLogBlock.Entry> block = new ArrayList<>(entries.size());
+        entries.forEach((key, value) -> block.add(new StateLogBlock.Entry(key.operator(), key.key(), value)));
+        return block;
+    }
+
+    /** Spreads partitions' folds over checkpoints: a partition with an empty log starts this far into its cycle. */
+    private static int firstFoldOffset(SourcePartition partition) {
+        return Math.floorMod(partition.hashCode(), FOLD_EVERY);
+    }
+}

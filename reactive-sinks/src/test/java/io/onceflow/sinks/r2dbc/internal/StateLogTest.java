@@ -1,0 +1,197 @@
+package io.onceflow.sinks.r2dbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.onceflow.core.SourcePartition;
+import io.onceflow.core.StateChange;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The state log against a model of what was committed: whatever mix of appends and folds the checkpoints made, the
+ * state table's rows with the log's rows applied are exactly the committed state, for a run that goes on and for a
+ * new owner that claims the partitions.
+ */
+class StateLogTest {
+
+    private static final SourcePartition P0 = SourcePartition.of("payments", 0);
+    private static final SourcePartition P1 = SourcePartition.of("payments", 1);
+
+    /** The database: the state table and the log rows, as the commit point's statements leave them. */
+    private static final class Database {
+        final Map<String, byte[]> table = new TreeMap<>();
+        final Map<SourcePartition, List<byte[]>> log = new HashMap<>();
+
+        void apply(StateLog.Plan plan) {
+            for (StateLog.Row row : plan.appended) {
+                log.computeIfAbsent(row.partition(), p -> new ArrayList<>()).add(row.block());
+            }
+            for (StateChange change : plan.upserts) {
+                table.put(id(change), change.value());
+            }
+            for (StateChange change : plan.deletes) {
+                table.remove(id(change));
+            }
+            for (SourcePartition partition : plan.folded) {
+                log.remove(partition);
+            }
+        }
+
+        List<StateChange> base(SourcePartition partition) {
+            List<StateChange> rows = new ArrayList<>();
+            table.forEach((id, value) -> {
+                String[] parts = id.split("/", 3);
+                if (parts[0].equals(partition.toString())) {
+                    rows.add(new StateChange(parts[1], partition, parts[2], value));
+                }
+            });
+            return rows;
+        }
+    }
+
+    private static String id(StateChange change) {
+        return change.partition() + "/" + change.operator() + "/" + change.key();
+    }
+
+    private static Map<String, String> asText(List<StateChange> state) {
+        Map<String, String> text = new TreeMap<>();
+        for (StateChange change : state) {
+            assertThat(change.isTombstone()).isFalse();
+            String previous = text.put(id(change), new String(change.value(), StandardCharsets.UTF_8));
+            assertThat(previous).as("one entry per key").isNull();
+        }
+        return text;
+    }
+
+    @RepeatedTest(40)
+    void theTableWithTheLogAppliedIsTheCommittedStateAtEveryClaim(RepetitionInfo repetition) {
+        Random random = new Random(repetition.getCurrentRepetition() * 7919L);
+        Database db = new Database();
+        Map<String, String> committed = new TreeMap<>();
+        long epoch = 1;
+        StateLog log = new StateLog();
+        claim(log, db, epoch);
+        int checkpoints = 5 + random.nextInt(60);
+        for (int checkpoint = 0; checkpoint < checkpoints; checkpoint++) {
+            List<StateChange> changes = new ArrayList<>();
+            int count = random.nextInt(12);
+            for (int i = 0; i < count; i++) {
+                SourcePartition partition = random.nextBoolean() ? P0 : P1;
+                String operator = random.nextInt(4) == 0 ? "windows" : "balances";
+                String key = "k" + random.nextInt(10);
+                byte[] value =
+                        random.nextInt(5) == 0 ? null : ("v" + checkpoint + "." + i).getBytes(StandardCharsets.UTF_8);
+                changes.add(new StateChange(operator, partition, key, value));
+            }
+            StateLog.Plan plan = log.plan(changes, Map.of(P0, epoch, P1, epoch));
+            boolean commits = random.nextInt(10) != 0;
+            if (commits) {
+                db.apply(plan);
+                log.committed(plan);
+                for (StateChange change : changes) {
+                    if (change.isTombstone()) {
+                        committed.remove(id(change));
+                    } else {
+                        committed.put(id(change), new String(change.value(), StandardCharsets.UTF_8));
+                    }
+                }
+            } else {
+                log.failed(); // the transaction rolled back: nothing of it is in the database
+                StateLog failed = log;
+                assertThatThrownBy(() -> failed.plan(List.of(), Map.of(P0, 1L, P1, 1L)))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("restarts");
+            }
+            if (!commits || random.nextInt(8) == 0) {
+                // a restart, or the partitions moving to another owner: a new claim reads table and log
+                epoch++;
+                log = new StateLog();
+                assertThat(asText(claim(log, db, epoch))).isEqualTo(committed);
+            }
+        }
+        assertThat(asText(claim(new StateLog(), db, epoch + 1))).isEqualTo(committed);
+    }
+
+    private static List<StateChange> claim(StateLog log, Database db, long epoch) {
+        List<StateChange> state = new ArrayList<>();
+        for (SourcePartition partition : List.of(P0, P1)) {
+            state.addAll(log.restored(partition, epoch, db.base(partition), db.log.getOrDefault(partition, List.of())));
+        }
+        return state;
+    }
+
+    @Test
+    void aPartitionIsFoldedEveryFewCheckpointsAndNotAllPartitionsAtOnce() {
+        StateLog log = new StateLog();
+        List<SourcePartition> partitions = new ArrayList<>();
+        Map<SourcePartition, Long> epochs = new HashMap<>();
+        for (int p = 0; p < 16; p++) {
+            SourcePartition partition = SourcePartition.of("payments", p);
+            partitions.add(partition);
+            epochs.put(partition, 3L);
+            log.restored(partition, 3, List.of(), List.of());
+        }
+        Map<SourcePartition, Integer> folds = new HashMap<>();
+        int mostInOneCheckpoint = 0;
+        for (int checkpoint = 0; checkpoint < 4 * StateLog.FOLD_EVERY; checkpoint++) {
+            List<StateChange> changes = new ArrayList<>();
+            for (SourcePartition partition : partitions) {
+                changes.add(new StateChange("balances", partition, "k", new byte[] {(byte) checkpoint}));
+            }
+            StateLog.Plan plan = log.plan(changes, epochs);
+            log.committed(plan);
+            plan.folded.forEach(partition -> folds.merge(partition, 1, Integer::sum));
+            assertThat(plan.appended.size() + plan.folded.size()).isEqualTo(partitions.size());
+            mostInOneCheckpoint = Math.max(mostInOneCheckpoint, plan.folded.size());
+        }
+        assertThat(folds)
+                .hasSize(partitions.size())
+                .allSatisfy((partition, count) -> assertThat(count).isBetween(3, 5));
+        assertThat(mostInOneCheckpoint).isLessThan(partitions.size());
+    }
+
+    @Test
+    void changesOfAPartitionNotClaimedAtTheirEpochAreRefused() {
+        StateLog log = new StateLog();
+        log.restored(P0, 4, List.of(), List.of());
+        List<StateChange> changes = List.of(new StateChange("balances", P0, "k", new byte[] {1}));
+        assertThatThrownBy(() -> log.plan(changes, Map.of(P0, 3L)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("has not claimed");
+        assertThatThrownBy(() ->
+                        log.plan(List.of(new StateChange("balances", P1, "k", new byte[] {1})), Map.of(P0, 4L, P1, 4L)))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(log.plan(changes, Map.of(P0, 4L)).isEmpty()).isFalse();
+    }
+
+    @Test
+    void aBlockReadsBackAsWrittenAndForeignBytesFailClearly() {
+        List<StateLogBlock.Entry> entries = List.of(
+                new StateLogBlock.Entry("balances", "acct-1", "{\"cents\":1}".getBytes(StandardCharsets.UTF_8)),
+                new StateLogBlock.Entry("windows", "é\"k", null),
+                new StateLogBlock.Entry("balances", "", new byte[0]));
+        List<StateLogBlock.Entry> read = StateLogBlock.decode(StateLogBlock.encode(entries), P0);
+        assertThat(read).hasSize(3);
+        for (int i = 0; i < entries.size(); i++) {
+            assertThat(read.get(i).operator()).isEqualTo(entries.get(i).operator());
+            assertThat(read.get(i).key()).isEqualTo(entries.get(i).key());
+            assertThat(read.get(i).value()).isEqualTo(entries.get(i).value());
+        }
+        byte[] block = StateLogBlock.encode(entries);
+        assertThatThrownBy(() -> StateLogBlock.decode(java.util.Arrays.copyOf(block, block.length - 3), P0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("state log of payments-0");
+        assertThatThrownBy(() -> StateLogBlock.decode("{\"json\":1}".getBytes(StandardCharsets.UTF_8), P0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("version");
+    }
+}
