@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
  *   <tr><td>offsets</td><td>{@code onceflow_offsets}</td><td>pipeline and source partition: the committed next
  *       offset, the owner's epoch, the checkpoint id</td><td>a commit point, on every commit and claim</td></tr>
  *   <tr><td>state</td><td>{@code onceflow_state}</td><td>pipeline, source partition, keyed operator and key: the
- *       encoded state</td><td>a commit point, with the changes of each checkpoint</td></tr>
+ *       encoded state as of the partition's last fold</td><td>a commit point, when it folds a partition's state log
+ *       </td></tr>
  *   <tr><td>state log</td><td>{@code onceflow_state_log}</td><td>pipeline, source partition and checkpoint since the
  *       partition's last fold: that checkpoint's state changes of the partition, in one value that only Onceflow
  *       reads</td><td>a commit point, with each checkpoint; every few checkpoints it folds a partition's rows into

@@ -295,6 +295,7 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                     }
                 })
                 .doOnError(failure -> stateLog.failed())
+                .doOnCancel(stateLog::failed) // the commit may still complete on the server
                 .doFinally(signal -> {
                     sealedRows.addAndGet(-sealed.size());
                     sealedDeadLetters.remove(marker.checkpointId());

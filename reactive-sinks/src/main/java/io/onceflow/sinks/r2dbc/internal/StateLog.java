@@ -38,11 +38,19 @@ final class StateLog {
     /** Checkpoints between two folds of a partition. */
     static final int FOLD_EVERY = 8;
 
-    /** A partition whose log would hold more distinct keys than this folds at once, bounding memory and the log. */
-    static final int MAX_LOGGED_KEYS = 100_000;
+    /** A partition whose log would hold more distinct keys than this folds at once, bounding its log. */
+    static final int MAX_LOGGED_KEYS = 50_000;
+
+    /**
+     * A partition folds at once when the logs of all partitions would hold more distinct keys than this: what is kept
+     * here for the folds (a key and its encoded value each) stays within some tens of megabytes.
+     */
+    static final int MAX_LOGGED_KEYS_IN_ALL = 200_000;
 
     private final Map<SourcePartition, Logged> partitions = new HashMap<>();
     private boolean outOfStep;
+    /** The sum of the partitions' logged keys. */
+    private int loggedKeys;
 
     /** An operator's key. */
     private record EntryKey(String operator, String key) {}
@@ -95,7 +103,8 @@ final class StateLog {
                 logged.entries.put(key, entry.value());
             }
         }
-        partitions.put(partition, logged);
+        Logged replaced = partitions.put(partition, logged);
+        loggedKeys += logged.entries.size() - (replaced == null ? 0 : replaced.entries.size());
         List<StateChange> state = new ArrayList<>(base.size() + logged.entries.size());
         for (StateChange entry : base) {
             if (!logged.entries.containsKey(new EntryKey(entry.operator(), entry.key()))) {
@@ -130,6 +139,7 @@ final class StateLog {
             entries.put(key, change.value());
         }
         Plan plan = new Plan();
+        int[] loggedAfter = {loggedKeys};
         byPartition.forEach((partition, entries) -> {
             Logged logged = partitions.get(partition);
             Long epoch = epochs.get(partition);
@@ -153,6 +163,7 @@ final class StateLog {
         for (SourcePartition partition : plan.folded) {
             Logged logged = partitions.get(partition);
             if (logged != null) {
+                loggedKeys -= logged.entries.size();
                 logged.entries.clear();
                 logged.rowsSinceFold = 0;
             }
@@ -160,13 +171,20 @@ final class StateLog {
         plan.appendedEntries.forEach((partition, entries) -> {
             Logged logged = partitions.get(partition);
             if (logged != null) {
+                loggedKeys -= logged.entries.size();
                 entries.forEach((key, value) -> {
                     logged.entries.remove(key);
                     logged.entries.put(key, value);
                 });
+                loggedKeys += logged.entries.size();
                 logged.rowsSinceFold++;
             }
         });
+    }
+
+    /** The distinct keys the logs of all partitions hold, as kept here. */
+    synchronized int loggedKeys() {
+        return loggedKeys;
     }
 
     /** After a commit failed, or ended without an outcome: no later plan is made on what is known here. */

@@ -97,6 +97,7 @@ class StateLogTest {
             if (commits) {
                 db.apply(plan);
                 log.committed(plan);
+                assertThat(log.loggedKeys()).isEqualTo(distinctLoggedKeys(db));
                 for (StateChange change : changes) {
                     if (change.isTombstone()) {
                         committed.remove(id(change));
@@ -119,6 +120,43 @@ class StateLogTest {
             }
         }
         assertThat(asText(claim(new StateLog(), db, epoch + 1))).isEqualTo(committed);
+    }
+
+    private static int distinctLoggedKeys(Database db) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        db.log.forEach((partition, rows) -> {
+            for (byte[] row : rows) {
+                for (StateLogBlock.Entry entry : StateLogBlock.decode(row, partition)) {
+                    keys.add(partition + "/" + entry.operator() + "/" + entry.key());
+                }
+            }
+        });
+        return keys.size();
+    }
+
+    @Test
+    void logsThatWouldHoldTooManyKeysAreFoldedAtOnce() {
+        StateLog log = new StateLog();
+        Map<SourcePartition, Long> epochs = new HashMap<>();
+        List<StateChange> changes = new ArrayList<>();
+        int keysEach = 30_000;
+        for (int p = 0; p < 8; p++) {
+            SourcePartition partition = SourcePartition.of("events", p);
+            epochs.put(partition, 1L);
+            log.restored(partition, 1, List.of(), List.of());
+            for (int k = 0; k < keysEach; k++) {
+                changes.add(new StateChange("counts", partition, "k" + k, new byte[] {1}));
+            }
+        }
+        for (int checkpoint = 0; checkpoint < 3; checkpoint++) {
+            StateLog.Plan plan = log.plan(changes, epochs);
+            log.committed(plan);
+            assertThat(log.loggedKeys()).isLessThanOrEqualTo(StateLog.MAX_LOGGED_KEYS_IN_ALL);
+            assertThat(plan.folded).isNotEmpty();
+            for (StateLog.Row row : plan.appended) {
+                assertThat(StateLogBlock.decode(row.block(), row.partition())).hasSize(keysEach);
+            }
+        }
     }
 
     private static List<StateChange> claim(StateLog log, Database db, long epoch) {
