@@ -148,9 +148,13 @@ final class StateLog {
                         + ", which this run has not claimed and restored (restored at "
                         + (logged == null ? "none" : logged.epoch) + ")");
             }
-            if (logged.rowsSinceFold + 1 >= FOLD_EVERY || logged.entries.size() + entries.size() > MAX_LOGGED_KEYS) {
+            if (logged.rowsSinceFold + 1 >= FOLD_EVERY
+                    || logged.entries.size() + entries.size() > MAX_LOGGED_KEYS
+                    || loggedAfter[0] + entries.size() > MAX_LOGGED_KEYS_IN_ALL) {
                 fold(plan, partition, logged, entries);
+                loggedAfter[0] -= logged.entries.size();
             } else {
+                loggedAfter[0] += entries.size();
                 plan.appended.add(new Row(partition, epoch, StateLogBlock.encode(blockEntries(entries))));
                 plan.appendedEntries.put(partition, entries);
             }
