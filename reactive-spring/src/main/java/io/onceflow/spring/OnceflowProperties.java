@@ -284,7 +284,7 @@ public record OnceflowProperties(
     }
 
     /**
-     * Onceflow's own tables in PostgreSQL (offsets, state, checkpoints), in the application's R2DBC database.
+     * Onceflow's own tables in PostgreSQL (offsets, state, checkpoints, state log), in the application's R2DBC database.
      *
      * @param schema Schema of Onceflow's tables; empty for the connection's search path. Defaults to empty.
      * @param createTables Whether the runner creates Onceflow's tables where they are missing before it starts the
