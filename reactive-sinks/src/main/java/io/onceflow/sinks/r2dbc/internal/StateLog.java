@@ -60,6 +60,8 @@ final class StateLog {
         final long epoch;
         final Map<EntryKey, byte @Nullable []> entries = new LinkedHashMap<>();
         int rowsSinceFold;
+        /** Whether a committed checkpoint had the partition's position: once it has not, the run gave it up. */
+        boolean committedPosition;
 
         Logged(long epoch, int rowsSinceFold) {
             this.epoch = epoch;
@@ -80,6 +82,7 @@ final class StateLog {
         final List<StateChange> upserts = new ArrayList<>();
         final List<StateChange> deletes = new ArrayList<>();
         private final Map<SourcePartition, Map<EntryKey, byte @Nullable []>> appendedEntries = new HashMap<>();
+        private Set<SourcePartition> positions = Set.of();
 
         boolean isEmpty() {
             return appended.isEmpty() && folded.isEmpty();
@@ -139,6 +142,7 @@ final class StateLog {
             entries.put(key, change.value());
         }
         Plan plan = new Plan();
+        plan.positions = Set.copyOf(epochs.keySet());
         int[] loggedAfter = {loggedKeys};
         byPartition.forEach((partition, entries) -> {
             Logged logged = partitions.get(partition);
@@ -162,8 +166,23 @@ final class StateLog {
         return plan;
     }
 
-    /** After {@code plan}'s transaction committed. */
+    /**
+     * After {@code plan}'s transaction committed. A partition that had a position in an earlier committed checkpoint
+     * and has none in this one was given up by the run at its final marker: what is kept of its log is dropped.
+     */
     synchronized void committed(Plan plan) {
+        partitions.entrySet().removeIf(owned -> {
+            Logged logged = owned.getValue();
+            if (plan.positions.contains(owned.getKey())) {
+                logged.committedPosition = true;
+                return false;
+            }
+            if (logged.committedPosition) {
+                loggedKeys -= logged.entries.size();
+                return true;
+            }
+            return false;
+        });
         for (SourcePartition partition : plan.folded) {
             Logged logged = partitions.get(partition);
             if (logged != null) {
@@ -196,7 +215,7 @@ final class StateLog {
         outOfStep = true;
     }
 
-    /** The partitions whose log is known here, for tests and messages. */
+    /** The partitions whose log is kept here. */
     synchronized Set<SourcePartition> partitions() {
         return new HashSet<>(partitions.keySet());
     }

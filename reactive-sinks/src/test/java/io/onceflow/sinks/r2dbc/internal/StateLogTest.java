@@ -198,6 +198,28 @@ class StateLogTest {
     }
 
     @Test
+    void aPartitionGivenUpIsForgottenAfterItsFinalCheckpoint() {
+        StateLog log = new StateLog();
+        log.restored(P0, 2, List.of(), List.of());
+        log.restored(P1, 2, List.of(), List.of());
+        List<StateChange> both = List.of(
+                new StateChange("balances", P0, "a", new byte[] {1}),
+                new StateChange("balances", P1, "b", new byte[] {2}));
+        // P1's first checkpoint may come without its position (no record read yet): it stays
+        log.committed(log.plan(List.of(both.get(0)), Map.of(P0, 2L)));
+        assertThat(log.partitions()).containsExactlyInAnyOrder(P0, P1);
+        log.committed(log.plan(both, Map.of(P0, 2L, P1, 2L)));
+        // P1's final marker has passed: the next checkpoint has no position of it
+        log.committed(log.plan(List.of(), Map.of(P0, 2L)));
+        assertThat(log.partitions()).containsExactly(P0);
+        assertThat(log.loggedKeys()).isLessThanOrEqualTo(1);
+        // claimed again later: restored afresh
+        log.restored(P1, 5, List.of(), List.of());
+        assertThat(log.plan(List.of(both.get(1)), Map.of(P0, 2L, P1, 5L)).isEmpty())
+                .isFalse();
+    }
+
+    @Test
     void changesOfAPartitionNotClaimedAtTheirEpochAreRefused() {
         StateLog log = new StateLog();
         log.restored(P0, 4, List.of(), List.of());
