@@ -112,7 +112,7 @@ final class CommitStatements {
     }
 
     /** A row of the state log: a partition's changes of one checkpoint, as {@link StateLogBlock} wrote them. */
-    record LogRow(SourcePartition partition, byte[] block) {}
+    record LogRow(SourcePartition partition, byte[] entries) {}
 
     /** Claims a pipeline instance: bumps its epoch, fencing a predecessor with the same identity. */
     Mono<InstanceClaim> claimInstance(Connection connection, String pipeline, String instanceId) {
@@ -222,13 +222,13 @@ final class CommitStatements {
         ArrayLiteral numbers = new ArrayLiteral(rows.size() * 3);
         ArrayLiteral epochs = new ArrayLiteral(rows.size() * 4);
         ArrayLiteral blocks = new ArrayLiteral(
-                rows.stream().mapToInt(r -> r.block().length * 4 / 3 + 4).sum());
+                rows.stream().mapToInt(r -> r.entries().length * 4 / 3 + 4).sum());
         Base64.Encoder base64 = Base64.getEncoder();
         for (StateLog.Row row : rows) {
             sources.add(row.partition().source());
             numbers.add(row.partition().partition());
             epochs.add(row.epoch());
-            blocks.add(base64.encodeToString(row.block()));
+            blocks.add(base64.encodeToString(row.entries()));
         }
         return Transactions.update(
                 connection,

@@ -75,7 +75,7 @@ final class PartitionRecovery {
         }
         Map<SourcePartition, List<byte[]>> logOf = new HashMap<>();
         for (CommitStatements.LogRow row : log) {
-            logOf.computeIfAbsent(row.partition(), p -> new ArrayList<>()).add(row.block());
+            logOf.computeIfAbsent(row.partition(), p -> new ArrayList<>()).add(row.entries());
         }
         Map<SourcePartition, Long> positions = new HashMap<>();
         List<StateChange> state = new ArrayList<>(base.size());

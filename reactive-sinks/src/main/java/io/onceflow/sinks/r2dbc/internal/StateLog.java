@@ -70,7 +70,7 @@ final class StateLog {
     }
 
     /** One log row to append: a partition's changes of one checkpoint. */
-    record Row(SourcePartition partition, long epoch, byte[] block) {}
+    record Row(SourcePartition partition, long epoch, byte[] entries) {}
 
     /**
      * What one checkpoint writes: rows appended to the log; partitions folded (their log emptied), with the entries to

@@ -33,7 +33,7 @@ class StateLogTest {
 
         void apply(StateLog.Plan plan) {
             for (StateLog.Row row : plan.appended) {
-                log.computeIfAbsent(row.partition(), p -> new ArrayList<>()).add(row.block());
+                log.computeIfAbsent(row.partition(), p -> new ArrayList<>()).add(row.entries());
             }
             for (StateChange change : plan.upserts) {
                 table.put(id(change), change.value());
@@ -154,7 +154,7 @@ class StateLogTest {
             assertThat(log.loggedKeys()).isLessThanOrEqualTo(StateLog.MAX_LOGGED_KEYS_IN_ALL);
             assertThat(plan.folded).isNotEmpty();
             for (StateLog.Row row : plan.appended) {
-                assertThat(StateLogBlock.decode(row.block(), row.partition())).hasSize(keysEach);
+                assertThat(StateLogBlock.decode(row.entries(), row.partition())).hasSize(keysEach);
             }
         }
     }
