@@ -169,9 +169,10 @@ final class CommitStatements {
             partitions.add(claim.partition());
             validBelow.add(claim.nextOffset() == null ? 0 : claim.epoch());
         }
+        // deferred: the read's statement is made only once the stale rows are gone
         Mono<Long> dropStale = Transactions.update(
                 connection, dropStaleLog, pipeline, sources(partitions), numbers(partitions), validBelow.build());
-        Mono<List<LogRow>> read = Flux.from(Transactions.bind(
+        Mono<List<LogRow>> read = Flux.defer(() -> Transactions.bind(
                                 connection.createStatement(readLog), pipeline, sources(partitions), numbers(partitions))
                         .execute())
                 .concatMap(result -> result.map((row, meta) -> new LogRow(
@@ -192,7 +193,8 @@ final class CommitStatements {
         }
         Mono<Long> emptyFolded = plan.folded.isEmpty()
                 ? Mono.empty()
-                : Transactions.update(connection, emptyLog, pipeline, sources(plan.folded), numbers(plan.folded));
+                : Mono.defer(() -> Transactions.update(
+                        connection, emptyLog, pipeline, sources(plan.folded), numbers(plan.folded)));
         return Flux.concat(
                         Flux.fromIterable(chunks(plan.appended, chunkSize))
                                 .concatMap(chunk -> appendLog(connection, pipeline, checkpointId, chunk)),

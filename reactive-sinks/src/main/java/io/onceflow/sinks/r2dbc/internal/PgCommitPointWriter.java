@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -263,7 +262,6 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         sealedRows.addAndGet(sealed.size());
         sealedDeadLetters.put(marker.checkpointId(), dead);
         held.seal(marker);
-        AtomicReference<StateLog.@Nullable Plan> planned = new AtomicReference<>();
         return Mono.defer(() -> {
                     if (transaction != null) {
                         open.beginCommit(transaction, settings.name(), marker.checkpointId());
@@ -283,16 +281,10 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                                 ? Mono.error(outOfStep)
                                 : transaction.abort().then(Mono.error(outOfStep));
                     }
-                    planned.set(plan);
-                    return transaction == null
-                            ? commit(marker, sealed, all, plan)
-                            : commitStreamed(marker, sealed, transaction, refusedWhileStreaming, all, plan);
-                })
-                .doOnSuccess(done -> {
-                    StateLog.Plan plan = planned.get();
-                    if (plan != null) {
-                        stateLog.committed(plan);
-                    }
+                    return (transaction == null
+                                    ? commit(marker, sealed, all, plan)
+                                    : commitStreamed(marker, sealed, transaction, refusedWhileStreaming, all, plan))
+                            .doOnSuccess(done -> stateLog.committed(plan));
                 })
                 .doOnError(failure -> stateLog.failed())
                 .doOnCancel(stateLog::failed) // the commit may still complete on the server

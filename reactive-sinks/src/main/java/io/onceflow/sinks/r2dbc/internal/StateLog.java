@@ -49,8 +49,6 @@ final class StateLog {
 
     private final Map<SourcePartition, Logged> partitions = new HashMap<>();
     private boolean outOfStep;
-    /** The sum of the partitions' logged keys. */
-    private int loggedKeys;
 
     /** An operator's key. */
     private record EntryKey(String operator, String key) {}
@@ -101,13 +99,10 @@ final class StateLog {
         Logged logged = new Logged(epoch, log.isEmpty() ? firstFoldOffset(partition) : log.size());
         for (byte[] block : log) {
             for (StateLogBlock.Entry entry : StateLogBlock.decode(block, partition)) {
-                EntryKey key = new EntryKey(entry.operator(), entry.key());
-                logged.entries.remove(key); // re-inserted last: the map keeps the order the changes came in
-                logged.entries.put(key, entry.value());
+                logged.entries.put(new EntryKey(entry.operator(), entry.key()), entry.value()); // the last wins
             }
         }
-        Logged replaced = partitions.put(partition, logged);
-        loggedKeys += logged.entries.size() - (replaced == null ? 0 : replaced.entries.size());
+        partitions.put(partition, logged);
         List<StateChange> state = new ArrayList<>(base.size() + logged.entries.size());
         for (StateChange entry : base) {
             if (!logged.entries.containsKey(new EntryKey(entry.operator(), entry.key()))) {
@@ -135,15 +130,13 @@ final class StateLog {
         }
         Map<SourcePartition, Map<EntryKey, byte @Nullable []>> byPartition = new LinkedHashMap<>();
         for (StateChange change : changes) {
-            Map<EntryKey, byte @Nullable []> entries =
-                    byPartition.computeIfAbsent(change.partition(), p -> new LinkedHashMap<>());
-            EntryKey key = new EntryKey(change.operator(), change.key());
-            entries.remove(key);
-            entries.put(key, change.value());
+            byPartition
+                    .computeIfAbsent(change.partition(), p -> new LinkedHashMap<>())
+                    .put(new EntryKey(change.operator(), change.key()), change.value()); // the last wins
         }
         Plan plan = new Plan();
         plan.positions = Set.copyOf(epochs.keySet());
-        int[] loggedAfter = {loggedKeys};
+        int[] loggedAfter = {loggedKeys()};
         byPartition.forEach((partition, entries) -> {
             Logged logged = partitions.get(partition);
             Long epoch = epochs.get(partition);
@@ -177,16 +170,11 @@ final class StateLog {
                 logged.committedPosition = true;
                 return false;
             }
-            if (logged.committedPosition) {
-                loggedKeys -= logged.entries.size();
-                return true;
-            }
-            return false;
+            return logged.committedPosition;
         });
         for (SourcePartition partition : plan.folded) {
             Logged logged = partitions.get(partition);
             if (logged != null) {
-                loggedKeys -= logged.entries.size();
                 logged.entries.clear();
                 logged.rowsSinceFold = 0;
             }
@@ -194,12 +182,7 @@ final class StateLog {
         plan.appendedEntries.forEach((partition, entries) -> {
             Logged logged = partitions.get(partition);
             if (logged != null) {
-                loggedKeys -= logged.entries.size();
-                entries.forEach((key, value) -> {
-                    logged.entries.remove(key);
-                    logged.entries.put(key, value);
-                });
-                loggedKeys += logged.entries.size();
+                logged.entries.putAll(entries);
                 logged.rowsSinceFold++;
             }
         });
@@ -207,7 +190,11 @@ final class StateLog {
 
     /** The distinct keys the logs of all partitions hold, as kept here. */
     synchronized int loggedKeys() {
-        return loggedKeys;
+        int keys = 0;
+        for (Logged logged : partitions.values()) {
+            keys += logged.entries.size();
+        }
+        return keys;
     }
 
     /** After a commit failed, or ended without an outcome: no later plan is made on what is known here. */
@@ -223,10 +210,7 @@ final class StateLog {
     private static void fold(
             Plan plan, SourcePartition partition, Logged logged, Map<EntryKey, byte @Nullable []> entries) {
         Map<EntryKey, byte @Nullable []> merged = new LinkedHashMap<>(logged.entries);
-        entries.forEach((key, value) -> {
-            merged.remove(key);
-            merged.put(key, value);
-        });
+        merged.putAll(entries);
         plan.folded.add(partition);
         merged.forEach((key, value) -> {
             StateChange change = new StateChange(key.operator(), partition, key.key(), value);

@@ -1,7 +1,6 @@
 package io.onceflow.sinks.r2dbc.internal;
 
 import io.onceflow.core.SourcePartition;
-import io.onceflow.core.StateChange;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -107,11 +106,6 @@ final class StateLogBlock {
         } catch (BufferUnderflowException truncated) {
             throw unreadable(partition, "truncated");
         }
-    }
-
-    /** The entries of a block as state changes of {@code partition}. */
-    static StateChange change(SourcePartition partition, Entry entry) {
-        return new StateChange(entry.operator(), partition, entry.key(), entry.value());
     }
 
     private static int count(ByteBuffer in, SourcePartition partition) {
