@@ -82,7 +82,12 @@ public record OnceflowTables(String offsets, String state, String checkpoints, S
                 schema + ".onceflow_offsets", schema + ".onceflow_state", schema + ".onceflow_checkpoints");
     }
 
-    /** The {@code CREATE TABLE IF NOT EXISTS} statements of the offsets, state, checkpoints and state log tables. */
+    /**
+     * The {@code CREATE TABLE IF NOT EXISTS} statements of the offsets, state, checkpoints and state log tables, then
+     * an {@code ALTER TABLE} that stores the state log's entries uncompressed: its rows are large and short-lived
+     * (see reactive-sinks/README.md, "The state log"). The {@code ALTER} takes an exclusive lock on the state log
+     * table for a moment: run it before pipelines start, as a migration tool does.
+     */
     public List<String> ddl() {
         return Schema.ddl(this);
     }
@@ -94,7 +99,9 @@ public record OnceflowTables(String offsets, String state, String checkpoints, S
 
     /**
      * Creates the offsets, state, checkpoints and state log tables and the given dead-letter tables where they do not exist,
-     * in one transaction. Existing tables are left as they are.
+     * in one transaction. Existing tables are left as they are, except a state log table whose entries are still
+     * stored compressed (created by an earlier version): that is changed, for the rows to come (an exclusive lock
+     * held for a moment, after the commits running on it).
      *
      * @param connectionFactory where to create them
      * @param deadLetterTables dead-letter tables to create too
@@ -102,10 +109,10 @@ public record OnceflowTables(String offsets, String state, String checkpoints, S
      */
     public Mono<Void> create(ConnectionFactory connectionFactory, String... deadLetterTables) {
         requireNonNull(connectionFactory, "connectionFactory");
-        List<String> statements = new ArrayList<>(ddl());
+        List<String> deadLetters = new ArrayList<>();
         for (String table : deadLetterTables) {
-            statements.addAll(deadLetterDdl(table));
+            deadLetters.add(SqlNames.checkTable("dead-letter table", table));
         }
-        return Schema.execute(connectionFactory, statements);
+        return Schema.create(connectionFactory, this, deadLetters);
     }
 }

@@ -48,7 +48,25 @@ final class Catalog {
             + TableSpec.FULL_PAGES + ") END"
             + " FROM pg_class c WHERE c.oid = to_regclass($1)";
 
+    /** How a column is stored: {@code p} plain, {@code e} external, {@code m} main, {@code x} extended. */
+    private static final String COLUMN_STORAGE = "SELECT a.attstorage::text FROM pg_attribute a"
+            + " WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped";
+
     private Catalog() {}
+
+    /**
+     * How {@code column} of {@code table} (a checked name) is stored ({@code pg_attribute.attstorage}); empty when
+     * there is no such column.
+     */
+    static Flux<Character> columnStorage(Connection connection, String table, String column) {
+        return Flux.from(connection
+                        .createStatement(COLUMN_STORAGE)
+                        .bind(0, SqlNames.quoteTable(table))
+                        .bind(1, column)
+                        .execute())
+                .concatMap(result ->
+                        result.map((row, meta) -> row.get(0, String.class).charAt(0)));
+    }
 
     /** The columns, or empty when the read delivered fewer rows than the query counted (a partial read). */
     private static Mono<Map<String, ColumnInfo>> readColumns(Connection connection, String regclass) {

@@ -5,6 +5,8 @@ import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import io.onceflow.sinks.r2dbc.OnceflowTables;
 import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -103,10 +105,10 @@ final class CommitStatements {
                 + " AS p(source, source_partition, valid_below)"
                 + " WHERE l.pipeline = $1 AND l.source = p.source AND l.source_partition = p.source_partition"
                 + " AND l.epoch >= p.valid_below";
+        // one binding per row, its entries a bytea parameter: a block is large (a partition's changes of a
+        // checkpoint), and a text array of base64 costs the server a parse of the array and a decode of each element
         appendLog = "INSERT INTO " + log + " (pipeline, source, source_partition, epoch, checkpoint_id, entries)"
-                + " SELECT $1, r.source, r.source_partition, r.epoch, $2, decode(r.entries, 'base64')"
-                + " FROM unnest($3::text[], $4::int4[], $5::int8[], $6::text[])"
-                + " AS r(source, source_partition, epoch, entries)";
+                + " VALUES ($1, $2, $3, $4, $5, $6)";
         emptyLog = "DELETE FROM " + log + " AS l USING unnest($2::text[], $3::int4[]) AS p(source, source_partition)"
                 + " WHERE l.pipeline = $1 AND l.source = p.source AND l.source_partition = p.source_partition";
     }
@@ -219,28 +221,28 @@ final class CommitStatements {
                         .concatMap(chunk -> deleteState(connection, pipeline, chunk)));
     }
 
+    /** The rows in one statement with a binding each: the bindings go to the server in one round trip. */
     private Mono<Long> appendLog(Connection connection, String pipeline, long checkpointId, List<StateLog.Row> rows) {
-        ArrayLiteral sources = new ArrayLiteral(rows.size() * 8);
-        ArrayLiteral numbers = new ArrayLiteral(rows.size() * 3);
-        ArrayLiteral epochs = new ArrayLiteral(rows.size() * 4);
-        ArrayLiteral blocks = new ArrayLiteral(
-                rows.stream().mapToInt(r -> r.entries().length * 4 / 3 + 4).sum());
-        Base64.Encoder base64 = Base64.getEncoder();
-        for (StateLog.Row row : rows) {
-            sources.add(row.partition().source());
-            numbers.add(row.partition().partition());
-            epochs.add(row.epoch());
-            blocks.add(base64.encodeToString(row.entries()));
-        }
-        return Transactions.update(
-                connection,
-                appendLog,
-                pipeline,
-                checkpointId,
-                sources.build(),
-                numbers.build(),
-                epochs.build(),
-                blocks.build());
+        return Mono.defer(() -> {
+            Statement statement = connection.createStatement(appendLog);
+            for (int i = 0; i < rows.size(); i++) {
+                StateLog.Row row = rows.get(i);
+                if (i > 0) {
+                    statement.add();
+                }
+                Transactions.bind(
+                        statement,
+                        pipeline,
+                        row.partition().source(),
+                        row.partition().partition(),
+                        row.epoch(),
+                        checkpointId,
+                        row.entries());
+            }
+            return Flux.from(statement.execute())
+                    .concatMap(Result::getRowsUpdated)
+                    .reduce(0L, Long::sum);
+        });
     }
 
     /**

@@ -32,9 +32,9 @@ class SchemaTest {
     }
 
     @Test
-    void theDdlIsOneStatementPerTableAndCreatesOnlyWhatIsMissing() {
+    void theDdlIsOneStatementPerTableAndCreatesOnlyWhatIsMissingThenStoresTheLogUncompressed() {
         List<String> ddl = OnceflowTables.defaults().ddl();
-        assertThat(ddl).hasSize(4);
+        assertThat(ddl).hasSize(5);
         assertThat(ddl.get(0))
                 .startsWith("CREATE TABLE IF NOT EXISTS \"onceflow_offsets\" (")
                 .contains("\"epoch\" bigint NOT NULL")
@@ -48,6 +48,8 @@ class SchemaTest {
                 .contains("\"entries\" bytea NOT NULL")
                 .endsWith(
                         "PRIMARY KEY (\"pipeline\", \"source\", \"source_partition\", \"epoch\", \"checkpoint_id\")\n)");
+        assertThat(ddl.get(4))
+                .isEqualTo("ALTER TABLE \"onceflow_state_log\" ALTER COLUMN \"entries\" SET STORAGE EXTERNAL");
         assertThat(OnceflowTables.deadLetterDdl("ledger.dead_letters").get(0))
                 .startsWith("CREATE TABLE IF NOT EXISTS \"ledger\".\"dead_letters\" (")
                 .contains("\"id\" bigserial NOT NULL")

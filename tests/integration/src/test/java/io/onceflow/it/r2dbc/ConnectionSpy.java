@@ -26,7 +26,7 @@ final class ConnectionSpy implements ConnectionFactory {
 
     private final ConnectionFactory delegate;
     private final List<String> executed = new CopyOnWriteArrayList<>();
-    private final AtomicInteger adds = new AtomicInteger();
+    private final List<String> added = new CopyOnWriteArrayList<>();
     private final AtomicInteger commits = new AtomicInteger();
     private volatile IntFunction<Mono<Void>> beforeCommit = commit -> Mono.empty();
     private volatile IntFunction<Mono<Void>> afterCommit = commit -> Mono.empty();
@@ -67,13 +67,14 @@ final class ConnectionSpy implements ConnectionFactory {
         return executed.stream().filter(sql -> sql.startsWith(prefix)).count();
     }
 
-    int adds() {
-        return adds.get();
+    /** {@code Statement.add()} calls on statements whose SQL starts with {@code prefix}. */
+    long adds(String prefix) {
+        return added.stream().filter(sql -> sql.startsWith(prefix)).count();
     }
 
     void reset() {
         executed.clear();
-        adds.set(0);
+        added.clear();
     }
 
     @Override
@@ -108,7 +109,7 @@ final class ConnectionSpy implements ConnectionFactory {
         Statement[] self = new Statement[1];
         InvocationHandler handler = (proxy, method, args) -> {
             if (method.getName().equals("add")) {
-                adds.incrementAndGet();
+                added.add(sql);
             } else if (method.getName().equals("execute")) {
                 executed.add(sql);
                 return beforeExecute.apply(sql).thenMany(Flux.defer(() -> {

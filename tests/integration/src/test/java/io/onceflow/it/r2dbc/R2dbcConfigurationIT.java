@@ -79,12 +79,25 @@ class R2dbcConfigurationIT {
                 .hasMessageContaining("CREATE TABLE IF NOT EXISTS \"onceflow_state_log\"");
         OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(10));
         assertThat(openCommitPoint(options())).isNotNull();
+        assertThat(logStorage(db, 'e')).isOne(); // log rows stored uncompressed: large, and soon deleted
+
+        // a state log as the version before created it, compressed: create() changes that, and only that
+        db.execute("ALTER TABLE onceflow_state_log ALTER COLUMN entries SET STORAGE EXTENDED");
+        assertThat(logStorage(db, 'x')).isOne();
+        OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(10));
+        assertThat(logStorage(db, 'e')).isOne();
 
         db.execute("ALTER TABLE onceflow_offsets ALTER COLUMN epoch TYPE integer");
         assertThatThrownBy(() -> openCommitPoint(options()))
                 .isInstanceOf(PipelineConfigurationException.class)
                 .hasMessageContaining("column epoch is integer, not bigint")
                 .hasMessageContaining("drop it and create Onceflow's tables");
+    }
+
+    /** 1 when the state log's entries column is stored as {@code storage} says, 0 when not. */
+    private static long logStorage(PostgresDatabase db, char storage) throws Exception {
+        return db.queryForLong("SELECT count(*) FROM pg_attribute WHERE attrelid = 'onceflow_state_log'::regclass"
+                + " AND attname = 'entries' AND attstorage = '" + storage + "'");
     }
 
     @Test
