@@ -7,9 +7,16 @@ import java.util.Random;
 final class Ledger {
 
     /** With the version columns of the idempotent mode, which (b) writes and the others leave empty. */
+    /**
+     * The output table of every PostgreSQL benchmark, Onceflow's and the JDBC and R2DBC loops' alike. Created with
+     * room in each page for updates (fillfactor 50, as reactive-sinks/README.md tells users to create a table whose
+     * rows a keyed job updates again and again), so that an account's new version is a heap-only update; until
+     * 2026-12-06 it was packed full. {@code -Dbench.balances.fillfactor=100} measures the other way.
+     */
     static final String BALANCES_DDL = "CREATE TABLE balances (account text PRIMARY KEY, balance_cents bigint NOT NULL,"
             + " payments bigint NOT NULL, last_payment bigint NOT NULL, onceflow_partition text,"
-            + " onceflow_offset bigint, onceflow_ordinal integer)";
+            + " onceflow_offset bigint, onceflow_ordinal integer) WITH (fillfactor = "
+            + Integer.getInteger("bench.balances.fillfactor", 50) + ")";
 
     private Ledger() {}
 
