@@ -6,9 +6,9 @@ import java.util.Random;
 /** The benchmark's job: payments folded per account into a running balance, written to {@code balances}. */
 final class Ledger {
 
-    /** With the version columns of the idempotent mode, which (b) writes and the others leave empty. */
     /**
-     * The output table of every PostgreSQL benchmark, Onceflow's and the JDBC and R2DBC loops' alike. Created with
+     * The output table of every PostgreSQL benchmark, Onceflow's and the JDBC and R2DBC loops' alike, with the version
+     * columns of the idempotent mode, which (b) writes and the others leave empty. Created with
      * room in each page for updates (fillfactor 50, as reactive-sinks/README.md tells users to create a table whose
      * rows a keyed job updates again and again), so that an account's new version is a heap-only update; until
      * 2026-12-06 it was packed full. {@code -Dbench.balances.fillfactor=100} measures the other way.
