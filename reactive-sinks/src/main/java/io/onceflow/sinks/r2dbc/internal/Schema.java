@@ -35,12 +35,17 @@ public final class Schema {
      * entries uncompressed ({@link #uncompressedLog}).
      */
     public static List<String> ddl(OnceflowTables tables) {
+        List<String> ddl = new ArrayList<>(createTables(tables));
+        ddl.add(uncompressedLog(tables.stateLog()));
+        return List.copyOf(ddl);
+    }
+
+    private static List<String> createTables(OnceflowTables tables) {
         return List.of(
                 TableSpec.OFFSETS.ddl(tables.offsets()),
                 TableSpec.STATE.ddl(tables.state()),
                 TableSpec.CHECKPOINTS.ddl(tables.checkpoints()),
-                TableSpec.STATE_LOG.ddl(tables.stateLog()),
-                uncompressedLog(tables.stateLog()));
+                TableSpec.STATE_LOG.ddl(tables.stateLog()));
     }
 
     /**
@@ -61,11 +66,7 @@ public final class Schema {
      */
     public static Mono<Void> create(
             ConnectionFactory connectionFactory, OnceflowTables tables, List<String> deadLetterTables) {
-        List<String> statements = new ArrayList<>(List.of(
-                TableSpec.OFFSETS.ddl(tables.offsets()),
-                TableSpec.STATE.ddl(tables.state()),
-                TableSpec.CHECKPOINTS.ddl(tables.checkpoints()),
-                TableSpec.STATE_LOG.ddl(tables.stateLog())));
+        List<String> statements = new ArrayList<>(createTables(tables));
         for (String table : deadLetterTables) {
             statements.add(deadLetterDdl(table));
         }
