@@ -371,11 +371,20 @@ public final class ExactlyOnceCampaign {
                     fleet.noZombie(variant);
                     LOG.warn("{} no {} processor was fit to freeze in 180 s", clock(start), variant);
                 } else {
+                    int claimsBefore = fleet.claimsBesides(zombie.get());
                     // past the session timeout, so the group gives its partitions to another processor; sometimes
                     // past the transaction timeout (10 s) too, so the broker also aborts its open transaction
                     Thread.sleep(sessionTimeout
                             .plusMillis(2_000 + random.nextInt(6_000))
                             .toMillis());
+                    // and not before another processor of the job has claimed partitions since the freeze: under
+                    // load the group can take longer than that to move them (a CI run thawed a zombie 2 s past its
+                    // session, whose partitions had not moved yet: it committed as their owner, and nothing of its
+                    // was refused); bounded, for a job whose other processors are all down meanwhile
+                    long movedBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (fleet.claimsBesides(zombie.get()) == claimsBefore && System.nanoTime() < movedBy) {
+                        Thread.sleep(200);
+                    }
                     fleet.thaw(zombie.get());
                 }
             }

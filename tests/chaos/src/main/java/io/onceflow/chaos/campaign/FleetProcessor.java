@@ -36,6 +36,9 @@ final class FleetProcessor {
     /** Whether its pipeline has claimed partitions since it (or its pipeline) last started: a zombie needs some. */
     boolean owns;
 
+    /** The claims (restores) its ledger pipeline has made, over all its incarnations. */
+    int claims;
+
     /** Whether the last line it printed was the ledger's rebalance point (printed just before a halt there). */
     boolean lastLineRebalancePoint;
 

@@ -188,6 +188,7 @@ final class ProcessorFleet implements AutoCloseable {
                     } else {
                         stats.restored(instance.variant);
                         instance.owns = true;
+                        instance.claims++;
                     }
                 }
                 case ProcessorLines.RESTART -> {
@@ -359,6 +360,15 @@ final class ProcessorFleet implements AutoCloseable {
     /** Gives up waiting for a processor of {@code variant} to freeze: its processors are armed again. */
     synchronized void noZombie(LedgerVariant variant) {
         plan.zombieDone(variant);
+    }
+
+    /** The claims made so far by the processors of {@code zombie}'s job other than it. */
+    synchronized int claimsBesides(FleetProcessor zombie) {
+        readLogs();
+        return instances.stream()
+                .filter(i -> i != zombie && i.variant == zombie.variant)
+                .mapToInt(i -> i.claims)
+                .sum();
     }
 
     /** Thaws (SIGCONT) a zombie {@link #freeze} returned, and watches for its fencing. */
