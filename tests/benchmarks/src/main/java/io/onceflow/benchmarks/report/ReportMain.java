@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -243,7 +245,7 @@ public final class ReportMain {
         ReportRenderer.Input input = new ReportRenderer.Input(
                 quick ? "quick" : "full",
                 machine(),
-                ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
+                lastMeasured(parts.keySet()).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
                 parts,
                 commands);
         Path docs = root.resolve("docs");
@@ -251,6 +253,24 @@ public final class ReportMain {
         Files.writeString(docs.resolve("benchmarks.svg"), ReportRenderer.chart(input));
         Files.writeString(docs.resolve("benchmarks.md"), ReportRenderer.markdown(input, "benchmarks.svg"));
         System.out.println("[report] wrote " + docs.resolve("benchmarks.md") + " and benchmarks.svg");
+    }
+
+    /**
+     * When the last of the parts' results was written: the time of the measurements, which a {@code --render-only}
+     * long after the run must not replace with its own. Now, when no part has results.
+     */
+    private ZonedDateTime lastMeasured(Collection<String> names) throws IOException {
+        FileTime last = null;
+        for (String name : names) {
+            Path results = out.resolve(name + ".json");
+            if (Files.exists(results)) {
+                FileTime written = Files.getLastModifiedTime(results);
+                last = last == null || written.compareTo(last) > 0 ? written : last;
+            }
+        }
+        return last == null
+                ? ZonedDateTime.now(ZoneOffset.UTC)
+                : ZonedDateTime.ofInstant(last.toInstant(), ZoneOffset.UTC);
     }
 
     /** Cores, memory, CPU model, OS and Java. */

@@ -123,7 +123,7 @@ public final class ReportRenderer {
                 .append(in.mode().equals("quick") ? " --quick" : "")
                 .append("` (")
                 .append(in.mode())
-                .append(" mode) on ")
+                .append(" mode); its last part ended on ")
                 .append(in.date())
                 .append(". Do not edit by hand: run the command again.\n\n");
         if (in.mode().equals("quick")) {
