@@ -61,10 +61,11 @@ import tools.jackson.databind.json.JsonMapper;
  *     {@code lastWriteWins}: coalesced rows streamed early are written again each time their key changes before the
  *     marker, and on a ledger whose 10,000 accounts all change every checkpoint that made p99 latency worse
  *     (docs/benchmarks.md). Unused by an idempotent sink
- * @param openTransactionTimeout for a commit point that streams rows: the longest its open transaction may sit idle
- *     between two statements before the server ends it ({@code idle_in_transaction_session_timeout}, set for that
- *     transaction only). It bounds how long a frozen or unreachable owner keeps its rows locked; a crashed one's
- *     connection closes and its locks go at once. A checkpoint whose open transaction was ended (by this timeout, a
+ * @param openTransactionTimeout for a commit point: the longest a checkpoint's transaction may sit idle between two
+ *     statements before the server ends it ({@code idle_in_transaction_session_timeout}, set for that transaction
+ *     only), whether it streams rows or is opened at the marker. It bounds how long an owner frozen or unreachable
+ *     mid-commit keeps its rows and the offsets rows its fence locked, which a new owner's claim of those partitions
+ *     waits for; a crashed one's connection closes and its locks go at once. A checkpoint whose open transaction was ended (by this timeout, a
  *     lost connection, a server restart or a refused row) is written again at its marker, in one transaction, as
  *     without streaming. Keep it well above the checkpoint interval. Defaults to 10 seconds
  * @param <T> the type of the records

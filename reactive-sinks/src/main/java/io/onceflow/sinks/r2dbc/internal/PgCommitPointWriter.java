@@ -39,6 +39,7 @@ import reactor.core.publisher.Mono;
  *     SET LOCAL idle_in_transaction_session_timeout                        │ are streamed (a sink with streamRows,
  *     upsert rows, one statement per chunk of the rows waiting            ─┘ no earlier checkpoint committing)
  *   at N's marker:
+ *     (BEGIN; SET LOCAL idle_in_transaction_session_timeout, when not streamed)
  *     UPDATE offsets SET next_offset, checkpoint_id WHERE epoch = mine    ─┐ one statement; a row that did not
  *     UPDATE checkpoints SET checkpoint_id WHERE instance epoch = mine    ─┘ match: ROLLBACK, fenced
  *     upsert the rows not streamed yet, one statement per chunk
@@ -394,11 +395,24 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
         }
     }
 
+    /**
+     * A checkpoint in one transaction of its own, opened at its marker. Its first statement bounds how long it may sit
+     * idle: its fence locks the offsets rows until {@code COMMIT}, and an owner frozen in between (a stop, a long
+     * pause) would otherwise hold up the claims of a new owner for as long as it stays frozen; past the bound the
+     * server ends the transaction, rolled back, and the claim goes on (a streamed transaction sets the same bound when
+     * it opens).
+     */
     private Mono<DataOutcome> attempt(
             Marker<?> marker, DataTarget.Batch batch, List<DeadLetter<?>> dead, StateLog.Plan plan, boolean careful) {
         return Transactions.run(
                 settings.connectionFactory(),
-                connection -> inTransaction(connection, marker, batch, dead, plan, careful));
+                connection -> Transactions.update(connection, idleBound(settings.openTransactionTimeout()))
+                        .then(Mono.defer(() -> inTransaction(connection, marker, batch, dead, plan, careful))));
+    }
+
+    /** {@code SET LOCAL idle_in_transaction_session_timeout}: for the transaction it runs in only. */
+    static String idleBound(Duration timeout) {
+        return "SET LOCAL idle_in_transaction_session_timeout = " + timeout.toMillis();
     }
 
     /** A checkpoint's statements on its transaction, from the fence to its last dead letter; not the commit. */

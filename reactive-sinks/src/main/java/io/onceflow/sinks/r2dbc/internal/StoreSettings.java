@@ -4,6 +4,7 @@ import io.onceflow.sinks.r2dbc.OnceflowTables;
 import io.onceflow.sinks.r2dbc.PostgresCheckpointStoreOptions;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.r2dbc.spi.ConnectionFactory;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -16,6 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
  * @param deadLetterTable the dead-letter table, or {@code null}
  * @param chunkSize entries per statement
  * @param jsonMapper for payloads
+ * @param openTransactionTimeout the longest a checkpoint's transaction may sit idle between two statements before the
+ *     server ends it ({@code idle_in_transaction_session_timeout}): it bounds how long an owner frozen in the middle
+ *     of a commit keeps the offsets rows its fence locked, which a new owner's claim waits for
  */
 record StoreSettings(
         String name,
@@ -23,7 +27,8 @@ record StoreSettings(
         OnceflowTables tables,
         @Nullable String deadLetterTable,
         int chunkSize,
-        JsonMapper jsonMapper) {
+        JsonMapper jsonMapper,
+        Duration openTransactionTimeout) {
 
     static StoreSettings of(R2dbcSinkOptions<?> options) {
         return new StoreSettings(
@@ -32,7 +37,8 @@ record StoreSettings(
                 options.tables(),
                 options.deadLetterTable(),
                 options.chunkSize(),
-                options.jsonMapper());
+                options.jsonMapper(),
+                options.openTransactionTimeout());
     }
 
     static StoreSettings of(PostgresCheckpointStoreOptions options) {
@@ -42,6 +48,7 @@ record StoreSettings(
                 options.tables(),
                 options.deadLetterTable(),
                 options.chunkSize(),
-                options.jsonMapper());
+                options.jsonMapper(),
+                R2dbcSinkOptions.DEFAULT_OPEN_TRANSACTION_TIMEOUT);
     }
 }

@@ -56,8 +56,7 @@ final class StreamedTransaction {
     static StreamedTransaction begin(ConnectionFactory factory, Duration idleTimeout) {
         Mono<Connection> connection = Mono.from(factory.create())
                 .flatMap(opened -> Mono.from(opened.beginTransaction())
-                        .then(Transactions.update(
-                                opened, "SET LOCAL idle_in_transaction_session_timeout = " + idleTimeout.toMillis()))
+                        .then(Transactions.update(opened, PgCommitPointWriter.idleBound(idleTimeout)))
                         .thenReturn(opened)
                         .onErrorResume(failure -> close(opened).then(Mono.error(failure))))
                 .cache();

@@ -190,6 +190,41 @@ class R2dbcStreamedCommitIT {
     }
 
     @Test
+    void anOwnerFrozenMidCommitHoldsUpTheNextOwnersClaimOnlyUntilTheIdleTimeout(PostgresDatabase db) throws Exception {
+        // not streamed: the checkpoint's transaction opens at its marker, and its fence locks the offsets rows until
+        // COMMIT; the owner freezes just before sending it (the COMMIT never leaves)
+        AtomicBoolean frozenBeforeCommit = new AtomicBoolean();
+        ConnectionSpy spy =
+                new ConnectionSpy(pool).beforeCommit(commit -> frozenBeforeCommit.get() ? Mono.never() : Mono.empty());
+        @SuppressWarnings("unchecked")
+        CommitPoint<Balance> unstreamed = (CommitPoint<Balance>) R2dbcUpsertSink.create(
+                options(spy, FROZEN_IDLE_TIMEOUT).streamRows(false).build());
+        CommitPointWriter<Balance> frozen = open(unstreamed, "a");
+        frozen.recover(List.of(P0)).block(Duration.ofSeconds(10));
+        writeBalances(frozen, 0, 4, 10);
+        frozenBeforeCommit.set(true);
+        var neverCommitted = frozen.checkpoint(marker(1, 4, "k0", "10")).subscribe(done -> {}, failure -> {});
+        int frozenPid = awaitIdleInTransaction(db);
+
+        // the partition moves: the new owner's claim waits for the fence's locks, until the server ends the frozen
+        // transaction (2 s here), not for as long as the owner stays frozen
+        CommitPointWriter<Balance> successor = open(commitPoint(pool), "b");
+        successor.recover(List.of(P0)).block(Duration.ofSeconds(30));
+        assertThat(backendAlive(db, frozenPid))
+                .as("the frozen owner's session, ended by idle_in_transaction_session_timeout")
+                .isFalse();
+        assertThat(Databases.balances(db))
+                .as("the frozen checkpoint's rows, rolled back")
+                .isEmpty();
+
+        writeBalances(successor, 0, 4, 20);
+        successor.checkpoint(marker(1, 4, "k0", "20")).block(Duration.ofSeconds(30));
+        assertThat(Databases.balances(db).values()).extracting(Balance::cents).containsOnly(20L);
+        assertThat(Databases.nextOffsets(db, "streamed", 1)).containsExactly(4);
+        neverCommitted.dispose();
+    }
+
+    @Test
     void aCommitWhoseResponseIsLostIsNotAppliedTwice(PostgresDatabase db) throws Exception {
         int partitions = 3;
         List<List<Payment>> input = Ledger.payments(30_000, 300, partitions, 17);
@@ -317,6 +352,17 @@ class R2dbcStreamedCommitIT {
                     pid[0] = (int) db.queryForLong(query);
                     return pid[0] != 0;
                 });
+        return pid[0];
+    }
+
+    /** The backend of a session idle in a transaction, once there is one. */
+    private static int awaitIdleInTransaction(PostgresDatabase db) {
+        String query = "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND state = 'idle in transaction'";
+        int[] pid = new int[1];
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> (pid[0] = (int) db.queryForLong(query)) != 0);
         return pid[0];
     }
 
