@@ -343,22 +343,17 @@ class R2dbcStreamedCommitIT {
      * streamed rows are in. Returns its process id.
      */
     private static int awaitIdleInTransactionAfterRows(PostgresDatabase db) {
-        String query = "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE datname = current_database()"
-                + " AND state = 'idle in transaction' AND query LIKE 'INSERT INTO \"balances\"%'";
-        int[] pid = new int[1];
-        await().atMost(Duration.ofSeconds(20))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> {
-                    pid[0] = (int) db.queryForLong(query);
-                    return pid[0] != 0;
-                });
-        return pid[0];
+        return awaitIdleInTransaction(db, " AND query LIKE 'INSERT INTO \"balances\"%'");
     }
 
-    /** The backend of a session idle in a transaction, once there is one. */
+    /** The process id of a session idle in a transaction, once there is one. */
     private static int awaitIdleInTransaction(PostgresDatabase db) {
+        return awaitIdleInTransaction(db, "");
+    }
+
+    private static int awaitIdleInTransaction(PostgresDatabase db, String andCondition) {
         String query = "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE datname = current_database()"
-                + " AND state = 'idle in transaction'";
+                + " AND state = 'idle in transaction'" + andCondition;
         int[] pid = new int[1];
         await().atMost(Duration.ofSeconds(20))
                 .pollInterval(Duration.ofMillis(20))
