@@ -166,13 +166,15 @@ public final class ReportRenderer {
     public static List<Goal> goals(Input in) {
         List<Goal> goals = new ArrayList<>();
         PartResults jmh = in.part("jmh");
+        // issue 14: at 1,000 records per checkpoint nearly every record changes a key of its own, encoded at the marker
         for (String every : List.of("1000", "100000")) {
             double ratio = jmh.num(every + ".fluent") / jmh.num(every + ".plainFlux");
+            double target = every.equals("1000") ? 1.6 : 1.3;
             goals.add(new Goal(
                     "operator overhead, " + every + " records per checkpoint (CheckpointedFlux / plain Flux)",
-                    "≤ 1.3",
+                    "≤ " + target,
                     ratio(ratio),
-                    ratio <= 1.3));
+                    ratio <= target));
         }
         PartResults kafka = in.part("kafka");
         addRatio(goals, "Kafka→Kafka exactly-once / at-least-once, 100 ms", kafka, "eos-100ms", "alo-100ms", 0.9);
@@ -194,8 +196,12 @@ public final class ReportRenderer {
         PartResults pg = in.part("postgres");
         double ab = pg.num("a1s.rate") / pg.num("b.rate");
         goals.add(new Goal("Kafka→PostgreSQL exactly-once / at-least-once, 1 s", "≥ 0.95", ratio(ab), ab >= 0.95));
+        // at-least-once runs with 1 s checkpoints only: its upserts are the same at any interval
+        double ab100 = pg.num("a100.rate") / pg.num("b.rate");
+        goals.add(new Goal(
+                "Kafka→PostgreSQL exactly-once at 100 ms / at-least-once", "≥ 0.85", ratio(ab100), ab100 >= 0.85));
         double ac = pg.num("a1s.rate") / pg.num("c.rate");
-        goals.add(new Goal("Kafka→PostgreSQL exactly-once / JDBC loop, 1 s", "≥ 0.7", ratio(ac), ac >= 0.7));
+        goals.add(new Goal("Kafka→PostgreSQL exactly-once / JDBC loop, 1 s", "≥ 0.9", ratio(ac), ac >= 0.9));
         for (String sink : List.of("kafka", "postgres")) {
             for (String interval : List.of("100", "1000")) {
                 PartResults latency = in.part("latency-" + sink + "-" + interval);

@@ -68,6 +68,55 @@ class ReportRendererTest {
     }
 
     @Test
+    void theGoalsAreTheIssuesTargets() {
+        Map<String, PartResults> parts = new LinkedHashMap<>();
+        parts.put(
+                "jmh",
+                PartResults.empty()
+                        .put("1000.plainFlux", 20.0)
+                        .put("1000.fluent", 31.0) // 1.55: within 1.6
+                        .put("100000.plainFlux", 20.0)
+                        .put("100000.fluent", 27.0)); // 1.35: above 1.3
+        parts.put(
+                "postgres",
+                PartResults.empty()
+                        .put("a100.rate", 86_000)
+                        .put("a1s.rate", 95_000)
+                        .put("b.rate", 100_000)
+                        .put("c.rate", 110_000));
+        List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().startsWith("operator overhead, 1000 "))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.goal()).isEqualTo("≤ 1.6");
+                    assertThat(goal.met()).isTrue();
+                });
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().startsWith("operator overhead, 100000 "))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.goal()).isEqualTo("≤ 1.3");
+                    assertThat(goal.met()).isFalse();
+                });
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("exactly-once at 100 ms / at-least-once"))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.goal()).isEqualTo("≥ 0.85");
+                    assertThat(goal.measured()).isEqualTo("0.86");
+                    assertThat(goal.met()).isTrue();
+                });
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("JDBC loop"))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.goal()).isEqualTo("≥ 0.9");
+                    assertThat(goal.met()).isFalse(); // 0.86
+                });
+    }
+
+    @Test
     void aShortStallIsLabelledAndDoesNotMeetTheThreeMinuteGoal() {
         Map<String, PartResults> parts = new LinkedHashMap<>();
         parts.put(
