@@ -56,16 +56,18 @@ final class Catalog {
 
     /**
      * How {@code column} of {@code table} (a checked name) is stored ({@code pg_attribute.attstorage}); empty when
-     * there is no such column.
+     * there is no such column. Completes once the result is read to its end, so that the connection can run the next
+     * statement.
      */
-    static Flux<Character> columnStorage(Connection connection, String table, String column) {
+    static Mono<Character> columnStorage(Connection connection, String table, String column) {
         return Flux.from(connection
                         .createStatement(COLUMN_STORAGE)
                         .bind(0, SqlNames.quoteTable(table))
                         .bind(1, column)
                         .execute())
                 .concatMap(result ->
-                        result.map((row, meta) -> row.get(0, String.class).charAt(0)));
+                        result.map((row, meta) -> row.get(0, String.class).charAt(0)))
+                .singleOrEmpty(); // one row at most (the name is unique in the table); read to the end
     }
 
     /** The columns, or empty when the read delivered fewer rows than the query counted (a partial read). */

@@ -406,13 +406,8 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
             Marker<?> marker, DataTarget.Batch batch, List<DeadLetter<?>> dead, StateLog.Plan plan, boolean careful) {
         return Transactions.run(
                 settings.connectionFactory(),
-                connection -> Transactions.update(connection, idleBound(settings.openTransactionTimeout()))
+                connection -> Transactions.boundIdle(connection, settings.openTransactionTimeout())
                         .then(Mono.defer(() -> inTransaction(connection, marker, batch, dead, plan, careful))));
-    }
-
-    /** {@code SET LOCAL idle_in_transaction_session_timeout}: for the transaction it runs in only. */
-    static String idleBound(Duration timeout) {
-        return "SET LOCAL idle_in_transaction_session_timeout = " + timeout.toMillis();
     }
 
     /** A checkpoint's statements on its transaction, from the fence to its last dead letter; not the commit. */

@@ -75,12 +75,12 @@ public final class Schema {
                         connection -> Flux.fromIterable(statements)
                                 .concatMap(sql -> run(connection, sql))
                                 // read to the end before the next statement: they share the connection
-                                .thenMany(Catalog.columnStorage(connection, tables.stateLog(), "entries")
-                                        .collectList())
+                                .then(Catalog.columnStorage(connection, tables.stateLog(), "entries"))
                                 // (a table without the column is left to the check at open, which says so)
-                                .concatMap(storage -> storage.isEmpty() || storage.contains('e')
-                                        ? Flux.<Long>empty()
-                                        : run(connection, uncompressedLog(tables.stateLog())))
+                                .flatMap(storage -> storage == 'e'
+                                        ? Mono.<Long>empty()
+                                        : run(connection, uncompressedLog(tables.stateLog()))
+                                                .then(Mono.<Long>empty()))
                                 .then(Mono.just(Boolean.TRUE)))
                 .then();
     }

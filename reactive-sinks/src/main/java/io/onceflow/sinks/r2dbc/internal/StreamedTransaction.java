@@ -56,7 +56,7 @@ final class StreamedTransaction {
     static StreamedTransaction begin(ConnectionFactory factory, Duration idleTimeout) {
         Mono<Connection> connection = Mono.from(factory.create())
                 .flatMap(opened -> Mono.from(opened.beginTransaction())
-                        .then(Transactions.update(opened, PgCommitPointWriter.idleBound(idleTimeout)))
+                        .then(Transactions.boundIdle(opened, idleTimeout))
                         .thenReturn(opened)
                         .onErrorResume(failure -> close(opened).then(Mono.error(failure))))
                 .cache();

@@ -5,6 +5,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.ValidationDepth;
+import java.time.Duration;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -100,6 +101,16 @@ public final class Transactions {
         return Flux.from(bind(connection.createStatement(sql), parameters).execute())
                 .concatMap(Result::getRowsUpdated)
                 .reduce(0L, Long::sum);
+    }
+
+    /**
+     * Bounds how long the transaction open on {@code connection} may sit idle ({@code SET LOCAL
+     * idle_in_transaction_session_timeout}, for this transaction only): past it the server ends the session, and the
+     * transaction is rolled back with the row locks it held, so that an owner frozen with its transaction open
+     * holds up a new owner's claim no longer than that.
+     */
+    static Mono<Long> boundIdle(Connection connection, Duration timeout) {
+        return update(connection, "SET LOCAL idle_in_transaction_session_timeout = " + timeout.toMillis());
     }
 
     /** Binds parameters by index; a {@code null} is bound as a text {@code NULL}. */
