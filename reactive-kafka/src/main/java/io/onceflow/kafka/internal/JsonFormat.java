@@ -5,7 +5,6 @@ import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A JSON {@link Format} through Jackson 3, for one type. */
@@ -29,7 +28,7 @@ public final class JsonFormat<T> implements Format<T> {
 
     /** Encodes any value; decodes into a {@code JsonNode} tree. */
     public static final Format<Object> ANY = new Format<>() {
-        private final ObjectWriter writer = DEFAULT_MAPPER.writer();
+        private final ReusedJsonGenerators writer = new ReusedJsonGenerators(DEFAULT_MAPPER.writer());
 
         @Override
         public Object decode(byte[] bytes) {
@@ -38,7 +37,7 @@ public final class JsonFormat<T> implements Format<T> {
 
         @Override
         public byte[] encode(Object value) {
-            return writer.writeValueAsBytes(value);
+            return writer.write(value);
         }
 
         @Override
@@ -49,12 +48,12 @@ public final class JsonFormat<T> implements Format<T> {
 
     private final Class<T> type;
     private final ObjectReader reader;
-    private final ObjectWriter writer;
+    private final ReusedJsonGenerators writer;
 
     public JsonFormat(Class<T> type, JsonMapper mapper) {
         this.type = type;
         this.reader = mapper.readerFor(type);
-        this.writer = mapper.writerFor(type);
+        this.writer = new ReusedJsonGenerators(mapper.writerFor(type));
     }
 
     @Override
@@ -68,7 +67,7 @@ public final class JsonFormat<T> implements Format<T> {
 
     @Override
     public byte[] encode(T value) {
-        return writer.writeValueAsBytes(value);
+        return writer.write(value);
     }
 
     @Override
