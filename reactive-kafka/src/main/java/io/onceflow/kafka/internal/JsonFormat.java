@@ -16,7 +16,8 @@ public final class JsonFormat<T> implements Format<T> {
      * <p>Buffers are recycled per thread: every encode and decode runs on one of a few long-lived platform threads
      * (the consumer's, the producer's, the pipeline's), and Jackson's default pool, a concurrent deque shared by all
      * threads, costs a contended push and pop per record (a JFR profile of the Kafka to Kafka benchmark showed them
-     * among the hottest methods).
+     * among the hottest methods). Records and other values made by a creator with arguments are made through a
+     * handle spread once ({@link SpreadCreatorsModule}).
      */
     public static final JsonMapper DEFAULT_MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .recyclerPool(JsonRecyclerPools.threadLocalPool())
@@ -24,6 +25,7 @@ public final class JsonFormat<T> implements Format<T> {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .addModule(new SpreadCreatorsModule())
             .build();
 
     /** Encodes any value; decodes into a {@code JsonNode} tree. */
