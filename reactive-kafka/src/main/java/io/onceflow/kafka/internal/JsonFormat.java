@@ -19,14 +19,8 @@ public final class JsonFormat<T> implements Format<T> {
      * among the hottest methods). Records and other values made by a creator with arguments are made through a
      * handle spread once ({@link SpreadCreatorsModule}).
      */
-    public static final JsonMapper DEFAULT_MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .recyclerPool(JsonRecyclerPools.threadLocalPool())
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .addModule(new SpreadCreatorsModule())
-            .build();
+    public static final JsonMapper DEFAULT_MAPPER =
+            strictSettings().addModule(new SpreadCreatorsModule()).build();
 
     /** Encodes any value; decodes into a {@code JsonNode} tree. */
     public static final Format<Object> ANY = new Format<>() {
@@ -47,6 +41,19 @@ public final class JsonFormat<T> implements Format<T> {
             return "Json.any()";
         }
     };
+
+    /**
+     * The default mapper's settings without its creators' handles: Jackson's own instantiators, for comparing with
+     * them.
+     */
+    public static JsonMapper.Builder strictSettings() {
+        return JsonMapper.builder(JsonFactory.builder()
+                        .recyclerPool(JsonRecyclerPools.threadLocalPool())
+                        .build())
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
 
     private final Class<T> type;
     private final ObjectReader reader;

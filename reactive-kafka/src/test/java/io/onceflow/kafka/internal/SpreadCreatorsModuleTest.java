@@ -9,9 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
-import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.type.TypeReference;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 class SpreadCreatorsModuleTest {
@@ -69,12 +67,7 @@ class SpreadCreatorsModuleTest {
     }
 
     /** Jackson's own instantiators, with the default mapper's settings otherwise. */
-    private static final JsonMapper JACKSONS = JsonMapper.builder(
-                    JsonFactory.builder().build())
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
+    private static final JsonMapper JACKSONS = JsonFormat.strictSettings().build();
 
     private static final JsonMapper OURS = JsonFormat.DEFAULT_MAPPER;
 

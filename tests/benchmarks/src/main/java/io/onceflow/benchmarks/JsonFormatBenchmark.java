@@ -13,12 +13,8 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.util.JsonRecyclerPools;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What encoding one small record costs with {@link Json#of}, against Jackson's {@code writeValueAsBytes} with the same
@@ -44,14 +40,7 @@ public class JsonFormatBenchmark {
     private final ObjectWriter writer = JsonFormat.DEFAULT_MAPPER.writerFor(Balance.class);
     private final Balance balance = new Balance("account-1234", 123_456_789L, 4_242);
     private final byte[] encoded = format.encode(balance);
-    private final ObjectReader plainReader = JsonMapper.builder(JsonFactory.builder()
-                    .recyclerPool(JsonRecyclerPools.threadLocalPool())
-                    .build())
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build()
-            .readerFor(Balance.class);
+    private final ObjectReader plainReader = JsonFormat.strictSettings().build().readerFor(Balance.class);
 
     @Benchmark
     public byte[] encode() {

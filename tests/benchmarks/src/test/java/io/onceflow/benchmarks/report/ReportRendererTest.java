@@ -85,34 +85,19 @@ class ReportRendererTest {
                         .put("b.rate", 100_000)
                         .put("c.rate", 110_000));
         List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
+        assertGoal(goals, "operator overhead, 1000 ", "≤ 1.6", true);
+        assertGoal(goals, "operator overhead, 100000 ", "≤ 1.3", false);
+        assertGoal(goals, "Kafka→PostgreSQL exactly-once at 100 ms / at-least-once", "≥ 0.85", true); // 0.86
+        assertGoal(goals, "Kafka→PostgreSQL exactly-once / JDBC loop", "≥ 0.9", false); // 0.86
+    }
+
+    private static void assertGoal(List<ReportRenderer.Goal> goals, String what, String target, boolean met) {
         assertThat(goals)
-                .filteredOn(goal -> goal.what().startsWith("operator overhead, 1000 "))
+                .filteredOn(goal -> goal.what().startsWith(what))
                 .singleElement()
                 .satisfies(goal -> {
-                    assertThat(goal.goal()).isEqualTo("≤ 1.6");
-                    assertThat(goal.met()).isTrue();
-                });
-        assertThat(goals)
-                .filteredOn(goal -> goal.what().startsWith("operator overhead, 100000 "))
-                .singleElement()
-                .satisfies(goal -> {
-                    assertThat(goal.goal()).isEqualTo("≤ 1.3");
-                    assertThat(goal.met()).isFalse();
-                });
-        assertThat(goals)
-                .filteredOn(goal -> goal.what().contains("exactly-once at 100 ms / at-least-once"))
-                .singleElement()
-                .satisfies(goal -> {
-                    assertThat(goal.goal()).isEqualTo("≥ 0.85");
-                    assertThat(goal.measured()).isEqualTo("0.86");
-                    assertThat(goal.met()).isTrue();
-                });
-        assertThat(goals)
-                .filteredOn(goal -> goal.what().contains("JDBC loop"))
-                .singleElement()
-                .satisfies(goal -> {
-                    assertThat(goal.goal()).isEqualTo("≥ 0.9");
-                    assertThat(goal.met()).isFalse(); // 0.86
+                    assertThat(goal.goal()).isEqualTo(target);
+                    assertThat(goal.met()).isEqualTo(met);
                 });
     }
 
