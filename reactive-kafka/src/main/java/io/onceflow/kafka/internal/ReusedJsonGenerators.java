@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.SerializationFeature;
 
 /**
  * Writes values as JSON bytes through one {@link ObjectWriter}, with a generator and an output buffer kept per thread
@@ -20,7 +21,7 @@ import tools.jackson.databind.ObjectWriter;
  *
  * <p>A thread's generator is dropped when a value fails to write (it may have stopped inside the value) and when a
  * value grew the thread's buffer past {@link #KEPT_BUFFER_BYTES}, so that one large record does not pin its buffer.
- * Thread-safe: each thread writes with its own generator.
+ * A mapper that indents its output gets a generator per value, as before. Thread-safe: each thread writes with its own generator.
  */
 final class ReusedJsonGenerators {
 
@@ -30,12 +31,22 @@ final class ReusedJsonGenerators {
     private final ObjectWriter writer;
     private final ThreadLocal<@Nullable Slot> slots = new ThreadLocal<>();
 
+    /**
+     * Whether each value gets a generator of its own after all: a pretty printer writes its own separator before
+     * every root value but the first of a generator, which the writer's setting does not remove.
+     */
+    private final boolean perValue;
+
     ReusedJsonGenerators(ObjectWriter writer) {
         this.writer = writer.withRootValueSeparator((String) null);
+        this.perValue = writer.getConfig().isEnabled(SerializationFeature.INDENT_OUTPUT);
     }
 
     /** {@code value} as JSON, the bytes {@link ObjectWriter#writeValueAsBytes} writes. */
     byte[] write(@Nullable Object value) {
+        if (perValue) {
+            return writer.writeValueAsBytes(value);
+        }
         Slot slot = slots.get();
         if (slot == null) {
             slot = new Slot(writer);

@@ -23,8 +23,9 @@ import tools.jackson.databind.introspect.AnnotatedWithParams;
  * a method handle spread once, instead of Jackson's {@code MethodHandle.invokeWithArguments} per value.
  *
  * <p>Why: on Java 17 {@code invokeWithArguments} builds a spreading invoker at every call (method types, a lambda form
- * editor), and Jackson 3 (3.1 to 3.3) calls it for every value it creates with arguments: decoding a two-field record
- * allocated 1,160 bytes, a third of them for that, and took about 90 ns longer than the same fields set on a bean. Here
+ * editor), and Jackson 3 (3.1 to 3.3) calls it for every value it creates with arguments: decoding a small record
+ * allocated about 1,150 bytes, a third of them for that, and took about 90 ns longer than the same fields set on a
+ * bean. Here
  * the creator's handle is made and spread on the first value, then called with {@code invokeExact}.
  *
  * <p>Everything else is Jackson's: the instantiator is Jackson's own ({@link StdValueInstantiator}, copied), so an

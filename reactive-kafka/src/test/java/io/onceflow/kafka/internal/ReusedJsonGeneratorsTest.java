@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 class ReusedJsonGeneratorsTest {
 
@@ -49,6 +51,21 @@ class ReusedJsonGeneratorsTest {
         assertThat(any.write(42)).isEqualTo(objects.writeValueAsBytes(42));
         assertThat(any.write("a \"quoted\" \u2028 string"))
                 .isEqualTo(objects.writeValueAsBytes("a \"quoted\" \u2028 string"));
+    }
+
+    /** An indenting mapper's pretty printer would put a separator before every value but the first. */
+    @Test
+    void anIndentingMapperWritesEachValueAsItsFirst() {
+        ObjectWriter indenting = JsonMapper.builder()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .build()
+                .writerFor(Balance.class);
+        ReusedJsonGenerators reused = new ReusedJsonGenerators(indenting);
+        Random random = new Random(7);
+        for (int i = 0; i < 3; i++) {
+            Balance balance = balance(random, i);
+            assertThat(reused.write(balance)).isEqualTo(indenting.writeValueAsBytes(balance));
+        }
     }
 
     /** A value larger than the kept buffer is written whole, and the values after it too. */
