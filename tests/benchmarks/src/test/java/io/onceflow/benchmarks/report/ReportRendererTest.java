@@ -82,12 +82,13 @@ class ReportRendererTest {
                 PartResults.empty()
                         .put("a100.rate", 86_000)
                         .put("a1s.rate", 95_000)
-                        .put("b.rate", 100_000)
+                        .put("b.rate", 110_000) // at 1 s: a 100 ms run is measured against b100
+                        .put("b100.rate", 100_000)
                         .put("c.rate", 110_000));
         List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
         assertGoal(goals, "operator overhead, 1000 ", "≤ 1.6", true);
         assertGoal(goals, "operator overhead, 100000 ", "≤ 1.3", false);
-        assertGoal(goals, "Kafka→PostgreSQL exactly-once at 100 ms / at-least-once", "≥ 0.85", true); // 0.86
+        assertGoal(goals, "Kafka→PostgreSQL exactly-once / at-least-once, 100 ms", "≥ 0.85", true); // 0.86
         assertGoal(goals, "Kafka→PostgreSQL exactly-once / JDBC loop", "≥ 0.9", false); // 0.86
     }
 
