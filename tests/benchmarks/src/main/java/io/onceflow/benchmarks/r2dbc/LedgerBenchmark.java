@@ -91,14 +91,14 @@ public final class LedgerBenchmark {
                             "b100",
                             "(b) Onceflow at least once, upserts only, 100 ms",
                             () -> OnceflowLedger.atLeastOnce(input, db, Duration.ofMillis(100))));
-            // --variants a100,a1s,b,c: a subset, for profiling one of them
-            List<String> ids = List.of("a100", "a1s", "b", "c", "b2", "b100");
-            List<String> chosen = List.of(
-                    options.getOrDefault("variants", "a100,a1s,b,c,b2,b100").split(","));
+            // --variants a100,a1s,b,c: a subset, for profiling one of them; all of them by default, in this order
+            List<String> chosen = options.containsKey("variants")
+                    ? List.of(options.get("variants").split(","))
+                    : all.stream().map(Variant::id).toList();
             List<Variant> variants = new ArrayList<>();
-            for (int i = 0; i < all.size(); i++) {
-                if (chosen.contains(ids.get(i))) {
-                    variants.add(all.get(i));
+            for (Variant variant : all) {
+                if (chosen.contains(variant.id())) {
+                    variants.add(variant);
                 }
             }
 
