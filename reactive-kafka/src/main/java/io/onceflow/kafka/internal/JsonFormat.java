@@ -1,5 +1,7 @@
 package io.onceflow.kafka.internal;
 
+import io.onceflow.core.internal.json.ReusedJsonGenerators;
+import io.onceflow.core.internal.json.SpreadCreatorsModule;
 import io.onceflow.kafka.Format;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.core.util.JsonRecyclerPools;

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.StateCodec;
 import io.onceflow.core.StateCodecException;
+import io.onceflow.core.internal.json.ReusedJsonGenerators;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +13,6 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.ObjectWriter;
 
 /**
  * The default {@link StateCodec}: JSON through Jackson 3, bound to a type, exact or loud.
@@ -32,7 +32,7 @@ public final class JsonStateCodec<S> implements StateCodec<S> {
 
     private final JavaType bound;
     private final boolean declared;
-    private final ObjectWriter writer;
+    private final ReusedJsonGenerators writer;
     private final ObjectReader reader;
     private final @Nullable ScalarText scalar;
     private final ConcurrentMap<Class<?>, Boolean> exact = new ConcurrentHashMap<>();
@@ -40,7 +40,7 @@ public final class JsonStateCodec<S> implements StateCodec<S> {
     private JsonStateCodec(JavaType bound, boolean declared) {
         this.bound = bound;
         this.declared = declared;
-        this.writer = StateJson.TYPED.writerFor(bound);
+        this.writer = new ReusedJsonGenerators(StateJson.TYPED.writerFor(bound));
         this.reader = StateJson.TYPED.readerFor(bound);
         this.scalar = ScalarText.forType(bound.getRawClass());
     }
@@ -76,8 +76,8 @@ public final class JsonStateCodec<S> implements StateCodec<S> {
         byte[] bytes;
         try {
             bytes = bound || this.bound.getRawClass().isInstance(state)
-                    ? writer.writeValueAsBytes(state)
-                    : StateJson.OBJECT_WRITER.writeValueAsBytes(state);
+                    ? writer.write(state)
+                    : StateJson.OBJECT_WRITER.write(state);
         } catch (JacksonException e) {
             throw new StateCodecException(
                     "a " + describe(type) + " cannot be written as JSON: " + e.getOriginalMessage(), e);

@@ -1,5 +1,7 @@
 package io.onceflow.core.internal.state;
 
+import io.onceflow.core.internal.json.ReusedJsonGenerators;
+import io.onceflow.core.internal.json.SpreadCreatorsModule;
 import java.io.Serializable;
 import java.lang.reflect.Modifier;
 import java.util.Collection;
@@ -11,7 +13,6 @@ import tools.jackson.databind.DatabindContext;
 import tools.jackson.databind.DefaultTyping;
 import tools.jackson.databind.JavaType;
 import tools.jackson.databind.ObjectReader;
-import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.jsontype.PolymorphicTypeValidator;
 
@@ -24,7 +25,9 @@ import tools.jackson.databind.jsontype.PolymorphicTypeValidator;
  * {@code HashMap<String, Long>} comes back with {@code Long}s and an {@code Active} comes back as an {@code Active}
  * where the declaration says {@code OrderState}. Both recycle their buffers per thread: state is encoded on the
  * pipeline's thread for every changed key at each checkpoint, and Jackson's default pool (a concurrent deque shared
- * by all threads) costs a push and a pop per value.
+ * by all threads) costs a push and a pop per value. For the same reason the codecs write through a generator kept per
+ * thread ({@link ReusedJsonGenerators}), and {@link #TYPED} makes records through their constructor's handle spread
+ * once ({@link SpreadCreatorsModule}): a restore decodes every entry it reads.
  */
 final class StateJson {
 
@@ -34,10 +37,11 @@ final class StateJson {
 
     static final JsonMapper TYPED = JsonMapper.builder(factory())
             .activateDefaultTyping(new StateTypeValidator(), DefaultTyping.NON_FINAL)
+            .addModule(new SpreadCreatorsModule())
             .build();
 
     /** Writes any value with its class: a state value of another class than the one its codec is bound to. */
-    static final ObjectWriter OBJECT_WRITER = TYPED.writerFor(Object.class);
+    static final ReusedJsonGenerators OBJECT_WRITER = new ReusedJsonGenerators(TYPED.writerFor(Object.class));
 
     /** Reads what {@link #OBJECT_WRITER} wrote. */
     static final ObjectReader OBJECT_READER = TYPED.readerFor(Object.class);

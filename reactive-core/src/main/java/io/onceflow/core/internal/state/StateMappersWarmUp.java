@@ -42,7 +42,7 @@ final class StateMappersWarmUp {
         long start = System.nanoTime();
         try {
             // a value written with its class and read back, and a key: the paths a first checkpoint and a restore take
-            byte[] value = StateJson.OBJECT_WRITER.writeValueAsBytes(new Object[] {1L, "state"});
+            byte[] value = StateJson.OBJECT_WRITER.write(new Object[] {1L, "state"});
             StateJson.OBJECT_READER.readValue(value);
             StateJson.PLAIN.writeValueAsString(List.of("key"));
             LOG.debug("state mappers ready in {} ms", (System.nanoTime() - start) / 1_000_000);

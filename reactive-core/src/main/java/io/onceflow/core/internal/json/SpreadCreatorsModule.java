@@ -1,4 +1,4 @@
-package io.onceflow.kafka.internal;
+package io.onceflow.core.internal.json;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -33,7 +33,7 @@ import tools.jackson.databind.introspect.AnnotatedWithParams;
  * handle that cannot be made) is left to Jackson. Only Jackson's standard instantiator is replaced, never one a module
  * supplied.
  */
-final class SpreadCreatorsModule extends JacksonModule {
+public final class SpreadCreatorsModule extends JacksonModule {
 
     @Override
     public String getModuleName() {

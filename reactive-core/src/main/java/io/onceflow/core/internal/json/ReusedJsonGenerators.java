@@ -1,4 +1,4 @@
-package io.onceflow.kafka.internal;
+package io.onceflow.core.internal.json;
 
 import java.io.OutputStream;
 import java.util.Arrays;
@@ -15,7 +15,8 @@ import tools.jackson.databind.SerializationFeature;
  * value, and recycles its buffers through a thread-local pool; for a record of a few dozen bytes that costs more than
  * writing it (a JFR profile of the Kafka to Kafka benchmark put the generator's construction, its context and the
  * buffer recycling among the hottest methods; measured alone, a three-field record took about 190 ns and 552 bytes of
- * garbage that way, 125 ns and 208 bytes this way). Each value still gets a serialization context of its own, as
+ * garbage that way, 125 ns and 208 bytes this way; a keyed state's record, written at every checkpoint that changed it,
+ * the same). Each value still gets a serialization context of its own, as
  * {@code writeValueAsBytes} gives it: what the context remembers (object ids of {@code @JsonIdentityInfo}) never
  * carries from one record to the next. The bytes are the same: no separator is written between root values.
  *
@@ -23,10 +24,10 @@ import tools.jackson.databind.SerializationFeature;
  * value grew the thread's buffer past {@link #KEPT_BUFFER_BYTES}, so that one large record does not pin its buffer.
  * A mapper that indents its output gets a generator per value, as before. Thread-safe: each thread writes with its own generator.
  */
-final class ReusedJsonGenerators {
+public final class ReusedJsonGenerators {
 
     /** A thread keeps its buffer only up to this size. */
-    static final int KEPT_BUFFER_BYTES = 64 * 1024;
+    public static final int KEPT_BUFFER_BYTES = 64 * 1024;
 
     private final ObjectWriter writer;
     private final ThreadLocal<@Nullable Slot> slots = new ThreadLocal<>();
@@ -37,13 +38,13 @@ final class ReusedJsonGenerators {
      */
     private final boolean perValue;
 
-    ReusedJsonGenerators(ObjectWriter writer) {
+    public ReusedJsonGenerators(ObjectWriter writer) {
         this.writer = writer.withRootValueSeparator((String) null);
         this.perValue = writer.getConfig().isEnabled(SerializationFeature.INDENT_OUTPUT);
     }
 
     /** {@code value} as JSON, the bytes {@link ObjectWriter#writeValueAsBytes} writes. */
-    byte[] write(@Nullable Object value) {
+    public byte[] write(@Nullable Object value) {
         if (perValue) {
             return writer.writeValueAsBytes(value);
         }

@@ -1,4 +1,4 @@
-package io.onceflow.kafka.internal;
+package io.onceflow.core.internal.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,12 +33,15 @@ class ReusedJsonGeneratorsTest {
         public String name = "shared";
     }
 
-    private final ObjectWriter objects = JsonFormat.DEFAULT_MAPPER.writer();
+    private static final JsonMapper MAPPER =
+            JsonMapper.builder().addModule(new SpreadCreatorsModule()).build();
+
+    private final ObjectWriter objects = MAPPER.writer();
 
     /** The bytes of every value are those {@code writeValueAsBytes} writes, one value after another on one thread. */
     @Test
     void writesTheBytesWriteValueAsBytesWrites() {
-        ObjectWriter typed = JsonFormat.DEFAULT_MAPPER.writerFor(Balance.class);
+        ObjectWriter typed = MAPPER.writerFor(Balance.class);
         ReusedJsonGenerators reused = new ReusedJsonGenerators(typed);
         ReusedJsonGenerators any = new ReusedJsonGenerators(objects);
         Random random = new Random(20261206);

@@ -1,4 +1,4 @@
-package io.onceflow.kafka.internal;
+package io.onceflow.core.internal.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 class SpreadCreatorsModuleTest {
@@ -66,10 +67,18 @@ class SpreadCreatorsModuleTest {
         }
     }
 
-    /** Jackson's own instantiators, with the default mapper's settings otherwise. */
-    private static final JsonMapper JACKSONS = JsonFormat.strictSettings().build();
+    /** Jackson's own instantiators, with reactive-kafka's {@code Json.of} settings otherwise. */
+    private static final JsonMapper JACKSONS = strict().build();
 
-    private static final JsonMapper OURS = JsonFormat.DEFAULT_MAPPER;
+    private static final JsonMapper OURS =
+            strict().addModule(new SpreadCreatorsModule()).build();
+
+    private static JsonMapper.Builder strict() {
+        return JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
 
     @Test
     void makesTheValuesJacksonMakes() {
