@@ -1,5 +1,6 @@
 package io.onceflow.benchmarks;
 
+import io.onceflow.core.internal.state.JsonStateCodec;
 import io.onceflow.kafka.Format;
 import io.onceflow.kafka.Json;
 import io.onceflow.kafka.internal.JsonFormat;
@@ -19,7 +20,8 @@ import tools.jackson.databind.ObjectWriter;
 /**
  * What encoding one small record costs with {@link Json#of}, against Jackson's {@code writeValueAsBytes} with the same
  * mapper (what the format did before it kept a generator per thread), and decoding it, with and without the creator
- * spread once, in nanoseconds:
+ * spread once, in nanoseconds; and the same record as keyed state through the default state codec ({@code encodeState}:
+ * what a marker pays for every key its checkpoint changed, {@code decodeState}: what a restore pays for every entry):
  *
  * <pre>
  * java -jar tests/benchmarks/target/benchmarks.jar JsonFormatBenchmark -prof gc
@@ -41,6 +43,8 @@ public class JsonFormatBenchmark {
     private final Balance balance = new Balance("account-1234", 123_456_789L, 4_242);
     private final byte[] encoded = format.encode(balance);
     private final ObjectReader plainReader = JsonFormat.strictSettings().build().readerFor(Balance.class);
+    private final JsonStateCodec<Balance> stateCodec = JsonStateCodec.inferred(Balance.class);
+    private final byte[] encodedState = stateCodec.encode(balance);
 
     @Benchmark
     public byte[] encode() {
@@ -61,5 +65,15 @@ public class JsonFormatBenchmark {
     @Benchmark
     public Balance decodeJacksonsCreator() {
         return plainReader.readValue(encoded);
+    }
+
+    @Benchmark
+    public byte[] encodeState() {
+        return stateCodec.encode(balance);
+    }
+
+    @Benchmark
+    public Balance decodeState() {
+        return stateCodec.decode(encodedState);
     }
 }
