@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -80,6 +84,41 @@ class StateCodecRoundTripTest {
                         account instanceof Fresh
                                 ? StateJson.TYPED.writerFor(Fresh.class).writeValueAsBytes(account)
                                 : StateJson.TYPED.writerFor(Object.class).writeValueAsBytes(account));
+    }
+
+    /**
+     * One codec shared by many threads at once, as the operators of several pipelines share the state mappers: each
+     * thread writes through a generator of its own, so every value comes out as Jackson writes it and reads back.
+     */
+    @Test
+    void aCodecSharedByManyThreadsWritesEachValueAsJacksonDoes() throws Exception {
+        StateCodec<Account> codec = JsonStateCodec.inferred(Fresh.class);
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int thread = t;
+                results.add(threads.submit(() -> {
+                    for (int i = 0; i < 2_000; i++) {
+                        String id = thread + "-" + "x".repeat(i % 200);
+                        Account account = i % 2 == 0
+                                ? new Fresh(id)
+                                : new Closed(id, Instant.ofEpochSecond(i), List.of(new Fresh("h" + i)));
+                        byte[] bytes = codec.encode(account);
+                        Class<?> written = account instanceof Fresh ? Fresh.class : Object.class;
+                        assertThat(bytes)
+                                .isEqualTo(StateJson.TYPED.writerFor(written).writeValueAsBytes(account));
+                        assertThat(codec.decode(bytes)).isEqualTo(account);
+                    }
+                    return thread;
+                }));
+            }
+            for (Future<Integer> result : results) {
+                result.get(2, TimeUnit.MINUTES);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Property(tries = 200)
