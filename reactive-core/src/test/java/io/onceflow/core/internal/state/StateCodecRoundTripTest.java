@@ -16,10 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -93,12 +95,8 @@ class StateCodecRoundTripTest {
     @Test
     void aCodecSharedByManyThreadsWritesEachValueAsJacksonDoes() throws Exception {
         StateCodec<Account> codec = JsonStateCodec.inferred(Fresh.class);
-        ExecutorService threads = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<Integer>> results = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                int thread = t;
-                results.add(threads.submit(() -> {
+        List<Callable<Void>> writers = IntStream.range(0, 8)
+                .mapToObj(thread -> (Callable<Void>) () -> {
                     for (int i = 0; i < 2_000; i++) {
                         String id = thread + "-" + "x".repeat(i % 200);
                         Account account = i % 2 == 0
@@ -110,11 +108,13 @@ class StateCodecRoundTripTest {
                                 .isEqualTo(StateJson.TYPED.writerFor(written).writeValueAsBytes(account));
                         assertThat(codec.decode(bytes)).isEqualTo(account);
                     }
-                    return thread;
-                }));
-            }
-            for (Future<Integer> result : results) {
-                result.get(2, TimeUnit.MINUTES);
+                    return null;
+                })
+                .toList();
+        ExecutorService threads = Executors.newFixedThreadPool(writers.size());
+        try {
+            for (Future<Void> writer : threads.invokeAll(writers, 2, TimeUnit.MINUTES)) {
+                writer.get(); // rethrows a thread's failed assertion
             }
         } finally {
             threads.shutdownNow();
