@@ -1,5 +1,6 @@
 package io.onceflow.benchmarks.kafka;
 
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.KafkaBroker;
 import java.time.Duration;
@@ -34,10 +35,7 @@ public final class FenceBenchmark {
     private FenceBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = BenchmarkOptions.parse(args);
         List<String> backoffs =
                 List.of(options.getOrDefault("retry-backoff-ms", "100,20").split(","));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "10"));

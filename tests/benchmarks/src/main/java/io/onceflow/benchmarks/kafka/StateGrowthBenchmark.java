@@ -1,6 +1,7 @@
 package io.onceflow.benchmarks.kafka;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.kafka.AccountLedger.Balance;
 import io.onceflow.benchmarks.kafka.AccountLedger.Payment;
 import io.onceflow.benchmarks.r2dbc.BenchDatabase;
@@ -82,10 +83,7 @@ public final class StateGrowthBenchmark {
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
         System.setProperty("org.slf4j.simpleLogger.log.kafka", "error");
-        Map<String, String> options = new java.util.HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = BenchmarkOptions.parse(args);
         int[] keyCounts = Arrays.stream(
                         options.getOrDefault("keys", "100000,1000000,5000000").split(","))
                 .mapToInt(Integer::parseInt)

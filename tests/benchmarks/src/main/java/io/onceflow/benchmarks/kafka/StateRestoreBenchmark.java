@@ -1,6 +1,7 @@
 package io.onceflow.benchmarks.kafka;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.kafka.AccountLedger.Balance;
 import io.onceflow.benchmarks.kafka.AccountLedger.Payment;
 import io.onceflow.core.CheckpointEvent;
@@ -46,10 +47,7 @@ public final class StateRestoreBenchmark {
     private StateRestoreBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new java.util.HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = BenchmarkOptions.parse(args);
         int keys = Integer.parseInt(options.getOrDefault("keys", "1000000"));
         int partitions = Integer.parseInt(options.getOrDefault("partitions", "4"));
         try (KafkaBroker broker = KafkaBroker.start(BrokerMode.IN_PROCESS)) {

@@ -2,6 +2,7 @@ package io.onceflow.sinks.r2dbc.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.r2dbc.BenchDatabase;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
@@ -86,10 +87,7 @@ public final class CopyVersusUnnestBenchmark {
     private CopyVersusUnnestBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new TreeMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = BenchmarkOptions.parse(args);
         int[] sizes = Arrays.stream(
                         options.getOrDefault("rows", "1000,5000,20000,100000").split(","))
                 .mapToInt(Integer::parseInt)

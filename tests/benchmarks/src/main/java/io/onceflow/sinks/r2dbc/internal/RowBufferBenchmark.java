@@ -1,12 +1,12 @@
 package io.onceflow.sinks.r2dbc.internal;
 
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.core.Data;
 import io.onceflow.core.Origin;
 import io.onceflow.sinks.r2dbc.Row;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 
 /**
  * The PostgreSQL sink's coalescing buffer alone, on the data path's pattern of the ledger job: rows of {@code keys}
@@ -30,10 +30,7 @@ public final class RowBufferBenchmark {
     private RowBufferBenchmark() {}
 
     public static void main(String[] args) {
-        Map<String, String> options = new TreeMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = BenchmarkOptions.parse(args);
         int keys = Integer.parseInt(options.getOrDefault("keys", "20000"));
         int perCheckpoint = Integer.parseInt(options.getOrDefault("per-checkpoint", "1000000"));
         int streamEvery = Integer.parseInt(options.getOrDefault("stream-every", "4000"));

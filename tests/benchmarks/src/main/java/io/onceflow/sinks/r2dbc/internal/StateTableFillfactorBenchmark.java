@@ -1,5 +1,6 @@
 package io.onceflow.sinks.r2dbc.internal;
 
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.r2dbc.BenchDatabase;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
@@ -47,10 +48,7 @@ public final class StateTableFillfactorBenchmark {
     private StateTableFillfactorBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new TreeMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = BenchmarkOptions.parse(args);
         int[] sizes = Arrays.stream(options.getOrDefault("keys", "10000,100000").split(","))
                 .mapToInt(Integer::parseInt)
                 .toArray();
