@@ -1,6 +1,7 @@
 package io.onceflow.demo;
 
 import io.onceflow.sinks.r2dbc.Row;
+import java.util.List;
 
 /**
  * The running balance of one account in one currency: the pipeline's keyed state, and the row it keeps in the
@@ -52,6 +53,14 @@ public record Balance(
         return Row.of(
                 new String[] {"account", "currency", "balance_minor", "payments", "last_payment_id"},
                 new Object[] {account, currency, balanceMinor, payments, lastPaymentId});
+    }
+
+    /**
+     * The key of its row in {@code balances}, in the sink's {@code key(...)} order: what lets the sink keep the newest
+     * balance of each key in a checkpoint and make the row of that one only.
+     */
+    public List<String> rowKey() {
+        return List.of(account, currency);
     }
 
     /** The entry this balance makes in the ledger topic. */

@@ -99,7 +99,8 @@ final class LedgerPipeline {
                 .key("account", "currency")
                 .columns(Balance::row)
                 .idempotent()
-                .lastWriteWins() // one row per balance and checkpoint: the table needs only the last
+                // one row per balance and checkpoint, the newest (the table needs only the last), made for it alone
+                .lastWriteWins(Balance::rowKey)
                 .build());
         return pipelines
                 .pipeline(name)

@@ -39,6 +39,20 @@ import tools.jackson.databind.json.JsonMapper;
  * @param lastWriteWins whether the records of one key in one checkpoint are coalesced to the last one before
  *     writing. The table ends the same either way; coalescing sends fewer rows, but triggers see only the last
  *     write. Defaults to {@code false}: every record is written, in order
+ * @param rowKey with {@code lastWriteWins}, a function that gives the key of the row a record writes without making
+ *     the row: the key column's value for a one-column key, a {@link List} of the key columns' values in
+ *     {@code key(...)} order for several. The sink then keeps only the newest record of each key and calls
+ *     {@code columns} for it alone, on the commit path, instead of for every record on the data path (a keyed job
+ *     that updates a few thousand balances with a million records a second spends most of its sink's time making
+ *     rows it then drops). Every row made is checked against the key the function gave for its record, and a
+ *     difference stops the pipeline with a {@link io.onceflow.core.PipelineConfigurationException} naming the
+ *     record: a function that gave two rows' records one key would otherwise drop one of the rows. Since a
+ *     superseded record is never mapped, a key's row in a checkpoint is its newest record's: when that record
+ *     cannot be written (its {@code columns} throws, or the database refuses its row) it is dead-lettered and the
+ *     key's row keeps its value from before the checkpoint, as a refused coalesced row does without the function.
+ *     The row is made after later records went by, so a record must not change once emitted (a keyed operator's
+ *     state is an immutable value, as {@link io.onceflow.core.KeyedProcessor} asks).
+ *     {@code null} (the default): rows are made for every record, and coalesced by their key
  * @param chunkSize rows per statement; each chunk is one round trip. Defaults to {@code 5000}; at most
  *     {@code 100000}
  * @param maxBufferedRecords records the sink holds before the pipeline takes an early checkpoint and then waits for
@@ -80,6 +94,7 @@ public record R2dbcSinkOptions<T>(
         R2dbcSinkMode mode,
         @Nullable String deadLetterTable,
         boolean lastWriteWins,
+        @Nullable Function<? super T, ?> rowKey,
         int chunkSize,
         int maxBufferedRecords,
         List<String> versionColumns,
@@ -137,6 +152,10 @@ public record R2dbcSinkOptions<T>(
                 throw new IllegalArgumentException("the dead-letter table must not be the sink's table, " + table);
             }
         }
+        if (rowKey != null && !lastWriteWins) {
+            throw new IllegalArgumentException("a rowKey function coalesces a key's records to the newest: it needs"
+                    + " lastWriteWins; give lastWriteWins(rowKey) instead");
+        }
         if (chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
             throw new IllegalArgumentException(
                     "chunkSize must be between 1 and " + MAX_CHUNK_SIZE + ", was " + chunkSize);
@@ -178,6 +197,7 @@ public record R2dbcSinkOptions<T>(
                 .mode(mode)
                 .deadLetterTable(deadLetterTable)
                 .lastWriteWins(lastWriteWins)
+                .rowKey(rowKey)
                 .chunkSize(chunkSize)
                 .maxBufferedRecords(maxBufferedRecords)
                 .versionColumns(versionColumns.get(0), versionColumns.get(1), versionColumns.get(2))
@@ -196,7 +216,8 @@ public record R2dbcSinkOptions<T>(
     @Override
     public String toString() {
         return "R2dbcSinkOptions[name=" + name + ", table=" + table + ", key=" + keyColumns + ", mode=" + mode
-                + ", deadLetterTable=" + deadLetterTable + ", lastWriteWins=" + lastWriteWins + ", chunkSize="
+                + ", deadLetterTable=" + deadLetterTable + ", lastWriteWins=" + lastWriteWins
+                + (rowKey == null ? "" : " (by a row key function)") + ", chunkSize="
                 + chunkSize + ", maxBufferedRecords=" + maxBufferedRecords + ", versionColumns=" + versionColumns
                 + ", tables=" + tables + ", streamRows=" + streamRows + ", openTransactionTimeout="
                 + openTransactionTimeout + ", connectionFactory="
@@ -217,6 +238,7 @@ public record R2dbcSinkOptions<T>(
         private @Nullable R2dbcSinkMode mode;
         private @Nullable String deadLetterTable;
         private boolean lastWriteWins;
+        private @Nullable Function<? super T, ?> rowKey;
         private int chunkSize = DEFAULT_CHUNK_SIZE;
         private int maxBufferedRecords = DEFAULT_MAX_BUFFERED_RECORDS;
         private List<String> versionColumns = List.of("onceflow_partition", "onceflow_offset", "onceflow_ordinal");
@@ -292,9 +314,41 @@ public record R2dbcSinkOptions<T>(
             return lastWriteWins(true);
         }
 
-        /** Whether to coalesce the records of a key within a checkpoint. Defaults to {@code false}. */
+        /**
+         * Whether to coalesce the records of a key within a checkpoint. Defaults to {@code false}. {@code false} also
+         * forgets a {@link #lastWriteWins(Function) rowKey} function.
+         */
         public Builder<T> lastWriteWins(boolean coalesce) {
             this.lastWriteWins = coalesce;
+            if (!coalesce) {
+                this.rowKey = null;
+            }
+            return this;
+        }
+
+        /**
+         * Coalesces the records of a key within a checkpoint to the newest one, and makes the row of that one only:
+         * {@code rowKey} gives the key of the row a record writes, without making the row.
+         *
+         * <pre>{@code
+         * .key("account")
+         * .columns(Balance::row)
+         * .lastWriteWins(Balance::account)        // one key column: its value
+         *
+         * .key("region", "account")
+         * .lastWriteWins(b -> List.of(b.region(), b.account()))   // several: their values, in key(...) order
+         * }</pre>
+         *
+         * <p>Every row made is checked against the key the function gave; see {@link R2dbcSinkOptions#rowKey()}.
+         */
+        public Builder<T> lastWriteWins(Function<? super T, ?> rowKeyFunction) {
+            this.lastWriteWins = true;
+            this.rowKey = requireNonNull(rowKeyFunction, "rowKey");
+            return this;
+        }
+
+        private Builder<T> rowKey(@Nullable Function<? super T, ?> rowKeyFunction) {
+            this.rowKey = rowKeyFunction;
             return this;
         }
 
@@ -391,6 +445,7 @@ public record R2dbcSinkOptions<T>(
                     mode,
                     deadLetterTable,
                     lastWriteWins,
+                    rowKey,
                     chunkSize,
                     maxBufferedRecords,
                     versionColumns,

@@ -11,7 +11,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 class R2dbcSinkOptionsTest {
 
-    record Balance(String account, long cents) {}
+    record Balance(String account, long cents) {
+        Row row() {
+            return Row.of("account", account, "balance_cents", cents);
+        }
+    }
 
     private static R2dbcSinkOptions.Builder<Balance> builder() {
         return R2dbcSinkOptions.<Balance>builder()
@@ -28,6 +32,7 @@ class R2dbcSinkOptionsTest {
         assertThat(options.mode()).isEqualTo(R2dbcSinkMode.COMMIT_POINT);
         assertThat(options.deadLetterTable()).isNull();
         assertThat(options.lastWriteWins()).isFalse();
+        assertThat(options.rowKey()).isNull();
         assertThat(options.chunkSize()).isEqualTo(5_000);
         assertThat(options.maxBufferedRecords()).isEqualTo(100_000);
         assertThat(options.versionColumns())
@@ -167,5 +172,41 @@ class R2dbcSinkOptionsTest {
                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("openTransactionTimeout");
+    }
+
+    @Test
+    void aRowKeyFunctionCoalescesItIsKeptByToBuilderAndNeedsLastWriteWins() {
+        java.util.function.Function<Balance, String> account = Balance::account;
+        R2dbcSinkOptions<Balance> byKey =
+                builder().commitPoint().lastWriteWins(account).build();
+        assertThat(byKey.lastWriteWins()).isTrue();
+        assertThat(byKey.rowKey()).isSameAs(account);
+        assertThat(byKey.streamRows()).isFalse(); // as any coalescing sink
+        assertThat(byKey.toBuilder().build()).isEqualTo(byKey);
+        assertThat(byKey.withMode(R2dbcSinkMode.IDEMPOTENT).rowKey()).isSameAs(account);
+        assertThat(byKey.toString()).contains("lastWriteWins=true (by a row key function)");
+        // turning coalescing off forgets the function: it means nothing without it
+        R2dbcSinkOptions<Balance> off = byKey.toBuilder().lastWriteWins(false).build();
+        assertThat(off.lastWriteWins()).isFalse();
+        assertThat(off.rowKey()).isNull();
+        assertThatThrownBy(() -> new R2dbcSinkOptions<>(
+                        "balances",
+                        new NoConnections(),
+                        "balances",
+                        List.of("account"),
+                        Balance::row,
+                        R2dbcSinkMode.COMMIT_POINT,
+                        null,
+                        false,
+                        account,
+                        100,
+                        100,
+                        List.of("p", "o", "n"),
+                        OnceflowTables.defaults(),
+                        JsonMapper.shared(),
+                        false,
+                        java.time.Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs lastWriteWins");
     }
 }

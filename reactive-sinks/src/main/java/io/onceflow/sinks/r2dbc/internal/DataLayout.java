@@ -181,8 +181,43 @@ final class DataLayout {
         return texts;
     }
 
+    /**
+     * The key a sink's row key function gave, in the form {@link #key} gives a row's: the value of the one key
+     * column, or a {@link List} of the key columns' values in {@code key(...)} order; {@code null} when a value is
+     * {@code null}.
+     *
+     * @throws PipelineConfigurationException when the function's value does not have that form, or a value's class
+     *     does not fit its column
+     */
+    @Nullable
+    String keyOf(Object rowKey, JsonMapper json, Origin origin) {
+        if (keyIndexes.length == 1) {
+            return text(rowKey, keyIndexes[0], json, origin);
+        }
+        if (!(rowKey instanceof List<?> values) || values.size() != keyIndexes.length) {
+            throw new PipelineConfigurationException("the sink's key is " + keyColumns() + ", but its lastWriteWins row"
+                    + " key function gave a " + rowKey.getClass().getName() + " (record " + origin + "): give a List"
+                    + " of " + keyIndexes.length + " values, in that order");
+        }
+        StringBuilder key = new StringBuilder();
+        for (int k = 0; k < keyIndexes.length; k++) {
+            String part = text(values.get(k), keyIndexes[k], json, origin);
+            if (part == null) {
+                return null;
+            }
+            if (k > 0) {
+                key.append(KEY_SEPARATOR);
+            }
+            key.append(part);
+        }
+        return key.toString();
+    }
+
     private @Nullable String text(Row row, int position, JsonMapper json, Origin origin) {
-        Object value = row.value(position);
+        return text(row.value(position), position, json, origin);
+    }
+
+    private @Nullable String text(@Nullable Object value, int position, JsonMapper json, Origin origin) {
         if (value == null) {
             return null;
         }

@@ -4,20 +4,25 @@ import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.Origin;
+import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.Row;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Result;
 import io.r2dbc.spi.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A sink's target table for one run: turns records into rows on the data path, and writes a checkpoint's rows in
- * chunks inside a transaction.
+ * A sink's target table for one run: turns records into rows on the data path (with a row key function, on the
+ * commit path, for the newest record of each key only), and writes a checkpoint's rows in chunks inside a
+ * transaction.
  *
  * <p>Optimistically, each chunk is one statement. When a statement fails because of some of its rows (SQLSTATE 21000,
  * class 22 or 23), the caller rolls the whole transaction back and writes again carefully: each chunk under a
@@ -33,8 +38,11 @@ final class DataTarget<T> {
     private final TableInfo table;
     private final @Nullable List<String> versionColumns;
     private final String stage;
-    private @Nullable DataLayout layout;
-    private @Nullable OnceflowException layoutFailure;
+    private final @Nullable Function<? super T, ?> rowKey;
+    // resolved from the first row made: on the data path, or, with a row key function, on the commit path, while the
+    // data path may stream the next checkpoint's rows; resolving twice is harmless, the layout is immutable
+    private volatile @Nullable DataLayout layout;
+    private volatile @Nullable OnceflowException layoutFailure;
 
     /** The record the last row came from, and that row's ordinal: a record's rows arrive one after the other. */
     private @Nullable Origin lastOrigin;
@@ -46,6 +54,7 @@ final class DataTarget<T> {
         this.table = table;
         this.versionColumns = versionColumns;
         this.stage = "sink:" + options.name();
+        this.rowKey = options.rowKey();
     }
 
     /** The stage name of the dead letters this sink writes for refused rows. */
@@ -55,15 +64,27 @@ final class DataTarget<T> {
 
     /**
      * Turns a record into a row of {@code buffer}: the mapper, and the key; never throws. The other values become
-     * text later, in {@link #batch}.
+     * text later, in {@link #batch}. With a row key function, only the key: the row is made in {@link #batch}, for the
+     * newest record of its key alone.
      */
     void prepare(Data<T> record, RowBuffer buffer) {
+        if (rowKey != null) {
+            Object key;
+            try {
+                key = rowKey.apply(record.value());
+                if (key == null) {
+                    throw new NullPointerException("the lastWriteWins row key function returned null");
+                }
+            } catch (RuntimeException keyFailure) {
+                buffer.reject(new DeadLetter<>(record.origin(), stage, record.value(), keyFailure));
+                return;
+            }
+            buffer.add(new Pending(null, key, record, ordinalOf(record.origin())));
+            return;
+        }
         Row row;
         try {
-            row = options.columns().apply(record.value());
-            if (row == null) {
-                throw new NullPointerException("the columns mapper returned null");
-            }
+            row = columns(record);
         } catch (RuntimeException mapperFailure) {
             buffer.reject(new DeadLetter<>(record.origin(), stage, record.value(), mapperFailure));
             return;
@@ -87,6 +108,14 @@ final class DataTarget<T> {
             // Jackson could not write a JSON key column's value: this record's fault
             buffer.reject(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
         }
+    }
+
+    private Row columns(Data<T> record) {
+        Row row = options.columns().apply(record.value());
+        if (row == null) {
+            throw new NullPointerException("the columns mapper returned null");
+        }
+        return row;
     }
 
     /**
@@ -140,8 +169,7 @@ final class DataTarget<T> {
      * @throws OnceflowException a mapping error: a row that does not fit the table
      */
     Batch batch(List<Pending> rows, boolean uniqueKeys, List<DeadLetter<?>> rejected) {
-        DataLayout resolved = layout;
-        if (rows.isEmpty() || resolved == null) {
+        if (rows.isEmpty() || (rowKey == null && layout == null)) {
             return rejected.isEmpty() ? Batch.EMPTY : new Batch(List.of(), rejected);
         }
         List<Entry> entries = new ArrayList<>(rows.size());
@@ -149,18 +177,92 @@ final class DataTarget<T> {
         for (Pending pending : rows) {
             Data<?> record = pending.record();
             try {
-                entries.add(new Entry(
-                        resolved.texts(pending.row(), options.jsonMapper(), record.origin()),
-                        pending.key(),
-                        record,
-                        pending.ordinal()));
+                Row row = pending.row();
+                Entry entry =
+                        row != null ? entry(row, (String) pending.key(), pending) : entryMadeNow(pending, refused);
+                if (entry != null) {
+                    entries.add(entry);
+                }
             } catch (OnceflowException mappingError) {
                 throw mappingError;
             } catch (RuntimeException valueFailure) {
                 refused.add(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
             }
         }
+        if (rowKey != null) {
+            // records of distinct row key function values may still write one row (the function gave 1 where the
+            // column holds 1L): the statement's keys must be distinct, and the newest write wins, as in the buffer
+            entries = newestPerKey(entries);
+        }
         return new Batch(RowBuffer.chunks(entries, Entry::key, uniqueKeys, options.chunkSize()), refused);
+    }
+
+    private Entry entry(Row row, String key, Pending pending) {
+        Data<?> record = pending.record();
+        return new Entry(
+                requireLayout().texts(row, options.jsonMapper(), record.origin()), key, record, pending.ordinal());
+    }
+
+    /**
+     * The row of the newest record of its key, made now, and checked against the key the row key function gave it;
+     * {@code null} when the record cannot be written (added to {@code refused}).
+     *
+     * @throws PipelineConfigurationException when the row's key is not the function's, or the row does not fit
+     */
+    private @Nullable Entry entryMadeNow(Pending pending, List<DeadLetter<?>> refused) {
+        @SuppressWarnings("unchecked") // the buffer holds this sink's records only
+        Data<T> record = (Data<T>) pending.record();
+        Row row;
+        try {
+            row = columns(record);
+        } catch (RuntimeException mapperFailure) {
+            refused.add(new DeadLetter<>(record.origin(), stage, record.value(), mapperFailure));
+            return null;
+        }
+        DataLayout resolved = layout(row);
+        Row ordered = resolved.inOrder(row);
+        String key = resolved.key(ordered, options.jsonMapper(), record.origin());
+        if (key == null) {
+            refused.add(new DeadLetter<>(
+                    record.origin(),
+                    stage,
+                    record.value(),
+                    new NullPointerException("a key column " + resolved.keyColumns() + " is null")));
+            return null;
+        }
+        if (!key.equals(resolved.keyOf(pending.key(), options.jsonMapper(), record.origin()))) {
+            throw new PipelineConfigurationException("the lastWriteWins row key function of sink '" + options.name()
+                    + "' gave record " + record.origin() + " another key than its row's " + resolved.keyColumns()
+                    + ": it must give the values the row's key columns get (the value for one key column, a List in"
+                    + " key(...) order for several), or the rows of records it gives one key are dropped but one");
+        }
+        return entry(ordered, key, pending);
+    }
+
+    private static List<Entry> newestPerKey(List<Entry> entries) {
+        Map<String, Integer> positions = new HashMap<>((int) (entries.size() / 0.75f) + 1);
+        List<Entry> newest = new ArrayList<>(entries.size());
+        for (Entry entry : entries) {
+            Integer position = positions.putIfAbsent(entry.key(), newest.size());
+            if (position == null) {
+                newest.add(entry);
+            } else {
+                Entry other = newest.get(position);
+                if (Pending.newer(
+                        entry.record().origin(), entry.ordinal(), other.record().origin(), other.ordinal())) {
+                    newest.set(position, entry);
+                }
+            }
+        }
+        return newest;
+    }
+
+    private DataLayout requireLayout() {
+        DataLayout resolved = layout;
+        if (resolved == null) {
+            throw new IllegalStateException("a row was buffered before the layout was resolved");
+        }
+        return resolved;
     }
 
     private DataLayout layout(Row row) {
@@ -168,8 +270,9 @@ final class DataTarget<T> {
         if (resolved != null) {
             return resolved;
         }
-        if (layoutFailure != null) {
-            throw layoutFailure;
+        OnceflowException failed = layoutFailure;
+        if (failed != null) {
+            throw failed;
         }
         try {
             resolved = DataLayout.resolve(table, row, options.keyColumns(), versionColumns);

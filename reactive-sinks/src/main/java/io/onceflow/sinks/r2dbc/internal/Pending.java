@@ -1,18 +1,23 @@
 package io.onceflow.sinks.r2dbc.internal;
 
 import io.onceflow.core.Data;
+import io.onceflow.core.Origin;
 import io.onceflow.sinks.r2dbc.Row;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A record as the data path buffers it: its row, in the layout's column order, and its key. Its values become text
- * on the commit path, and only if the row is still written then (a coalesced row is not).
+ * A record as the data path buffers it: its row, in the layout's column order, and its key; or, for a sink with a
+ * row key function, the record and the key that function gave, its row not made yet. Its values become text on the
+ * commit path, and only if the row is still written then (a coalesced row is not).
  *
- * @param row the mapper's row, in the layout's order
- * @param key the key columns' text forms, joined: equal keys write the same row
+ * @param row the mapper's row, in the layout's order; {@code null} when the row is made on the commit path, from the
+ *     newest record of its key only
+ * @param key equal keys write the same row: the key columns' text forms, joined, for a made row; the row key
+ *     function's value otherwise
  * @param record the record, for its origin (the version, a dead letter) and its value (a dead letter's payload)
  * @param ordinal the row's place among the rows its record wrote to this sink: with the record's offset, the version
  */
-record Pending(Row row, String key, Data<?> record, int ordinal) {
+record Pending(@Nullable Row row, Object key, Data<?> record, int ordinal) {
 
     /**
      * Whether this row is a newer write than {@code other}, of the same key: a later offset of the same source
@@ -20,11 +25,14 @@ record Pending(Row row, String key, Data<?> record, int ordinal) {
      * between partitions, and the last write of the checkpoint wins, as it does in the table.
      */
     boolean supersedes(Pending other) {
-        var mine = record.origin();
-        var theirs = other.record.origin();
+        return newer(record.origin(), ordinal, other.record.origin(), other.ordinal);
+    }
+
+    /** Whether the write of {@code mine} (its row {@code ordinal}) is newer than that of {@code theirs}: see above. */
+    static boolean newer(Origin mine, int ordinal, Origin theirs, int theirOrdinal) {
         if (mine.partition() != theirs.partition() || !mine.source().equals(theirs.source())) {
             return true;
         }
-        return mine.offset() > theirs.offset() || (mine.offset() == theirs.offset() && ordinal >= other.ordinal);
+        return mine.offset() > theirs.offset() || (mine.offset() == theirs.offset() && ordinal >= theirOrdinal);
     }
 }

@@ -28,7 +28,7 @@ final class RowBuffer {
     private List<Pending> streamedRows = new ArrayList<>();
     // one slot per key when coalesced: a record costs one lookup, where a map of unstreamed rows beside a map of
     // streamed ones cost two (the buffer's lookups were the largest part of the sink's time on the data path)
-    private Map<String, Slot> slots = new HashMap<>();
+    private Map<Object, Slot> slots = new HashMap<>();
     private List<Slot> unstreamedSlots = new ArrayList<>();
     private int streamedKeys;
     private List<DeadLetter<?>> rejected = new ArrayList<>();
@@ -215,7 +215,7 @@ final class RowBuffer {
      *
      * @param uniqueKeys whether the keys are known to be distinct already
      */
-    static <E> List<List<E>> chunks(List<E> rows, Function<E, String> key, boolean uniqueKeys, int chunkSize) {
+    static <E> List<List<E>> chunks(List<E> rows, Function<E, ?> key, boolean uniqueKeys, int chunkSize) {
         List<List<E>> generations = uniqueKeys ? List.of(rows) : generations(rows, key);
         List<List<E>> chunks = new ArrayList<>();
         for (List<E> generation : generations) {
@@ -226,8 +226,8 @@ final class RowBuffer {
         return chunks;
     }
 
-    private static <E> List<List<E>> generations(List<E> rows, Function<E, String> key) {
-        Map<String, Integer> seen = new HashMap<>(rows.size() * 2);
+    private static <E> List<List<E>> generations(List<E> rows, Function<E, ?> key) {
+        Map<Object, Integer> seen = new HashMap<>(rows.size() * 2);
         List<List<E>> generations = new ArrayList<>();
         generations.add(new ArrayList<>(rows.size()));
         boolean repeated = false;

@@ -82,4 +82,149 @@ class DataTargetTest {
         assertThat(sealed.rejected()).isEmpty();
         assertThatThrownBy(() -> target.batch(sealed)).hasMessageContaining("writes column 'nope'");
     }
+
+    /** A sink on {@code balances} coalescing by {@code rowKey}, counting the rows its mapper makes. */
+    private static DataTarget<String> byRowKey(
+            java.util.function.Function<String, ?> rowKey, java.util.function.Function<String, Row> columns) {
+        R2dbcSinkOptions<String> options = R2dbcSinkOptions.<String>builder()
+                .connectionFactory(new NoConnections())
+                .table("balances")
+                .key("account")
+                .columns(columns)
+                .idempotent()
+                .lastWriteWins(rowKey)
+                .build();
+        return new DataTarget<>(options, Tables.balances(), options.versionColumns());
+    }
+
+    /** "account:cents" records: the account is the row's key. */
+    private static String account(String value) {
+        return value.substring(0, value.indexOf(':'));
+    }
+
+    private static Row balance(String value) {
+        return Row.of(
+                "account", account(value), "balance_cents", Long.parseLong(value.substring(value.indexOf(':') + 1)));
+    }
+
+    private static java.util.List<String> written(DataTarget.Batch batch) {
+        return batch.chunks().stream()
+                .flatMap(java.util.List::stream)
+                .map(entry -> String.join(":", entry.texts()[0], entry.texts()[1]) + "@"
+                        + entry.record().origin())
+                .toList();
+    }
+
+    @Test
+    void withARowKeyFunctionOnlyTheNewestRecordOfAKeyIsMappedAndItsRowIsTheOneWithout() {
+        java.util.concurrent.atomic.AtomicInteger mapped = new java.util.concurrent.atomic.AtomicInteger();
+        DataTarget<String> lazy = byRowKey(DataTargetTest::account, value -> {
+            mapped.incrementAndGet();
+            return balance(value);
+        });
+        DataTarget<String> eager = target(DataTargetTest::balance);
+        RowBuffer lazyBuffer = new RowBuffer(true);
+        RowBuffer eagerBuffer = new RowBuffer(true);
+        String[] values = {"a:1", "b:2", "a:3", "c:4", "a:5", "b:6"};
+        for (int i = 0; i < values.length; i++) {
+            lazy.prepare(Tables.data(values[i], 0, i), lazyBuffer);
+            eager.prepare(Tables.data(values[i], 0, i), eagerBuffer);
+        }
+        assertThat(mapped).hasValue(0); // nothing made on the data path
+
+        DataTarget.Batch batch = lazy.batch(lazyBuffer.seal());
+
+        assertThat(mapped).hasValue(3); // one row per key, the newest record's
+        assertThat(written(batch))
+                .containsExactlyInAnyOrder("a:5@payments-0@4", "b:6@payments-0@5", "c:4@payments-0@3");
+        assertThat(written(batch)).containsExactlyInAnyOrderElementsOf(written(eager.batch(eagerBuffer.seal())));
+    }
+
+    @Test
+    void aRowKeyFunctionThatGivesARowAnotherKeyStopsThePipelineInsteadOfDroppingRows() {
+        // a coarser function: every record "one" key, so all but one row would be dropped; the row made is checked
+        DataTarget<String> target = byRowKey(value -> "a", DataTargetTest::balance);
+        RowBuffer buffer = new RowBuffer(true);
+        target.prepare(Tables.data("a:1", 0, 0), buffer);
+        target.prepare(Tables.data("b:2", 0, 1), buffer);
+        RowBuffer.Sealed sealed = buffer.seal();
+
+        assertThatThrownBy(() -> target.batch(sealed))
+                .isInstanceOf(io.onceflow.core.PipelineConfigurationException.class)
+                .hasMessageContaining("row key function of sink 'balances' gave record payments-0@1 another key")
+                .hasMessageContaining("[account]");
+    }
+
+    @Test
+    void keysThatDifferAsObjectsButWriteOneRowAreCoalescedAgainToTheNewest() {
+        // a StringBuilder equals only itself: the buffer keeps both, the statement must not
+        DataTarget<String> target = byRowKey(value -> new StringBuilder(account(value)), DataTargetTest::balance);
+        RowBuffer buffer = new RowBuffer(true);
+        target.prepare(Tables.data("a:1", 0, 7), buffer);
+        target.prepare(Tables.data("a:2", 1, 3), buffer);
+        target.prepare(Tables.data("a:3", 0, 8), buffer);
+
+        assertThat(written(target.batch(buffer.seal()))).containsExactly("a:3@payments-0@8");
+    }
+
+    @Test
+    void aRecordWhoseKeyOrRowCannotBeMadeIsADeadLetterAndAnOlderRecordOfItsKeyIsNotWrittenInstead() {
+        DataTarget<String> target = byRowKey(
+                value -> {
+                    if (value.startsWith("nokey")) {
+                        return null;
+                    }
+                    return account(value);
+                },
+                value -> {
+                    if (value.endsWith(":0")) {
+                        throw new IllegalStateException("mapper failed");
+                    }
+                    return balance(value);
+                });
+        RowBuffer buffer = new RowBuffer(true);
+        target.prepare(Tables.data("a:1", 0, 1), buffer);
+        target.prepare(Tables.data("a:0", 0, 2), buffer); // the newest of a: its row cannot be made
+        target.prepare(Tables.data("nokey:1", 0, 3), buffer);
+        target.prepare(Tables.data("b:1", 0, 4), buffer);
+
+        DataTarget.Batch batch = target.batch(buffer.seal());
+
+        assertThat(written(batch)).containsExactly("b:1@payments-0@4");
+        assertThat(batch.rejected())
+                .extracting(d -> d.origin().toString(), DeadLetter::errorClass)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("payments-0@3", "java.lang.NullPointerException"),
+                        org.assertj.core.groups.Tuple.tuple("payments-0@2", "java.lang.IllegalStateException"));
+    }
+
+    @Test
+    void aCompositeKeyIsAListOfItsValuesInKeyOrder() {
+        R2dbcSinkOptions<String> options = R2dbcSinkOptions.<String>builder()
+                .connectionFactory(new NoConnections())
+                .table("balances")
+                .key("account", "name")
+                .columns(value -> Row.of("name", "n", "account", account(value), "balance_cents", 1L))
+                .idempotent()
+                .lastWriteWins(value -> java.util.List.of(account(value), "n"))
+                .build();
+        DataTarget<String> target = new DataTarget<>(options, Tables.balances(), options.versionColumns());
+        RowBuffer buffer = new RowBuffer(true);
+        target.prepare(Tables.data("a:1", 0, 1), buffer);
+        target.prepare(Tables.data("a:2", 0, 2), buffer);
+        assertThat(target.batch(buffer.seal()).chunks().get(0))
+                .extracting(entry -> entry.record().origin().offset())
+                .containsExactly(2L);
+
+        DataTarget<String> notAList = new DataTarget<>(
+                options.toBuilder().lastWriteWins(DataTargetTest::account).build(),
+                Tables.balances(),
+                options.versionColumns());
+        RowBuffer second = new RowBuffer(true);
+        notAList.prepare(Tables.data("a:1", 0, 1), second);
+        RowBuffer.Sealed sealed = second.seal();
+        assertThatThrownBy(() -> notAList.batch(sealed))
+                .isInstanceOf(io.onceflow.core.PipelineConfigurationException.class)
+                .hasMessageContaining("give a List of 2 values");
+    }
 }

@@ -35,15 +35,22 @@ final class OnceflowLedger {
         return run(input, db, checkpointEvery, R2dbcSinkMode.IDEMPOTENT);
     }
 
+    /**
+     * Whether the sink coalesces by a row key function ({@code lastWriteWins(Balance::account)}: a row made for the
+     * newest record of each account only), as the ledger's users are told to; {@code -Dbench.ledger.rowKey=false}
+     * measures {@code lastWriteWins()}, a row made for every record and then coalesced.
+     */
+    private static final boolean ROW_KEY = Boolean.parseBoolean(System.getProperty("bench.ledger.rowKey", "true"));
+
     private static Result run(LedgerInput input, BenchDatabase db, Duration checkpointEvery, R2dbcSinkMode mode) {
-        R2dbcUpsertSink<Balance> sink = R2dbcUpsertSink.create(R2dbcSinkOptions.<Balance>builder()
+        R2dbcSinkOptions.Builder<Balance> options = R2dbcSinkOptions.<Balance>builder()
                 .connectionFactory(db.pool())
                 .table("balances")
                 .key("account")
                 .columns(Balance::row)
-                .mode(mode)
-                .lastWriteWins()
-                .build());
+                .mode(mode);
+        R2dbcUpsertSink<Balance> sink = R2dbcUpsertSink.create(
+                (ROW_KEY ? options.lastWriteWins(Balance::account) : options.lastWriteWins()).build());
         PipelineBuilder builder = Onceflow.pipeline("ledger")
                 .checkpointEvery(checkpointEvery)
                 .meterRegistry(new SimpleMeterRegistry())

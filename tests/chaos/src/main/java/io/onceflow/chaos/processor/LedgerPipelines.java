@@ -148,7 +148,9 @@ public final class LedgerPipelines {
                         new String[] {"account", "balance_cents", "payments", "last_seq", "last_payment_id"},
                         new Object[] {b.account(), b.cents(), b.payments(), b.lastSeq(), b.lastPaymentId()}))
                 .idempotent()
-                .lastWriteWins()
+                // the newest record of each account in a checkpoint, its row made alone (the shapes' tables cover the
+                // other ways to coalesce)
+                .lastWriteWins(Balance::account)
                 .build());
     }
 }

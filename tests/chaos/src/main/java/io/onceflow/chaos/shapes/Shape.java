@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  * @param topics its input topics, 1 to 3, read by one source
  * @param partitions partitions of each input topic
  * @param checkpointInterval its pipeline's checkpoint interval
- * @param coalesce whether the idempotent table coalesces a checkpoint's writes of a key (last write wins)
+ * @param coalescing whether and how the idempotent table coalesces a checkpoint's writes of a key (last write wins)
  */
 public record Shape(
         int index,
@@ -24,7 +24,17 @@ public record Shape(
         int topics,
         int partitions,
         Duration checkpointInterval,
-        boolean coalesce) {
+        Coalescing coalescing) {
+
+    /** How the idempotent table's sink treats a checkpoint's writes of one key. */
+    public enum Coalescing {
+        /** Every write, in order. */
+        EVERY_WRITE,
+        /** A row made for every write, the newest per key kept ({@code lastWriteWins()}). */
+        ROWS,
+        /** The newest write per key kept by a row key function, its row made alone ({@code lastWriteWins(key)}). */
+        ROW_KEY
+    }
 
     public Shape {
         stages = List.copyOf(stages);
@@ -110,7 +120,9 @@ public record Shape(
     /** One line: what it is, for reports and failure messages. */
     public String describe() {
         return pipeline() + " [" + stages.stream().map(Stage::toString).collect(Collectors.joining(" > ")) + "] -> "
-                + sinks + (sinks.idempotentTable() ? (coalesce ? " (coalescing)" : " (every write)") : "") + ", "
+                + sinks
+                + (sinks.idempotentTable() ? " (" + coalescing.name().toLowerCase(java.util.Locale.ROOT) + ")" : "")
+                + ", "
                 + (topics == 1 ? "" : topics + " topics of ") + partitions + " partitions, checkpoints every "
                 + checkpointInterval.toMillis() + " ms";
     }

@@ -117,7 +117,7 @@ public final class ShapePipelines {
         List<Sink<Output>> sinks = new ArrayList<>();
         sinks.add(shape.sinks().kafkaCommitPoint() ? kafka(shape, source) : postgres(shape, database));
         if (shape.sinks().idempotentTable()) {
-            sinks.add(R2dbcUpsertSink.create(R2dbcSinkOptions.<Output>builder()
+            R2dbcSinkOptions.Builder<Output> table = R2dbcSinkOptions.<Output>builder()
                     .name("table")
                     .connectionFactory(database)
                     .table(shape.idempotentTable())
@@ -125,9 +125,13 @@ public final class ShapePipelines {
                     .columns(out -> Row.of(
                             new String[] {"part", "k", "value", "n"},
                             new Object[] {out.partition(), out.tableKey(), out.value(), out.n()}))
-                    .idempotent()
-                    .lastWriteWins(shape.coalesce())
-                    .build()));
+                    .idempotent();
+            R2dbcSinkOptions.Builder<Output> coalesced = switch (shape.coalescing()) {
+                case EVERY_WRITE -> table;
+                case ROWS -> table.lastWriteWins();
+                case ROW_KEY -> table.lastWriteWins(out -> List.of(out.partition(), out.tableKey()));
+            };
+            sinks.add(R2dbcUpsertSink.create(coalesced.build()));
         }
         return sinks;
     }

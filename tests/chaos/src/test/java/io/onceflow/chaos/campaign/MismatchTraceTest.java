@@ -22,7 +22,7 @@ class MismatchTraceTest {
             2,
             1,
             Duration.ofMillis(330),
-            true);
+            Shape.Coalescing.ROWS);
 
     @Test
     void aMissingDeadLetterIsTracedToItsLanesClaimsAndTheCommitsAroundItsOffset(@TempDir Path logs) throws Exception {

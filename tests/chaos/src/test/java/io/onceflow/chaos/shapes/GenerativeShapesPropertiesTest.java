@@ -105,4 +105,16 @@ class GenerativeShapesPropertiesTest {
         assertThat(kinds).containsAll(ShapeGenerator.KINDS);
         assertThat(sinks).containsExactlyInAnyOrder(SinkSet.values());
     }
+
+    /** The CI's campaign of 8 shapes writes 4 idempotent tables, which meet every way to coalesce. */
+    @org.junit.jupiter.api.Test
+    void eightCampaignShapesWriteTablesInEveryWayToCoalesce() {
+        Set<Shape.Coalescing> ways = new TreeSet<>();
+        for (Shape shape : ShapeGenerator.shapes(42, 8)) {
+            if (shape.sinks().idempotentTable()) {
+                ways.add(shape.coalescing());
+            }
+        }
+        assertThat(ways).containsExactlyInAnyOrder(Shape.Coalescing.values());
+    }
 }

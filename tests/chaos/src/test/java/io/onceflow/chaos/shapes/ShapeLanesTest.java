@@ -12,8 +12,14 @@ import org.junit.jupiter.api.Test;
 /** A shape's lanes number every partition of every input topic once, and its generated input covers them. */
 class ShapeLanesTest {
 
-    private final Shape shape =
-            new Shape(7, List.of(new Stage(Stage.Kind.MAP, 1)), SinkSet.KAFKA, 3, 5, Duration.ofMillis(100), false);
+    private final Shape shape = new Shape(
+            7,
+            List.of(new Stage(Stage.Kind.MAP, 1)),
+            SinkSet.KAFKA,
+            3,
+            5,
+            Duration.ofMillis(100),
+            Shape.Coalescing.EVERY_WRITE);
 
     @Test
     void lanesAndTopicPartitionsMapOneToOne() {

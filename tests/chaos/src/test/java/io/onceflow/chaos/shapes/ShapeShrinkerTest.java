@@ -55,7 +55,7 @@ class ShapeShrinkerTest {
     }
 
     private static Shape shape(List<Stage> stages) {
-        return new Shape(3, stages, SinkSet.KAFKA, 2, 2, Duration.ofMillis(100), false);
+        return new Shape(3, stages, SinkSet.KAFKA, 2, 2, Duration.ofMillis(100), Shape.Coalescing.EVERY_WRITE);
     }
 
     /** The generator's input of {@code shape}, per lane as its topics would hold it. */

@@ -21,11 +21,14 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Batching against a real server: one statement (one round trip) per chunk, never {@code Statement.add()}, a
- * key's records in order within a checkpoint, coalesced with last-write-wins; and a second run that resumes from
- * the committed positions and state.
+ * key's records in order within a checkpoint, coalesced with last-write-wins (rows made for every record, or for
+ * the newest of each key by a row key function, streamed into the open transaction or not); and a second run that
+ * resumes from the committed positions and state.
  */
 @WithPostgres
 class R2dbcBatchingIT {
@@ -90,22 +93,39 @@ class R2dbcBatchingIT {
                 records, events.size(), upserts, spy.executed().size());
     }
 
-    @Test
-    void lastWriteWinsCoalescesAndAResumedRunContinuesExactly(PostgresDatabase db) throws Exception {
+    /** How the sink coalesces: rows made for every record, or for the newest of each key only (streamed or not). */
+    enum Coalescing {
+        ROWS,
+        ROW_KEY,
+        ROW_KEY_STREAMED;
+
+        R2dbcSinkOptions.Builder<Balance> applyTo(R2dbcSinkOptions.Builder<Balance> options) {
+            return switch (this) {
+                case ROWS -> options.lastWriteWins();
+                case ROW_KEY -> options.lastWriteWins(Balance::account);
+                case ROW_KEY_STREAMED -> options.lastWriteWins(Balance::account).streamRows(true);
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Coalescing.class)
+    void lastWriteWinsCoalescesAndAResumedRunContinuesExactly(Coalescing coalescing, PostgresDatabase db)
+            throws Exception {
         db.execute(
                 "DROP TABLE IF EXISTS balances; " + Ledger.BALANCES_DDL
                         + "; DELETE FROM onceflow_offsets; DELETE FROM onceflow_state; DELETE FROM onceflow_state_log; DELETE FROM onceflow_checkpoints");
         List<List<Payment>> input = Ledger.payments(30_000, 500, PARTITIONS, 11);
         TestSource<Payment> source = TestSource.create("payments", PARTITIONS);
         ConnectionSpy spy = new ConnectionSpy(pool);
-        R2dbcUpsertSink<Balance> sink = R2dbcUpsertSink.create(R2dbcSinkOptions.<Balance>builder()
-                .connectionFactory(spy)
-                .table("balances")
-                .key("account")
-                .columns(Ledger.COLUMNS)
-                .commitPoint()
-                .lastWriteWins()
-                .chunkSize(100)
+        R2dbcUpsertSink<Balance> sink = R2dbcUpsertSink.create(coalescing
+                .applyTo(R2dbcSinkOptions.<Balance>builder()
+                        .connectionFactory(spy)
+                        .table("balances")
+                        .key("account")
+                        .columns(Ledger.COLUMNS)
+                        .commitPoint()
+                        .chunkSize(100))
                 .build());
         // first run: the first half, then the source is "stopped"
         for (int p = 0; p < PARTITIONS; p++) {
