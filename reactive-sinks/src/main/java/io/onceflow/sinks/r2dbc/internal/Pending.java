@@ -20,19 +20,21 @@ import org.jspecify.annotations.Nullable;
 record Pending(@Nullable Row row, Object key, Data<?> record, int ordinal) {
 
     /**
-     * Whether this row is a newer write than {@code other}, of the same key: a later offset of the same source
-     * partition, or a later row of the same record. A row of another partition is newer too: there is no order
-     * between partitions, and the last write of the checkpoint wins, as it does in the table.
+     * Whether the write of {@code mine} (its row {@code ordinal}) is newer than that of {@code theirs}, a write of the
+     * same key: a later offset of the same source partition, or a later row of the same record. A row of another
+     * partition is newer too: there is no order between partitions, and the last write of the checkpoint wins, as it
+     * does in the table.
      */
-    boolean supersedes(Pending other) {
-        return newer(record.origin(), ordinal, other.record.origin(), other.ordinal);
+    static boolean newer(Origin mine, int ordinal, Origin theirs, int theirOrdinal) {
+        return newer(mine, ordinal, theirs.source(), theirs.partition(), theirs.offset(), theirOrdinal);
     }
 
-    /** Whether the write of {@code mine} (its row {@code ordinal}) is newer than that of {@code theirs}: see above. */
-    static boolean newer(Origin mine, int ordinal, Origin theirs, int theirOrdinal) {
-        if (mine.partition() != theirs.partition() || !mine.source().equals(theirs.source())) {
+    /** The same, against a version given by its parts. */
+    static boolean newer(
+            Origin mine, int ordinal, String theirSource, int theirPartition, long theirOffset, int theirOrdinal) {
+        if (mine.partition() != theirPartition || !mine.source().equals(theirSource)) {
             return true;
         }
-        return mine.offset() > theirs.offset() || (mine.offset() == theirs.offset() && ordinal >= theirOrdinal);
+        return mine.offset() > theirOffset || (mine.offset() == theirOffset && ordinal >= theirOrdinal);
     }
 }

@@ -2,6 +2,7 @@ package io.onceflow.sinks.r2dbc.internal;
 
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.OnceflowException;
+import io.onceflow.core.Origin;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,13 +40,37 @@ final class RowBuffer {
         this.coalesce = coalesce;
     }
 
-    /** A key's newest row streamed into the open transaction, and its newest row since, when coalesced. */
+    /**
+     * A key's newest row streamed into the open transaction, and its newest row since, when coalesced; and the newest
+     * row's version, copied here: a record compared with it reads no other object (read through the row, its record
+     * and its origin, the comparison cost a cache miss each, for every record).
+     */
     private static final class Slot {
         @Nullable
         Pending streamed;
 
         @Nullable
         Pending unstreamed;
+
+        private String source = "";
+        private int partition;
+        private long offset;
+        private int ordinal;
+
+        /** Whether {@code entry} is a newer write than this key's newest: see {@link Pending#newer}. */
+        boolean supersededBy(Pending entry) {
+            return Pending.newer(entry.record().origin(), entry.ordinal(), source, partition, offset, ordinal);
+        }
+
+        /** Makes {@code entry} this key's newest row, not streamed yet. */
+        void take(Pending entry) {
+            unstreamed = entry;
+            Origin origin = entry.record().origin();
+            source = origin.source();
+            partition = origin.partition();
+            offset = origin.offset();
+            ordinal = entry.ordinal();
+        }
 
         Pending newest() {
             Pending newest = unstreamed != null ? unstreamed : streamed;
@@ -66,7 +91,7 @@ final class RowBuffer {
         if (slot == null) {
             slot = new Slot();
             slots.put(entry.key(), slot);
-        } else if (!entry.supersedes(slot.newest())) {
+        } else if (!slot.supersededBy(entry)) {
             // the newest version wins, not the last arrival: in order, they are the same (flatMap keeps its records'
             // order), but a user's operator may reorder, and the table's guard keeps the newest version too
             return;
@@ -74,7 +99,7 @@ final class RowBuffer {
         if (slot.unstreamed == null) {
             unstreamedSlots.add(slot);
         }
-        slot.unstreamed = entry;
+        slot.take(entry);
     }
 
     /** A record that cannot be written, to dead-letter with the checkpoint. */
