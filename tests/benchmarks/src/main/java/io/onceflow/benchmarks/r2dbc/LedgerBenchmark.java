@@ -24,8 +24,9 @@ import java.util.Map;
  *   <li>(b') for reference, plain Reactor and R2DBC without Onceflow, at least once.
  * </ol>
  *
- * <p>All variants coalesce a key's rows within an interval (the sink with {@code lastWriteWins()}), so they write
- * the same rows; (a) also writes its keyed state. Each run starts from empty tables and is checked: one row per
+ * <p>All variants coalesce a key's rows within an interval (the sink with {@code lastWriteWins(Balance::account)}, a
+ * row made for the newest balance of each account only; {@code -Dbench.ledger.rowKey=false} for
+ * {@code lastWriteWins()}, a row made for every record), so they write the same rows; (a) also writes its keyed state. Each run starts from empty tables and is checked: one row per
  * account and every payment counted once. Variants alternate within each round, rounds are repeated, and the
  * median is reported, so that a noisy neighbour on the machine hurts every variant alike.
  *
