@@ -51,8 +51,9 @@ import tools.jackson.databind.json.JsonMapper;
  *     cannot be written (its {@code columns} throws, or the database refuses its row) it is dead-lettered and the
  *     key's row keeps its value from before the checkpoint, as a refused coalesced row does without the function.
  *     The row is made after later records went by, so a record must not change once emitted (a keyed operator's
- *     state is an immutable value, as {@link io.onceflow.core.KeyedProcessor} asks).
- *     {@code null} (the default): rows are made for every record, and coalesced by their key
+ *     state is an immutable value, as {@link io.onceflow.core.KeyedProcessor} asks), and on the commit path's
+ *     thread, possibly while the data path makes the rows it streams: {@code columns} must be a function of the
+ *     record alone. {@code null} (the default): rows are made for every record, and coalesced by their key
  * @param chunkSize rows per statement; each chunk is one round trip. Defaults to {@code 5000}; at most
  *     {@code 100000}
  * @param maxBufferedRecords records the sink holds before the pipeline takes an early checkpoint and then waits for

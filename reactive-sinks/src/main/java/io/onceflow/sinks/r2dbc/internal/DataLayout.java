@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -152,18 +153,7 @@ final class DataLayout {
         if (keyIndexes.length == 1) {
             return text(row, keyIndexes[0], json, origin);
         }
-        StringBuilder key = new StringBuilder();
-        for (int k = 0; k < keyIndexes.length; k++) {
-            String part = text(row, keyIndexes[k], json, origin);
-            if (part == null) {
-                return null;
-            }
-            if (k > 0) {
-                key.append(KEY_SEPARATOR);
-            }
-            key.append(part);
-        }
-        return key.toString();
+        return joined(k -> row.value(keyIndexes[k]), json, origin);
     }
 
     /**
@@ -199,9 +189,14 @@ final class DataLayout {
                     + " key function gave a " + rowKey.getClass().getName() + " (record " + origin + "): give a List"
                     + " of " + keyIndexes.length + " values, in that order");
         }
+        return joined(values::get, json, origin);
+    }
+
+    /** The texts of a composite key's values, {@code valueOfKey(k)} for key column k, joined. */
+    private @Nullable String joined(IntFunction<@Nullable Object> valueOfKey, JsonMapper json, Origin origin) {
         StringBuilder key = new StringBuilder();
         for (int k = 0; k < keyIndexes.length; k++) {
-            String part = text(values.get(k), keyIndexes[k], json, origin);
+            String part = text(valueOfKey.apply(k), keyIndexes[k], json, origin);
             if (part == null) {
                 return null;
             }

@@ -94,11 +94,7 @@ final class DataTarget<T> {
             Row ordered = resolved.inOrder(row);
             String key = resolved.key(ordered, options.jsonMapper(), record.origin());
             if (key == null) {
-                buffer.reject(new DeadLetter<>(
-                        record.origin(),
-                        stage,
-                        record.value(),
-                        new NullPointerException("a key column " + resolved.keyColumns() + " is null")));
+                buffer.reject(nullKey(record, resolved));
                 return;
             }
             buffer.add(new Pending(ordered, key, record, ordinalOf(record.origin())));
@@ -108,6 +104,15 @@ final class DataTarget<T> {
             // Jackson could not write a JSON key column's value: this record's fault
             buffer.reject(new DeadLetter<>(record.origin(), stage, record.value(), valueFailure));
         }
+    }
+
+    /** The dead letter of a record whose row has a {@code NULL} key column. */
+    private DeadLetter<?> nullKey(Data<T> record, DataLayout resolved) {
+        return new DeadLetter<>(
+                record.origin(),
+                stage,
+                record.value(),
+                new NullPointerException("a key column " + resolved.keyColumns() + " is null"));
     }
 
     private Row columns(Data<T> record) {
@@ -223,11 +228,7 @@ final class DataTarget<T> {
         Row ordered = resolved.inOrder(row);
         String key = resolved.key(ordered, options.jsonMapper(), record.origin());
         if (key == null) {
-            refused.add(new DeadLetter<>(
-                    record.origin(),
-                    stage,
-                    record.value(),
-                    new NullPointerException("a key column " + resolved.keyColumns() + " is null")));
+            refused.add(nullKey(record, resolved));
             return null;
         }
         if (!key.equals(resolved.keyOf(pending.key(), options.jsonMapper(), record.origin()))) {

@@ -19,15 +19,21 @@ class DataTargetTest {
         }
     }
 
-    private static DataTarget<String> target(java.util.function.Function<String, Row> columns) {
-        R2dbcSinkOptions<String> options = R2dbcSinkOptions.<String>builder()
+    private static R2dbcSinkOptions.Builder<String> options(java.util.function.Function<String, Row> columns) {
+        return R2dbcSinkOptions.<String>builder()
                 .connectionFactory(new NoConnections())
                 .table("balances")
                 .key("account")
                 .columns(columns)
-                .idempotent()
-                .build();
+                .idempotent();
+    }
+
+    private static DataTarget<String> target(R2dbcSinkOptions<String> options) {
         return new DataTarget<>(options, Tables.balances(), options.versionColumns());
+    }
+
+    private static DataTarget<String> target(java.util.function.Function<String, Row> columns) {
+        return target(options(columns).build());
     }
 
     @Test
@@ -83,18 +89,10 @@ class DataTargetTest {
         assertThatThrownBy(() -> target.batch(sealed)).hasMessageContaining("writes column 'nope'");
     }
 
-    /** A sink on {@code balances} coalescing by {@code rowKey}, counting the rows its mapper makes. */
+    /** A sink on {@code balances} coalescing by {@code rowKey}. */
     private static DataTarget<String> byRowKey(
             java.util.function.Function<String, ?> rowKey, java.util.function.Function<String, Row> columns) {
-        R2dbcSinkOptions<String> options = R2dbcSinkOptions.<String>builder()
-                .connectionFactory(new NoConnections())
-                .table("balances")
-                .key("account")
-                .columns(columns)
-                .idempotent()
-                .lastWriteWins(rowKey)
-                .build();
-        return new DataTarget<>(options, Tables.balances(), options.versionColumns());
+        return target(options(columns).lastWriteWins(rowKey).build());
     }
 
     /** "account:cents" records: the account is the row's key. */
@@ -200,15 +198,12 @@ class DataTargetTest {
 
     @Test
     void aCompositeKeyIsAListOfItsValuesInKeyOrder() {
-        R2dbcSinkOptions<String> options = R2dbcSinkOptions.<String>builder()
-                .connectionFactory(new NoConnections())
-                .table("balances")
+        R2dbcSinkOptions<String> options = options(
+                        value -> Row.of("name", "n", "account", account(value), "balance_cents", 1L))
                 .key("account", "name")
-                .columns(value -> Row.of("name", "n", "account", account(value), "balance_cents", 1L))
-                .idempotent()
                 .lastWriteWins(value -> java.util.List.of(account(value), "n"))
                 .build();
-        DataTarget<String> target = new DataTarget<>(options, Tables.balances(), options.versionColumns());
+        DataTarget<String> target = target(options);
         RowBuffer buffer = new RowBuffer(true);
         target.prepare(Tables.data("a:1", 0, 1), buffer);
         target.prepare(Tables.data("a:2", 0, 2), buffer);
@@ -216,10 +211,8 @@ class DataTargetTest {
                 .extracting(entry -> entry.record().origin().offset())
                 .containsExactly(2L);
 
-        DataTarget<String> notAList = new DataTarget<>(
-                options.toBuilder().lastWriteWins(DataTargetTest::account).build(),
-                Tables.balances(),
-                options.versionColumns());
+        DataTarget<String> notAList = target(
+                options.toBuilder().lastWriteWins(DataTargetTest::account).build());
         RowBuffer second = new RowBuffer(true);
         notAList.prepare(Tables.data("a:1", 0, 1), second);
         RowBuffer.Sealed sealed = second.seal();

@@ -201,6 +201,21 @@ class R2dbcConfigurationIT {
     }
 
     @Test
+    void aRowKeyFunctionThatGivesARowAnotherKeyStopsThePipelineAndCommitsNothing(PostgresDatabase db) throws Exception {
+        OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(10));
+        db.execute(Ledger.BALANCES_DDL);
+        // coarser than the row's key: every account's balance one key, all rows but one would be dropped
+        assertThatThrownBy(() -> runOne(options().commitPoint().lastWriteWins(b -> "every account")))
+                .rootCause()
+                .isInstanceOf(PipelineConfigurationException.class)
+                .hasMessageContaining("row key function of sink 'balances' gave record payments-0@0 another key than"
+                        + " its row's [account]");
+        assertThat(db.queryForLong("SELECT count(*) FROM balances")).isZero();
+        assertThat(db.queryForLong("SELECT count(*) FROM onceflow_offsets WHERE next_offset IS NOT NULL"))
+                .isZero();
+    }
+
+    @Test
     void namesAreCheckedSoThatNoSqlCanEnterThroughThem() {
         assertThatThrownBy(() -> options()
                         .table("balances; DROP TABLE onceflow_offsets")
