@@ -39,6 +39,7 @@ public class LedgerConfiguration {
                 .key("account")
                 .columns(Balance::row)
                 .commitPoint()
+                .lastWriteWins(Balance::account) // per checkpoint, one row per account: its newest balance's
                 .build());
     }
 
