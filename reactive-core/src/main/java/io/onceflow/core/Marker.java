@@ -2,6 +2,7 @@ package io.onceflow.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.internal.state.DeferredStateChanges;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +13,9 @@ import java.util.List;
  * <p>The pipeline's source stage creates the marker with the source positions reached at its place in the stream.
  * On its way to the sinks, each keyed operator attaches the state entries it changed during the checkpoint, so
  * that the commit point receives, in one element, everything it must make durable in one step: positions and
- * state, after the records that precede it. Markers are immutable.
+ * state, after the records that precede it. Markers are immutable. A state value that cannot change (a record of
+ * numbers and strings, say) is kept as it was at the marker and encoded when the commit point first reads its change,
+ * on the commit point's thread rather than the pipeline's.
  *
  * <p>The type parameter is a phantom: a marker carries no value, so a marker of any stream can be passed on
  * unchanged with {@link #cast()}.
@@ -31,7 +34,8 @@ public record Marker<T>(long checkpointId, Positions positions, List<StateChange
             throw new IllegalArgumentException("checkpointId must be >= 1, was " + checkpointId);
         }
         requireNonNull(positions, "positions");
-        stateChanges = List.copyOf(stateChanges);
+        // changes still to be encoded are an immutable list of their own: copying it would encode them here
+        stateChanges = stateChanges instanceof DeferredStateChanges ? stateChanges : List.copyOf(stateChanges);
     }
 
     /** A marker with positions and no state changes. */
@@ -52,6 +56,9 @@ public record Marker<T>(long checkpointId, Positions positions, List<StateChange
         }
         if (stateChanges.isEmpty()) {
             return new Marker<>(checkpointId, positions, changes); // copied once, by the constructor
+        }
+        if (changes instanceof DeferredStateChanges || stateChanges instanceof DeferredStateChanges) {
+            return new Marker<>(checkpointId, positions, DeferredStateChanges.join(stateChanges, changes));
         }
         List<StateChange> all = new ArrayList<>(stateChanges.size() + changes.size());
         all.addAll(stateChanges);

@@ -10,7 +10,9 @@ import io.onceflow.core.internal.state.JsonStateCodec;
  * <p>The contract is exactness: {@code decode(encode(s))} must equal {@code s}, with the same classes all the way
  * down (a {@code Long} stays a {@code Long}, a sealed subtype stays that subtype, a {@code BigDecimal} keeps its
  * scale). A codec that cannot encode a value throws; the checkpoint then fails with a
- * {@link StateCodecException} naming the operator, the key and the type, and nothing of it commits. The bytes need
+ * {@link StateCodecException} naming the operator, the key and the type (the cause of a
+ * {@link CheckpointFailedException} when the commit point encoded the value: see {@link Marker}), and nothing of it
+ * commits; the pipeline stops. The bytes need
  * not be stable from one version of a codec to the next, as long as the new one reads what the old one wrote; state
  * that no longer decodes stops the pipeline at restore unless dropping it is allowed
  * ({@link PipelineBuilder#allowDroppingState}).

@@ -225,9 +225,11 @@ public final class InMemoryCommitPoint<T> implements CommitPoint<T> {
                         null);
             }
         }
+        // the state first: a change still to be encoded may fail, and then nothing of the checkpoint commits
+        List<StateChange> changes = List.copyOf(marker.stateChanges());
         committed.addAll(records);
         deadLetters.addAll(dead);
-        for (StateChange change : marker.stateChanges()) {
+        for (StateChange change : changes) {
             StateKey key = new StateKey(change.operator(), change.partition(), change.key());
             if (change.value() == null) {
                 state.remove(key);

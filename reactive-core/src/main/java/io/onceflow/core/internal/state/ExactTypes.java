@@ -49,7 +49,8 @@ final class ExactTypes {
 
     private ExactTypes() {}
 
-    private static final Set<Class<?>> SCALARS = Set.of(
+    /** Scalars: immutable, and written as JSON and read back exactly. */
+    static final Set<Class<?>> SCALARS = Set.of(
             Boolean.class,
             Character.class,
             Byte.class,

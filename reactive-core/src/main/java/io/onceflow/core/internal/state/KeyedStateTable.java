@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * partition's restored entries are decoded together, at its first record (so that state which no longer decodes
  * stops the run before anything is processed on top of it), and move into the table as their keys come by. A
  * record costs one hash lookup: {@link #entry} finds (or creates) the key's slot, {@link #update} changes it in
- * place. Values are encoded at the markers, by the declared codec or the default one (see
- * {@link JsonStateCodec}); one that cannot be fails the checkpoint with a {@link StateCodecException} naming the
- * operator, key and partition.
+ * place. Values are encoded by the declared codec or the default one (see {@link JsonStateCodec}): at the marker, or,
+ * for a value that cannot change with Onceflow's codec, when the commit point reads its change, on its thread
+ * ({@link DeferredStateChanges}). One that cannot be encoded fails the checkpoint with a {@link StateCodecException}
+ * naming the operator, key and partition.
  *
  * @param <K> the key type
  * @param <S> the state type
@@ -44,6 +45,7 @@ public final class KeyedStateTable<K, S> {
     private @Nullable StateCodec<S> codec;
     private final @Nullable KeyPartitioner<? super K> partitioner;
     private final PartitionSlots<Partition<K, S>> partitions;
+    private DeferredStateChanges.@Nullable Encoder deferredEncoder;
 
     /** Restores a partition's slot; the key of its first record binds the default codec. */
     private final PartitionSlots.Factory<K, Partition<K, S>> restorer =
@@ -171,11 +173,16 @@ public final class KeyedStateTable<K, S> {
         for (Partition<K, S> partition : live) {
             changed += partition.changed.size() + partition.dropped.size();
         }
-        List<StateChange> changes = new ArrayList<>(changed);
+        if (changed == 0) {
+            return List.of();
+        }
+        DeferredStateChanges.Builder changes = DeferredStateChanges.builder(operator, changed);
+        // Onceflow's codec is safe on any thread; a user's codec is called where it always was, at the marker
+        DeferredStateChanges.Encoder later = codec instanceof JsonStateCodec<S> ? deferredEncoder() : null;
         for (Partition<K, S> partition : live) {
             // removals of dropped state first: a key written since must end up with its new state
             for (String dropped : partition.dropped) {
-                changes.add(new StateChange(operator, partition.id, dropped, null));
+                changes.add(partition.id, dropped, null);
             }
             partition.dropped.clear();
             for (Entry<K, S> entry : partition.changed) {
@@ -185,16 +192,30 @@ public final class KeyedStateTable<K, S> {
                     key = StateKeys.encode(entry.key);
                     entry.encodedKey = key;
                 }
-                byte[] encoded = value == null ? null : encode(partition.id, key, value);
-                changes.add(new StateChange(operator, partition.id, key, encoded));
-                entry.changed = false;
                 if (value == null) {
+                    changes.add(partition.id, key, null);
                     partition.entries.remove(entry);
+                } else if (later != null && ImmutableTypes.isImmutable(value.getClass())) {
+                    changes.defer(partition.id, key, value, later); // encoded by the commit point, on its thread
+                } else {
+                    changes.add(partition.id, key, encode(partition.id, key, value)); // may change after the marker
                 }
+                entry.changed = false;
             }
             partition.changed.clear();
         }
-        return changes;
+        return changes.build();
+    }
+
+    /** Encodes a value this table deferred, when the commit point reads its change. */
+    @SuppressWarnings("unchecked")
+    private DeferredStateChanges.Encoder deferredEncoder() {
+        DeferredStateChanges.Encoder known = deferredEncoder;
+        if (known == null) {
+            known = (partition, key, value) -> encode(partition, key, (S) value);
+            deferredEncoder = known;
+        }
+        return known;
     }
 
     /** Keys with state in memory, over all partitions; restored entries not yet read are not counted. */

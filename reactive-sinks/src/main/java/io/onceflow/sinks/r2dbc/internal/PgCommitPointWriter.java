@@ -277,10 +277,12 @@ final class PgCommitPointWriter<T> implements CommitPointWriter<T> {
                         plan = held.refusal(marker) != null
                                 ? new StateLog.Plan() // refused before anything is written
                                 : stateLog.plan(marker.stateChanges(), held.sealedUnder(marker.checkpointId()));
-                    } catch (IllegalStateException outOfStep) {
+                    } catch (RuntimeException unplanned) {
+                        // the state log out of step, or a deferred state value that does not encode
+                        // (StateCodecException): nothing of this checkpoint may commit
                         return transaction == null
-                                ? Mono.error(outOfStep)
-                                : transaction.abort().then(Mono.error(outOfStep));
+                                ? Mono.error(unplanned)
+                                : transaction.abort().then(Mono.error(unplanned));
                     }
                     return (transaction == null
                                     ? commit(marker, sealed, all, plan)
