@@ -46,6 +46,11 @@ public final class KeyedStateTable<K, S> {
     private final @Nullable KeyPartitioner<? super K> partitioner;
     private final PartitionSlots<Partition<K, S>> partitions;
     private DeferredStateChanges.@Nullable Encoder deferredEncoder;
+    /** The class of the last value given to {@link #update}. */
+    private @Nullable Class<?> lastValueClass;
+
+    /** Whether a value of a class that may change was given to {@link #update} since the last marker. */
+    private boolean mutableSinceMarker;
 
     /** Restores a partition's slot; the key of its first record binds the default codec. */
     private final PartitionSlots.Factory<K, Partition<K, S>> restorer =
@@ -157,6 +162,10 @@ public final class KeyedStateTable<K, S> {
     public void update(Origin origin, Entry<K, S> entry, @Nullable S value) {
         Entry<K, S> target = entry.removed != null ? entry.removed : entry;
         target.value = value;
+        // the value was just made, so its class is read here at no cost; at the marker it would be a miss per entry
+        if (value != null && value.getClass() != lastValueClass) {
+            noticeValueClass(value.getClass());
+        }
         if (!target.changed) {
             target.changed = true;
             partition(origin, target.key).changed.add(target);
@@ -179,6 +188,11 @@ public final class KeyedStateTable<K, S> {
         DeferredStateChanges.Builder changes = DeferredStateChanges.builder(operator, changed);
         // Onceflow's codec is safe on any thread; a user's codec is called where it always was, at the marker
         DeferredStateChanges.Encoder later = codec instanceof JsonStateCodec<S> ? deferredEncoder() : null;
+        // every changed entry's value came through update() since the last marker: if none was of a class that may
+        // change, none is asked again here (reading each value's class at the marker was a cache miss per entry)
+        boolean allImmutable = !mutableSinceMarker;
+        mutableSinceMarker = false;
+        lastValueClass = null; // so that a class that may change, seen before this marker, is noticed after it too
         for (Partition<K, S> partition : live) {
             // removals of dropped state first: a key written since must end up with its new state
             for (String dropped : partition.dropped) {
@@ -195,7 +209,7 @@ public final class KeyedStateTable<K, S> {
                 if (value == null) {
                     changes.add(partition.id, key, null);
                     partition.entries.remove(entry);
-                } else if (later != null && ImmutableTypes.isImmutable(value.getClass())) {
+                } else if (later != null && (allImmutable || ImmutableTypes.isImmutable(value.getClass()))) {
                     changes.defer(partition.id, key, value, later); // encoded by the commit point, on its thread
                 } else {
                     changes.add(partition.id, key, encode(partition.id, key, value)); // may change after the marker
@@ -205,6 +219,17 @@ public final class KeyedStateTable<K, S> {
             partition.changed.clear();
         }
         return changes.build();
+    }
+
+    /**
+     * Notes the class of a value given to {@link #update}: one operator's values nearly always have one class, so this
+     * runs once, or once per subtype, not per record.
+     */
+    private void noticeValueClass(Class<?> type) {
+        lastValueClass = type;
+        if (!ImmutableTypes.isImmutable(type)) {
+            mutableSinceMarker = true;
+        }
     }
 
     /** Encodes a value this table deferred, when the commit point reads its change. */
