@@ -30,6 +30,13 @@ import reactor.core.publisher.Flux;
  * <p><strong>Commit Semantics</strong>: state changes commit atomically with the checkpoint that caused them; after
  * a failure, replayed records meet exactly the state of the last completed checkpoint.
  *
+ * <p><strong>Immutable state is cheaper</strong>: a state whose type cannot change (a record of numbers, strings,
+ * {@code BigDecimal}s, {@code java.time} values, enums or such records; a sealed interface of them; a boxed number or a
+ * string) is handed to the commit point as it was at the marker and encoded there, on the commit point's thread. A
+ * state that may change in place (a collection, a bean, a record holding a {@code List}) is encoded at the marker on
+ * the pipeline's thread, so that changing it after the marker cannot change what commits; returning a new value is
+ * still the safer habit. A state the commit point cannot encode fails its checkpoint (see {@link StateCodec}).
+ *
  * <pre>{@code
  * flux.keyed(Keyed.update(Payment::account, Balance::empty, Balance::apply).named("balances"))
  * }</pre>
