@@ -23,18 +23,9 @@ import io.onceflow.testinfra.WithKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
@@ -107,34 +98,10 @@ class KafkaTypedStateRestoreIT {
     }
 
     private static void produce(String bootstrap, List<Spend> spends) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                Map.of("bootstrap.servers", bootstrap, "acks", "all"),
-                new StringSerializer(),
-                new ByteArraySerializer())) {
-            for (Spend spend : spends) {
-                producer.send(new ProducerRecord<>(IN, spend.account(), SPENDS.encode(spend)));
-            }
-            producer.flush();
-        }
+        StateTopics.produce(bootstrap, IN, SPENDS, spends, Spend::account);
     }
 
     private static List<Summary> summaries(String bootstrap) {
-        List<Summary> summaries = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions =
-                    List.of(new TopicPartition(OUT, 0), new TopicPartition(OUT, 1), new TopicPartition(OUT, 2));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    summaries.add(SUMMARIES.decode(record.value()));
-                }
-            }
-        }
-        return summaries;
+        return StateTopics.readCommitted(bootstrap, OUT, 3, SUMMARIES);
     }
 }

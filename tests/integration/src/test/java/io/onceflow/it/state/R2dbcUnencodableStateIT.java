@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.CheckpointEvent;
-import io.onceflow.core.CheckpointFailedException;
 import io.onceflow.core.Onceflow;
-import io.onceflow.core.StateCodecException;
 import io.onceflow.core.testkit.TestSource;
 import io.onceflow.it.state.Guarded.Spend;
 import io.onceflow.it.state.Guarded.Total;
@@ -77,13 +75,7 @@ class R2dbcUnencodableStateIT {
                 source.emit(new Spend("b", 1), new Spend("c", 7), new Spend("a", -25));
                 Throwable failure = stopped.orTimeout(60, TimeUnit.SECONDS).join();
 
-                assertThat(failure)
-                        .isInstanceOf(CheckpointFailedException.class)
-                        .cause()
-                        .isInstanceOf(StateCodecException.class)
-                        .hasMessageContaining("keyed operator 'guarded'")
-                        .hasMessageContaining("key 'a'")
-                        .hasMessageContaining("a negative balance of a cannot be written");
+                Guarded.assertStoppedByItsNegativeBalance(failure);
             } finally {
                 running.dispose();
             }
