@@ -17,12 +17,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Connection pools for the code under test, and plain JDBC reads for the checks, independent of it. */
-final class Databases {
+public final class Databases {
 
     private Databases() {}
 
     /** A pool over the test database, as an application would configure one. */
-    static ConnectionPool pool(PostgresDatabase db, int maxSize) {
+    public static ConnectionPool pool(PostgresDatabase db, int maxSize) {
         return new ConnectionPool(ConnectionPoolConfiguration.builder(ConnectionFactories.get(db.r2dbcUrl()))
                 .initialSize(0)
                 .maxSize(maxSize)

@@ -7,6 +7,7 @@ import io.onceflow.core.Onceflow;
 import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.testkit.InMemoryIdempotentSink;
 import io.onceflow.core.testkit.TestSource;
+import io.onceflow.it.r2dbc.Databases;
 import io.onceflow.it.state.TypedLedger.Account;
 import io.onceflow.it.state.TypedLedger.Fresh;
 import io.onceflow.it.state.TypedLedger.Spend;
@@ -17,8 +18,6 @@ import io.onceflow.sinks.r2dbc.PostgresCheckpointStoreOptions;
 import io.onceflow.testinfra.PostgresDatabase;
 import io.onceflow.testinfra.WithPostgres;
 import io.r2dbc.pool.ConnectionPool;
-import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.spi.ConnectionFactories;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,10 +36,7 @@ class R2dbcTypedStateRestoreIT {
 
     @Test
     void stateRestoredFromTheStateTableIsTheStateThatWasCommitted(PostgresDatabase db) {
-        ConnectionPool pool =
-                new ConnectionPool(ConnectionPoolConfiguration.builder(ConnectionFactories.get(db.r2dbcUrl()))
-                        .maxSize(4)
-                        .build());
+        ConnectionPool pool = Databases.pool(db, 4);
         try {
             OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(30));
             PostgresCheckpointStore store = PostgresCheckpointStore.create(PostgresCheckpointStoreOptions.builder()

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.testkit.TestSource;
+import io.onceflow.it.r2dbc.Databases;
 import io.onceflow.it.state.Guarded.Spend;
 import io.onceflow.it.state.Guarded.Total;
 import io.onceflow.sinks.r2dbc.OnceflowTables;
@@ -15,8 +16,6 @@ import io.onceflow.sinks.r2dbc.Row;
 import io.onceflow.testinfra.PostgresDatabase;
 import io.onceflow.testinfra.WithPostgres;
 import io.r2dbc.pool.ConnectionPool;
-import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.spi.ConnectionFactories;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,10 +38,7 @@ class R2dbcUnencodableStateIT {
         db.execute("DROP TABLE IF EXISTS totals, onceflow_offsets, onceflow_state, onceflow_checkpoints,"
                 + " onceflow_state_log");
         db.execute("CREATE TABLE totals (account text PRIMARY KEY, cents bigint NOT NULL)");
-        ConnectionPool pool =
-                new ConnectionPool(ConnectionPoolConfiguration.builder(ConnectionFactories.get(db.r2dbcUrl()))
-                        .maxSize(4)
-                        .build());
+        ConnectionPool pool = Databases.pool(db, 4);
         try {
             OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(30));
             TestSource<Spend> source = TestSource.create("spends", 1);
