@@ -45,12 +45,17 @@ public final class KeyedStateTable<K, S> {
     private @Nullable StateCodec<S> codec;
     private final @Nullable KeyPartitioner<? super K> partitioner;
     private final PartitionSlots<Partition<K, S>> partitions;
-    private DeferredStateChanges.@Nullable Encoder deferredEncoder;
+
     /** The class of the last value given to {@link #update}. */
     private @Nullable Class<?> lastValueClass;
 
     /** Whether a value of a class that may change was given to {@link #update} since the last marker. */
     private boolean mutableSinceMarker;
+
+    /** Encodes a value this table deferred, when the commit point reads its change, on the commit point's thread. */
+    @SuppressWarnings("unchecked")
+    private final DeferredStateChanges.Encoder deferredEncoder =
+            (partition, key, value) -> encode(partition, key, (S) value);
 
     /** Restores a partition's slot; the key of its first record binds the default codec. */
     private final PartitionSlots.Factory<K, Partition<K, S>> restorer =
@@ -187,7 +192,7 @@ public final class KeyedStateTable<K, S> {
         }
         DeferredStateChanges.Builder changes = DeferredStateChanges.builder(operator, changed);
         // Onceflow's codec is safe on any thread; a user's codec is called where it always was, at the marker
-        DeferredStateChanges.Encoder later = codec instanceof JsonStateCodec<S> ? deferredEncoder() : null;
+        DeferredStateChanges.Encoder later = codec instanceof JsonStateCodec<S> ? deferredEncoder : null;
         // every changed entry's value came through update() since the last marker: if none was of a class that may
         // change, none is asked again here (reading each value's class at the marker was a cache miss per entry)
         boolean allImmutable = !mutableSinceMarker;
@@ -230,17 +235,6 @@ public final class KeyedStateTable<K, S> {
         if (!ImmutableTypes.isImmutable(type)) {
             mutableSinceMarker = true;
         }
-    }
-
-    /** Encodes a value this table deferred, when the commit point reads its change. */
-    @SuppressWarnings("unchecked")
-    private DeferredStateChanges.Encoder deferredEncoder() {
-        DeferredStateChanges.Encoder known = deferredEncoder;
-        if (known == null) {
-            known = (partition, key, value) -> encode(partition, key, (S) value);
-            deferredEncoder = known;
-        }
-        return known;
     }
 
     /** Keys with state in memory, over all partitions; restored entries not yet read are not counted. */
