@@ -52,6 +52,10 @@ public interface CommitPointWriter<T> extends SinkWriter<T> {
      * <p>For a commit point this is the atomic commit: the sealed records, the sealed dead letters,
      * {@link Marker#stateChanges()} and {@link Marker#positions()} with {@link Marker#checkpointId()}, all or
      * nothing, fenced against newer owners of the positions' partitions.
+     *
+     * <p>Reading {@link Marker#stateChanges()} may encode state values, on the calling thread (see {@link Marker}), and
+     * may then throw a {@link StateCodecException}: read them before anything of the checkpoint becomes durable, or
+     * inside the atomic step, so that such a failure commits nothing.
      */
     @Override
     Mono<Void> checkpoint(Marker<?> marker);
