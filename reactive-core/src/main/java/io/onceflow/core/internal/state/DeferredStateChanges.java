@@ -5,145 +5,230 @@ import static java.util.Objects.requireNonNull;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import java.util.AbstractList;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.RandomAccess;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A marker's state changes, some of them still values rather than bytes: each is encoded when first read, by the
- * commit point on its own thread, and kept. An immutable list; the {@code Marker} keeps it as it is, without a copy.
+ * A marker's state changes, handed over by each operator as it holds them (a partition's changed keys and their values,
+ * in two arrays) and made into {@link StateChange}s when first read: by the commit point, on its own thread. An
+ * immutable list; the {@code Marker} keeps it as it is, without a copy.
  *
- * <p>Why: with checkpoints of a thousand records and ten thousand keys nearly every record changes a key of its own,
- * and encoding each changed value at the marker was a quarter of the pipeline thread's time per record. Only values
- * that cannot change after the marker ({@link ImmutableTypes}) are deferred, and only with Onceflow's own codec (safe
- * on any thread); the others are encoded at the marker, as before. As in Flink's asynchronous snapshots of heap state,
- * the marker fixes which value each key has; the bytes are made off the record path.
+ * <p>Why: with checkpoints of a thousand records and ten thousand keys nearly every record changes a key of its own.
+ * Encoding each changed value at the marker was a quarter of the pipeline thread's time per record, and reading each
+ * changed entry there, to copy its key and value into the marker, a further tenth. Here the marker takes a partition's
+ * arrays whole: nothing is read per change on the pipeline's thread unless it must be encoded there. Only values
+ * that cannot change after the marker ({@link ImmutableTypes}) are left for the reader, and only with Onceflow's own
+ * codec (safe on any thread); the operator makes the others at the marker ({@link Run#makeNow}). As in Flink's
+ * asynchronous snapshots of heap state, the marker fixes which value each key has; the bytes are made off the record
+ * path.
  *
- * <p>Encoding the same value twice gives the same bytes, and each change is made once and kept, so that every reader
- * (a retried commit, a second look at the list) sees the same changes. Reads from several threads at once are safe:
- * a change made twice is equal, and a {@link StateChange} is published safely by its final fields.
+ * <p>Making the same change twice gives the same bytes, and each change is made once and kept, so that every reader
+ * (a retried commit, a second look at the list, two markers' lists joined) sees the same changes. Reads from several
+ * threads at once are safe: a change made twice is equal, and a {@link StateChange} is published safely by its final
+ * fields.
  */
 public final class DeferredStateChanges extends AbstractList<StateChange> implements RandomAccess {
 
-    /** Encodes one deferred value, failing with a {@code StateCodecException} that names the key. */
-    @FunctionalInterface
+    /** Makes a change's stored form: its key's text and its value's bytes. Called where the change is first read. */
     public interface Encoder {
-        byte[] encode(SourcePartition partition, String key, Object value);
+        /** The key as the commit point stores it, from what the operator handed over for it. */
+        String key(Object key);
+
+        /** The value's bytes, failing with a {@code StateCodecException} that names the key. */
+        byte[] value(SourcePartition partition, String key, Object value);
     }
 
-    private final String[] operators;
-    private final SourcePartition[] partitions;
-    private final String[] keys;
-    private final @Nullable Object[] values;
-    private final @Nullable Encoder[] encoders;
-    private final @Nullable StateChange[] made;
+    /** The runs, in order, and the index of each one's first change. */
+    private final Run[] runs;
 
-    private DeferredStateChanges(int size) {
-        operators = new String[size];
-        partitions = new SourcePartition[size];
-        keys = new String[size];
-        values = new Object[size];
-        encoders = new Encoder[size];
-        made = new StateChange[size];
+    private final int[] starts;
+    private final int size;
+
+    private DeferredStateChanges(List<Run> runs) {
+        this.runs = runs.toArray(new Run[0]);
+        this.starts = new int[this.runs.length];
+        int at = 0;
+        for (int i = 0; i < this.runs.length; i++) {
+            starts[i] = at;
+            at += this.runs[i].size;
+        }
+        this.size = at;
     }
 
-    /** Collects one operator's changes of one marker, at most {@code capacity} of them. */
-    public static Builder builder(String operator, int capacity) {
-        return new Builder(operator, capacity);
+    /** Collects one operator's changes of one marker. */
+    public static Builder builder(String operator) {
+        return new Builder(operator);
     }
 
     /**
-     * {@code first} and then {@code second}, neither encoded by the joining: what a marker carries from two stateful
-     * operators.
+     * {@code first} and then {@code second}, neither made by the joining: what a marker carries from two stateful
+     * operators. The runs are shared, so a change made through one list is made for the other too.
      */
     public static List<StateChange> join(List<StateChange> first, List<StateChange> second) {
-        DeferredStateChanges joined = new DeferredStateChanges(first.size() + second.size());
-        int at = joined.copy(first, 0);
-        joined.copy(second, at);
-        return joined;
+        List<Run> runs = new ArrayList<>();
+        addRuns(runs, first);
+        addRuns(runs, second);
+        return new DeferredStateChanges(runs);
     }
 
-    private int copy(List<StateChange> changes, int from) {
-        int at = from;
+    private static void addRuns(List<Run> runs, List<StateChange> changes) {
         if (changes instanceof DeferredStateChanges deferred) {
-            int size = deferred.size();
-            System.arraycopy(deferred.operators, 0, operators, at, size);
-            System.arraycopy(deferred.partitions, 0, partitions, at, size);
-            System.arraycopy(deferred.keys, 0, keys, at, size);
-            System.arraycopy(deferred.values, 0, values, at, size);
-            System.arraycopy(deferred.encoders, 0, encoders, at, size);
-            System.arraycopy(deferred.made, 0, made, at, size);
-            return at + size;
+            runs.addAll(Arrays.asList(deferred.runs));
+        } else if (!changes.isEmpty()) {
+            runs.add(Run.made(changes.toArray(new StateChange[0])));
         }
-        for (StateChange change : changes) {
-            made[at++] = requireNonNull(change, "change");
-        }
-        return at;
     }
 
     @Override
     public StateChange get(int index) {
-        StateChange change = made[index];
-        if (change == null) {
-            Encoder encoder = requireNonNull(encoders[index]);
-            SourcePartition partition = partitions[index];
-            String key = keys[index];
-            String operator = operators[index];
-            change = new StateChange(
-                    operator, partition, key, encoder.encode(partition, key, requireNonNull(values[index])));
-            made[index] = change;
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException("index " + index + " of " + size + " changes");
         }
-        return change;
+        // no run is empty, so the starts increase strictly: index is in the last run that starts at or before it
+        int run = Arrays.binarySearch(starts, index);
+        if (run < 0) {
+            run = -run - 2;
+        }
+        return runs[run].get(index - starts[run]);
     }
 
     @Override
     public int size() {
-        return made.length;
+        return size;
     }
 
-    /** How many changes are still values, not yet encoded: for tests. */
+    /** How many changes are not made yet: for tests. */
     public int deferred() {
-        return (int) Arrays.stream(made).filter(change -> change == null).count();
-    }
-
-    /** One operator's changes of one marker, in order: encoded ones, tombstones and deferred values. */
-    public static final class Builder {
-        private final String operator;
-        private final DeferredStateChanges changes;
-        private int size;
-
-        private Builder(String operator, int capacity) {
-            this.operator = requireNonNull(operator, "operator");
-            this.changes = new DeferredStateChanges(capacity);
-        }
-
-        /** A change already encoded, or a tombstone when {@code value} is null. */
-        public void add(SourcePartition partition, String key, byte @Nullable [] value) {
-            changes.made[size++] = new StateChange(operator, partition, key, value);
-        }
-
-        /** A change whose value {@code encoder} encodes when it is first read; {@code value} must not change. */
-        public void defer(SourcePartition partition, String key, Object value, Encoder encoder) {
-            changes.operators[size] = operator;
-            changes.partitions[size] = requireNonNull(partition, "partition");
-            changes.keys[size] = requireNonNull(key, "key");
-            changes.values[size] = requireNonNull(value, "value");
-            changes.encoders[size] = requireNonNull(encoder, "encoder");
-            size++;
-        }
-
-        /** The changes: a plain list when none is deferred. */
-        public List<StateChange> build() {
-            if (size != changes.size()) {
-                throw new IllegalStateException("built " + size + " changes of " + changes.size());
-            }
-            for (int i = 0; i < size; i++) {
-                if (changes.made[i] == null) {
-                    return changes;
+        int deferred = 0;
+        for (Run run : runs) {
+            for (int i = 0; i < run.size; i++) {
+                if (run.made[i] == null) {
+                    deferred++;
                 }
             }
-            return List.of(changes.made); // every change made: an ordinary immutable list
+        }
+        return deferred;
+    }
+
+    /**
+     * One operator's changes in one partition, as the operator handed them over: {@code keys[i]} and {@code values[i]}
+     * for each {@code i < size}, a {@code null} value being a removal. The arrays are the run's alone from then on.
+     */
+    public static final class Run {
+        private final @Nullable String operator;
+        private final @Nullable SourcePartition partition;
+        private final @Nullable Encoder encoder;
+        private final Object @Nullable [] keys;
+        private final @Nullable Object @Nullable [] values;
+        private final int size;
+        private final @Nullable StateChange[] made;
+
+        private Run(
+                @Nullable String operator,
+                @Nullable SourcePartition partition,
+                @Nullable Encoder encoder,
+                Object @Nullable [] keys,
+                @Nullable Object @Nullable [] values,
+                int size,
+                @Nullable StateChange[] made) {
+            this.operator = operator;
+            this.partition = partition;
+            this.encoder = encoder;
+            this.keys = keys;
+            this.values = values;
+            this.size = size;
+            this.made = made;
+        }
+
+        private static Run made(StateChange[] changes) {
+            return new Run(null, null, null, null, null, changes.length, changes);
+        }
+
+        /** Makes change {@code i} now, on the caller's thread: for a value that may change after the marker. */
+        public void makeNow(int i) {
+            get(i);
+        }
+
+        private StateChange get(int i) {
+            StateChange change = made[i];
+            if (change == null) {
+                Encoder with = requireNonNull(encoder, "a run of changes made already has no encoder");
+                SourcePartition in = requireNonNull(partition);
+                String key = with.key(requireNonNull(requireNonNull(keys)[i]));
+                Object value = requireNonNull(values)[i];
+                change = new StateChange(
+                        requireNonNull(operator), in, key, value == null ? null : with.value(in, key, value));
+                made[i] = change;
+            }
+            return change;
+        }
+    }
+
+    /** One operator's changes of one marker, in order: runs handed over whole, and changes made already. */
+    public static final class Builder {
+        private final String operator;
+        private final List<Run> runs = new ArrayList<>();
+        private final List<StateChange> pending = new ArrayList<>();
+
+        private Builder(String operator) {
+            this.operator = requireNonNull(operator, "operator");
+        }
+
+        /** A change already encoded, or a removal when {@code value} is null. */
+        public void add(SourcePartition partition, String key, byte @Nullable [] value) {
+            pending.add(new StateChange(operator, partition, key, value));
+        }
+
+        /**
+         * A partition's changes: {@code keys[i]} and {@code values[i]} for {@code i < size}, a null value a removal,
+         * each made by {@code encoder} when first read, unless {@link Run#makeNow} makes it first. The arrays must not
+         * change from now on; values left to the reader must not change either.
+         */
+        public Run handOver(
+                SourcePartition partition, Object[] keys, @Nullable Object[] values, int size, Encoder encoder) {
+            if (size < 0 || size > keys.length || size > values.length) {
+                throw new IllegalArgumentException(
+                        "size " + size + " for arrays of " + keys.length + " keys and " + values.length + " values");
+            }
+            flushPending();
+            Run run = new Run(
+                    operator,
+                    requireNonNull(partition, "partition"),
+                    requireNonNull(encoder, "encoder"),
+                    keys,
+                    values,
+                    size,
+                    new StateChange[size]);
+            if (size > 0) {
+                runs.add(run);
+            }
+            return run;
+        }
+
+        private void flushPending() {
+            if (!pending.isEmpty()) {
+                runs.add(Run.made(pending.toArray(new StateChange[0])));
+                pending.clear();
+            }
+        }
+
+        /** The changes: a plain list when every one of them is made already. */
+        public List<StateChange> build() {
+            flushPending();
+            List<StateChange> all = new ArrayList<>();
+            for (Run run : runs) {
+                for (int i = 0; i < run.size; i++) {
+                    StateChange change = run.made[i];
+                    if (change == null) {
+                        return new DeferredStateChanges(runs);
+                    }
+                    all.add(change);
+                }
+            }
+            return List.copyOf(all); // every change made: an ordinary immutable list
         }
     }
 }

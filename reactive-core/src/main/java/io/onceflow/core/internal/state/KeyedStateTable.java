@@ -10,6 +10,7 @@ import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodec;
 import io.onceflow.core.StateCodecException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -52,10 +53,28 @@ public final class KeyedStateTable<K, S> {
     /** Whether a value of a class that may change was given to {@link #update} since the last marker. */
     private boolean mutableSinceMarker;
 
-    /** Encodes a value this table deferred, when the commit point reads its change, on the commit point's thread. */
-    @SuppressWarnings("unchecked")
-    private final DeferredStateChanges.Encoder deferredEncoder =
-            (partition, key, value) -> encode(partition, key, (S) value);
+    /**
+     * Counts the markers: an entry changed since the last one has this as its {@link Entry#changedIn}, so that a marker
+     * forgets every entry's change by counting on, without writing to the entries.
+     */
+    private long epoch;
+
+    /**
+     * Makes a change the marker handed over: at the marker for a value that may change, or when the commit point
+     * reads it, on its thread (see {@link DeferredStateChanges}).
+     */
+    private final DeferredStateChanges.Encoder changeEncoder = new DeferredStateChanges.Encoder() {
+        @Override
+        public String key(Object key) {
+            return key instanceof Entry<?, ?> entry ? entry.encodedKey : (String) key;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public byte[] value(SourcePartition partition, String key, Object value) {
+            return encode(partition, key, (S) value);
+        }
+    };
 
     /** Restores a partition's slot; the key of its first record binds the default codec. */
     private final PartitionSlots.Factory<K, Partition<K, S>> restorer =
@@ -91,20 +110,37 @@ public final class KeyedStateTable<K, S> {
         @Nullable
         S value;
 
-        boolean changed;
-
         /** Set on the stand-in of a key removed since the last marker: the entry an update revives. */
         final @Nullable Entry<K, S> removed;
 
-        /** The key as the commit point stores it, computed once: a key changes in many checkpoints. */
-        @Nullable
-        String encodedKey;
+        /**
+         * The key as the commit point stores it, made once with the entry (a key changes in many checkpoints), and
+         * final: the commit point's thread reads it when it makes the changes a marker handed over.
+         */
+        final String encodedKey;
 
-        Entry(K key, int hash, @Nullable S value, @Nullable Entry<K, S> removed) {
+        /** The partition whose changes this entry joins when it changes. */
+        final Partition<K, S> home;
+
+        /** The marker count ({@link KeyedStateTable#epoch}) when this entry last changed; -1 if never. */
+        long changedIn = -1;
+
+        /** Where this entry's key and value are in its partition's changes, while {@link #changedIn} is current. */
+        int changedAt;
+
+        Entry(
+                K key,
+                int hash,
+                @Nullable S value,
+                @Nullable Entry<K, S> removed,
+                String encodedKey,
+                Partition<K, S> home) {
             this.key = key;
             this.hash = hash;
             this.value = value;
             this.removed = removed;
+            this.encodedKey = encodedKey;
+            this.home = home;
         }
 
         /** The key's state, or the initial state of a key seen for the first time. */
@@ -130,19 +166,15 @@ public final class KeyedStateTable<K, S> {
                 return entry;
             }
             // removed since the last marker: if the user's function fails now, the removal must still commit
-            return new Entry<>(key, hash, initialOf(key), entry);
+            return new Entry<>(key, hash, initialOf(key), entry, entry.encodedKey, partition);
         }
-        S value = null;
-        String encodedKey = null;
-        if (!partition.restored.isEmpty()) {
-            encodedKey = StateKeys.encode(key);
-            value = partition.restored.remove(encodedKey);
-        }
+        // a key that cannot be encoded fails its record here, as a dead letter, not a checkpoint later
+        String encodedKey = StateKeys.encode(key);
+        S value = partition.restored.isEmpty() ? null : partition.restored.remove(encodedKey);
         if (value == null) {
             value = initialOf(key);
         }
-        entry = new Entry<>(key, hash, value, null);
-        entry.encodedKey = encodedKey;
+        entry = new Entry<>(key, hash, value, null, encodedKey, partition);
         partition.entries.add(entry);
         return entry;
     }
@@ -163,39 +195,50 @@ public final class KeyedStateTable<K, S> {
         }
     }
 
-    /** Sets the entry's state, or removes it when {@code value} is null, and marks it changed. */
+    /**
+     * Sets the entry's state, or removes it when {@code value} is null, and records the change in its partition's
+     * changes: the value is kept there beside the key, so that the marker hands the changes over without reading
+     * the entries.
+     */
     public void update(Origin origin, Entry<K, S> entry, @Nullable S value) {
         Entry<K, S> target = entry.removed != null ? entry.removed : entry;
         target.value = value;
-        // the value was just made, so its class is read here at no cost; at the marker it would be a miss per entry
-        if (value != null && value.getClass() != lastValueClass) {
+        if (value == null) {
+            target.home.removals++;
+        } else if (value.getClass() != lastValueClass) {
+            // the value was just made, so its class is read here at no cost; at the marker it would be a miss per entry
             noticeValueClass(value.getClass());
         }
-        if (!target.changed) {
-            target.changed = true;
-            partition(origin, target.key).changed.add(target);
+        if (target.changedIn == epoch) {
+            target.home.changedValues[target.changedAt] = value;
+        } else {
+            target.changedIn = epoch;
+            target.changedAt = target.home.changed(target, value);
         }
     }
 
     /**
-     * The entries changed since the previous call, encoded, and forgets that they changed. State of partitions
-     * the run no longer owns is dropped here.
+     * The entries changed since the previous call, handed over, and forgets that they changed. Each partition's changed
+     * keys and values go to the marker as they are (see {@link DeferredStateChanges}); only values that may change
+     * after the marker, or that a user's codec encodes, are encoded here. State of partitions the run no longer owns
+     * is dropped here.
      */
     public List<StateChange> drainChanges() {
         Collection<Partition<K, S>> live = partitions.live();
-        int changed = 0;
+        boolean any = false;
         for (Partition<K, S> partition : live) {
-            changed += partition.changed.size() + partition.dropped.size();
+            any |= partition.changedCount > 0 || !partition.dropped.isEmpty();
         }
-        if (changed == 0) {
+        if (!any) {
             return List.of();
         }
-        DeferredStateChanges.Builder changes = DeferredStateChanges.builder(operator, changed);
+        epoch++; // every entry's change is now of an earlier marker
+        DeferredStateChanges.Builder changes = DeferredStateChanges.builder(operator);
         // Onceflow's codec is safe on any thread; a user's codec is called where it always was, at the marker
-        DeferredStateChanges.Encoder later = codec instanceof JsonStateCodec<S> ? deferredEncoder : null;
+        boolean deferrable = codec instanceof JsonStateCodec<S>;
         // every changed entry's value came through update() since the last marker: if none was of a class that may
         // change, none is asked again here (reading each value's class at the marker was a cache miss per entry)
-        boolean allImmutable = !mutableSinceMarker;
+        boolean allImmutable = deferrable && !mutableSinceMarker;
         mutableSinceMarker = false;
         lastValueClass = null; // so that a class that may change, seen before this marker, is noticed after it too
         for (Partition<K, S> partition : live) {
@@ -204,24 +247,26 @@ public final class KeyedStateTable<K, S> {
                 changes.add(partition.id, dropped, null);
             }
             partition.dropped.clear();
-            for (Entry<K, S> entry : partition.changed) {
-                S value = entry.value;
-                String key = entry.encodedKey;
-                if (key == null) {
-                    key = StateKeys.encode(entry.key);
-                    entry.encodedKey = key;
-                }
-                if (value == null) {
-                    changes.add(partition.id, key, null);
-                    partition.entries.remove(entry);
-                } else if (later != null && (allImmutable || ImmutableTypes.isImmutable(value.getClass()))) {
-                    changes.defer(partition.id, key, value, later); // encoded by the commit point, on its thread
-                } else {
-                    changes.add(partition.id, key, encode(partition.id, key, value)); // may change after the marker
-                }
-                entry.changed = false;
+            int count = partition.changedCount;
+            if (count == 0) {
+                continue;
             }
-            partition.changed.clear();
+            Entry<K, S>[] entries = partition.changedEntries;
+            @Nullable Object[] values = partition.changedValues;
+            boolean removals = partition.removals > 0;
+            partition.startChanges(count);
+            DeferredStateChanges.Run run = changes.handOver(partition.id, entries, values, count, changeEncoder);
+            if (allImmutable && !removals) {
+                continue; // the usual case: nothing of this partition's changes is read on this thread
+            }
+            for (int i = 0; i < count; i++) {
+                Object value = values[i];
+                if (value == null) {
+                    partition.entries.remove(entries[i]); // removed at the marker: its tombstone is made when read
+                } else if (!deferrable || !(allImmutable || ImmutableTypes.isImmutable(value.getClass()))) {
+                    run.makeNow(i); // may change after the marker: encoded as it is now
+                }
+            }
         }
         return changes.build();
     }
@@ -318,18 +363,58 @@ public final class KeyedStateTable<K, S> {
         return partition;
     }
 
-    private static final class Partition<K, S> implements PartitionSlots.Slot {
+    /** One partition's entries, and its changes since the last marker. */
+    static final class Partition<K, S> implements PartitionSlots.Slot {
+        private static final int INITIAL_CHANGES = 16;
+
         final SourcePartition id;
         final StateLease lease;
         final Map<String, S> restored;
         final EntryTable<K, S> entries = new EntryTable<>();
-        final List<Entry<K, S>> changed = new ArrayList<>();
         final List<String> dropped = new ArrayList<>();
+
+        /** The entries changed since the last marker, and beside each its value now: what the marker hands over. */
+        Entry<K, S>[] changedEntries;
+
+        @Nullable
+        Object[] changedValues;
+
+        int changedCount;
+
+        /** Updates to no value since the last marker: the marker then removes the entries that stayed removed. */
+        int removals;
 
         Partition(SourcePartition id, StateLease lease, Map<String, S> restored) {
             this.id = id;
             this.lease = lease;
             this.restored = restored;
+            startChanges(INITIAL_CHANGES);
+        }
+
+        /** Adds an entry's first change since the last marker; returns where its value is kept. */
+        int changed(Entry<K, S> entry, @Nullable Object value) {
+            int at = changedCount;
+            if (at == changedEntries.length) {
+                changedEntries = Arrays.copyOf(changedEntries, at * 2);
+                changedValues = Arrays.copyOf(changedValues, at * 2);
+            }
+            changedEntries[at] = entry;
+            changedValues[at] = value;
+            changedCount = at + 1;
+            return at;
+        }
+
+        /**
+         * New arrays for the changes after a marker, which took the old ones: as large as the last checkpoint's,
+         * which the next one likely matches.
+         */
+        @SuppressWarnings("unchecked")
+        void startChanges(int capacity) {
+            int size = Math.max(INITIAL_CHANGES, capacity);
+            changedEntries = (Entry<K, S>[]) new Entry<?, ?>[size];
+            changedValues = new Object[size];
+            changedCount = 0;
+            removals = 0;
         }
 
         @Override

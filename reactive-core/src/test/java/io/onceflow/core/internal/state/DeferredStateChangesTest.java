@@ -1,6 +1,7 @@
 package io.onceflow.core.internal.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.onceflow.core.Marker;
 import io.onceflow.core.Positions;
@@ -19,79 +20,93 @@ class DeferredStateChangesTest {
     private static final SourcePartition P1 = new SourcePartition("t", 1);
 
     private final AtomicInteger encoded = new AtomicInteger();
-    private final DeferredStateChanges.Encoder encoder = (partition, key, value) -> {
-        encoded.incrementAndGet();
-        return (partition.partition() + ":" + key + "=" + value).getBytes(StandardCharsets.UTF_8);
+    private final DeferredStateChanges.Encoder encoder = new DeferredStateChanges.Encoder() {
+        @Override
+        public String key(Object key) {
+            return "k-" + key;
+        }
+
+        @Override
+        public byte[] value(SourcePartition partition, String key, Object value) {
+            encoded.incrementAndGet();
+            return (partition.partition() + ":" + key + "=" + value).getBytes(StandardCharsets.UTF_8);
+        }
     };
 
     private static StateChange change(String operator, SourcePartition partition, String key, String value) {
         return new StateChange(operator, partition, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A removal made already, a partition's run of a removal and a value, and a run whose second change is made now. */
     private List<StateChange> mixed() {
-        DeferredStateChanges.Builder builder = DeferredStateChanges.builder("sums", 4);
+        DeferredStateChanges.Builder builder = DeferredStateChanges.builder("sums");
         builder.add(P0, "gone", null);
-        builder.defer(P0, "a", 10L, encoder);
-        builder.add(P1, "b", "eager".getBytes(StandardCharsets.UTF_8));
-        builder.defer(P1, "c", 30L, encoder);
+        builder.handOver(P0, new Object[] {"x", "a", "unused"}, new Object[] {null, 10L, 99L}, 2, encoder);
+        DeferredStateChanges.Run p1 =
+                builder.handOver(P1, new Object[] {"b", "c"}, new Object[] {20L, 30L}, 2, encoder);
+        p1.makeNow(0);
         return builder.build();
     }
 
     @Test
-    void deferredValuesAreEncodedWhenFirstReadAndOnlyOnce() {
+    void handedOverChangesAreMadeWhenFirstReadAndOnlyOnce() {
         List<StateChange> changes = mixed();
 
-        assertThat(changes).isInstanceOf(DeferredStateChanges.class).hasSize(4);
-        assertThat(((DeferredStateChanges) changes).deferred()).isEqualTo(2);
-        assertThat(encoded).hasValue(0);
+        assertThat(changes).isInstanceOf(DeferredStateChanges.class).hasSize(5);
+        assertThat(((DeferredStateChanges) changes).deferred()).isEqualTo(3);
+        assertThat(encoded).hasValue(1); // the one made now
 
         List<StateChange> expected = List.of(
                 change("sums", P0, "gone", null),
-                change("sums", P0, "a", "0:a=10"),
-                change("sums", P1, "b", "eager"),
-                change("sums", P1, "c", "1:c=30"));
+                change("sums", P0, "k-x", null),
+                change("sums", P0, "k-a", "0:k-a=10"),
+                change("sums", P1, "k-b", "1:k-b=20"),
+                change("sums", P1, "k-c", "1:k-c=30"));
         assertThat(changes).isEqualTo(expected);
         assertThat(new ArrayList<>(changes)).isEqualTo(expected);
-        assertThat(changes.get(1)).isSameAs(changes.get(1));
-        assertThat(encoded).hasValue(2);
+        assertThat(changes.get(2)).isSameAs(changes.get(2));
+        assertThat(encoded).hasValue(3); // a removal encodes nothing, and each value once
         assertThat(((DeferredStateChanges) changes).deferred()).isZero();
+        assertThatThrownBy(() -> changes.get(5)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test
     void withNothingDeferredTheChangesAreAnOrdinaryList() {
-        DeferredStateChanges.Builder builder = DeferredStateChanges.builder("sums", 1);
+        DeferredStateChanges.Builder builder = DeferredStateChanges.builder("sums");
         builder.add(P0, "a", null);
+        builder.handOver(P0, new Object[] {"b"}, new Object[] {1L}, 1, encoder).makeNow(0);
 
         assertThat(builder.build())
                 .isNotInstanceOf(DeferredStateChanges.class)
-                .containsExactly(change("sums", P0, "a", null));
+                .containsExactly(change("sums", P0, "a", null), change("sums", P0, "k-b", "0:k-b=1"));
     }
 
     @Test
     void aMarkerKeepsDeferredChangesAsTheyAreAndJoinsOperatorsWithoutEncoding() {
-        DeferredStateChanges.Builder other = DeferredStateChanges.builder("counts", 1);
-        other.defer(P0, "x", 1L, encoder);
+        DeferredStateChanges.Builder other = DeferredStateChanges.builder("counts");
+        other.handOver(P0, new Object[] {"x"}, new Object[] {1L}, 1, encoder);
 
         Marker<String> marker = Marker.<String>of(3, Positions.empty())
                 .withStateChanges(List.of(change("first", P0, "k", "v")))
                 .withStateChanges(mixed())
                 .withStateChanges(other.build());
 
-        assertThat(encoded).hasValue(0);
+        assertThat(encoded).hasValue(1); // made now by mixed()
         assertThat(marker.stateChanges())
                 .isInstanceOf(DeferredStateChanges.class)
-                .hasSize(6);
+                .hasSize(7);
         assertThat(marker.stateChanges())
                 .extracting(StateChange::operator, StateChange::key)
                 .map(tuple -> tuple.toList())
                 .containsExactly(
                         List.of("first", "k"),
                         List.of("sums", "gone"),
-                        List.of("sums", "a"),
-                        List.of("sums", "b"),
-                        List.of("sums", "c"),
-                        List.of("counts", "x"));
-        assertThat(encoded).hasValue(3);
+                        List.of("sums", "k-x"),
+                        List.of("sums", "k-a"),
+                        List.of("sums", "k-b"),
+                        List.of("sums", "k-c"),
+                        List.of("counts", "k-x"));
+        assertThat(encoded).hasValue(4);
         assertThat(marker).isEqualTo(new Marker<>(3, Positions.empty(), List.copyOf(marker.stateChanges())));
     }
 }

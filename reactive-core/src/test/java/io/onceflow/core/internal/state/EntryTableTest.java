@@ -18,6 +18,17 @@ import org.junit.jupiter.api.Test;
  */
 class EntryTableTest {
 
+    /** An entry of a partition of no table: the table under test reads only its key and hash. */
+    private static <K, S> Entry<K, S> entry(K key, int hash, S value) {
+        return new Entry<>(
+                key,
+                hash,
+                value,
+                null,
+                String.valueOf(key),
+                new KeyedStateTable.Partition<>(StateLease.STANDALONE.partition(), StateLease.STANDALONE, Map.of()));
+    }
+
     /** A key whose hash code is chosen, so that runs of collisions are easy to make. */
     record Key(int id, int hash) {
         @Override
@@ -45,7 +56,7 @@ class EntryTableTest {
             Key key = new Key(Math.abs(operation), Math.abs(operation) % distinctHashes * 0x10001);
             if (operation >= 0) {
                 if (!model.containsKey(key)) {
-                    Entry<Key, String> entry = new Entry<>(key, key.hashCode(), "v" + key.id(), null);
+                    Entry<Key, String> entry = entry(key, key.hashCode(), "v" + key.id());
                     table.add(entry);
                     model.put(key, entry);
                 }
@@ -68,7 +79,7 @@ class EntryTableTest {
         EntryTable<Long, Long> table = new EntryTable<>();
         Map<Long, Entry<Long, Long>> entries = new HashMap<>();
         for (long key = 0; key < 100_000; key++) {
-            Entry<Long, Long> entry = new Entry<>(key, Long.hashCode(key), key * 2, null);
+            Entry<Long, Long> entry = entry(key, Long.hashCode(key), key * 2);
             table.add(entry);
             entries.put(key, entry);
         }
@@ -89,10 +100,10 @@ class EntryTableTest {
     @Test
     void removingAnEntryThatIsNotThereChangesNothing() {
         EntryTable<String, String> table = new EntryTable<>();
-        Entry<String, String> kept = new Entry<>("a", "a".hashCode(), "1", null);
+        Entry<String, String> kept = entry("a", "a".hashCode(), "1");
         table.add(kept);
-        table.remove(new Entry<>("b", "b".hashCode(), "2", null));
-        table.remove(new Entry<>("a", "a".hashCode(), "other entry of the same key", null));
+        table.remove(entry("b", "b".hashCode(), "2"));
+        table.remove(entry("a", "a".hashCode(), "other entry of the same key"));
         assertThat(table.size()).isEqualTo(1);
         assertThat(table.get("a", "a".hashCode())).isSameAs(kept);
     }
