@@ -25,7 +25,9 @@ import reactor.core.publisher.Flux;
  * and a restart restores them before the partition's first record is processed again.
  *
  * <p><strong>Error Mode Support</strong>: a failing key function, initial-state function or user function
- * dead-letters the record and leaves its key's state unchanged.
+ * dead-letters the record and leaves its key's state unchanged. So does a key the commit point cannot store: a key
+ * is made into its stored form (a string, or JSON for a key that is not a string or a number) when its first record
+ * comes by.
  *
  * <p><strong>Commit Semantics</strong>: state changes commit atomically with the checkpoint that caused them; after
  * a failure, replayed records meet exactly the state of the last completed checkpoint.

@@ -25,6 +25,7 @@ import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 import reactor.test.publisher.TestPublisher;
 import reactor.util.concurrent.Queues;
+import tools.jackson.core.JacksonException;
 
 /**
  * Keyed: state per key and source partition, the entries changed since the previous marker attached to each marker,
@@ -269,6 +270,32 @@ class KeyedOperatorTest {
                                 Balance::apply)))
                 .expectNext(data(balance("a", 1, 1), 0))
                 .assertNext(deadLetterOf(poison, "keyed:keyed", boom))
+                .expectNext(data(balance("a", 2, 2), 2))
+                .assertNext(element -> assertThat(stateOf(element)).containsOnlyKeys("test-0/a"))
+                .verifyComplete();
+    }
+
+    /** A key the commit point cannot store: its text is made from an accessor that fails. */
+    record Unstorable(String id) {
+        @Override
+        public String id() {
+            throw new IllegalStateException("this key has no stored form");
+        }
+    }
+
+    @Test
+    void aKeyThatCannotBeStoredDeadLettersItsRecordAndTheRestCommits() {
+        Data<Payment> poison = data(payment("unstorable", 1), 1);
+
+        StepVerifier.create(Flux.<StreamElement<Payment>>just(
+                                data(payment("a", 1), 0), poison, data(payment("a", 1), 2), marker(1, 3))
+                        .transform(Checkpointed.<Payment, Object, Balance>keyed(
+                                p -> p.account().equals("unstorable") ? new Unstorable("u") : p.account(),
+                                key -> Balance.empty(String.valueOf(key instanceof String s ? s : "u")),
+                                Balance::apply)))
+                .expectNext(data(balance("a", 1, 1), 0))
+                // the key is made into its stored form when its entry is made: the record fails, not the checkpoint
+                .assertNext(deadLetterOf(poison, "keyed:keyed", JacksonException.class, "this key has no stored form"))
                 .expectNext(data(balance("a", 2, 2), 2))
                 .assertNext(element -> assertThat(stateOf(element)).containsOnlyKeys("test-0/a"))
                 .verifyComplete();

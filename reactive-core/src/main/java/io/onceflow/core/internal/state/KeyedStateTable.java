@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * partition's restored entries are decoded together, at its first record (so that state which no longer decodes
  * stops the run before anything is processed on top of it), and move into the table as their keys come by. A
  * record costs one hash lookup: {@link #entry} finds (or creates) the key's slot, {@link #update} changes it in
- * place. Values are encoded by the declared codec or the default one (see {@link JsonStateCodec}): at the marker, or,
- * for a value that cannot change with Onceflow's codec, when the commit point reads its change, on its thread
- * ({@link DeferredStateChanges}). One that cannot be encoded fails the checkpoint with a {@link StateCodecException}
- * naming the operator, key and partition.
+ * place and keeps the new value beside the key in its partition's changes. A marker takes those changes whole
+ * ({@link DeferredStateChanges}): values are encoded by the declared codec or the default one (see
+ * {@link JsonStateCodec}) at the marker, or, for a value that cannot change with Onceflow's codec, when the commit
+ * point reads its change, on its thread. One that cannot be encoded fails the checkpoint with a
+ * {@link StateCodecException} naming the operator, key and partition. A key is encoded once, when its entry is made.
  *
  * @param <K> the key type
  * @param <S> the state type
