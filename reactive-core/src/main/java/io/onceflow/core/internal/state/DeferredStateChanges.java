@@ -13,13 +13,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A marker's state changes, handed over by each operator as it holds them (a partition's changed keys and their values,
- * in two arrays) and made into {@link StateChange}s when first read: by the commit point, on its own thread. An
+ * side by side in one array) and made into {@link StateChange}s when first read: by the commit point, on its own thread. An
  * immutable list; the {@code Marker} keeps it as it is, without a copy.
  *
  * <p>Why: with checkpoints of a thousand records and ten thousand keys nearly every record changes a key of its own.
  * Encoding each changed value at the marker was a quarter of the pipeline thread's time per record, and reading each
  * changed entry there, to copy its key and value into the marker, a further tenth. Here the marker takes a partition's
- * arrays whole: nothing is read per change on the pipeline's thread unless it must be encoded there. Only values
+ * array whole: nothing is read per change on the pipeline's thread unless it must be encoded there. Only values
  * that cannot change after the marker ({@link ImmutableTypes}) are left for the reader, and only with Onceflow's own
  * codec (safe on any thread); the operator makes the others at the marker ({@link Run#makeNow}). As in Flink's
  * asynchronous snapshots of heap state, the marker fixes which value each key has; the bytes are made off the record
@@ -114,15 +114,17 @@ public final class DeferredStateChanges extends AbstractList<StateChange> implem
     }
 
     /**
-     * One operator's changes in one partition, as the operator handed them over: {@code keys[i]} and {@code values[i]}
-     * for each {@code i < size}, a {@code null} value being a removal. The arrays are the run's alone from then on.
+     * One operator's changes in one partition, as the operator handed them over: for each {@code i < size}, a key at
+     * {@code 2 * i} and its value at {@code 2 * i + 1} of one array, a {@code null} value being a removal. The array is
+     * the run's alone from then on.
      */
     public static final class Run {
         private final @Nullable String operator;
         private final @Nullable SourcePartition partition;
         private final @Nullable Encoder encoder;
-        private final Object @Nullable [] keys;
-        private final @Nullable Object @Nullable [] values;
+        /** Each change's key, then its value: {@code pairs[2 * i]} and {@code pairs[2 * i + 1]}. */
+        private final @Nullable Object @Nullable [] pairs;
+
         private final int size;
         private final @Nullable StateChange[] made;
 
@@ -130,21 +132,19 @@ public final class DeferredStateChanges extends AbstractList<StateChange> implem
                 @Nullable String operator,
                 @Nullable SourcePartition partition,
                 @Nullable Encoder encoder,
-                Object @Nullable [] keys,
-                @Nullable Object @Nullable [] values,
+                @Nullable Object @Nullable [] pairs,
                 int size,
                 @Nullable StateChange[] made) {
             this.operator = operator;
             this.partition = partition;
             this.encoder = encoder;
-            this.keys = keys;
-            this.values = values;
+            this.pairs = pairs;
             this.size = size;
             this.made = made;
         }
 
         private static Run made(StateChange[] changes) {
-            return new Run(null, null, null, null, null, changes.length, changes);
+            return new Run(null, null, null, null, changes.length, changes);
         }
 
         /** Makes change {@code i} now, on the caller's thread: for a value that may change after the marker. */
@@ -157,8 +157,9 @@ public final class DeferredStateChanges extends AbstractList<StateChange> implem
             if (change == null) {
                 Encoder with = requireNonNull(encoder, "a run of changes made already has no encoder");
                 SourcePartition in = requireNonNull(partition);
-                String key = with.key(requireNonNull(requireNonNull(keys)[i]));
-                Object value = requireNonNull(values)[i];
+                @Nullable Object[] handed = requireNonNull(pairs);
+                String key = with.key(requireNonNull(handed[2 * i]));
+                Object value = handed[2 * i + 1];
                 change = new StateChange(
                         requireNonNull(operator), in, key, value == null ? null : with.value(in, key, value));
                 made[i] = change;
@@ -183,23 +184,21 @@ public final class DeferredStateChanges extends AbstractList<StateChange> implem
         }
 
         /**
-         * A partition's changes: {@code keys[i]} and {@code values[i]} for {@code i < size}, a null value a removal,
-         * each made by {@code encoder} when first read, unless {@link Run#makeNow} makes it first. The arrays must not
-         * change from now on; values left to the reader must not change either.
+         * A partition's changes: for each {@code i < size} a key at {@code pairs[2 * i]} and its value at
+         * {@code pairs[2 * i + 1]}, a null value a removal, each made by {@code encoder} when first read, unless
+         * {@link Run#makeNow} makes it first. The array must not change from now on; values left to the reader must
+         * not change either.
          */
-        public Run handOver(
-                SourcePartition partition, Object[] keys, @Nullable Object[] values, int size, Encoder encoder) {
-            if (size < 0 || size > keys.length || size > values.length) {
-                throw new IllegalArgumentException(
-                        "size " + size + " for arrays of " + keys.length + " keys and " + values.length + " values");
+        public Run handOver(SourcePartition partition, @Nullable Object[] pairs, int size, Encoder encoder) {
+            if (size < 0 || 2 * size > pairs.length) {
+                throw new IllegalArgumentException(size + " changes in an array of " + pairs.length);
             }
             flushPending();
             Run run = new Run(
                     operator,
                     requireNonNull(partition, "partition"),
                     requireNonNull(encoder, "encoder"),
-                    keys,
-                    values,
+                    pairs,
                     size,
                     new StateChange[size]);
             if (size > 0) {

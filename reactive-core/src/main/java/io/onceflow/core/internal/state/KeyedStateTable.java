@@ -10,7 +10,6 @@ import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodec;
 import io.onceflow.core.StateCodecException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -28,10 +27,9 @@ import org.slf4j.LoggerFactory;
  * partition's restored entries are decoded together, at its first record (so that state which no longer decodes
  * stops the run before anything is processed on top of it), and move into the table as their keys come by. A
  * record costs one hash lookup: {@link #entry} finds (or creates) the key's slot, {@link #update} changes it in
- * place and keeps the new value beside the key in its partition's changes. A marker takes those changes whole
- * ({@link DeferredStateChanges}): values are encoded by the declared codec or the default one (see
- * {@link JsonStateCodec}) at the marker, or, for a value that cannot change with Onceflow's codec, when the commit
- * point reads its change, on its thread. One that cannot be encoded fails the checkpoint with a
+ * place. A marker hands each changed entry over with its value at the marker ({@link DeferredStateChanges}): values
+ * are encoded by the declared codec or the default one (see {@link JsonStateCodec}) at the marker, or, for a value
+ * that cannot change with Onceflow's codec, when the commit point reads its change, on its thread. One that cannot be encoded fails the checkpoint with a
  * {@link StateCodecException} naming the operator, key and partition. A key is encoded once, when its entry is made.
  *
  * @param <K> the key type
@@ -53,12 +51,6 @@ public final class KeyedStateTable<K, S> {
 
     /** Whether a value of a class that may change was given to {@link #update} since the last marker. */
     private boolean mutableSinceMarker;
-
-    /**
-     * Counts the markers: an entry changed since the last one has this as its {@link Entry#changedIn}, so that a marker
-     * forgets every entry's change by counting on, without writing to the entries.
-     */
-    private long epoch;
 
     /**
      * Makes a change the marker handed over: at the marker for a value that may change, or when the commit point
@@ -111,6 +103,8 @@ public final class KeyedStateTable<K, S> {
         @Nullable
         S value;
 
+        boolean changed;
+
         /** Set on the stand-in of a key removed since the last marker: the entry an update revives. */
         final @Nullable Entry<K, S> removed;
 
@@ -120,28 +114,12 @@ public final class KeyedStateTable<K, S> {
          */
         final String encodedKey;
 
-        /** The partition whose changes this entry joins when it changes. */
-        final Partition<K, S> home;
-
-        /** The marker count ({@link KeyedStateTable#epoch}) when this entry last changed; -1 if never. */
-        long changedIn = -1;
-
-        /** Where this entry's key and value are in its partition's changes, while {@link #changedIn} is current. */
-        int changedAt;
-
-        Entry(
-                K key,
-                int hash,
-                @Nullable S value,
-                @Nullable Entry<K, S> removed,
-                String encodedKey,
-                Partition<K, S> home) {
+        Entry(K key, int hash, @Nullable S value, @Nullable Entry<K, S> removed, String encodedKey) {
             this.key = key;
             this.hash = hash;
             this.value = value;
             this.removed = removed;
             this.encodedKey = encodedKey;
-            this.home = home;
         }
 
         /** The key's state, or the initial state of a key seen for the first time. */
@@ -167,7 +145,7 @@ public final class KeyedStateTable<K, S> {
                 return entry;
             }
             // removed since the last marker: if the user's function fails now, the removal must still commit
-            return new Entry<>(key, hash, initialOf(key), entry, entry.encodedKey, partition);
+            return new Entry<>(key, hash, initialOf(key), entry, entry.encodedKey);
         }
         // a key that cannot be encoded fails its record here, as a dead letter, not a checkpoint later
         String encodedKey = StateKeys.encode(key);
@@ -175,7 +153,7 @@ public final class KeyedStateTable<K, S> {
         if (value == null) {
             value = initialOf(key);
         }
-        entry = new Entry<>(key, hash, value, null, encodedKey, partition);
+        entry = new Entry<>(key, hash, value, null, encodedKey);
         partition.entries.add(entry);
         return entry;
     }
@@ -196,25 +174,17 @@ public final class KeyedStateTable<K, S> {
         }
     }
 
-    /**
-     * Sets the entry's state, or removes it when {@code value} is null, and records the change in its partition's
-     * changes: the value is kept there beside the key, so that the marker hands the changes over without reading
-     * the entries.
-     */
+    /** Sets the entry's state, or removes it when {@code value} is null, and marks it changed. */
     public void update(Origin origin, Entry<K, S> entry, @Nullable S value) {
         Entry<K, S> target = entry.removed != null ? entry.removed : entry;
         target.value = value;
-        if (value == null) {
-            target.home.removals++;
-        } else if (value.getClass() != lastValueClass) {
-            // the value was just made, so its class is read here at no cost; at the marker it would be a miss per entry
+        // the value was just made, so its class is read here at no cost; at the marker it would be a miss per entry
+        if (value != null && value.getClass() != lastValueClass) {
             noticeValueClass(value.getClass());
         }
-        if (target.changedIn == epoch) {
-            target.home.changedValues[target.changedAt] = value;
-        } else {
-            target.changedIn = epoch;
-            target.changedAt = target.home.changed(target, value);
+        if (!target.changed) {
+            target.changed = true;
+            partition(origin, target.key).changed.add(target);
         }
     }
 
@@ -228,12 +198,11 @@ public final class KeyedStateTable<K, S> {
         Collection<Partition<K, S>> live = partitions.live();
         boolean any = false;
         for (Partition<K, S> partition : live) {
-            any |= partition.changedCount > 0 || !partition.dropped.isEmpty();
+            any |= !partition.changed.isEmpty() || !partition.dropped.isEmpty();
         }
         if (!any) {
             return List.of();
         }
-        epoch++; // every entry's change is now of an earlier marker
         DeferredStateChanges.Builder changes = DeferredStateChanges.builder(operator);
         // Onceflow's codec is safe on any thread; a user's codec is called where it always was, at the marker
         boolean deferrable = codec instanceof JsonStateCodec<S>;
@@ -248,23 +217,31 @@ public final class KeyedStateTable<K, S> {
                 changes.add(partition.id, dropped, null);
             }
             partition.dropped.clear();
-            int count = partition.changedCount;
+            int count = partition.changed.size();
             if (count == 0) {
                 continue;
             }
-            Entry<K, S>[] entries = partition.changedEntries;
-            @Nullable Object[] values = partition.changedValues;
-            boolean removals = partition.removals > 0;
-            partition.startChanges(count);
-            DeferredStateChanges.Run run = changes.handOver(partition.id, entries, values, count, changeEncoder);
-            if (allImmutable && !removals) {
-                continue; // the usual case: nothing of this partition's changes is read on this thread
+            // each changed entry's value as it is at the marker, beside the entry (whose key is encoded already):
+            // one read of each entry here, and nothing of them encoded unless it must be
+            @Nullable Object[] pairs = new Object[2 * count];
+            for (int i = 0; i < count; i++) {
+                Entry<K, S> entry = partition.changed.get(i);
+                S value = entry.value;
+                pairs[2 * i] = entry;
+                pairs[2 * i + 1] = value;
+                entry.changed = false;
+                if (value == null) {
+                    partition.entries.remove(entry); // removed at the marker: its tombstone is made when read
+                }
+            }
+            partition.changed.clear();
+            DeferredStateChanges.Run run = changes.handOver(partition.id, pairs, count, changeEncoder);
+            if (allImmutable) {
+                continue; // the usual case: the commit point encodes this partition's changes, on its thread
             }
             for (int i = 0; i < count; i++) {
-                Object value = values[i];
-                if (value == null) {
-                    partition.entries.remove(entries[i]); // removed at the marker: its tombstone is made when read
-                } else if (!deferrable || !(allImmutable || ImmutableTypes.isImmutable(value.getClass()))) {
+                Object value = pairs[2 * i + 1];
+                if (value != null && !(deferrable && ImmutableTypes.isImmutable(value.getClass()))) {
                     run.makeNow(i); // may change after the marker: encoded as it is now
                 }
             }
@@ -364,58 +341,19 @@ public final class KeyedStateTable<K, S> {
         return partition;
     }
 
-    /** One partition's entries, and its changes since the last marker. */
-    static final class Partition<K, S> implements PartitionSlots.Slot {
-        private static final int INITIAL_CHANGES = 16;
-
+    /** One partition's entries, and its entries changed since the last marker. */
+    private static final class Partition<K, S> implements PartitionSlots.Slot {
         final SourcePartition id;
         final StateLease lease;
         final Map<String, S> restored;
         final EntryTable<K, S> entries = new EntryTable<>();
+        final List<Entry<K, S>> changed = new ArrayList<>();
         final List<String> dropped = new ArrayList<>();
-
-        /** The entries changed since the last marker, and beside each its value now: what the marker hands over. */
-        Entry<K, S>[] changedEntries;
-
-        @Nullable
-        Object[] changedValues;
-
-        int changedCount;
-
-        /** Updates to no value since the last marker: the marker then removes the entries that stayed removed. */
-        int removals;
 
         Partition(SourcePartition id, StateLease lease, Map<String, S> restored) {
             this.id = id;
             this.lease = lease;
             this.restored = restored;
-            startChanges(INITIAL_CHANGES);
-        }
-
-        /** Adds an entry's first change since the last marker; returns where its value is kept. */
-        int changed(Entry<K, S> entry, @Nullable Object value) {
-            int at = changedCount;
-            if (at == changedEntries.length) {
-                changedEntries = Arrays.copyOf(changedEntries, at * 2);
-                changedValues = Arrays.copyOf(changedValues, at * 2);
-            }
-            changedEntries[at] = entry;
-            changedValues[at] = value;
-            changedCount = at + 1;
-            return at;
-        }
-
-        /**
-         * New arrays for the changes after a marker, which took the old ones: as large as the last checkpoint's,
-         * which the next one likely matches.
-         */
-        @SuppressWarnings("unchecked")
-        void startChanges(int capacity) {
-            int size = Math.max(INITIAL_CHANGES, capacity);
-            changedEntries = (Entry<K, S>[]) new Entry<?, ?>[size];
-            changedValues = new Object[size];
-            changedCount = 0;
-            removals = 0;
         }
 
         @Override

@@ -41,9 +41,8 @@ class DeferredStateChangesTest {
     private List<StateChange> mixed() {
         DeferredStateChanges.Builder builder = DeferredStateChanges.builder("sums");
         builder.add(P0, "gone", null);
-        builder.handOver(P0, new Object[] {"x", "a", "unused"}, new Object[] {null, 10L, 99L}, 2, encoder);
-        DeferredStateChanges.Run p1 =
-                builder.handOver(P1, new Object[] {"b", "c"}, new Object[] {20L, 30L}, 2, encoder);
+        builder.handOver(P0, new Object[] {"x", null, "a", 10L, "unused", 99L}, 2, encoder);
+        DeferredStateChanges.Run p1 = builder.handOver(P1, new Object[] {"b", 20L, "c", 30L}, 2, encoder);
         p1.makeNow(0);
         return builder.build();
     }
@@ -74,7 +73,7 @@ class DeferredStateChangesTest {
     void withNothingDeferredTheChangesAreAnOrdinaryList() {
         DeferredStateChanges.Builder builder = DeferredStateChanges.builder("sums");
         builder.add(P0, "a", null);
-        builder.handOver(P0, new Object[] {"b"}, new Object[] {1L}, 1, encoder).makeNow(0);
+        builder.handOver(P0, new Object[] {"b", 1L}, 1, encoder).makeNow(0);
 
         assertThat(builder.build())
                 .isNotInstanceOf(DeferredStateChanges.class)
@@ -84,7 +83,7 @@ class DeferredStateChangesTest {
     @Test
     void aMarkerKeepsDeferredChangesAsTheyAreAndJoinsOperatorsWithoutEncoding() {
         DeferredStateChanges.Builder other = DeferredStateChanges.builder("counts");
-        other.handOver(P0, new Object[] {"x"}, new Object[] {1L}, 1, encoder);
+        other.handOver(P0, new Object[] {"x", 1L}, 1, encoder);
 
         Marker<String> marker = Marker.<String>of(3, Positions.empty())
                 .withStateChanges(List.of(change("first", P0, "k", "v")))

@@ -18,15 +18,9 @@ import org.junit.jupiter.api.Test;
  */
 class EntryTableTest {
 
-    /** An entry of a partition of no table: the table under test reads only its key and hash. */
+    /** An entry of no table: the table under test reads only its key and hash. */
     private static <K, S> Entry<K, S> entry(K key, int hash, S value) {
-        return new Entry<>(
-                key,
-                hash,
-                value,
-                null,
-                String.valueOf(key),
-                new KeyedStateTable.Partition<>(StateLease.STANDALONE.partition(), StateLease.STANDALONE, Map.of()));
+        return new Entry<>(key, hash, value, null, String.valueOf(key));
     }
 
     /** A key whose hash code is chosen, so that runs of collisions are easy to make. */
