@@ -12,18 +12,15 @@ import java.util.RandomAccess;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A marker's state changes, handed over by each operator as it holds them (a partition's changed keys and their values,
- * side by side in one array) and made into {@link StateChange}s when first read: by the commit point, on its own thread. An
- * immutable list; the {@code Marker} keeps it as it is, without a copy.
+ * A marker's state changes, handed over by each operator one partition at a time (its changed keys and their values
+ * at the marker, side by side in one array) and made into {@link StateChange}s when first read: by the commit point,
+ * on its own thread. An immutable list; the {@code Marker} keeps it as it is, without a copy.
  *
  * <p>Why: with checkpoints of a thousand records and ten thousand keys nearly every record changes a key of its own.
- * Encoding each changed value at the marker was a quarter of the pipeline thread's time per record, and reading each
- * changed entry there, to copy its key and value into the marker, a further tenth. Here the marker takes a partition's
- * array whole: nothing is read per change on the pipeline's thread unless it must be encoded there. Only values
- * that cannot change after the marker ({@link ImmutableTypes}) are left for the reader, and only with Onceflow's own
- * codec (safe on any thread); the operator makes the others at the marker ({@link Run#makeNow}). As in Flink's
- * asynchronous snapshots of heap state, the marker fixes which value each key has; the bytes are made off the record
- * path.
+ * Encoding each changed value at the marker was a quarter of the pipeline thread's time per record. Only values that
+ * cannot change after the marker ({@link ImmutableTypes}) are left for the reader, and only with Onceflow's own codec
+ * (safe on any thread); the operator makes the others at the marker ({@link Run#makeNow}). As in Flink's asynchronous
+ * snapshots of heap state, the marker fixes which value each key has; the bytes are made off the record path.
  *
  * <p>Making the same change twice gives the same bytes, and each change is made once and kept, so that every reader
  * (a retried commit, a second look at the list, two markers' lists joined) sees the same changes. Reads from several

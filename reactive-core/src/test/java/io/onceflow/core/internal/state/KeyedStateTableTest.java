@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a marker takes from a keyed table: each partition's changed keys with their values as at the marker, handed
- * over without being read, and the entries of keys removed until the marker gone from memory.
+ * over without being encoded, and the entries of keys removed until the marker gone from memory.
  */
 class KeyedStateTableTest {
 
@@ -52,7 +52,7 @@ class KeyedStateTableTest {
         add(P1, "b", 100);
 
         assertThat(first).isInstanceOf(DeferredStateChanges.class);
-        assertThat(((DeferredStateChanges) first).deferred()).isEqualTo(3); // nothing was read at the marker
+        assertThat(((DeferredStateChanges) first).deferred()).isEqualTo(3); // nothing was encoded at the marker
         assertThat(read(first)).containsExactlyInAnyOrder("0:a=11", "0:c=3", "1:b=2");
         assertThat(read(table.drainChanges())).containsExactlyInAnyOrder("0:a=111", "1:b=102");
         assertThat(table.drainChanges()).isEmpty();
