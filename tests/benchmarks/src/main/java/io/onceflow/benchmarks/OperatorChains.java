@@ -53,27 +53,19 @@ public final class OperatorChains {
 
     /** The chain as users write it, with the fluent {@link CheckpointedFlux}; counts the records at the end. */
     public static long fluent(List<StreamElement<Long>> elements) {
-        Long count = CheckpointedFlux.of(Flux.fromIterable(elements))
+        return records(CheckpointedFlux.of(Flux.fromIterable(elements))
                 .map(v -> v * 3)
                 .filter(v -> v % 7 != 0)
                 .keyed(v -> v % KEYS, key -> 0L, (Long sum, Long v) -> sum + v)
-                .elements()
-                .filter(StreamElement::isData)
-                .count()
-                .block();
-        return count == null ? 0 : count;
+                .elements());
     }
 
     /** The chain with {@code Flux.transform} and the {@link Checkpointed} functions, one stage each. */
     public static long markerModel(List<StreamElement<Long>> elements) {
-        Long count = Flux.fromIterable(elements)
+        return records(Flux.fromIterable(elements)
                 .transform(Checkpointed.map((Long v) -> v * 3))
                 .transform(Checkpointed.filter((Long v) -> v % 7 != 0))
-                .transform(Keyed.update((Long v) -> v % KEYS, key -> 0L, (Long sum, Long v) -> sum + v))
-                .filter(StreamElement::isData)
-                .count()
-                .block();
-        return count == null ? 0 : count;
+                .transform(Keyed.update((Long v) -> v % KEYS, key -> 0L, (Long sum, Long v) -> sum + v)));
     }
 
     /**
@@ -82,21 +74,16 @@ public final class OperatorChains {
      */
     public static long handWrittenHashMap(List<StreamElement<Long>> elements) {
         Map<Long, Long> sums = new HashMap<>();
-        Long count = Flux.fromIterable(elements)
-                .<StreamElement<Long>>handle((element, sink) -> {
-                    if (element instanceof Data<Long> record) {
-                        long v = record.value() * 3;
-                        if (v % 7 != 0) {
-                            sink.next(new Data<>(sums.merge(v % KEYS, v, Long::sum), record.origin()));
-                        }
-                    } else {
-                        sink.next(element);
-                    }
-                })
-                .filter(StreamElement::isData)
-                .count()
-                .block();
-        return count == null ? 0 : count;
+        return records(Flux.fromIterable(elements).<StreamElement<Long>>handle((element, sink) -> {
+            if (element instanceof Data<Long> record) {
+                long v = record.value() * 3;
+                if (v % 7 != 0) {
+                    sink.next(new Data<>(sums.merge(v % KEYS, v, Long::sum), record.origin()));
+                }
+            } else {
+                sink.next(element);
+            }
+        }));
     }
 
     /**
@@ -106,26 +93,27 @@ public final class OperatorChains {
     public static long handWrittenStateTable(List<StreamElement<Long>> elements) {
         KeyedStateTable<Long, Long> table =
                 new KeyedStateTable<>("sums", StateRegistry.STANDALONE, key -> 0L, null, null);
-        Long count = Flux.fromIterable(elements)
-                .<StreamElement<Long>>handle((element, sink) -> {
-                    if (element instanceof Data<Long> record) {
-                        long v = record.value() * 3;
-                        if (v % 7 != 0) {
-                            Origin origin = record.origin();
-                            KeyedStateTable.Entry<Long, Long> entry = table.entry(origin, v % KEYS);
-                            Long sum = entry.value() + v;
-                            table.update(origin, entry, sum);
-                            sink.next(new Data<>(sum, origin));
-                        }
-                    } else if (element instanceof Marker<Long> marker) {
-                        sink.next(marker.withStateChanges(table.drainChanges()));
-                    } else {
-                        sink.next(element);
-                    }
-                })
-                .filter(StreamElement::isData)
-                .count()
-                .block();
+        return records(Flux.fromIterable(elements).<StreamElement<Long>>handle((element, sink) -> {
+            if (element instanceof Data<Long> record) {
+                long v = record.value() * 3;
+                if (v % 7 != 0) {
+                    Origin origin = record.origin();
+                    KeyedStateTable.Entry<Long, Long> entry = table.entry(origin, v % KEYS);
+                    Long sum = entry.value() + v;
+                    table.update(origin, entry, sum);
+                    sink.next(new Data<>(sum, origin));
+                }
+            } else if (element instanceof Marker<Long> marker) {
+                sink.next(marker.withStateChanges(table.drainChanges()));
+            } else {
+                sink.next(element);
+            }
+        }));
+    }
+
+    /** Counts the records that reach the end of a chain, markers aside. */
+    private static long records(Flux<StreamElement<Long>> chain) {
+        Long count = chain.filter(StreamElement::isData).count().block();
         return count == null ? 0 : count;
     }
 

@@ -42,6 +42,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The job every Kafka integration test runs, and the independent checks of its output.
@@ -51,7 +53,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * own {@code read_committed} consumer and checks exactly-once from the data alone: one output per input payment, the
  * per-account sequence 1..n without gap or repeat, and final balances equal to the input sums.
  */
-final class KafkaLedger {
+public final class KafkaLedger {
 
     private KafkaLedger() {}
 
@@ -242,16 +244,28 @@ final class KafkaLedger {
     }
 
     static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        return consumer(bootstrap, "read_committed");
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String isolation) {
         Properties props = new Properties();
         props.put("bootstrap.servers", bootstrap);
-        props.put("isolation.level", "read_committed");
+        props.put("isolation.level", isolation);
         props.put("enable.auto.commit", "false");
         props.put("max.poll.records", "5000");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** Every committed record of {@code topic}, read with an independent read_committed consumer to its end. */
-    static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
+    /**
+     * Every committed record of {@code topic}, read with an independent read_committed consumer to its end.
+     *
+     * <p>A producer's {@code commitTransaction} returns once the coordinator has logged the commit; the markers that
+     * make the transaction's records visible reach each partition a moment later, and not all at once. So the end
+     * read to is each partition's last stable offset once it has caught up with the high watermark (no transaction
+     * pending there), waited for up to 30 s: read at once after a pipeline stopped, the group's offsets could already
+     * be visible while a partition of the output still hid the same transaction's records.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap)) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
@@ -259,7 +273,7 @@ final class KafkaLedger {
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            Map<TopicPartition, Long> ends = stableEnds(bootstrap, consumer, partitions);
             List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
@@ -269,6 +283,28 @@ final class KafkaLedger {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
             return records;
+        }
+    }
+
+    /**
+     * The last stable offsets of {@code partitions}, once each has reached its high watermark (its transactions'
+     * markers written), or as they are after 30 s (a transaction still open: what is committed so far).
+     */
+    private static Map<TopicPartition, Long> stableEnds(
+            String bootstrap, KafkaConsumer<byte[], byte[]> committed, List<TopicPartition> partitions) {
+        try (KafkaConsumer<byte[], byte[]> uncommitted = consumer(bootstrap, "read_uncommitted")) {
+            try {
+                // the markers are written within milliseconds of the commit
+                Awaitility.await()
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> committed
+                                .endOffsets(partitions, Duration.ofSeconds(30))
+                                .equals(uncommitted.endOffsets(partitions, Duration.ofSeconds(30))));
+            } catch (ConditionTimeoutException stillOpen) {
+                // a transaction still open on the topic: what is committed so far is what there is to read
+            }
+            return committed.endOffsets(partitions, Duration.ofSeconds(30));
         }
     }
 

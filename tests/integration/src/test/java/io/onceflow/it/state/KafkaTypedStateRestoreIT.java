@@ -102,6 +102,6 @@ class KafkaTypedStateRestoreIT {
     }
 
     private static List<Summary> summaries(String bootstrap) {
-        return StateTopics.readCommitted(bootstrap, OUT, 3, SUMMARIES);
+        return StateTopics.readCommitted(bootstrap, OUT, SUMMARIES);
     }
 }

@@ -87,7 +87,7 @@ class KafkaUnencodableStateIT {
         } finally {
             running.dispose();
         }
-        assertThat(StateTopics.readCommitted(bootstrap, OUT, 1, TOTALS))
+        assertThat(StateTopics.readCommitted(bootstrap, OUT, TOTALS))
                 .containsExactly(new Total("a", 10), new Total("b", 4));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(PIPELINE)

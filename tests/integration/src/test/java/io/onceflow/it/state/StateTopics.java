@@ -1,18 +1,12 @@
 package io.onceflow.it.state;
 
+import io.onceflow.it.kafka.KafkaLedger;
 import io.onceflow.kafka.Format;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -36,25 +30,13 @@ final class StateTopics {
         }
     }
 
-    /** Every committed record of {@code topic}'s {@code partitions} partitions, read to their ends. */
-    static <T> List<T> readCommitted(String bootstrap, String topic, int partitions, Format<T> format) {
-        List<T> values = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed"),
-                new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> all = IntStream.range(0, partitions)
-                    .mapToObj(partition -> new TopicPartition(topic, partition))
-                    .toList();
-            consumer.assign(all);
-            consumer.seekToBeginning(all);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(all);
-            while (all.stream().anyMatch(partition -> consumer.position(partition) < ends.get(partition))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    values.add(format.decode(record.value()));
-                }
-            }
-        }
-        return values;
+    /**
+     * Every committed record of {@code topic}, read to its end once no transaction is pending there (see
+     * {@link KafkaLedger#readAll}).
+     */
+    static <T> List<T> readCommitted(String bootstrap, String topic, Format<T> format) {
+        return KafkaLedger.readAll(bootstrap, topic).stream()
+                .map(record -> format.decode(record.value()))
+                .toList();
     }
 }
