@@ -119,6 +119,7 @@ public final class DeferredStateChanges extends AbstractList<StateChange> implem
         private final @Nullable String operator;
         private final @Nullable SourcePartition partition;
         private final @Nullable Encoder encoder;
+
         /** Each change's key, then its value: {@code pairs[2 * i]} and {@code pairs[2 * i + 1]}. */
         private final @Nullable Object @Nullable [] pairs;
 

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * record costs one hash lookup: {@link #entry} finds (or creates) the key's slot, {@link #update} changes it in
  * place. A marker hands each changed entry over with its value at the marker ({@link DeferredStateChanges}): values
  * are encoded by the declared codec or the default one (see {@link JsonStateCodec}) at the marker, or, for a value
- * that cannot change with Onceflow's codec, when the commit point reads its change, on its thread. One that cannot be encoded fails the checkpoint with a
- * {@link StateCodecException} naming the operator, key and partition. A key is encoded once, when its entry is made.
+ * that cannot change with Onceflow's codec, when the commit point reads its change, on its thread. One that cannot be
+ * encoded fails the checkpoint with a {@link StateCodecException} naming the operator, key and partition. A key is
+ * encoded once, when its entry is made.
  *
  * @param <K> the key type
  * @param <S> the state type

@@ -37,7 +37,7 @@ class DeferredStateChangesTest {
         return new StateChange(operator, partition, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A removal made already, a partition's run of a removal and a value, and a run whose second change is made now. */
+    /** A removal made already, a partition's run of a removal and a value, and a run whose first change is made now. */
     private List<StateChange> mixed() {
         DeferredStateChanges.Builder builder = DeferredStateChanges.builder("sums");
         builder.add(P0, "gone", null);
