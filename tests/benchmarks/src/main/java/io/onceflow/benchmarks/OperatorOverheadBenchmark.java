@@ -41,7 +41,9 @@ public class OperatorOverheadBenchmark {
     @Param({"1000", "100000"})
     public int markerEvery;
 
-    private List<StreamElement<Long>> elements;
+    /** The elements of every chain over the marker model; package-private for {@link ChainPartsBenchmark}. */
+    List<StreamElement<Long>> elements;
+
     private List<Long> values;
 
     @Setup
