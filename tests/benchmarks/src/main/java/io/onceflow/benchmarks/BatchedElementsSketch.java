@@ -96,7 +96,7 @@ public final class BatchedElementsSketch {
                     }
                     KeyedStateTable.Entry<Long, Long> entry = table.entry(origin, mapped % OperatorChains.KEYS);
                     Long next = entry.value() + mapped;
-                    table.update(origin, entry, next);
+                    table.update(entry, next);
                     outputs[kept] = next;
                     offsets[kept] = batch.offsets()[i];
                     kept++;

@@ -100,7 +100,7 @@ public final class OperatorChains {
                     Origin origin = record.origin();
                     KeyedStateTable.Entry<Long, Long> entry = table.entry(origin, v % KEYS);
                     Long sum = entry.value() + v;
-                    table.update(origin, entry, sum);
+                    table.update(entry, sum);
                     sink.next(new Data<>(sum, origin));
                 }
             } else if (element instanceof Marker<Long> marker) {

@@ -179,7 +179,7 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                 sink.next(deadLetter(origin, stage(), value, failure));
                 return;
             }
-            table.update(origin, entry, next);
+            table.update(entry, next);
             sink.next(new Data<>((R) next, origin));
         } else if (element instanceof Marker<?> marker) {
             sink.next(marker.withStateChanges(table.drainChanges()).cast());
@@ -210,7 +210,7 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
                 // outputs of a failed record are dropped with it: its dead letter is its only effect
                 return List.of(deadLetter(record, stage(), failure));
             }
-            table.update(record.origin(), entry, next);
+            table.update(entry, next);
             return outputs;
         }
         if (element instanceof Marker<T> marker) {

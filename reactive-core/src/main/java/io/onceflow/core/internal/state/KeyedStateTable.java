@@ -115,12 +115,22 @@ public final class KeyedStateTable<K, S> {
          */
         final String encodedKey;
 
-        Entry(K key, int hash, @Nullable S value, @Nullable Entry<K, S> removed, String encodedKey) {
+        /** The partition whose table holds the entry: where {@link #update} lists it as changed. */
+        final Partition<K, S> partition;
+
+        Entry(
+                K key,
+                int hash,
+                @Nullable S value,
+                @Nullable Entry<K, S> removed,
+                String encodedKey,
+                Partition<K, S> partition) {
             this.key = key;
             this.hash = hash;
             this.value = value;
             this.removed = removed;
             this.encodedKey = encodedKey;
+            this.partition = partition;
         }
 
         /** The key's state, or the initial state of a key seen for the first time. */
@@ -146,7 +156,7 @@ public final class KeyedStateTable<K, S> {
                 return entry;
             }
             // removed since the last marker: if the user's function fails now, the removal must still commit
-            return new Entry<>(key, hash, initialOf(key), entry, entry.encodedKey);
+            return new Entry<>(key, hash, initialOf(key), entry, entry.encodedKey, partition);
         }
         // a key that cannot be encoded fails its record here, as a dead letter, not a checkpoint later
         String encodedKey = StateKeys.encode(key);
@@ -154,7 +164,7 @@ public final class KeyedStateTable<K, S> {
         if (value == null) {
             value = initialOf(key);
         }
-        entry = new Entry<>(key, hash, value, null, encodedKey);
+        entry = new Entry<>(key, hash, value, null, encodedKey, partition);
         partition.entries.add(entry);
         return entry;
     }
@@ -175,8 +185,12 @@ public final class KeyedStateTable<K, S> {
         }
     }
 
-    /** Sets the entry's state, or removes it when {@code value} is null, and marks it changed. */
-    public void update(Origin origin, Entry<K, S> entry, @Nullable S value) {
+    /**
+     * Sets the entry's state, or removes it when {@code value} is null, and marks it changed in its partition.
+     *
+     * @param entry what {@link #entry} returned for the record, just before
+     */
+    public void update(Entry<K, S> entry, @Nullable S value) {
         Entry<K, S> target = entry.removed != null ? entry.removed : entry;
         target.value = value;
         // the value was just made, so its class is read here at no cost; at the marker it would be a miss per entry
@@ -185,7 +199,7 @@ public final class KeyedStateTable<K, S> {
         }
         if (!target.changed) {
             target.changed = true;
-            partition(origin, target.key).changed.add(target);
+            target.partition.changed.add(target);
         }
     }
 

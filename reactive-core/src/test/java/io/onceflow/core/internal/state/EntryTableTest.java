@@ -20,7 +20,7 @@ class EntryTableTest {
 
     /** An entry of no table: the table under test reads only its key and hash. */
     private static <K, S> Entry<K, S> entry(K key, int hash, S value) {
-        return new Entry<>(key, hash, value, null, String.valueOf(key));
+        return new Entry<>(key, hash, value, null, String.valueOf(key), null);
     }
 
     /** A key whose hash code is chosen, so that runs of collisions are easy to make. */

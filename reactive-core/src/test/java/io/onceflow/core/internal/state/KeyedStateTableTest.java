@@ -23,11 +23,11 @@ class KeyedStateTableTest {
 
     private void add(Origin origin, String key, long amount) {
         KeyedStateTable.Entry<String, Long> entry = table.entry(origin, key);
-        table.update(origin, entry, entry.value() + amount);
+        table.update(entry, entry.value() + amount);
     }
 
     private void remove(Origin origin, String key) {
-        table.update(origin, table.entry(origin, key), null);
+        table.update(table.entry(origin, key), null);
     }
 
     private static List<String> read(List<StateChange> changes) {
@@ -83,7 +83,7 @@ class KeyedStateTableTest {
         KeyedStateTable.Entry<String, List<Long>> entry = lists.entry(P0, "a");
         List<Long> value = entry.value();
         value.add(1L);
-        lists.update(P0, entry, value);
+        lists.update(entry, value);
 
         List<StateChange> changes = lists.drainChanges();
         value.add(2L); // the function changes the same list in place after the marker
