@@ -23,23 +23,16 @@ import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.KafkaBroker;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jspecify.annotations.Nullable;
@@ -206,15 +199,6 @@ public final class LatencyBenchmark {
             LatencySummary toMarker,
             long checkpointCount) {}
 
-    /** Where the outputs' visibility is observed: a read_committed consumer, or the checkpoint events. */
-    private interface Observer extends AutoCloseable {
-        /** Outputs seen so far. */
-        long seen();
-
-        @Override
-        void close() throws Exception;
-    }
-
     /**
      * The maximum rate: a closed-loop producer; the rate is the records committed between the first and the last
      * checkpoint completed in the second half of the run, over the time between them (not the outputs a consumer
@@ -313,9 +297,9 @@ public final class LatencyBenchmark {
                             }
                         },
                         failure::set);
-        Observer observer = database == null
-                ? consume(output, window, histogram, seen)
-                : new Observer() {
+        OutputObserver observer = database == null
+                ? CommittedOutputConsumer.start(broker.bootstrapServers(), output, PARTITIONS, window, histogram, seen)
+                : new OutputObserver() {
                     @Override
                     public long seen() {
                         return seen.get();
@@ -463,59 +447,6 @@ public final class LatencyBenchmark {
                 .from(source)
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(out);
-    }
-
-    /** A read_committed consumer of the output on a thread of its own, recording each balance's latency. */
-    private Observer consume(String topic, long[] window, Histogram histogram, AtomicLong seen) {
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread thread = new Thread(
-                () -> {
-                    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
-                            Map.of(
-                                    "bootstrap.servers", broker.bootstrapServers(),
-                                    "isolation.level", "read_committed",
-                                    "enable.auto.commit", "false",
-                                    "max.poll.records", "5000"),
-                            new ByteArrayDeserializer(),
-                            new ByteArrayDeserializer())) {
-                        List<TopicPartition> partitions = new ArrayList<>();
-                        for (int p = 0; p < PARTITIONS; p++) {
-                            partitions.add(new TopicPartition(topic, p));
-                        }
-                        consumer.assign(partitions);
-                        consumer.seekToBeginning(partitions);
-                        while (!stop.get()) {
-                            var records = consumer.poll(Duration.ofMillis(50));
-                            long now = System.nanoTime();
-                            long recordFrom;
-                            synchronized (window) {
-                                recordFrom = window[0];
-                            }
-                            for (ConsumerRecord<byte[], byte[]> record : records) {
-                                long intended = TimedLedger.sentNanos(record.value());
-                                if (intended >= recordFrom) {
-                                    histogram.recordValue(Math.max(1, (now - intended) / 1000));
-                                }
-                            }
-                            seen.addAndGet(records.count());
-                        }
-                    }
-                },
-                "latency-consumer");
-        thread.setDaemon(true);
-        thread.start();
-        return new Observer() {
-            @Override
-            public long seen() {
-                return seen.get();
-            }
-
-            @Override
-            public void close() throws Exception {
-                stop.set(true);
-                thread.join(10_000);
-            }
-        };
     }
 
     private R2dbcSinkOptions<Balance> postgresOptions(BenchDatabase database) {

@@ -82,7 +82,7 @@ public final class ReportMain {
         commands.put(
                 "jmh",
                 JAVA + " -Dreport.out=" + rel("jmh.json") + " -cp " + JAR + " " + BenchmarkMain.class.getName()
-                        + (quick ? " -f 1 -wi 2 -i 3" : " -f 1 -wi 4 -i 6"));
+                        + (quick ? " -f 1 -wi 2 -i 3" : " -f 2 -wi 4 -i 6"));
         commands.put(
                 "kafka",
                 JAVA + " -Xmx4g -cp " + JAR + " " + KafkaLedgerBenchmark.class.getName() + " --records " + kafkaRecords
@@ -250,7 +250,7 @@ public final class ReportMain {
                 commands);
         Path docs = root.resolve("docs");
         Files.createDirectories(docs);
-        Files.writeString(docs.resolve("benchmarks.svg"), ReportRenderer.chart(input));
+        Files.writeString(docs.resolve("benchmarks.svg"), ReportChart.chart(input));
         Files.writeString(docs.resolve("benchmarks.md"), ReportRenderer.markdown(input, "benchmarks.svg"));
         System.out.println("[report] wrote " + docs.resolve("benchmarks.md") + " and benchmarks.svg");
     }

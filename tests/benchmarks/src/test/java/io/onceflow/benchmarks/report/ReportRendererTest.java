@@ -36,12 +36,35 @@ class ReportRendererTest {
     }
 
     @Test
+    void operatorOverheadShowsTheFastestIterationsRatioBesideTheMeansAndJudgesTheGoalOnTheMean() {
+        PartResults jmh = PartResults.empty();
+        for (String every : List.of("1000", "100000")) {
+            jmh.put(every + ".plainFlux", 30.0).put(every + ".plainFlux.fastest", 25.0);
+            jmh.put(every + ".fluent", 60.0).put(every + ".fluent.fastest", 30.0);
+            jmh.put(every + ".markerModel", 90.0).put(every + ".markerModel.fastest", 50.0);
+        }
+        Map<String, PartResults> parts = new LinkedHashMap<>();
+        parts.put("jmh", jmh);
+        assertThat(ReportRenderer.markdown(input(parts), "c.svg"))
+                .contains("| 1000 | CheckpointedFlux (fused map, filter) | 60.0 | 2.00 | 30.0 | 1.20 |")
+                .contains("| 100000 | Flux.transform(Checkpointed.*) | 90.0 | 3.00 | 50.0 | 2.00 |");
+        // 1.20 of the fastest would meet 1.3; the goal is the mean's 2.00, not met
+        assertThat(ReportGoals.goals(input(parts)))
+                .filteredOn(goal -> goal.what().startsWith("operator overhead, 100000"))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.measured()).isEqualTo("2.00");
+                    assertThat(goal.met()).isFalse();
+                });
+    }
+
+    @Test
     void aGoalIsMetOrNotByItsMeasuredValueAndAMissingPartIsNeverMet() {
         Map<String, PartResults> parts = new LinkedHashMap<>();
         parts.put("latency-kafka-100", latency(1000, 140.0));
         parts.put("latency-kafka-1000", latency(1000, 1200.0));
         parts.put("recovery", PartResults.empty().put("first_output_s.max", 1.8));
-        List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
+        List<ReportGoals.Goal> goals = ReportGoals.goals(input(parts));
         assertThat(goals)
                 .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 100 ms"))
                 .singleElement()
@@ -85,14 +108,14 @@ class ReportRendererTest {
                         .put("b.rate", 110_000) // at 1 s: a 100 ms run is measured against b100
                         .put("b100.rate", 100_000)
                         .put("c.rate", 110_000));
-        List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
+        List<ReportGoals.Goal> goals = ReportGoals.goals(input(parts));
         assertGoal(goals, "operator overhead, 1000 ", "≤ 1.6", true);
         assertGoal(goals, "operator overhead, 100000 ", "≤ 1.3", false);
         assertGoal(goals, "Kafka→PostgreSQL exactly-once / at-least-once, 100 ms", "≥ 0.85", true); // 0.86
         assertGoal(goals, "Kafka→PostgreSQL exactly-once / JDBC loop", "≥ 0.9", false); // 0.86
     }
 
-    private static void assertGoal(List<ReportRenderer.Goal> goals, String what, String target, boolean met) {
+    private static void assertGoal(List<ReportGoals.Goal> goals, String what, String target, boolean met) {
         assertThat(goals)
                 .filteredOn(goal -> goal.what().startsWith(what))
                 .singleElement()
@@ -117,7 +140,7 @@ class ReportRendererTest {
                         .put("lag_stall_end", 600_000)
                         .put("exactly_once", true));
         ReportRenderer.Input input = input(parts);
-        assertThat(ReportRenderer.goals(input))
+        assertThat(ReportGoals.goals(input))
                 .filteredOn(goal -> goal.what().startsWith("sink stalled"))
                 .singleElement()
                 .satisfies(goal -> assertThat(goal.met()).isFalse());
@@ -159,23 +182,23 @@ class ReportRendererTest {
         parts.put("latency-kafka-1000", latency(104_128, 1000.0));
         parts.put("latency-postgres-100", latency(100_000, 120.0).put("load50.achieved_rate", 40_000.0));
         parts.put("latency-postgres-1000", latency(100_000, 1000.0));
-        List<ReportRenderer.Goal> goals = ReportRenderer.goals(input(parts));
+        List<ReportGoals.Goal> goals = ReportGoals.goals(input(parts));
         assertThat(goals)
                 .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 100 ms"))
                 .singleElement()
                 .satisfies(goal -> {
-                    assertThat(goal.verdict()).isEqualTo(ReportRenderer.Verdict.INVALID);
+                    assertThat(goal.verdict()).isEqualTo(ReportGoals.Verdict.INVALID);
                     assertThat(goal.measured()).contains("implausibly low");
                 });
         assertThat(goals)
                 .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 1000 ms"))
                 .singleElement()
-                .satisfies(goal -> assertThat(goal.verdict()).isEqualTo(ReportRenderer.Verdict.MET));
+                .satisfies(goal -> assertThat(goal.verdict()).isEqualTo(ReportGoals.Verdict.MET));
         assertThat(goals)
                 .filteredOn(goal -> goal.what().contains("Kafka→PostgreSQL, 100 ms"))
                 .singleElement()
                 .satisfies(goal -> {
-                    assertThat(goal.verdict()).isEqualTo(ReportRenderer.Verdict.INVALID);
+                    assertThat(goal.verdict()).isEqualTo(ReportGoals.Verdict.INVALID);
                     assertThat(goal.measured()).contains("achieved 40,000/s");
                 });
         assertThat(ReportRenderer.markdown(input(parts), "c.svg")).contains("**invalid**");

@@ -8,12 +8,7 @@ import io.onceflow.chaos.processor.ProcessorSettings;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.testinfra.ChildProcesses;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.ProcessBuilder.Redirect;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
@@ -465,23 +460,9 @@ final class ProcessorFleet implements AutoCloseable {
         if (point != null) {
             settings = settings.crashingAt(point, occurrence(point));
         }
-        List<String> command = ProcessorJvm.command(settings, directory);
-        try {
-            Files.writeString(
-                    instance.log,
-                    "=== " + LocalTime.now() + " incarnation of " + instance.name()
-                            + (point == null ? "" : " armed at " + point + ":" + settings.crashAfter()) + "\n",
-                    StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-            // stdin stays a pipe: the processor halts when it closes, that is when this JVM dies
-            ProcessBuilder builder = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(Redirect.appendTo(instance.log.toFile()));
-            instance.process = ChildProcesses.start(builder, "ledger processor " + instance.name());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start processor " + instance.name(), e);
-        }
+        String incarnation = "=== " + LocalTime.now() + " incarnation of " + instance.name()
+                + (point == null ? "" : " armed at " + point + ":" + settings.crashAfter());
+        instance.process = ProcessorJvm.start(settings, directory, instance.log, incarnation, instance.name());
         instance.upSince = System.nanoTime();
         instance.owns = false;
         instance.armed = point;

@@ -4,11 +4,16 @@ import io.onceflow.chaos.processor.LedgerProcessor;
 import io.onceflow.chaos.processor.ProcessorSettings;
 import io.onceflow.testinfra.ChildProcesses;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The child JVM a processor runs in: its command line, and a thread dump of a running one. */
+/** The child JVM a processor runs in: its command line, its start, and a thread dump of a running one. */
 final class ProcessorJvm {
 
     private ProcessorJvm() {}
@@ -26,6 +31,27 @@ final class ProcessorJvm {
                         "-Djava.io.tmpdir=" + directory),
                 LedgerProcessor.class,
                 settings.toArguments());
+    }
+
+    /**
+     * Starts a processor with {@code settings}, its output appended to {@code log} after the line {@code incarnation}.
+     * Its stdin stays a pipe: the processor halts when it closes, that is when this JVM dies.
+     */
+    static Process start(ProcessorSettings settings, Path directory, Path log, String incarnation, String name) {
+        try {
+            Files.writeString(
+                    log,
+                    incarnation + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+            ProcessBuilder builder = new ProcessBuilder(command(settings, directory))
+                    .redirectErrorStream(true)
+                    .redirectOutput(Redirect.appendTo(log.toFile()));
+            return ChildProcesses.start(builder, "ledger processor " + name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start processor " + name, e);
+        }
     }
 
     /** Writes a thread dump of {@code process} to {@code file} ({@code jcmd Thread.print}, at most 30 s). */
