@@ -23,6 +23,10 @@ final class ReportFormat {
         return Double.isFinite(ratio) ? String.format(Locale.ROOT, "%.2f", ratio) : "not measured";
     }
 
+    static String nanos(double value) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, "%.1f", value) : "not measured";
+    }
+
     static String rate(double value) {
         return Double.isFinite(value) ? String.format(Locale.ROOT, "%,.0f", value) : "not measured";
     }

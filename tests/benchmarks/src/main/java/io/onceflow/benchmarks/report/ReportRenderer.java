@@ -2,6 +2,7 @@ package io.onceflow.benchmarks.report;
 
 import static io.onceflow.benchmarks.report.ReportFormat.command;
 import static io.onceflow.benchmarks.report.ReportFormat.millis;
+import static io.onceflow.benchmarks.report.ReportFormat.nanos;
 import static io.onceflow.benchmarks.report.ReportFormat.rate;
 import static io.onceflow.benchmarks.report.ReportFormat.ratio;
 import static io.onceflow.benchmarks.report.ReportFormat.row;
@@ -122,7 +123,7 @@ public final class ReportRenderer {
                         chain[1],
                         ns,
                         ratio(ns / plain),
-                        Double.isFinite(fastest) ? String.format(Locale.ROOT, "%.1f", fastest) : "not measured",
+                        nanos(fastest),
                         ratio(fastest / plainFastest)));
             }
         }
