@@ -22,7 +22,9 @@ public interface CommitPoint<T> extends Sink<T> {
 
     /**
      * Opens the commit point for one run of a pipeline: fences any predecessor with the same identity and learns
-     * the last completed checkpoint id.
+     * the last completed checkpoint id. A writer may complete before both are done, if its
+     * {@link CommitPointWriter#recover} waits for the fence and its
+     * {@link CommitPointWriter#lastCompletedCheckpointWhenKnown} for the id: the source then opens meanwhile.
      *
      * @param context the run's pipeline name, instance id and meters
      * @return the writer; an error fails the run start (and goes to the restart policy when retryable)

@@ -14,8 +14,30 @@ import reactor.core.publisher.Mono;
  */
 public interface CommitPointWriter<T> extends SinkWriter<T> {
 
-    /** The id of the last checkpoint this pipeline instance completed, or 0 when it has none. */
+    /**
+     * The id of the last checkpoint this pipeline instance completed, or 0 when it has none. A writer that overrides
+     * {@link #lastCompletedCheckpointWhenKnown} may block here until it knows (so that a decorator delegating only
+     * this method still reads the right id); the pipeline itself reads it through that method.
+     */
     long lastCompletedCheckpoint();
+
+    /**
+     * Completes with {@link #lastCompletedCheckpoint()} once this writer knows it.
+     *
+     * <p>Why: after a restart, the commit point's open (fencing the predecessor, learning the last checkpoint from a
+     * remote store) and the source's start (a Kafka consumer joining its group) each take a few round trips of cold
+     * clients. A writer that completes {@link CommitPoint#open} as soon as it can take claims, and learns the id in the
+     * background, lets the source open and join meanwhile. The pipeline starts no checkpoint, and claims no
+     * partition ({@link #recover}), before this completes; an error here fails the run, as a failed open would.
+     *
+     * <p>By default, {@link #lastCompletedCheckpoint()}, read when subscribed: a writer that knows the id when its
+     * open completes need not override this.
+     *
+     * @since 0.2
+     */
+    default Mono<Long> lastCompletedCheckpointWhenKnown() {
+        return Mono.fromCallable(this::lastCompletedCheckpoint);
+    }
 
     /**
      * Claims {@code partitions} for this run and returns their committed positions and keyed state.

@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.function.LongFunction;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
@@ -32,6 +33,9 @@ final class SlowCommitPoint<T> implements CommitPoint<T> {
     private volatile boolean holdAll;
     private volatile Mono<CommitPointWriter<T>> openFailure = Mono.empty();
     private volatile LongConsumer beforeCommit = id -> {};
+    private final List<Sinks.Empty<Void>> heldIds = new CopyOnWriteArrayList<>();
+    private volatile boolean holdIds;
+    private final AtomicInteger claims = new AtomicInteger();
 
     private SlowCommitPoint(InMemoryCommitPoint<T> delegate) {
         this.delegate = delegate;
@@ -84,6 +88,39 @@ final class SlowCommitPoint<T> implements CommitPoint<T> {
     SlowCommitPoint<T> failOpen(Throwable failure) {
         openFailure = Mono.error(failure);
         return this;
+    }
+
+    /**
+     * Each writer opened from now on tells its last completed checkpoint only at {@link #tellCheckpointIds()} (or
+     * fails to, at {@link #failCheckpointIds}): a commit point still reading it from a remote store after its open
+     * completed. Meanwhile its {@code lastCompletedCheckpoint()} must not be called.
+     */
+    SlowCommitPoint<T> holdCheckpointIds() {
+        holdIds = true;
+        return this;
+    }
+
+    /** The held writers tell their last completed checkpoint; writers opened from now on tell it at once. */
+    void tellCheckpointIds() {
+        holdIds = false;
+        for (Sinks.Empty<Void> gate : heldIds) {
+            heldIds.remove(gate);
+            gate.tryEmitEmpty();
+        }
+    }
+
+    /** The held writers fail to tell their last completed checkpoint; writers opened from now on tell it at once. */
+    void failCheckpointIds(Throwable failure) {
+        holdIds = false;
+        for (Sinks.Empty<Void> gate : heldIds) {
+            heldIds.remove(gate);
+            gate.tryEmitError(failure);
+        }
+    }
+
+    /** How many claims ({@code recover}) the writers were asked for. */
+    int claims() {
+        return claims.get();
     }
 
     /** Ids of the checkpoints whose marker reached this commit point, in order. */
@@ -144,10 +181,15 @@ final class SlowCommitPoint<T> implements CommitPoint<T> {
     private final class Writer implements CommitPointWriter<T> {
         private final CommitPointWriter<T> writer;
         private final Scheduler scheduler;
+        private final Sinks.@Nullable Empty<Void> idGate;
 
         Writer(CommitPointWriter<T> writer, Scheduler scheduler) {
             this.writer = writer;
             this.scheduler = scheduler;
+            this.idGate = holdIds ? Sinks.empty() : null;
+            if (idGate != null) {
+                heldIds.add(idGate);
+            }
         }
 
         @Override
@@ -176,12 +218,25 @@ final class SlowCommitPoint<T> implements CommitPoint<T> {
 
         @Override
         public long lastCompletedCheckpoint() {
+            if (idGate != null && heldIds.contains(idGate)) {
+                throw new AssertionError("the last completed checkpoint was read before the writer told it");
+            }
             return writer.lastCompletedCheckpoint();
         }
 
         @Override
+        public Mono<Long> lastCompletedCheckpointWhenKnown() {
+            return idGate == null
+                    ? writer.lastCompletedCheckpointWhenKnown()
+                    : idGate.asMono().then(writer.lastCompletedCheckpointWhenKnown());
+        }
+
+        @Override
         public Mono<Recovery> recover(Collection<SourcePartition> partitions) {
-            return writer.recover(partitions);
+            return Mono.defer(() -> {
+                claims.incrementAndGet();
+                return writer.recover(partitions);
+            });
         }
 
         @Override

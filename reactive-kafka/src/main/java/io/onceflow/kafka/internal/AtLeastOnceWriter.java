@@ -79,7 +79,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
     private final StateCheckpoints stateCheckpoints;
     private final AtomicInteger buffered = new AtomicInteger();
 
-    private volatile long lastCompleted;
+    private final LastCheckpointRead lastCompleted;
     private volatile @Nullable RuntimeException failed;
     private volatile boolean closed;
 
@@ -104,6 +104,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
         this.groupId = groupId;
         this.source = new PairedSource(options.name(), groupId);
         this.clientId = clientId;
+        this.lastCompleted = new LastCheckpointRead(options.requestTimeout().multipliedBy(2));
         this.producer = new IdempotentProducer(pipeline, clientId, factory);
         this.admin = admin;
         this.recoveryThread = NamedThreads.singleScheduler("onceflow-kafka-recovery-" + clientId);
@@ -129,25 +130,25 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
         source.bind(binding);
     }
 
-    /** Creates the producer on its thread, and learns the last checkpoint id on the recovery thread. */
+    /**
+     * Creates the producer on its thread, and starts reading the last checkpoint id on the recovery thread; completes
+     * at once, so that the source opens and its consumer joins the group meanwhile (see {@link LastCheckpointRead}).
+     */
     Mono<CommitPointWriter<T>> start() {
         openProducer();
-        return Mono.fromCallable(recovery::lastCheckpoint)
-                .subscribeOn(recoveryThread)
-                .<CommitPointWriter<T>>map(last -> {
-                    lastCompleted = last;
-                    CHECKPOINT.info(
-                            "pipeline={} sink={} clientId={} group={} open, at least once; last completed checkpoint {}",
-                            pipeline,
-                            options.name(),
-                            clientId,
-                            groupId,
-                            last);
-                    return this;
-                })
-                .onErrorMap(error -> KafkaErrors.translate(
-                        error, "pipeline '" + pipeline + "': opening the at-least-once Kafka sink", clientId))
-                .onErrorResume(error -> close().then(Mono.error(error)));
+        lastCompleted.start(
+                recovery::lastCheckpoint,
+                recoveryThread,
+                error -> KafkaErrors.translate(
+                        error, "pipeline '" + pipeline + "': opening the at-least-once Kafka sink", clientId),
+                last -> CHECKPOINT.info(
+                        "pipeline={} sink={} clientId={} group={} open, at least once; last completed checkpoint {}",
+                        pipeline,
+                        options.name(),
+                        clientId,
+                        groupId,
+                        last));
+        return Mono.just(this);
     }
 
     /** Creates the producer, as the first task of the producer thread. */
@@ -157,7 +158,12 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
 
     @Override
     public long lastCompletedCheckpoint() {
-        return lastCompleted;
+        return lastCompleted.awaitKnown();
+    }
+
+    @Override
+    public Mono<Long> lastCompletedCheckpointWhenKnown() {
+        return lastCompleted.whenKnown();
     }
 
     /** No fencing to wait for: the consumer's generation fences the offsets of a member that lost its partitions. */

@@ -74,7 +74,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
     private final Scheduler recoveryThread;
     private final Admin admin;
 
-    private volatile long lastCompleted;
+    private final LastCheckpointRead lastCompleted;
 
     /** Completes when the producer has fenced its predecessors; claiming partitions waits for it. */
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
@@ -107,6 +107,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
         this.groupId = groupId;
         this.source = new PairedSource(options.name(), groupId);
         this.transactionalId = transactionalId;
+        this.lastCompleted = new LastCheckpointRead(options.requestTimeout().multipliedBy(2));
         Changelog changelog = new Changelog(
                 changelogTopic,
                 options.createChangelogTopic(),
@@ -131,9 +132,10 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
 
     /**
      * Starts creating the producer and fencing any predecessor with the same transactional id, on the producer
-     * thread, and completes once the recovery thread has learnt the last checkpoint id. Claiming partitions waits for
-     * the fencing ({@link #recover}), so nothing is read before a predecessor can no longer commit; meanwhile the
-     * consumer joins its group.
+     * thread, and reading the last checkpoint id, on the recovery thread; completes at once, so that the source opens
+     * and its consumer joins the group meanwhile. Claiming partitions waits for the fencing ({@link #recover}), so
+     * nothing is read before a predecessor can no longer commit, and the pipeline numbers no checkpoint before the
+     * id is read ({@link #lastCompletedCheckpointWhenKnown}).
      */
     Mono<CommitPointWriter<T>> start() {
         long begin = System.nanoTime();
@@ -154,27 +156,29 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
                 initialized.completeExceptionally(translated);
             }
         });
-        return Mono.fromCallable(recovery::lastCheckpoint)
-                .subscribeOn(recoveryThread)
-                .<CommitPointWriter<T>>map(last -> {
-                    lastCompleted = last;
-                    CHECKPOINT.info(
-                            "pipeline={} sink={} transactionalId={} group={} open; last completed checkpoint {}",
-                            pipeline,
-                            options.name(),
-                            transactionalId,
-                            groupId,
-                            last);
-                    return this;
-                })
-                .onErrorMap(error -> KafkaErrors.translate(
-                        error, "pipeline '" + pipeline + "': opening the Kafka transactional sink", transactionalId))
-                .onErrorResume(error -> close().then(Mono.error(error)));
+        lastCompleted.start(
+                recovery::lastCheckpoint,
+                recoveryThread,
+                error -> KafkaErrors.translate(
+                        error, "pipeline '" + pipeline + "': opening the Kafka transactional sink", transactionalId),
+                last -> CHECKPOINT.info(
+                        "pipeline={} sink={} transactionalId={} group={} open; last completed checkpoint {}",
+                        pipeline,
+                        options.name(),
+                        transactionalId,
+                        groupId,
+                        last));
+        return Mono.just(this);
     }
 
     @Override
     public long lastCompletedCheckpoint() {
-        return lastCompleted;
+        return lastCompleted.awaitKnown();
+    }
+
+    @Override
+    public Mono<Long> lastCompletedCheckpointWhenKnown() {
+        return lastCompleted.whenKnown();
     }
 
     // ---- recovery ----

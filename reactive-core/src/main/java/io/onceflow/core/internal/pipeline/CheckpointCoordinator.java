@@ -31,8 +31,9 @@ import reactor.util.concurrent.Queues;
  * stage; the source stage asks {@link #tryStart} at its next step, in stream order, and creates the marker there.
  * A triggered checkpoint waits while {@code maxConcurrentCheckpoints} are in flight, and is skipped when nothing
  * changed since the previous marker. Forced checkpoints (on demand, partition revocation, the final one) are never
- * skipped and never wait. Each checkpoint in flight has a timeout, measured on the pipeline's scheduler, that fails
- * the run.
+ * skipped and never wait for room. No checkpoint starts before the run knows its commit point's last completed
+ * checkpoint ({@link #numberFrom}). Each checkpoint in flight has a timeout, measured on the pipeline's scheduler,
+ * that fails the run.
  *
  * <p>Thread-safe: triggers come from timers, the source and the sinks; the state is guarded by this object's
  * monitor, and wake-ups go through a serialized sink.
@@ -54,15 +55,32 @@ final class CheckpointCoordinator {
     private final List<Sinks.One<CheckpointEvent>> forcedWaiters = new ArrayList<>();
     private final Set<SourcePartition> closing = new LinkedHashSet<>();
     private long nextCheckpointId;
+    /** Whether the commit point has told the last completed checkpoint: until then no checkpoint starts. */
+    private boolean numbered;
+
     private boolean triggered;
     private boolean shutDown;
     private @Nullable Disposable interval;
 
-    CheckpointCoordinator(PipelineOptions options, Scheduler scheduler, long lastCompletedCheckpoint) {
+    CheckpointCoordinator(PipelineOptions options, Scheduler scheduler) {
         this.pipeline = options.name();
         this.options = options;
         this.scheduler = scheduler;
-        this.nextCheckpointId = lastCompletedCheckpoint + 1;
+    }
+
+    /**
+     * Numbers this run's checkpoints from {@code lastCompletedCheckpoint + 1}, and lets them start: a trigger or a
+     * forced checkpoint that came before waits for this (the commit point may learn the id after the source opened).
+     */
+    void numberFrom(long lastCompletedCheckpoint) {
+        synchronized (this) {
+            if (numbered) {
+                throw new IllegalStateException("pipeline '" + pipeline + "': checkpoints are numbered already");
+            }
+            nextCheckpointId = lastCompletedCheckpoint + 1;
+            numbered = true;
+        }
+        wakeUp();
     }
 
     /** One checkpoint between its marker's creation and its outcome. */
@@ -175,7 +193,9 @@ final class CheckpointCoordinator {
      */
     synchronized @Nullable InFlight tryStart(boolean changed, boolean last) {
         boolean forced = last || !forcedWaiters.isEmpty() || !closing.isEmpty();
-        if (shutDown || !(forced || triggered)) {
+        if (shutDown || !numbered || !(forced || triggered)) {
+            // not numbered yet: nothing is claimed before (see RunContext), so a run whose source ended
+            // meanwhile has nothing to commit
             return null;
         }
         if (!forced) {

@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -35,9 +37,11 @@ import reactor.util.retry.Retry;
  * The pipeline: runs attempts, one at a time, restarting per the {@link RestartPolicy}; keeps the status and the
  * hot event feed.
  *
- * <p>An attempt opens the participants (the commit point first: it fences predecessors and knows the last
+ * <p>An attempt opens the participants (the commit point first: it fences predecessors and learns the last
  * checkpoint id), builds a {@link RunContext}, and subscribes the user's chain with that context, from the
- * {@link SourceStage} to the {@link SinkStage}. Whatever way an attempt ends, its writers are closed.
+ * {@link SourceStage} to the {@link SinkStage}. A commit point may learn the id after its open completed
+ * ({@link CommitPointWriter#lastCompletedCheckpointWhenKnown}): the source opens meanwhile, and claims and
+ * checkpoints wait for it. Whatever way an attempt ends, its writers are closed.
  */
 public final class DefaultPipeline<T, R> implements Pipeline {
 
@@ -214,14 +218,10 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                 writers.commitPoint(),
                 assembly.commitPointTakesRecords(),
                 writers.relay());
-        CHECKPOINT.info(
-                "pipeline={} instance={} starting after checkpoint {}",
-                name(),
-                options.instanceId(),
-                writers.commitPoint().lastCompletedCheckpoint());
         Flux<StreamElement<R>> processed = chain.contextWrite(
                 context -> context.put(RunContext.class, run).put(StateRegistry.class, run.stateRegistry()));
         Attempt attempt = new Attempt(run, stop);
+        Disposable.Swap numbering = Disposables.swap();
         return sinkStage
                 .run(processed)
                 .doOnComplete(() -> run.coordinator().shutDown(new CancellationException("the run completed")))
@@ -232,13 +232,33 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                         stop.tryEmitEmpty();
                     }
                     run.coordinator().start();
+                    numbering.update(learnLastCompletedCheckpoint(run, writers.commitPoint()));
                 })
                 .doFinally(signal -> {
+                    numbering.dispose();
                     // only if still ours: a restart without backoff has subscribed its attempt before this runs
                     current.compareAndSet(attempt, null);
                     run.coordinator().shutDown(new CancellationException("the run ended: " + signal));
                     run.ended();
                 });
+    }
+
+    /** Numbers the run's checkpoints once the commit point knows its last one; the source opens meanwhile. */
+    private Disposable learnLastCompletedCheckpoint(RunContext run, CommitPointWriter<R> commitPoint) {
+        return commitPoint
+                .lastCompletedCheckpointWhenKnown()
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException(
+                        "commit point '" + assembly.commitPoint().name() + "' told no last completed checkpoint")))
+                .subscribe(
+                        last -> {
+                            CHECKPOINT.info(
+                                    "pipeline={} instance={} starting after checkpoint {}",
+                                    name(),
+                                    options.instanceId(),
+                                    last);
+                            run.lastCompletedCheckpointKnown(last);
+                        },
+                        run::lastCompletedCheckpointFailed);
     }
 
     private void publish(CheckpointEvent event) {

@@ -6,6 +6,7 @@ import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.StateRegistry;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
@@ -23,6 +24,9 @@ final class RunContext {
     private final CommitPointWriter<?> commitPoint;
     private final Sinks.Many<Marker<?>> completedMarkers =
             Sinks.many().multicast().onBackpressureBuffer(256, false);
+    /** The commit point's last completed checkpoint, once known: claims and checkpoints wait for it. */
+    private final Sinks.One<Long> lastCompletedCheckpoint = Sinks.one();
+
     private Flux<? extends StreamElement<?>> sourceElements = Flux.empty();
     private volatile boolean ended;
 
@@ -37,7 +41,29 @@ final class RunContext {
         this.meters = meters;
         this.commitPoint = commitPoint;
         this.stateRegistry = StateRegistry.create(options.name(), options.stateDropAllowed(), commitPointDurable);
-        this.coordinator = new CheckpointCoordinator(options, scheduler, commitPoint.lastCompletedCheckpoint());
+        this.coordinator = new CheckpointCoordinator(options, scheduler);
+    }
+
+    /**
+     * The commit point's last completed checkpoint is known: checkpoints are numbered after it, and claims go ahead.
+     */
+    void lastCompletedCheckpointKnown(long checkpointId) {
+        coordinator.numberFrom(checkpointId);
+        lastCompletedCheckpoint.tryEmitValue(checkpointId);
+    }
+
+    /** The commit point could not tell its last completed checkpoint: the run fails, and so does any claim waiting. */
+    void lastCompletedCheckpointFailed(Throwable failure) {
+        lastCompletedCheckpoint.tryEmitError(failure);
+        coordinator.fail(failure);
+    }
+
+    /**
+     * Completes once the commit point's last completed checkpoint is known. A claim waits for it, so that no record
+     * is owned (and none can need a checkpoint) before the run can number one.
+     */
+    Mono<Long> lastCompletedCheckpoint() {
+        return lastCompletedCheckpoint.asMono();
     }
 
     String pipeline() {

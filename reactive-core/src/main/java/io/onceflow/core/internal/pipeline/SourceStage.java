@@ -13,6 +13,7 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.ProtocolPoint;
+import io.onceflow.core.Recovery;
 import io.onceflow.core.Source;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
@@ -244,24 +245,30 @@ final class SourceStage<T> implements SourceContext {
             run.coordinator().fail(refused);
             return Mono.error(refused);
         }
-        return run.commitPoint().recover(claimed).map(recovery -> {
-            // claimed and read, nothing applied: a crash here leaves the predecessor fenced and this run with nothing
-            protocolListener().reached(ProtocolPoint.DURING_RESTORE, -1);
-            run.stateRegistry().restore(claimed, recovery.state());
-            // resuming at the committed positions is nothing new: an idle run must not commit them again
-            lastMarkerPositions = lastMarkerPositions.with(recovery.positions());
-            for (SourcePartition partition : claimed) {
-                long next = recovery.positions().nextOffset(partition).orElse(UNKNOWN);
-                cursors.put(partition, new Cursor(partition, next, emitted));
-            }
-            CHECKPOINT.info(
-                    "pipeline={} assigned={} positions={} stateEntries={}",
-                    run.pipeline(),
-                    claimed,
-                    recovery.positions(),
-                    recovery.state().size());
-            return recovery.positions();
-        });
+        // after the commit point has told the last checkpoint: a partition owned before could not be checkpointed
+        return run.lastCompletedCheckpoint()
+                .then(Mono.defer(() -> run.commitPoint().recover(claimed)))
+                .map(recovery -> claimed(claimed, recovery));
+    }
+
+    /** Applies a claim's recovery: the partitions' state restored, their cursors at the committed positions. */
+    private Positions claimed(List<SourcePartition> claimed, Recovery recovery) {
+        // claimed and read, nothing applied: a crash here leaves the predecessor fenced and this run with nothing
+        protocolListener().reached(ProtocolPoint.DURING_RESTORE, -1);
+        run.stateRegistry().restore(claimed, recovery.state());
+        // resuming at the committed positions is nothing new: an idle run must not commit them again
+        lastMarkerPositions = lastMarkerPositions.with(recovery.positions());
+        for (SourcePartition partition : claimed) {
+            long next = recovery.positions().nextOffset(partition).orElse(UNKNOWN);
+            cursors.put(partition, new Cursor(partition, next, emitted));
+        }
+        CHECKPOINT.info(
+                "pipeline={} assigned={} positions={} stateEntries={}",
+                run.pipeline(),
+                claimed,
+                recovery.positions(),
+                recovery.state().size());
+        return recovery.positions();
     }
 
     @Override

@@ -90,6 +90,11 @@ final class EarlyOffsetsCommitPoint<T> implements CommitPoint<T> {
             return delegate.lastCompletedCheckpoint();
         }
 
+        @Override
+        public Mono<Long> lastCompletedCheckpointWhenKnown() {
+            return delegate.lastCompletedCheckpointWhenKnown();
+        }
+
         /** The wrapped commit point's claim and state, but the positions of the early offsets. */
         @Override
         public Mono<Recovery> recover(Collection<SourcePartition> partitions) {

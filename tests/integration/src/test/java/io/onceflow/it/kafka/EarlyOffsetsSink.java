@@ -82,6 +82,11 @@ final class EarlyOffsetsSink<T> implements CommitPoint<T> {
             return delegate.lastCompletedCheckpoint();
         }
 
+        @Override
+        public Mono<Long> lastCompletedCheckpointWhenKnown() {
+            return delegate.lastCompletedCheckpointWhenKnown();
+        }
+
         /** The sink's state, but the early positions. */
         @Override
         public Mono<Recovery> recover(Collection<SourcePartition> partitions) {
