@@ -42,19 +42,11 @@ final class LastCheckpointRead {
             Scheduler thread,
             Function<Throwable, ? extends RuntimeException> translate,
             LongConsumer onRead) {
-        try {
-            thread.schedule(() -> {
-                try {
-                    long last = lastCheckpoint.call();
-                    onRead.accept(last);
-                    read.complete(last);
-                } catch (Throwable e) {
-                    read.completeExceptionally(translate.apply(e));
-                }
-            });
-        } catch (RuntimeException rejected) { // the writer was closed before it started
-            read.completeExceptionally(translate.apply(rejected));
-        }
+        Mono.fromCallable(lastCheckpoint)
+                .subscribeOn(thread)
+                .doOnNext(onRead::accept)
+                .onErrorMap(translate)
+                .subscribe(read::complete, read::completeExceptionally);
     }
 
     /** Completes with the id once read, or with the read's failure. */
