@@ -47,6 +47,18 @@ import org.jspecify.annotations.Nullable;
  *     {@code max.poll.interval.ms}; defaults to 60 seconds
  * @param commitGroupOffsets whether to commit the group's offsets after each completed checkpoint, for lag tooling,
  *     when Kafka is not the pipeline's commit point; defaults to {@code true}
+ * @param staticMembership whether the consumer joins its group as a static member (KIP-345) under the classic
+ *     protocol, with a {@code group.instance.id} made from the pipeline's name, its instance id and the source's name;
+ *     defaults to {@code true}. A SIGKILLed consumer sends no {@code LeaveGroup}: as a dynamic member the restarted
+ *     instance would get its partitions back only once the dead member's session expired ({@code
+ *     session.timeout.ms}, 45 s by Kafka's default), as a static one it takes the dead member's place at once. A
+ *     consumer that closes (the pipeline stops, or a run restarts) leaves the group either way, so a stopped
+ *     instance's partitions move at once when you scale down. It follows the contract {@code instanceId} already
+ *     has: one id per running instance (two instances sharing it fence each other's producers, and now their
+ *     consumers too, and the older stops). A {@code group.instance.id} of your own in {@link #consumerProperties()}
+ *     takes precedence. Under {@link GroupProtocol#CONSUMER} no id is made: there the broker refuses a restarted
+ *     static member until the dead one's session expires ({@code UNRELEASED_INSTANCE_ID}, fatal to the client),
+ *     so it would gain nothing and fail the run instead
  * @param name the source's name in meters and logs; defaults to {@code "kafka"}
  * @param consumerProperties further Kafka consumer settings; none by default
  * @param <T> the type of the record values
@@ -63,6 +75,7 @@ public record KafkaSourceOptions<T>(
         Duration pollTimeout,
         Duration assignTimeout,
         boolean commitGroupOffsets,
+        boolean staticMembership,
         String name,
         Map<String, String> consumerProperties) {
 
@@ -184,7 +197,8 @@ public record KafkaSourceOptions<T>(
         return "KafkaSourceOptions[bootstrapServers=" + bootstrapServers + ", groupId=" + groupId + ", topics="
                 + topics + ", recordFormat=" + recordFormat + ", startPosition=" + startPosition + ", readCommitted="
                 + readCommitted + ", maxPollRecords=" + maxPollRecords + ", pollTimeout=" + pollTimeout
-                + ", assignTimeout=" + assignTimeout + ", commitGroupOffsets=" + commitGroupOffsets + ", name=" + name
+                + ", assignTimeout=" + assignTimeout + ", commitGroupOffsets=" + commitGroupOffsets
+                + ", staticMembership=" + staticMembership + ", name=" + name
                 + ", consumerProperties=" + ClientProperties.redacted(consumerProperties) + "]";
     }
 
@@ -204,6 +218,7 @@ public record KafkaSourceOptions<T>(
         private Duration pollTimeout = Duration.ofMillis(100);
         private Duration assignTimeout = Duration.ofSeconds(60);
         private boolean commitGroupOffsets = true;
+        private boolean staticMembership = true;
         private String name = "kafka";
         private final Map<String, String> consumerProperties = new LinkedHashMap<>();
 
@@ -222,6 +237,7 @@ public record KafkaSourceOptions<T>(
             pollTimeout = from.pollTimeout;
             assignTimeout = from.assignTimeout;
             commitGroupOffsets = from.commitGroupOffsets;
+            staticMembership = from.staticMembership;
             name = from.name;
             consumerProperties.putAll(from.consumerProperties);
         }
@@ -311,6 +327,18 @@ public record KafkaSourceOptions<T>(
             return this;
         }
 
+        /**
+         * Whether the consumer joins its group as a static member under the classic protocol, so that an instance
+         * restarted after a crash takes its partitions back at once rather than after the dead member's session.
+         * Defaults to {@code true}; see {@link KafkaSourceOptions#staticMembership()}.
+         *
+         * @since 0.2
+         */
+        public Builder<T> staticMembership(boolean isStatic) {
+            this.staticMembership = isStatic;
+            return this;
+        }
+
         /** The source's name in meters and logs. Defaults to {@code "kafka"}. */
         public Builder<T> name(String sourceName) {
             this.name = requireNonNull(sourceName, "sourceName");
@@ -362,6 +390,7 @@ public record KafkaSourceOptions<T>(
                     pollTimeout,
                     assignTimeout,
                     commitGroupOffsets,
+                    staticMembership,
                     name,
                     consumerProperties);
         }

@@ -2,6 +2,7 @@ package io.onceflow.kafka.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.FencedException;
 import io.onceflow.core.Marker;
 import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
@@ -35,6 +36,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -81,6 +83,8 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     private final Sinks.Empty<Void> failure = Sinks.empty();
     private volatile @Nullable SourceConsumer consumer;
     private @Nullable PartitionGate lastGate; // the merge's drain only (serial)
+    /** Partitions lost in the poll in progress, to fail the run with when it ends (poll thread only). */
+    private @Nullable TransientFailureException lost;
 
     KafkaSourceRun(KafkaSourceOptions<T> options, SourceContext context, LagMeters lagMeters) {
         this.options = options;
@@ -108,6 +112,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         options.pollTimeout(),
                         CLOSE_TIMEOUT,
                         "onceflow-kafka-poll-" + context.pipeline() + "-" + context.instanceId())
+                .onErrorMap(FencedInstanceIdException.class, this::replacedByNewerInstance)
                 .publishOn(emitting, PREFETCH_POLLS)
                 .flatMapIterable(polled -> polled, PREFETCH_POLLS)
                 .doFinally(signal -> emitting.dispose()); // once the consumer is really gone
@@ -187,6 +192,15 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     public void polled(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition partition : records.partitions()) {
             gate(partition).returned += records.records(partition).size();
+        }
+    }
+
+    @Override
+    public void pollEnded() {
+        TransientFailureException loss = lost;
+        if (loss != null) {
+            lost = null;
+            fail(loss);
         }
     }
 
@@ -278,10 +292,14 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         }
         SourceConsumer polling = consumer;
         if (polling != null && polling.losing()) {
-            fail(new TransientFailureException(
+            // nothing is claimed for this run from here on; the run fails when the poll ends (pollEnded), unless the
+            // poll throws why the partitions were lost: a newer member with this consumer's group.instance.id
+            // replaced it, and then the run stops instead of restarting (replacedByNewerInstance)
+            end();
+            lost = new TransientFailureException(
                     "source '" + options.name() + "' of pipeline '" + context.pipeline() + "' lost partitions "
                             + released + " (its group session expired): their open checkpoint cannot commit",
-                    null));
+                    null);
             return;
         }
         long start = System.nanoTime();
@@ -471,10 +489,24 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         return polling != null ? polling.call(task) : CompletableFuture.failedFuture(SourceConsumer.closedError());
     }
 
+    /**
+     * A static member with this source's {@code group.instance.id} joined after this one: a newer incarnation of this
+     * instance (the old one was frozen, or an instance was started twice). The older stops, as it does when the newer
+     * fences its producer; restarted, it would take the place back and fail the newer in turn.
+     */
+    private FencedException replacedByNewerInstance(FencedInstanceIdException fenced) {
+        return new FencedException(
+                "pipeline '" + context.pipeline() + "', instance '" + context.instanceId() + "': source '"
+                        + options.name() + "' was replaced in its consumer group " + groupId + " by a newer member with"
+                        + " the same group.instance.id; is another instance running with the same pipeline name and"
+                        + " instance id? This instance stops",
+                fenced);
+    }
+
     /** Creates this run's consumer, and keeps it: the poll loop calls this once, when the records are subscribed to. */
     private SourceConsumer newConsumer() {
         SourceConsumer created = new SourceConsumer(
-                SourceClients.consumer(options, groupId),
+                SourceClients.consumer(options, groupId, context.pipeline(), context.instanceId()),
                 SourceClients.keys(options),
                 new ByteArrayDeserializer(),
                 this);

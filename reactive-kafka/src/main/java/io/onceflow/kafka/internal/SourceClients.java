@@ -17,8 +17,17 @@ final class SourceClients {
 
     private SourceClients() {}
 
-    static Map<String, Object> consumer(KafkaSourceOptions<?> options, String groupId) {
+    /**
+     * The consumer's settings for {@code groupId}, in the pipeline instance {@code pipeline}/{@code instanceId} (what
+     * its static member id is made of).
+     */
+    static Map<String, Object> consumer(
+            KafkaSourceOptions<?> options, String groupId, String pipeline, String instanceId) {
         Map<String, Object> properties = new HashMap<>();
+        if (options.staticMembership() && options.groupProtocol() == GroupProtocol.CLASSIC) {
+            // before the user's properties: a group.instance.id of their own wins
+            properties.put("group.instance.id", groupInstanceId(pipeline, instanceId, options.name()));
+        }
         if (options.groupProtocol() == GroupProtocol.CLASSIC) {
             // incremental rebalances: partitions that stay put are not revoked (the consumer protocol always is)
             properties.put(
@@ -32,6 +41,17 @@ final class SourceClients {
         properties.put("max.poll.records", String.valueOf(options.maxPollRecords()));
         properties.put("auto.offset.reset", options.startPosition() == StartPosition.EARLIEST ? "earliest" : "latest");
         return properties;
+    }
+
+    /**
+     * The static member id of a pipeline instance's source: stable across restarts, as the pipeline's instance id is,
+     * and distinct between the sources of one instance, which may share a group. Kafka accepts letters, digits and
+     * {@code . _ -} (at most 249): the pipeline's name and instance id are made of those already, and any other
+     * character of the source's name becomes {@code _}.
+     */
+    static String groupInstanceId(String pipeline, String instanceId, String sourceName) {
+        String id = pipeline + "-" + instanceId + "-" + sourceName.replaceAll("[^A-Za-z0-9._-]", "_");
+        return id.length() <= 249 ? id : id.substring(0, 249);
     }
 
     /** Keys are copied out of the fetch buffers only for a format that reads them. */

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -50,6 +51,12 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
          * the records in between (retention) before the pipeline read them, and the consumer reads on from its start.
          */
         void expired(TopicPartition partition, long position, long logStart);
+
+        /**
+         * A poll ended without an error of its own (it returned, or was woken): what its rebalance callbacks left to
+         * decide can be decided now. After a poll that throws, the poll's error decides.
+         */
+        void pollEnded();
     }
 
     private static final Runnable WAKE = () -> {};
@@ -75,9 +82,11 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
         try {
             records = super.poll(timeout);
         } catch (WakeupException woken) {
+            observer.pollEnded();
             runTasks(); // woken up for a task, most likely
             throw woken;
         }
+        observer.pollEnded();
         if (!records.isEmpty()) {
             observer.polled(records);
         }
@@ -207,11 +216,17 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
         return losing;
     }
 
+    /**
+     * Closes the consumer, leaving its group even as a static member: the group moves its partitions at once, as it
+     * would a dynamic member's (the close of a static member keeps its place by default, until its session expires).
+     * A crashed consumer leaves nothing: then a static member's successor takes its place at once.
+     */
     @Override
     public void close(Duration timeout) {
         closed = true;
         try {
-            super.close(timeout);
+            super.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(timeout));
         } finally {
             runTasks(); // what is left fails fast: the consumer is closed
         }

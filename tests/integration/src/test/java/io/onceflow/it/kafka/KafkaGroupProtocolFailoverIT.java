@@ -8,9 +8,6 @@ import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.ChildProcesses;
 import io.onceflow.testinfra.KafkaBroker;
 import io.onceflow.testinfra.WithKafka;
-import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,9 +66,9 @@ class KafkaGroupProtocolFailoverIT {
         Input input;
         try (Admin admin = KafkaLedger.admin(bootstrap);
                 SteadyPayments payments = new SteadyPayments(bootstrap, in, ACCOUNTS)) {
-            processes.add(start(bootstrap, in, out, name, "a", protocol, log));
+            processes.add(LedgerInstance.start(bootstrap, in, out, name, "a", protocol, log));
             awaitCommittedGrowth(admin, name, 2_000, log);
-            processes.add(start(bootstrap, in, out, name, "b", protocol, log));
+            processes.add(LedgerInstance.start(bootstrap, in, out, name, "b", protocol, log));
             awaitBothOwnPartitions(admin, name, log);
             awaitCommittedGrowth(admin, name, 2_000, log);
             // the broker runs the group under the protocol asked for, not the other one silently
@@ -95,7 +92,7 @@ class KafkaGroupProtocolFailoverIT {
                     protocol.name().toLowerCase(Locale.ROOT), orphaned, failover.firstMillis, failover.allMillis);
 
             // it comes back: partitions move again, and the output stays exact
-            processes.set(0, start(bootstrap, in, out, name, "a", protocol, log));
+            processes.set(0, LedgerInstance.start(bootstrap, in, out, name, "a", protocol, log));
             awaitBothOwnPartitions(admin, name, log);
             awaitCommittedGrowth(admin, name, 2_000, log);
             input = payments.stop();
@@ -137,7 +134,9 @@ class KafkaGroupProtocolFailoverIT {
                     });
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(
-                    e.getMessage() + ": committed " + last.get() + ", before the kill " + before + "\n" + tail(log), e);
+                    e.getMessage() + ": committed " + last.get() + ", before the kill " + before + "\n"
+                            + LedgerInstance.tail(log),
+                    e);
         }
         long all = System.nanoTime();
         return new Failover(
@@ -180,33 +179,5 @@ class KafkaGroupProtocolFailoverIT {
         return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet().stream()
                 .filter(e -> e.getValue() != null)
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-    }
-
-    // ---- the instances ----
-
-    private static Process start(
-            String bootstrap, String in, String out, String name, String instance, GroupProtocol protocol, Path log)
-            throws IOException {
-        List<String> command = ChildProcesses.javaCommand(
-                List.of("-Xmx256m"),
-                LedgerInstance.class,
-                List.of(bootstrap, in, out, name, instance, protocol.name()));
-        Files.writeString(
-                log,
-                "=== instance " + instance + "\n",
-                StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
-        return ChildProcesses.start(
-                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Redirect.appendTo(log.toFile())),
-                "ledger instance " + name + "/" + instance);
-    }
-
-    private static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
     }
 }

@@ -5,14 +5,23 @@ import io.onceflow.core.Pipeline;
 import io.onceflow.it.kafka.KafkaLedger.Payment;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.testinfra.ChildProcesses;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 
 /**
- * The child JVM of {@link KafkaGroupProtocolFailoverIT}: one instance of the exactly-once ledger job (transactional
+ * The child JVM of {@link KafkaGroupProtocolFailoverIT} and {@link KafkaRestartedInstanceIT}: one instance of the exactly-once ledger job (transactional
  * sink, state in the changelog), in a consumer group of the given protocol, until it is killed.
  *
- * <p>Arguments: bootstrap servers, input topic, output topic, pipeline (and group) name, instance id, group protocol.
+ * <p>Arguments: bootstrap servers, input topic, output topic, pipeline (and group) name, instance id, group protocol,
+ * and optionally the classic protocol's session timeout in milliseconds (6,000 by default).
  * Its consumer's {@code client.id} is {@code <pipeline>-<instance>}, so that the test can tell the members apart.
  */
 public final class LedgerInstance {
@@ -32,8 +41,9 @@ public final class LedgerInstance {
                 .maxPollRecords(200)
                 .consumerProperty("client.id", pipeline + "-" + instance);
         if (protocol == GroupProtocol.CLASSIC) {
-            // the session the test broker gives groups of the consumer protocol: failovers compare like with like
-            options.consumerProperty("session.timeout.ms", 6_000);
+            // the session the test broker gives groups of the consumer protocol: failovers compare like with like,
+            // unless the test asks for another
+            options.consumerProperty("session.timeout.ms", args.length > 6 ? Integer.parseInt(args[6]) : 6_000);
         }
         KafkaSourceOptions<Payment> source = options.build();
         Pipeline ledger = KafkaLedger.ledger(
@@ -49,5 +59,39 @@ public final class LedgerInstance {
         System.out.println("started " + pipeline + "/" + instance + " under group.protocol=" + protocol);
         System.out.flush();
         ledger.run().blockLast();
+    }
+
+    /**
+     * Starts an instance in a child JVM, its output appended to {@code log}.
+     *
+     * @param more the optional arguments after the group protocol
+     */
+    static Process start(
+            String bootstrap,
+            String in,
+            String out,
+            String name,
+            String instance,
+            GroupProtocol protocol,
+            Path log,
+            String... more)
+            throws IOException {
+        List<String> arguments = new ArrayList<>(List.of(bootstrap, in, out, name, instance, protocol.name()));
+        arguments.addAll(List.of(more));
+        List<String> command = ChildProcesses.javaCommand(List.of("-Xmx256m"), LedgerInstance.class, arguments);
+        Files.writeString(log, "=== instance " + instance + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        return ChildProcesses.start(
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Redirect.appendTo(log.toFile())),
+                "ledger instance " + name + "/" + instance);
+    }
+
+    /** The last lines of the instances' log, for a failure's message. */
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 }

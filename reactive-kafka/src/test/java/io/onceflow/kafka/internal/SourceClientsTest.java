@@ -1,0 +1,46 @@
+package io.onceflow.kafka.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onceflow.kafka.KafkaSourceOptions;
+import org.apache.kafka.clients.consumer.GroupProtocol;
+import org.junit.jupiter.api.Test;
+
+class SourceClientsTest {
+
+    private static KafkaSourceOptions.Builder<byte[]> options() {
+        return KafkaSourceOptions.builder().bootstrapServers("127.0.0.1:9").topic("payments");
+    }
+
+    /** A restarted instance takes its dead predecessor's place in the group at once: the id is the instance's. */
+    @Test
+    void underTheClassicProtocolTheConsumerIsAStaticMemberNamedAfterItsPipelineInstanceAndSource() {
+        assertThat(SourceClients.consumer(options().build(), "ledger", "ledger", "2"))
+                .containsEntry("group.instance.id", "ledger-2-kafka");
+        assertThat(SourceClients.consumer(options().name("payments in").build(), "g", "ledger", "2"))
+                .containsEntry("group.instance.id", "ledger-2-payments_in");
+    }
+
+    @Test
+    void aGroupInstanceIdOfTheUsersOwnWinsAndStaticMembershipCanBeTurnedOff() {
+        assertThat(SourceClients.consumer(
+                        options().consumerProperty("group.instance.id", "mine").build(), "g", "ledger", "2"))
+                .containsEntry("group.instance.id", "mine");
+        assertThat(SourceClients.consumer(options().staticMembership(false).build(), "g", "ledger", "2"))
+                .doesNotContainKey("group.instance.id");
+    }
+
+    /** Under KIP-848 a restarted static member is refused until the dead one's session expires: no id is made. */
+    @Test
+    void underTheConsumerProtocolNoInstanceIdIsMade() {
+        assertThat(SourceClients.consumer(
+                        options().groupProtocol(GroupProtocol.CONSUMER).build(), "g", "ledger", "2"))
+                .doesNotContainKey("group.instance.id");
+    }
+
+    @Test
+    void anInstanceIdIsWithinKafkasLimit() {
+        String id = SourceClients.groupInstanceId("p".repeat(100), "i".repeat(100), "s".repeat(100));
+        assertThat(id).hasSize(249).startsWith("p".repeat(100) + "-" + "i".repeat(100) + "-");
+    }
+}
