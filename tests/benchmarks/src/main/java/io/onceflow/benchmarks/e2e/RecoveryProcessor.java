@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The processor {@link RecoveryBenchmark} kills and restarts: the ledger job from Kafka to Kafka, exactly once, in a
  * JVM of its own, written against Onceflow's public API only. Arguments: {@code --bootstrap servers --input topic
- * --output topic --interval-ms 100 --membership static|dynamic}. With static membership ({@code group.instance.id})
+ * --output topic --interval-ms 100 --membership static|dynamic}. With static membership (the source's default, {@code group.instance.id})
  * a restarted instance takes its partitions back at once; with dynamic membership only after its predecessor's
  * session (6 s) expires.
  */
@@ -45,9 +45,9 @@ public final class RecoveryProcessor {
                 .valueFormat(TimedLedger.PAYMENTS)
                 .consumerProperty("session.timeout.ms", 6_000)
                 .consumerProperty("heartbeat.interval.ms", 1_000);
-        if (options.getOrDefault("membership", "static").equals("static")) {
-            source = source.consumerProperty("group.instance.id", PIPELINE + "-1");
-        }
+        // static membership is the source's default (group.instance.id recovery-1-kafka); dynamic is asked for
+        source = source.staticMembership(
+                options.getOrDefault("membership", "static").equals("static"));
         KafkaSource<Payment> payments = KafkaSource.create(source.build());
         Pipeline pipeline = Onceflow.pipeline(PIPELINE)
                 .instanceId("1")

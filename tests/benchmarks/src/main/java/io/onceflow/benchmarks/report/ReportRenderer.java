@@ -330,9 +330,10 @@ public final class ReportRenderer {
         md.append("The Kafka to Kafka ledger job in a child JVM (`RecoveryProcessor`, Onceflow's public API) under a"
                 + " steady input; SIGKILLed at steady state and started again at once. Times from the new JVM's"
                 + " launch (JVM start, group join, fencing the predecessor's transaction, restoring the keyed state"
-                + " from the changelog included). Measured twice: with static group membership (`group.instance.id`)"
-                + " and with dynamic membership (a new member id on every start); `session.timeout.ms` is 6 s in"
-                + " both.\n\n");
+                + " from the changelog included). Measured twice: with static group membership (`group.instance.id`,"
+                + " the Kafka source's default under the classic protocol since 2026-12-06) and with dynamic"
+                + " membership (`staticMembership(false)`: a new member id on every start); `session.timeout.ms` is 6"
+                + " s in both.\n\n");
         for (String name : List.of("recovery", "recovery-dynamic")) {
             PartResults rec = in.part(name);
             md.append("### ")
