@@ -40,6 +40,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * java -cp benchmarks.jar io.onceflow.benchmarks.e2e.RecoveryBenchmark [--rate 100000] [--kills 3]
  *     [--steady-seconds 15] [--after-seconds 20] [--interval-ms 100] [--membership static|dynamic] [--out file]
  * </pre>
+ *
+ * <p>{@code -Dbench.childJvm=<option>} adds one JVM option to the processor's command line: a flight recording, for
+ * one ({@code jcmd <pid> JFR.dump} before the next kill, since a SIGKILLed JVM writes none).
  */
 public final class RecoveryBenchmark {
 
@@ -98,11 +101,15 @@ public final class RecoveryBenchmark {
                 "--membership",
                 membership);
         // the processor's log says when each phase of its start ended (fencing, restore, assignment)
-        List<String> jvm = List.of(
+        List<String> jvm = new ArrayList<>(List.of(
                 "-Xmx512m",
                 "-Dorg.slf4j.simpleLogger.log.io.onceflow.CHECKPOINT=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS"));
+        String extra = System.getProperty("bench.childJvm"); // one more option, e.g. -XX:StartFlightRecording=...
+        if (extra != null) {
+            jvm.add(extra);
+        }
         System.out.println("processor log: " + log);
         Process processor = ChildJvm.start(jvm, RecoveryProcessor.class, processorArgs, log);
         PartResults results = PartResults.empty()
