@@ -16,7 +16,8 @@ import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
- * Translates Kafka client failures of the transactional sink into Onceflow's: fencing stops the instance,
+ * Translates Kafka client failures of the transactional sink (and the source's fencing) into Onceflow's: fencing
+ * stops the instance,
  * misconfiguration stops the pipeline, and anything else is retryable (the pipeline restarts from its last
  * completed checkpoint, and nothing of the failed one is visible).
  */
@@ -39,11 +40,17 @@ final class KafkaErrors {
                             + " instance id? This instance stops",
                     cause);
         }
+        if (cause instanceof FencedInstanceIdException) {
+            return new FencedException(
+                    what + ": the source's consumer was replaced in its group by a newer member with the same"
+                            + " group.instance.id; is another instance running with the same pipeline name and"
+                            + " instance id? This instance stops",
+                    cause);
+        }
         if (cause instanceof CommitFailedException
                 || cause instanceof IllegalGenerationException
                 || cause instanceof UnknownMemberIdException
-                || cause instanceof RebalanceInProgressException
-                || cause instanceof FencedInstanceIdException) {
+                || cause instanceof RebalanceInProgressException) {
             return new TransientFailureException(
                     what + ": the consumer group rebalanced, so the offsets' group metadata is outdated (the"
                             + " partitions may have a new owner); the transaction is aborted and the pipeline"
@@ -57,6 +64,22 @@ final class KafkaErrors {
             return new PipelineConfigurationException(what + ": " + cause, cause);
         }
         return new TransientFailureException(what + ": " + cause, cause);
+    }
+
+    /**
+     * The source's consumer was replaced in its group by a newer member with the same {@code group.instance.id}: a
+     * newer incarnation of this instance (this one was frozen, or the instance was started twice). The older stops,
+     * as it does when the newer fences its producer; restarted, it would take the place back and fail the newer in
+     * turn.
+     */
+    static FencedException replacedInGroup(
+            String pipeline, String instanceId, String source, String groupId, FencedInstanceIdException fenced) {
+        return new FencedException(
+                "pipeline '" + pipeline + "', instance '" + instanceId + "': source '" + source + "' was replaced in"
+                        + " its consumer group " + groupId + " by a newer member with the same group.instance.id; is"
+                        + " another instance running with the same pipeline name and instance id? This instance"
+                        + " stops",
+                fenced);
     }
 
     /**

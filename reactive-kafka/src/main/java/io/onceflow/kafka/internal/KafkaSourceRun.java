@@ -2,7 +2,6 @@ package io.onceflow.kafka.internal;
 
 import static java.util.Objects.requireNonNull;
 
-import io.onceflow.core.FencedException;
 import io.onceflow.core.Marker;
 import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
@@ -24,11 +23,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -112,7 +108,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         options.pollTimeout(),
                         CLOSE_TIMEOUT,
                         "onceflow-kafka-poll-" + context.pipeline() + "-" + context.instanceId())
-                .onErrorMap(FencedInstanceIdException.class, this::replacedByNewerInstance)
+                .onErrorMap(
+                        FencedInstanceIdException.class,
+                        fenced -> KafkaErrors.replacedInGroup(
+                                context.pipeline(), context.instanceId(), options.name(), groupId, fenced))
                 .publishOn(emitting, PREFETCH_POLLS)
                 .flatMapIterable(polled -> polled, PREFETCH_POLLS)
                 .doFinally(signal -> emitting.dispose()); // once the consumer is really gone
@@ -249,7 +248,8 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         try {
             // blocking-ok: the consumer's poll thread (a plain thread of the PollLoop, not a Reactor non-blocking one)
             // must seek before its next fetch; the wait is bounded by assignTimeout, below max.poll.interval.ms
-            positions = await(context.assign(claimed), options.assignTimeout(), "claiming " + claimed);
+            positions = CallbackWait.await(
+                    context.assign(claimed), ended, consumer, options.assignTimeout(), "claiming " + claimed);
         } catch (RuntimeException e) {
             close(assigned);
             fail(
@@ -294,7 +294,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         if (polling != null && polling.losing()) {
             // nothing is claimed for this run from here on; the run fails when the poll ends (pollEnded), unless the
             // poll throws why the partitions were lost: a newer member with this consumer's group.instance.id
-            // replaced it, and then the run stops instead of restarting (replacedByNewerInstance)
+            // replaced it, and then the run stops instead of restarting (KafkaErrors.replacedInGroup)
             end();
             lost = new TransientFailureException(
                     "source '" + options.name() + "' of pipeline '" + context.pipeline() + "' lost partitions "
@@ -308,7 +308,8 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             // blocking-ok: the poll thread waits for the checkpoint that closes the revoked partitions, so that the
             // next owner starts where this one ended; bounded by the pipeline's revocation grace period (the revoke
             // fails then) and, as a backstop, assignTimeout
-            await(context.revoke(released), options.assignTimeout(), "revoking " + released);
+            CallbackWait.await(
+                    context.revoke(released), ended, consumer, options.assignTimeout(), "revoking " + released);
         } catch (RuntimeException e) {
             fail(e instanceof CancellationException ? null : e);
             return;
@@ -349,44 +350,6 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         // then a rebalance callback (the group rejoined after lost partitions) must not claim anything for this run
         end();
         failure.tryEmitError(error);
-    }
-
-    /**
-     * Waits for {@code step} on the poll thread, inside a rebalance callback, at most {@code timeout} and not beyond
-     * the end of the run; meanwhile it runs the poll-thread tasks that arrive (a checkpoint's offsets).
-     */
-    private <V> @Nullable V await(Mono<V> step, Duration timeout, String what) {
-        CompletableFuture<V> result = step.toFuture();
-        CompletableFuture<Object> either = CompletableFuture.anyOf(result, ended);
-        try {
-            SourceConsumer polling = consumer;
-            if (polling != null) {
-                polling.awaitRunningTasks(either, timeout.toMillis());
-            } else {
-                either.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        } catch (TimeoutException e) {
-            // reported below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            result.cancel(true);
-            throw new CancellationException("interrupted while " + what);
-        } catch (ExecutionException e) {
-            // the step failed: reported below
-        }
-        if (!result.isDone()) {
-            result.cancel(true);
-            if (ended.isDone()) {
-                throw new CancellationException("the run ended while " + what);
-            }
-            throw new TransientFailureException(what + " took longer than " + timeout, null);
-        }
-        try {
-            return result.join();
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw cause instanceof RuntimeException runtime ? runtime : new TransientFailureException(what, cause);
-        }
     }
 
     // ---- checkpoints ----
@@ -487,20 +450,6 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     private CompletableFuture<Void> onPollThread(java.util.function.Consumer<SourceConsumer> task) {
         SourceConsumer polling = consumer;
         return polling != null ? polling.call(task) : CompletableFuture.failedFuture(SourceConsumer.closedError());
-    }
-
-    /**
-     * A static member with this source's {@code group.instance.id} joined after this one: a newer incarnation of this
-     * instance (the old one was frozen, or an instance was started twice). The older stops, as it does when the newer
-     * fences its producer; restarted, it would take the place back and fail the newer in turn.
-     */
-    private FencedException replacedByNewerInstance(FencedInstanceIdException fenced) {
-        return new FencedException(
-                "pipeline '" + context.pipeline() + "', instance '" + context.instanceId() + "': source '"
-                        + options.name() + "' was replaced in its consumer group " + groupId + " by a newer member with"
-                        + " the same group.instance.id; is another instance running with the same pipeline name and"
-                        + " instance id? This instance stops",
-                fenced);
     }
 
     /** Creates this run's consumer, and keeps it: the poll loop calls this once, when the records are subscribed to. */

@@ -10,6 +10,7 @@ import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.TransientFailureException;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -28,6 +29,20 @@ class KafkaErrorsTest {
                 .hasMessageContaining("'ledger-0'");
         assertThat(error.isRetryable()).isFalse();
         assertThat(RestartPolicy.isRetryableByDefault(error)).isFalse();
+    }
+
+    /** A newer member with the source's group.instance.id: the same identity's newer incarnation, as above. */
+    @Test
+    void aConsumerReplacedByANewerStaticMemberStopsTheInstance() {
+        OnceflowException error = KafkaErrors.translate(
+                new FencedInstanceIdException("fenced"), "sending the offsets of checkpoint 3", "ledger-0");
+        assertThat(error).isInstanceOf(FencedException.class).hasMessageContaining("group.instance.id");
+        assertThat(RestartPolicy.isRetryableByDefault(error)).isFalse();
+
+        FencedException replaced =
+                KafkaErrors.replacedInGroup("ledger", "0", "kafka", "ledger", new FencedInstanceIdException("fenced"));
+        assertThat(replaced.getMessage()).contains("'ledger'", "'0'", "'kafka'", "same group.instance.id");
+        assertThat(RestartPolicy.isRetryableByDefault(replaced)).isFalse();
     }
 
     @Test
