@@ -54,8 +54,8 @@ import org.jspecify.annotations.Nullable;
  *     session.timeout.ms}, 45 s by Kafka's default), as a static one it takes the dead member's place at once. A
  *     consumer that closes (the pipeline stops, or a run restarts) leaves the group either way, so a stopped
  *     instance's partitions move at once when you scale down. It follows the contract {@code instanceId} already
- *     has: one id per running instance (two instances sharing it fence each other's producers, and now their
- *     consumers too, and the older stops). A {@code group.instance.id} of your own in {@link #consumerProperties()}
+ *     has: one id per running instance (two instances sharing it fence each other's producers and replace each
+ *     other in the group, and the older stops). A {@code group.instance.id} of your own in {@link #consumerProperties()}
  *     takes precedence. Under {@link GroupProtocol#CONSUMER} no id is made: there the broker refuses a restarted
  *     static member until the dead one's session expires ({@code UNRELEASED_INSTANCE_ID}, fatal to the client),
  *     so it would gain nothing and fail the run instead

@@ -17,9 +17,8 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
  * Translates Kafka client failures of the transactional sink (and the source's fencing) into Onceflow's: fencing
- * stops the instance,
- * misconfiguration stops the pipeline, and anything else is retryable (the pipeline restarts from its last
- * completed checkpoint, and nothing of the failed one is visible).
+ * stops the instance, misconfiguration stops the pipeline, and anything else is retryable (the pipeline restarts
+ * from its last completed checkpoint, and nothing of the failed one is visible).
  */
 final class KafkaErrors {
 
