@@ -22,6 +22,10 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
  */
 final class KafkaErrors {
 
+    /** What every fencing by a newer incarnation of this instance ends with: its likely cause, and what happens. */
+    private static final String SAME_IDENTITY =
+            "; is another instance running with the same pipeline name and instance id? This instance stops";
+
     private KafkaErrors() {}
 
     static OnceflowException translate(Throwable failure, String what, String transactionalId) {
@@ -35,15 +39,13 @@ final class KafkaErrors {
         if (cause instanceof ProducerFencedException) {
             return new FencedException(
                     what + ": the producer with transactional id '" + transactionalId + "' was fenced by a newer one"
-                            + " with the same id; is another instance running with the same pipeline name and"
-                            + " instance id? This instance stops",
+                            + " with the same id" + SAME_IDENTITY,
                     cause);
         }
         if (cause instanceof FencedInstanceIdException) {
             return new FencedException(
                     what + ": the source's consumer was replaced in its group by a newer member with the same"
-                            + " group.instance.id; is another instance running with the same pipeline name and"
-                            + " instance id? This instance stops",
+                            + " group.instance.id" + SAME_IDENTITY,
                     cause);
         }
         if (cause instanceof CommitFailedException
@@ -75,9 +77,8 @@ final class KafkaErrors {
             String pipeline, String instanceId, String source, String groupId, FencedInstanceIdException fenced) {
         return new FencedException(
                 "pipeline '" + pipeline + "', instance '" + instanceId + "': source '" + source + "' was replaced in"
-                        + " its consumer group " + groupId + " by a newer member with the same group.instance.id; is"
-                        + " another instance running with the same pipeline name and instance id? This instance"
-                        + " stops",
+                        + " its consumer group " + groupId + " by a newer member with the same group.instance.id"
+                        + SAME_IDENTITY,
                 fenced);
     }
 
