@@ -52,13 +52,24 @@ import org.jspecify.annotations.Nullable;
  *     defaults to {@code true}. A SIGKILLed consumer sends no {@code LeaveGroup}: as a dynamic member the restarted
  *     instance would get its partitions back only once the dead member's session expired ({@code
  *     session.timeout.ms}, 45 s by Kafka's default), as a static one it takes the dead member's place at once. A
- *     consumer that closes (the pipeline stops, or a run restarts) leaves the group either way, so a stopped
- *     instance's partitions move at once when you scale down. It follows the contract {@code instanceId} already
+ *     consumer that closes (the pipeline stops, or a run restarts) leaves the group either way unless
+ *     {@code leaveGroupOnClose} is {@code false}, so a stopped instance's partitions move at once when you scale
+ *     down. It follows the contract {@code instanceId} already
  *     has: one id per running instance (two instances sharing it fence each other's producers and replace each
  *     other in the group, and the older stops). A {@code group.instance.id} of your own in {@link #consumerProperties()}
  *     takes precedence. Under {@link GroupProtocol#CONSUMER} no id is made: there the broker refuses a restarted
  *     static member until the dead one's session expires ({@code UNRELEASED_INSTANCE_ID}, fatal to the client),
  *     so it would gain nothing and fail the run instead
+ * @param leaveGroupOnClose whether a consumer that closes (the pipeline stops, or a run restarts) leaves its group;
+ *     defaults to {@code true}, so that the group moves a stopped instance's partitions to the others at once. With
+ *     {@code false} a static member closes without a {@code LeaveGroup} and keeps its partitions, unread, until it
+ *     starts again (it takes them back with no rebalance, and the other instances keep theirs throughout) or until its
+ *     session expires ({@code session.timeout.ms}; the group then moves them). That is what a rolling restart wants:
+ *     one pause of the restarted instance's partitions instead of two rebalances of the whole group, each followed by
+ *     a restore of the moved partitions' keyed state. Set the session longer than a restart takes. Needs a static
+ *     member under the classic protocol ({@code staticMembership}, or a {@code group.instance.id} of your own): a
+ *     dynamic member that stayed could never be replaced, so its partitions would wait for its session. Exactly-once
+ *     does not depend on it: the restarted instance claims its partitions from the commit point either way
  * @param name the source's name in meters and logs; defaults to {@code "kafka"}
  * @param consumerProperties further Kafka consumer settings; none by default
  * @param <T> the type of the record values
@@ -76,6 +87,7 @@ public record KafkaSourceOptions<T>(
         Duration assignTimeout,
         boolean commitGroupOffsets,
         boolean staticMembership,
+        boolean leaveGroupOnClose,
         String name,
         Map<String, String> consumerProperties) {
 
@@ -148,12 +160,29 @@ public record KafkaSourceOptions<T>(
                 }
             }
         }
+        if (!leaveGroupOnClose) {
+            checkStaysInGroup(staticMembership, protocol, consumerProperties);
+        }
         String maxPollInterval = consumerProperties.get("max.poll.interval.ms");
         if (maxPollInterval != null
                 && ClientProperties.longValue("max.poll.interval.ms", maxPollInterval) <= assignTimeout.toMillis()) {
             throw new IllegalArgumentException("max.poll.interval.ms=" + maxPollInterval + " must be longer than"
                     + " assignTimeout (" + assignTimeout + "): the consumer would leave its group while claiming"
                     + " partitions");
+        }
+    }
+
+    /** Staying in the group on close is for a static member of a classic group, which a restart replaces. */
+    private static void checkStaysInGroup(
+            boolean staticMembership, GroupProtocol protocol, Map<String, String> consumerProperties) {
+        if (protocol != GroupProtocol.CLASSIC) {
+            throw new IllegalArgumentException("leaveGroupOnClose(false) is offered under the classic group protocol"
+                    + " only: drop it, or set groupProtocol(GroupProtocol.CLASSIC)");
+        }
+        if (!staticMembership && !consumerProperties.containsKey("group.instance.id")) {
+            throw new IllegalArgumentException("leaveGroupOnClose(false) needs a static member: a dynamic member that"
+                    + " stayed in its group could never be replaced, and its partitions would wait for its session."
+                    + " Drop staticMembership(false), or set a group.instance.id");
         }
     }
 
@@ -198,7 +227,8 @@ public record KafkaSourceOptions<T>(
                 + topics + ", recordFormat=" + recordFormat + ", startPosition=" + startPosition + ", readCommitted="
                 + readCommitted + ", maxPollRecords=" + maxPollRecords + ", pollTimeout=" + pollTimeout
                 + ", assignTimeout=" + assignTimeout + ", commitGroupOffsets=" + commitGroupOffsets
-                + ", staticMembership=" + staticMembership + ", name=" + name
+                + ", staticMembership=" + staticMembership + ", leaveGroupOnClose=" + leaveGroupOnClose + ", name="
+                + name
                 + ", consumerProperties=" + ClientProperties.redacted(consumerProperties) + "]";
     }
 
@@ -219,6 +249,7 @@ public record KafkaSourceOptions<T>(
         private Duration assignTimeout = Duration.ofSeconds(60);
         private boolean commitGroupOffsets = true;
         private boolean staticMembership = true;
+        private boolean leaveGroupOnClose = true;
         private String name = "kafka";
         private final Map<String, String> consumerProperties = new LinkedHashMap<>();
 
@@ -238,6 +269,7 @@ public record KafkaSourceOptions<T>(
             assignTimeout = from.assignTimeout;
             commitGroupOffsets = from.commitGroupOffsets;
             staticMembership = from.staticMembership;
+            leaveGroupOnClose = from.leaveGroupOnClose;
             name = from.name;
             consumerProperties.putAll(from.consumerProperties);
         }
@@ -339,6 +371,18 @@ public record KafkaSourceOptions<T>(
             return this;
         }
 
+        /**
+         * Whether a consumer that closes leaves its group. Defaults to {@code true}; {@code false} lets a static
+         * member keep its partitions across a restart (a rolling restart with no rebalance); see
+         * {@link KafkaSourceOptions#leaveGroupOnClose()}.
+         *
+         * @since 0.2
+         */
+        public Builder<T> leaveGroupOnClose(boolean leave) {
+            this.leaveGroupOnClose = leave;
+            return this;
+        }
+
         /** The source's name in meters and logs. Defaults to {@code "kafka"}. */
         public Builder<T> name(String sourceName) {
             this.name = requireNonNull(sourceName, "sourceName");
@@ -391,6 +435,7 @@ public record KafkaSourceOptions<T>(
                     assignTimeout,
                     commitGroupOffsets,
                     staticMembership,
+                    leaveGroupOnClose,
                     name,
                     consumerProperties);
         }

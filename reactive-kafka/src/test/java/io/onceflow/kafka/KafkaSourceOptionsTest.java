@@ -30,6 +30,8 @@ class KafkaSourceOptionsTest {
         assertThat(options.pollTimeout()).isEqualTo(Duration.ofMillis(100));
         assertThat(options.assignTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(options.commitGroupOffsets()).isTrue();
+        assertThat(options.staticMembership()).isTrue();
+        assertThat(options.leaveGroupOnClose()).isTrue();
         assertThat(options.name()).isEqualTo("kafka");
         assertThat(options.consumerProperties()).isEmpty();
     }
@@ -135,6 +137,32 @@ class KafkaSourceOptionsTest {
             assertThat(minimal().consumerProperty(classicOnly, "6000").build().consumerProperties())
                     .containsKey(classicOnly);
         }
+    }
+
+    /** Staying in the group on close is for a member that a restart replaces: a static one, in a classic group. */
+    @Test
+    void staysInTheGroupOnCloseOnlyAsAStaticMemberOfAClassicGroup() {
+        assertThat(minimal().leaveGroupOnClose(false).build().leaveGroupOnClose())
+                .isFalse();
+        assertThat(minimal()
+                        .staticMembership(false)
+                        .consumerProperty("group.instance.id", "mine")
+                        .leaveGroupOnClose(false)
+                        .build()
+                        .toBuilder()
+                        .build()
+                        .leaveGroupOnClose())
+                .isFalse();
+        assertThatThrownBy(() -> minimal()
+                        .staticMembership(false)
+                        .leaveGroupOnClose(false)
+                        .build())
+                .hasMessageContaining("leaveGroupOnClose(false) needs a static member");
+        assertThatThrownBy(() -> minimal()
+                        .groupProtocol(GroupProtocol.CONSUMER)
+                        .leaveGroupOnClose(false)
+                        .build())
+                .hasMessageContaining("under the classic group protocol only");
     }
 
     @Test

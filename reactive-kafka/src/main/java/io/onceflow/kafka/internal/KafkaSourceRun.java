@@ -454,10 +454,13 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     /** Creates this run's consumer, and keeps it: the poll loop calls this once, when the records are subscribed to. */
     private SourceConsumer newConsumer() {
+        Map<String, Object> properties =
+                SourceClients.consumer(options, groupId, context.pipeline(), context.instanceId());
         SourceConsumer created = new SourceConsumer(
-                SourceClients.consumer(options, groupId, context.pipeline(), context.instanceId()),
+                properties,
                 SourceClients.keys(options),
                 new ByteArrayDeserializer(),
+                SourceClients.leavesGroupOnClose(options, properties),
                 this);
         consumer = created;
         return created;

@@ -44,6 +44,14 @@ final class SourceClients {
     }
 
     /**
+     * Whether the consumer of {@code properties} (made by {@link #consumer}) leaves its group when it closes: always,
+     * unless the options ask a static member to stay (the options refuse that for a member that is not static).
+     */
+    static boolean leavesGroupOnClose(KafkaSourceOptions<?> options, Map<String, Object> properties) {
+        return options.leaveGroupOnClose() || !properties.containsKey("group.instance.id");
+    }
+
+    /**
      * The static member id of a pipeline instance's source: stable across restarts, as the pipeline's instance id is,
      * and distinct between the sources of one instance, which may share a group. Kafka accepts letters, digits and
      * {@code . _ -} (at most 249): the pipeline's name and instance id are made of those already, and any other

@@ -63,16 +63,30 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
     private static final Duration EXPIRY_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     private final Observer observer;
+    private final CloseOptions.GroupMembershipOperation onClose;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final Map<TopicPartition, Long> positions = new HashMap<>(); // poll thread only
     private volatile boolean inCallback;
     private volatile boolean losing;
     private volatile boolean closed;
 
+    /**
+     * A consumer of {@code properties}.
+     *
+     * @param leaveGroupOnClose whether {@link #close(Duration)} leaves the group; {@code false} only for a static
+     *     member (see {@link SourceClients#leavesGroupOnClose})
+     */
     SourceConsumer(
-            Map<String, Object> properties, Deserializer<byte[]> keys, Deserializer<byte[]> values, Observer observer) {
+            Map<String, Object> properties,
+            Deserializer<byte[]> keys,
+            Deserializer<byte[]> values,
+            boolean leaveGroupOnClose,
+            Observer observer) {
         super(properties, keys, values);
         this.observer = observer;
+        this.onClose = leaveGroupOnClose
+                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP;
     }
 
     @Override
@@ -217,16 +231,17 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
     }
 
     /**
-     * Closes the consumer, leaving its group even as a static member: the group moves its partitions at once, as it
-     * would a dynamic member's (the close of a static member keeps its place by default, until its session expires).
-     * A crashed consumer leaves nothing: then a static member's successor takes its place at once.
+     * Closes the consumer, leaving its group even as a static member (Kafka's own default keeps a static member's
+     * place until its session expires): the group moves its partitions at once, as it would a dynamic member's. Unless
+     * the source asked a static member to stay ({@code leaveGroupOnClose(false)}, for rolling restarts): then it keeps
+     * its partitions until it starts again or its session expires. A crashed consumer leaves nothing: a static
+     * member's successor takes its place at once either way.
      */
     @Override
     public void close(Duration timeout) {
         closed = true;
         try {
-            super.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                    .withTimeout(timeout));
+            super.close(CloseOptions.groupMembershipOperation(onClose).withTimeout(timeout));
         } finally {
             runTasks(); // what is left fails fast: the consumer is closed
         }

@@ -38,6 +38,24 @@ class SourceClientsTest {
                 .doesNotContainKey("group.instance.id");
     }
 
+    /** A static member leaves on close unless asked to stay; a dynamic one is never asked (the options refuse it). */
+    @Test
+    void theConsumerLeavesItsGroupOnCloseUnlessAStaticMemberIsAskedToStay() {
+        KafkaSourceOptions<byte[]> leaving = options().build();
+        assertThat(SourceClients.leavesGroupOnClose(leaving, SourceClients.consumer(leaving, "g", "ledger", "2")))
+                .isTrue();
+        KafkaSourceOptions<byte[]> staying = options().leaveGroupOnClose(false).build();
+        assertThat(SourceClients.leavesGroupOnClose(staying, SourceClients.consumer(staying, "g", "ledger", "2")))
+                .isFalse();
+        KafkaSourceOptions<byte[]> ownId = options()
+                .staticMembership(false)
+                .consumerProperty("group.instance.id", "mine")
+                .leaveGroupOnClose(false)
+                .build();
+        assertThat(SourceClients.leavesGroupOnClose(ownId, SourceClients.consumer(ownId, "g", "ledger", "2")))
+                .isFalse();
+    }
+
     @Test
     void anInstanceIdIsWithinKafkasLimit() {
         String id = SourceClients.groupInstanceId("p".repeat(100), "i".repeat(100), "s".repeat(100));

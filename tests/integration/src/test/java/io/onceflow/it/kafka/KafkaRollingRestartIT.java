@@ -1,0 +1,191 @@
+package io.onceflow.it.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.core.CheckpointEvent;
+import io.onceflow.core.Pipeline;
+import io.onceflow.core.SourcePartition;
+import io.onceflow.it.kafka.KafkaLedger.Input;
+import io.onceflow.it.kafka.KafkaLedger.Payment;
+import io.onceflow.kafka.KafkaSourceOptions;
+import io.onceflow.testinfra.BrokerMode;
+import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.WithKafka;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+
+/**
+ * A rolling restart with {@code leaveGroupOnClose(false)}: each of two instances is stopped gracefully and started
+ * again in turn while payments keep arriving, and neither restart moves a partition. The stopped instance stays in
+ * the group as a static member holding its partitions (unread meanwhile); the other instance keeps reading its own
+ * and is never given the stopped one's; the restarted instance takes its partitions back at once. On a real broker;
+ * the output is then checked exactly once by an independent read_committed consumer.
+ *
+ * <p>The session is 60 s, so that the group would move a stopped member's partitions only long after each restart
+ * here. With the default ({@code leaveGroupOnClose(true)}) the stopped instance leaves the group when its consumer
+ * closes, and the first assertion after the stop fails: its member is gone and its partitions are being moved.
+ */
+@WithKafka(mode = BrokerMode.IN_PROCESS)
+class KafkaRollingRestartIT {
+
+    private static final int ACCOUNTS = 300;
+    private static final int SESSION_MS = 60_000;
+    /** Checkpoints (of 200 ms) the other instance commits while one is stopped: time for a rebalance to show. */
+    private static final int CHECKPOINTS_WHILE_STOPPED = 15;
+
+    static {
+        KafkaTestLogging.quiet();
+    }
+
+    @Test
+    void aRollingRestartMovesNoPartitionAndStaysExactlyOnce(KafkaBroker broker) throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        String name = "rolling";
+        String in = name + "-payments";
+        String out = name + "-balances";
+        broker.createTopic(in, 4);
+        broker.createTopic(out, 4);
+        Input input;
+        Instance a = null;
+        Instance b = null;
+        try (Admin admin = KafkaLedger.admin(bootstrap);
+                SteadyPayments payments = new SteadyPayments(bootstrap, in, ACCOUNTS)) {
+            a = Instance.start(bootstrap, name, "a", in, out);
+            b = Instance.start(bootstrap, name, "b", in, out);
+            await("two members with two partitions each")
+                    .atMost(Duration.ofMinutes(2))
+                    .until(() -> assignments(admin, name).values().stream()
+                            .map(Set::size)
+                            .toList()
+                            .equals(List.of(2, 2)));
+            a.awaitCommitted(assignments(admin, name).get(name + "-a-kafka"));
+            b.awaitCommitted(assignments(admin, name).get(name + "-b-kafka"));
+
+            a = restartWhileTheOtherRuns(admin, a, b, bootstrap, name, in, out);
+            b = restartWhileTheOtherRuns(admin, b, a, bootstrap, name, in, out);
+
+            input = payments.stop();
+            KafkaLedger.awaitCaughtUp(bootstrap, name, in, Duration.ofMinutes(3));
+        } finally {
+            if (a != null) {
+                a.run.dispose();
+            }
+            if (b != null) {
+                b.run.dispose();
+            }
+        }
+        KafkaLedger.assertExactlyOnce(KafkaLedger.balances(bootstrap, out), input);
+    }
+
+    /** Stops {@code stopped} gracefully, checks that nothing moved while it was gone, starts it again. */
+    private static Instance restartWhileTheOtherRuns(
+            Admin admin, Instance stopped, Instance other, String bootstrap, String name, String in, String out)
+            throws Exception {
+        Map<String, Set<SourcePartition>> before = assignments(admin, name);
+        String stoppedMember = name + "-" + stopped.id + "-kafka";
+        Set<SourcePartition> itsPartitions = before.get(stoppedMember);
+        int otherFrom = other.completed.size();
+
+        stopped.pipeline.stop().block(Duration.ofMinutes(1));
+        await("instance " + stopped.id + "'s run completing")
+                .atMost(Duration.ofMinutes(1))
+                .until(stopped.ended::isDone);
+        assertThat(stopped.ended).as("a graceful stop").isCompletedWithValue(null);
+        assertThat(assignments(admin, name))
+                .as("the group after %s stopped: still a member, with its partitions", stoppedMember)
+                .isEqualTo(before);
+        await("the other instance committing while " + stoppedMember + " is stopped")
+                .atMost(Duration.ofMinutes(1))
+                .until(() -> other.completed.size() >= otherFrom + CHECKPOINTS_WHILE_STOPPED);
+
+        long start = System.nanoTime();
+        Instance restarted = Instance.start(bootstrap, name, stopped.id, in, out);
+        // well within the 60 s session: only a member that takes its place back at once commits for them this soon
+        restarted.awaitCommitted(itsPartitions, Duration.ofSeconds(40));
+        System.out.printf(
+                "%s committing its partitions again %d ms after its start%n",
+                stoppedMember, Duration.ofNanos(System.nanoTime() - start).toMillis());
+        assertThat(assignments(admin, name)).as("the group after the restart").isEqualTo(before);
+        assertThat(other.completed.subList(otherFrom, other.completed.size()))
+                .as("the other instance's checkpoints while %s was away and back", stoppedMember)
+                .allSatisfy(
+                        event -> assertThat(event.positions().partitions()).doesNotContainAnyElementsOf(itsPartitions));
+        assertThat(other.pipeline.status().restarts()).isZero();
+        return restarted;
+    }
+
+    /** Each static member's partitions, by its group.instance.id. */
+    private static Map<String, Set<SourcePartition>> assignments(Admin admin, String group) throws Exception {
+        return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
+                .collect(Collectors.toMap(
+                        member -> member.groupInstanceId().orElse(member.consumerId()),
+                        KafkaRollingRestartIT::partitionsOf));
+    }
+
+    private static Set<SourcePartition> partitionsOf(MemberDescription member) {
+        return member.assignment().topicPartitions().stream()
+                .map(partition -> new SourcePartition(partition.topic(), partition.partition()))
+                .collect(Collectors.toSet());
+    }
+
+    /** One running instance of the ledger job, in this JVM, and the checkpoints it completed. */
+    private record Instance(
+            String id,
+            Pipeline pipeline,
+            Disposable run,
+            List<CheckpointEvent> completed,
+            CompletableFuture<Throwable> ended) {
+
+        static Instance start(String bootstrap, String name, String id, String in, String out) {
+            KafkaSourceOptions<Payment> source = KafkaLedger.sourceOptions(bootstrap, in)
+                    .leaveGroupOnClose(false)
+                    .consumerProperty("session.timeout.ms", SESSION_MS)
+                    .build();
+            Pipeline pipeline = KafkaLedger.ledger(
+                    KafkaLedger.pipeline(name, id, new SimpleMeterRegistry()),
+                    source,
+                    KafkaLedger.sinkOptions(bootstrap).build(),
+                    out,
+                    flux -> flux);
+            List<CheckpointEvent> completed = new CopyOnWriteArrayList<>();
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            Disposable run = pipeline.run()
+                    .subscribe(
+                            event -> {
+                                if (event.completed()) {
+                                    completed.add(event);
+                                }
+                            },
+                            ended::complete,
+                            () -> ended.complete(null));
+            return new Instance(id, pipeline, run, completed, ended);
+        }
+
+        void awaitCommitted(Set<SourcePartition> partitions) {
+            awaitCommitted(partitions, Duration.ofMinutes(1));
+        }
+
+        /** Waits for a checkpoint of this instance that moved every one of {@code partitions} on. */
+        void awaitCommitted(Set<SourcePartition> partitions, Duration within) {
+            assertThat(partitions).isNotEmpty();
+            await("instance " + id + " committing " + partitions)
+                    .atMost(within)
+                    .until(() -> ended.isDone()
+                            || completed.stream()
+                                    .anyMatch(event ->
+                                            event.positions().partitions().containsAll(partitions)));
+            assertThat(ended).as("instance " + id + " ended").isNotDone();
+        }
+    }
+}
