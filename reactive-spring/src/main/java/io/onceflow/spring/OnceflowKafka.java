@@ -24,6 +24,8 @@ import org.springframework.core.env.Environment;
  *       {@code spring.kafka.properties.*}</td></tr>
  *   <tr><td>consumer properties</td><td>those, then {@code spring.kafka.consumer.properties.*}</td></tr>
  *   <tr><td>producer properties</td><td>those, then {@code spring.kafka.producer.properties.*}</td></tr>
+ *   <tr><td>a source's group membership</td><td>{@code onceflow.kafka.source.static-membership} and
+ *       {@code onceflow.kafka.source.leave-group-on-close}, both true by default</td></tr>
  * </table>
  *
  * <p>An application with its own way to find the cluster (an embedded broker in a demo, a service registry) declares
@@ -43,14 +45,17 @@ public final class OnceflowKafka {
     private final List<String> bootstrapServers;
     private final Map<String, String> consumerProperties;
     private final Map<String, String> producerProperties;
+    private final OnceflowProperties.KafkaSource source;
 
     private OnceflowKafka(
             List<String> bootstrapServers,
             Map<String, String> consumerProperties,
-            Map<String, String> producerProperties) {
+            Map<String, String> producerProperties,
+            OnceflowProperties.KafkaSource source) {
         this.bootstrapServers = List.copyOf(bootstrapServers);
         this.consumerProperties = Map.copyOf(consumerProperties);
         this.producerProperties = Map.copyOf(producerProperties);
+        this.source = source;
     }
 
     /**
@@ -67,7 +72,8 @@ public final class OnceflowKafka {
         requireNonNull(bootstrapServers, "bootstrapServers");
         requireNonNull(consumerProperties, "consumerProperties");
         requireNonNull(producerProperties, "producerProperties");
-        return new OnceflowKafka(bootstrapServers, consumerProperties, producerProperties);
+        return new OnceflowKafka(
+                bootstrapServers, consumerProperties, producerProperties, OnceflowProperties.KafkaSource.defaults());
     }
 
     /** A cluster at {@code bootstrapServers} ({@code host:port[,host:port...]}), without client properties. */
@@ -107,12 +113,12 @@ public final class OnceflowKafka {
         consumer.putAll(spring.consumerProperties());
         Map<String, String> producer = new LinkedHashMap<>(common);
         producer.putAll(spring.producerProperties());
-        return new OnceflowKafka(servers.stream().map(String::trim).toList(), consumer, producer);
+        return new OnceflowKafka(servers.stream().map(String::trim).toList(), consumer, producer, onceflow.source());
     }
 
     /** The same client properties for brokers at {@code bootstrapServers} ({@code host:port[,host:port...]}). */
     public OnceflowKafka withBootstrapServers(String bootstrapServers) {
-        return new OnceflowKafka(List.of(bootstrapServers.split(",")), consumerProperties, producerProperties);
+        return new OnceflowKafka(List.of(bootstrapServers.split(",")), consumerProperties, producerProperties, source);
     }
 
     /** Whether brokers are configured. */
@@ -136,12 +142,17 @@ public final class OnceflowKafka {
     }
 
     /**
-     * A source's options with the brokers and the consumer properties; add the topics and the format.
+     * A source's options with the brokers, the consumer properties and the group membership of
+     * {@code onceflow.kafka.source.*}; add the topics and the format.
      *
      * @throws IllegalStateException when no brokers are configured, naming the properties to set
      */
     public KafkaSourceOptions.Builder<byte[]> sourceOptions() {
-        return KafkaSourceOptions.builder().bootstrapServers(bootstrapServers()).consumerProperties(consumerProperties);
+        return KafkaSourceOptions.builder()
+                .bootstrapServers(bootstrapServers())
+                .consumerProperties(consumerProperties)
+                .staticMembership(source.staticMembership())
+                .leaveGroupOnClose(source.leaveGroupOnClose());
     }
 
     /**

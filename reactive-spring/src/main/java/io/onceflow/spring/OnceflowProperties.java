@@ -261,10 +261,12 @@ public record OnceflowProperties(
      * @param bootstrapServers Brokers, as host:port. Defaults to spring.kafka.bootstrap-servers.
      * @param properties Client properties of every consumer, producer and admin client (security, SASL, timeouts),
      *     over those of spring.kafka.properties.
+     * @param source How the sources' consumers take part in their groups.
      */
     public record Kafka(
             @DefaultValue List<String> bootstrapServers,
-            @DefaultValue Map<String, String> properties) {
+            @DefaultValue Map<String, String> properties,
+            @DefaultValue KafkaSource source) {
 
         public Kafka {
             bootstrapServers = List.copyOf(bootstrapServers);
@@ -279,7 +281,26 @@ public record OnceflowProperties(
         }
 
         static Kafka defaults() {
-            return new Kafka(List.of(), Map.of());
+            return new Kafka(List.of(), Map.of(), KafkaSource.defaults());
+        }
+    }
+
+    /**
+     * How the Kafka sources that {@link OnceflowKafka#sourceOptions()} starts take part in their consumer groups.
+     *
+     * @param staticMembership Whether a source's consumer joins its group as a static member, named after the
+     *     pipeline and its instance id, so that an instance restarted after a crash takes its partitions back at once.
+     *     Defaults to true.
+     * @param leaveGroupOnClose Whether a source's consumer leaves its group when it closes. False keeps a static
+     *     member's partitions, unread, until the instance starts again or its session expires: a rolling restart then
+     *     moves no partition. Defaults to true.
+     */
+    public record KafkaSource(
+            @DefaultValue("true") boolean staticMembership,
+            @DefaultValue("true") boolean leaveGroupOnClose) {
+
+        static KafkaSource defaults() {
+            return new KafkaSource(true, true);
         }
     }
 

@@ -10,6 +10,7 @@ import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.testkit.InMemoryCommitPoint;
 import io.onceflow.core.testkit.TestSource;
 import io.onceflow.kafka.KafkaSource;
+import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
@@ -232,6 +233,37 @@ class OnceflowAutoConfigurationTest {
                         assertThat(kafka.sinkOptions().build().bootstrapServers())
                                 .isEqualTo("c:9092");
                     });
+        }
+
+        /** A rolling restart that moves no partition is two properties away; both are Kafka's usual defaults else. */
+        @Test
+        void theSourcesGroupMembershipComesFromProperties() {
+            runner.withPropertyValues("onceflow.kafka.bootstrap-servers=c:9092").run(context -> {
+                KafkaSourceOptions<byte[]> options = context.getBean(OnceflowKafka.class)
+                        .sourceOptions()
+                        .topic("t")
+                        .build();
+                assertThat(options.staticMembership()).isTrue();
+                assertThat(options.leaveGroupOnClose()).isTrue();
+            });
+            runner.withPropertyValues(
+                            "onceflow.kafka.bootstrap-servers=c:9092",
+                            "onceflow.kafka.source.leave-group-on-close=false")
+                    .run(context -> assertThat(context.getBean(OnceflowKafka.class)
+                                    .sourceOptions()
+                                    .topic("t")
+                                    .build()
+                                    .leaveGroupOnClose())
+                            .isFalse());
+            runner.withPropertyValues(
+                            "onceflow.kafka.bootstrap-servers=c:9092", "onceflow.kafka.source.static-membership=false")
+                    .run(context -> assertThat(context.getBean(OnceflowKafka.class)
+                                    .withBootstrapServers("d:9092")
+                                    .sourceOptions()
+                                    .topic("t")
+                                    .build()
+                                    .staticMembership())
+                            .isFalse());
         }
 
         @Test

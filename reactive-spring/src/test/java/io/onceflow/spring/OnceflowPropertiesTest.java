@@ -121,6 +121,8 @@ class OnceflowPropertiesTest {
         runner.withPropertyValues(
                         "onceflow.kafka.properties.sasl.mechanism=PLAIN",
                         "onceflow.kafka.bootstrap-servers[0]=a:9092",
+                        "onceflow.kafka.source.static-membership=true",
+                        "onceflow.kafka.source.leave-group-on-close=false",
                         "onceflow.postgres.dead-letter-tables[0]=dead",
                         "onceflow.runner.startup=manual",
                         "onceflow.test.postgres=embedded",
