@@ -65,8 +65,10 @@ import org.jspecify.annotations.Nullable;
  *     {@code false} a static member closes without a {@code LeaveGroup} and keeps its partitions, unread, until it
  *     starts again (it takes them back with no rebalance, and the other instances keep theirs throughout) or until its
  *     session expires ({@code session.timeout.ms}; the group then moves them). That is what a rolling restart wants:
- *     one pause of the restarted instance's partitions instead of two rebalances of the whole group, each followed by
- *     a restore of the moved partitions' keyed state. Set the session longer than a restart takes. Needs a static
+ *     the restarted instance's partitions pause for its restart instead of moving away and back (each move a
+ *     checkpoint where they are given up and a restore of their keyed state where they are taken, and the assignor
+ *     may move other instances' partitions too). Set the session longer than a restart takes; scaling down then waits
+ *     for the session. Needs a static
  *     member under the classic protocol ({@code staticMembership}, or a {@code group.instance.id} of your own): a
  *     dynamic member that stayed could never be replaced, so its partitions would wait for its session. Exactly-once
  *     does not depend on it: the restarted instance claims its partitions from the commit point either way

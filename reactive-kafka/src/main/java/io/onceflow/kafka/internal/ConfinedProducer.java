@@ -37,7 +37,8 @@ final class ConfinedProducer {
     private final Supplier<Producer<byte[], byte[]>> factory;
 
     private volatile @Nullable Producer<byte[], byte[]> producer;
-    private boolean inTransaction; // producer thread only
+    private boolean inTransaction;
+    private long transactionBegan; // producer thread only
 
     /** A Kafka producer with {@link TransactionalClients#producer} settings. */
     ConfinedProducer(KafkaSinkOptions options, String pipeline, String transactionalId) {
@@ -80,8 +81,18 @@ final class ConfinedProducer {
         if (!inTransaction) {
             client.beginTransaction();
             inTransaction = true;
+            transactionBegan = System.nanoTime();
         }
         return client;
+    }
+
+    /**
+     * On the producer thread: how long the open transaction has been open, zero when none is. Its start on the
+     * transaction coordinator (the first partition added) comes after {@code beginTransaction}, so a transaction the
+     * coordinator timed out is at least {@code transactionTimeout} old here.
+     */
+    Duration transactionAge() {
+        return inTransaction ? Duration.ofNanos(System.nanoTime() - transactionBegan) : Duration.ZERO;
     }
 
     /** On the producer thread: the open transaction committed. */

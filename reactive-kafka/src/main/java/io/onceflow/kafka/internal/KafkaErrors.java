@@ -4,12 +4,14 @@ import io.onceflow.core.FencedException;
 import io.onceflow.core.OnceflowException;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.TransientFailureException;
+import java.time.Duration;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
@@ -65,6 +67,32 @@ final class KafkaErrors {
             return new PipelineConfigurationException(what + ": " + cause, cause);
         }
         return new TransientFailureException(what + ": " + cause, cause);
+    }
+
+    /**
+     * A checkpoint's commit that failed: as {@link #translate(Throwable, String, String)}, except that a producer
+     * fenced while its transaction was open for at least {@code transactionTimeout} was most likely fenced by the
+     * transaction coordinator, which aborts a transaction open longer than that and bumps the producer's epoch (the
+     * client reports it as it reports a newer producer with the same id). That is a slow checkpoint (a slow sink
+     * beside the commit point, a loaded host, a long pause of this process), not a second instance: the run restarts
+     * from its last completed checkpoint, where stopping would leave a healthy instance stopped for good. Were a
+     * second instance with the same identity running after all, the restarted run would fence it in turn, and that
+     * one, its transaction young, stops.
+     */
+    static OnceflowException translateCommit(
+            Throwable failure, String what, String transactionalId, Duration openFor, Duration transactionTimeout) {
+        Throwable cause = unwrap(failure);
+        if ((cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException)
+                && openFor.compareTo(transactionTimeout) >= 0) {
+            return new TransientFailureException(
+                    what + ": its transaction was open for " + openFor.toMillis() + " ms, longer than the Kafka"
+                            + " sink's transactionTimeout (" + transactionTimeout + "), so the transaction coordinator"
+                            + " aborted it and fenced the producer; the run restarts from its last completed"
+                            + " checkpoint. If checkpoints take this long (a slow sink, a loaded host), raise"
+                            + " transactionTimeout: " + cause,
+                    cause);
+        }
+        return translate(failure, what, transactionalId);
     }
 
     /**

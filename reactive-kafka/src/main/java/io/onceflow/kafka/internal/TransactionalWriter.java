@@ -416,8 +416,12 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             sink.success();
         } catch (Exception e) {
-            RuntimeException translated = KafkaErrors.translate(
-                    e, "pipeline '" + pipeline + "': checkpoint " + id + " in Kafka", transactionalId);
+            RuntimeException translated = KafkaErrors.translateCommit(
+                    e,
+                    "pipeline '" + pipeline + "': checkpoint " + id + " in Kafka",
+                    transactionalId,
+                    producer.transactionAge(),
+                    options.transactionTimeout());
             failed = translated;
             producer.abortQuietly(id, translated);
             sink.error(translated);

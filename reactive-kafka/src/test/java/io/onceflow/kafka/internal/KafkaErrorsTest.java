@@ -8,6 +8,7 @@ import io.onceflow.core.OnceflowException;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.TransientFailureException;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -29,6 +30,35 @@ class KafkaErrorsTest {
                 .hasMessageContaining("'ledger-0'");
         assertThat(error.isRetryable()).isFalse();
         assertThat(RestartPolicy.isRetryableByDefault(error)).isFalse();
+    }
+
+    /**
+     * The transaction coordinator aborts a transaction open longer than its timeout and fences its producer, which
+     * the client reports as it reports a newer producer: a commit fenced after that long was a slow checkpoint, and
+     * the run restarts; one fenced sooner was a newer instance, which stops this one.
+     */
+    @Test
+    void aProducerFencedOnlyAfterItsTransactionTimedOutRestartsTheRun() {
+        ProducerFencedException fenced = new ProducerFencedException("newer epoch");
+        OnceflowException timedOut = KafkaErrors.translateCommit(
+                fenced, "checkpoint 3", "ledger-0", Duration.ofSeconds(11), Duration.ofSeconds(10));
+        assertThat(timedOut)
+                .isInstanceOf(TransientFailureException.class)
+                .hasMessageContaining("open for 11000 ms, longer than the Kafka sink's transactionTimeout (PT10S)")
+                .hasCause(fenced);
+        assertThat(RestartPolicy.isRetryableByDefault(timedOut)).isTrue();
+
+        assertThat(KafkaErrors.translateCommit(
+                        fenced, "checkpoint 3", "ledger-0", Duration.ofSeconds(9), Duration.ofSeconds(10)))
+                .isInstanceOf(FencedException.class);
+        assertThat(KafkaErrors.translateCommit(
+                        new TimeoutException("slow"),
+                        "checkpoint 3",
+                        "ledger-0",
+                        Duration.ofSeconds(11),
+                        Duration.ofSeconds(10)))
+                .isInstanceOf(TransientFailureException.class)
+                .hasMessageNotContaining("transactionTimeout");
     }
 
     /** A newer member with the source's group.instance.id: the same identity's newer incarnation, as above. */

@@ -1,0 +1,191 @@
+package io.onceflow.it.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.core.CheckpointEvent;
+import io.onceflow.core.Data;
+import io.onceflow.core.IdempotentSink;
+import io.onceflow.core.Marker;
+import io.onceflow.core.Pipeline;
+import io.onceflow.core.SinkContext;
+import io.onceflow.core.SinkWriter;
+import io.onceflow.core.TransientFailureException;
+import io.onceflow.core.testkit.InMemoryIdempotentSink;
+import io.onceflow.it.kafka.KafkaLedger.Balance;
+import io.onceflow.it.kafka.KafkaLedger.Input;
+import io.onceflow.it.kafka.KafkaLedger.Payment;
+import io.onceflow.kafka.KafkaRecord;
+import io.onceflow.kafka.KafkaSource;
+import io.onceflow.kafka.KafkaTransactionalSink;
+import io.onceflow.testinfra.BrokerMode;
+import io.onceflow.testinfra.KafkaBroker;
+import io.onceflow.testinfra.WithKafka;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A checkpoint slower than the Kafka sink's {@code transactionTimeout}: the transaction coordinator aborts its
+ * transaction and fences the producer, which kafka-clients reports as it reports a newer producer with the same
+ * transactional id. The pipeline must restart from its last checkpoint and go on, exactly once, rather than stop as if
+ * a second instance had taken its place (what it did: a generated shape with a PostgreSQL table beside the Kafka commit
+ * point stopped for good when 120 pipelines started at once on two cores).
+ *
+ * <p>The slow part is an idempotent sink beside the commit point whose first checkpoint completes only once the
+ * coordinator has aborted the open transaction, as {@code describeTransactions} shows: the timeout is made to happen,
+ * not waited for by the clock.
+ */
+@WithKafka(mode = BrokerMode.IN_PROCESS)
+class KafkaSlowCheckpointIT {
+
+    private static final String PIPELINE = "slow-checkpoint";
+    private static final String IN = PIPELINE + "-payments";
+    private static final String OUT = PIPELINE + "-balances";
+
+    static {
+        KafkaTestLogging.quiet();
+    }
+
+    @Test
+    void aCheckpointThatOutlivesItsTransactionRestartsTheRunAndStaysExactlyOnce(KafkaBroker broker) throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        broker.createTopic(IN, 4);
+        broker.createTopic(OUT, 4);
+        Input input = KafkaLedger.produce(bootstrap, IN, 0, 20_000, 200, 23);
+
+        try (Admin admin = KafkaLedger.admin(bootstrap)) {
+            SlowFirstCheckpoint slow = new SlowFirstCheckpoint(admin, PIPELINE + "-0");
+            KafkaSource<Payment> payments =
+                    KafkaSource.create(KafkaLedger.sourceOptions(bootstrap, IN).build());
+            Pipeline pipeline = KafkaLedger.pipeline(PIPELINE, "0", new SimpleMeterRegistry())
+                    .checkpointEvery(Duration.ofMillis(300))
+                    .checkpointTimeout(Duration.ofSeconds(60))
+                    .from(payments)
+                    .keyed("balances", Payment::account, Balance::empty, Balance::apply)
+                    .to(
+                            KafkaTransactionalSink.create(
+                                    payments,
+                                    KafkaLedger.sinkOptions(bootstrap)
+                                            .transactionTimeout(Duration.ofSeconds(2))
+                                            .build(),
+                                    balance -> KafkaRecord.of(OUT, balance.account(), balance)),
+                            slow);
+            List<CheckpointEvent> events = new CopyOnWriteArrayList<>();
+            Disposable running = pipeline.run().subscribe(events::add, error -> {});
+            try {
+                KafkaLedger.awaitCaughtUp(bootstrap, PIPELINE, IN, Duration.ofMinutes(2));
+                pipeline.stop().block(Duration.ofSeconds(60));
+            } finally {
+                running.dispose();
+            }
+
+            assertThat(slow.timedOut)
+                    .as("the coordinator aborted the slow checkpoint's transaction")
+                    .isTrue();
+            assertThat(events)
+                    .filteredOn(CheckpointEvent::failed)
+                    .first()
+                    .satisfies(failed -> assertThat(failed.error().orElseThrow())
+                            .hasRootCauseInstanceOf(org.apache.kafka.common.errors.ProducerFencedException.class)
+                            .cause()
+                            .isInstanceOf(TransientFailureException.class)
+                            .hasMessageContaining("longer than the Kafka sink's transactionTimeout (PT2S)"));
+            assertThat(pipeline.status().restarts()).isPositive();
+        }
+        KafkaLedger.assertExactlyOnce(KafkaLedger.balances(bootstrap, OUT), input);
+    }
+
+    /**
+     * An idempotent sink (in memory) whose first checkpoint completes only when the transaction coordinator no longer
+     * has the transaction of {@code transactionalId} ongoing: it aborted it for its timeout.
+     */
+    private static final class SlowFirstCheckpoint implements IdempotentSink<Balance> {
+
+        private final InMemoryIdempotentSink<Balance, String> table =
+                InMemoryIdempotentSink.create("table", Balance::account);
+        private final AtomicBoolean first = new AtomicBoolean(true);
+        private final Admin admin;
+        private final String transactionalId;
+        private volatile boolean timedOut;
+
+        SlowFirstCheckpoint(Admin admin, String transactionalId) {
+            this.admin = admin;
+            this.transactionalId = transactionalId;
+        }
+
+        @Override
+        public String name() {
+            return "slow-table";
+        }
+
+        @Override
+        public Mono<SinkWriter<Balance>> open(SinkContext context) {
+            return table.open(context).map(writer -> new SinkWriter<Balance>() {
+                @Override
+                public void write(Data<Balance> record) {
+                    writer.write(record);
+                }
+
+                @Override
+                public Mono<Void> checkpoint(Marker<?> marker) {
+                    Mono<Void> flush = writer.checkpoint(marker);
+                    return first.compareAndSet(true, false)
+                            ? Mono.fromRunnable(SlowFirstCheckpoint.this::awaitAborted)
+                                    .subscribeOn(Schedulers.boundedElastic())
+                                    .then(flush)
+                            : flush;
+                }
+
+                @Override
+                public int bufferedRecords() {
+                    return writer.bufferedRecords();
+                }
+
+                @Override
+                public int maxBufferedRecords() {
+                    return writer.maxBufferedRecords();
+                }
+
+                @Override
+                public Mono<Void> close() {
+                    return writer.close();
+                }
+            });
+        }
+
+        /** Waits (polling the coordinator, within the pipeline's checkpoint timeout) for the transaction's abort. */
+        private void awaitAborted() {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+            boolean seenOngoing = false;
+            try {
+                while (System.nanoTime() < deadline) {
+                    TransactionState state = admin.describeTransactions(List.of(transactionalId))
+                            .all()
+                            .get(10, TimeUnit.SECONDS)
+                            .get(transactionalId)
+                            .state();
+                    if (state == TransactionState.ONGOING) {
+                        seenOngoing = true;
+                    } else if (seenOngoing
+                            && (state == TransactionState.PREPARE_ABORT || state == TransactionState.COMPLETE_ABORT)) {
+                        timedOut = true;
+                        return;
+                    }
+                    Thread.sleep(50); // polling the coordinator's state, the condition waited for
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("describing transaction " + transactionalId, e);
+            }
+            throw new IllegalStateException("the coordinator did not abort transaction " + transactionalId);
+        }
+    }
+}
