@@ -53,7 +53,9 @@ import org.jspecify.annotations.Nullable;
  *     to complete; defaults to {@code 100000}. The producer's own {@code buffer.memory} bounds what it has in flight
  * @param transactionTimeout the transaction coordinator aborts a transaction open longer than this
  *     ({@code transaction.timeout.ms}); it bounds how long a crashed instance's partitions stay blocked; defaults to
- *     30 seconds
+ *     30 seconds. A checkpoint whose transaction outlives it (a slow sink beside the commit point, a loaded host, a
+ *     paused process) fails when the coordinator has aborted it, and the run restarts from its last checkpoint: keep
+ *     it above the slowest checkpoint you expect
  * @param requestTimeout how long one admin request or changelog read may take (reading committed offsets and
  *     restoring state on assignment, creating the changelog topic); defaults to 30 seconds
  * @param closeTimeout how long closing the producer at the end of a run may wait for in-flight requests before it is
