@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 // The protocol with several sinks: idempotent participants flush first, the one commit point commits last.
@@ -149,6 +150,28 @@ class MultiSinkProtocolTest {
                 .verify(Duration.ofSeconds(10));
         assertThat(balances.table()).isEqualTo(failureFreeTable());
         assertThat(ledger.committed()).hasSize(5);
+    }
+
+    /** The testkit's held flush: the commit point waits for it, as for any slow participant. */
+    @Test
+    void aHeldFlushHoldsTheCommitUntilItIsReleased() {
+        Sinks.Empty<Void> release = Sinks.empty();
+        Pipeline pipeline = pipeline(List.of(tracedLedger(), balances.holdNextFlush(release.asMono())));
+
+        withVirtualTime(pipeline::run)
+                .then(() -> source.emit(payment("a", 10), payment("b", 5)))
+                .thenAwait(Duration.ofSeconds(5))
+                .then(() -> assertThat(ledger.commits()).isZero())
+                .then(() -> assertThat(balances.table()).isEmpty())
+                .then(release::tryEmitEmpty)
+                .expectNext(CheckpointEvent.completed(1))
+                .then(() -> source.emit(payment("a", 1)))
+                .thenAwait(Duration.ofSeconds(1))
+                .expectNext(CheckpointEvent.completed(2))
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(balances.table()).containsOnlyKeys("a", "b");
+        assertThat(protocol).hasSize(2);
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -35,6 +36,7 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
     private final String name;
     private final Function<? super T, ? extends K> key;
     private final FaultPlan faults = new FaultPlan();
+    private final AtomicReference<@Nullable Mono<?>> heldFlush = new AtomicReference<>();
     private final Map<K, Versioned<T>> table = new LinkedHashMap<>();
     private long suppressed;
     private long applied;
@@ -57,6 +59,17 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
     /** The next flush fails before writing anything. */
     public InMemoryIdempotentSink<T, K> failNextFlush() {
         faults.failNext(ProtocolStep.FLUSH, 1);
+        return this;
+    }
+
+    /**
+     * The next flush waits for {@code release} to complete before it writes (and fails with its error, if it fails): a
+     * sink slower than its checkpoint should be, for a test of what a slow checkpoint does to the commit point beside it.
+     *
+     * @since 0.2
+     */
+    public InMemoryIdempotentSink<T, K> holdNextFlush(Mono<?> release) {
+        heldFlush.set(requireNonNull(release, "release"));
         return this;
     }
 
@@ -157,7 +170,7 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
                 buffer = new ArrayList<>();
                 sealedRecords += records.size();
             }
-            return Mono.fromRunnable(() -> {
+            Mono<Void> flush = Mono.fromRunnable(() -> {
                 try {
                     suppressedDuplicates.increment(upsert(records));
                 } finally {
@@ -166,6 +179,8 @@ public final class InMemoryIdempotentSink<T, K> implements IdempotentSink<T> {
                     }
                 }
             });
+            Mono<?> hold = heldFlush.getAndSet(null);
+            return hold == null ? flush : hold.then(flush);
         }
 
         @Override

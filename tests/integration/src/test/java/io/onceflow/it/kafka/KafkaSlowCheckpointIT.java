@@ -1,15 +1,11 @@
 package io.onceflow.it.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.CheckpointEvent;
-import io.onceflow.core.Data;
-import io.onceflow.core.IdempotentSink;
-import io.onceflow.core.Marker;
 import io.onceflow.core.Pipeline;
-import io.onceflow.core.SinkContext;
-import io.onceflow.core.SinkWriter;
 import io.onceflow.core.TransientFailureException;
 import io.onceflow.core.testkit.InMemoryIdempotentSink;
 import io.onceflow.it.kafka.KafkaLedger.Balance;
@@ -40,9 +36,9 @@ import reactor.core.scheduler.Schedulers;
  * a second instance had taken its place (what it did: a generated shape with a PostgreSQL table beside the Kafka commit
  * point stopped for good when 120 pipelines started at once on two cores).
  *
- * <p>The slow part is an idempotent sink beside the commit point whose first checkpoint completes only once the
- * coordinator has aborted the open transaction, as {@code describeTransactions} shows: the timeout is made to happen,
- * not waited for by the clock.
+ * <p>The slow part is an idempotent sink beside the commit point whose first flush completes only once the coordinator
+ * has aborted the open transaction, as {@code describeTransactions} shows: the timeout is made to happen, not waited for
+ * by the clock.
  */
 @WithKafka(mode = BrokerMode.IN_PROCESS)
 class KafkaSlowCheckpointIT {
@@ -63,7 +59,15 @@ class KafkaSlowCheckpointIT {
         Input input = KafkaLedger.produce(bootstrap, IN, 0, 20_000, 200, 23);
 
         try (Admin admin = KafkaLedger.admin(bootstrap)) {
-            SlowFirstCheckpoint slow = new SlowFirstCheckpoint(admin, PIPELINE + "-0");
+            AtomicBoolean timedOut = new AtomicBoolean();
+            // the first checkpoint's flush beside the commit point lasts until its transaction is aborted
+            InMemoryIdempotentSink<Balance, String> slow = InMemoryIdempotentSink.<Balance, String>create(
+                            "table", Balance::account)
+                    .holdNextFlush(Mono.fromRunnable(() -> {
+                                awaitAborted(admin, PIPELINE + "-0");
+                                timedOut.set(true);
+                            })
+                            .subscribeOn(Schedulers.boundedElastic()));
             KafkaSource<Payment> payments =
                     KafkaSource.create(KafkaLedger.sourceOptions(bootstrap, IN).build());
             Pipeline pipeline = KafkaLedger.pipeline(PIPELINE, "0", new SimpleMeterRegistry())
@@ -88,7 +92,7 @@ class KafkaSlowCheckpointIT {
                 running.dispose();
             }
 
-            assertThat(slow.timedOut)
+            assertThat(timedOut.get())
                     .as("the coordinator aborted the slow checkpoint's transaction")
                     .isTrue();
             assertThat(events)
@@ -105,87 +109,25 @@ class KafkaSlowCheckpointIT {
     }
 
     /**
-     * An idempotent sink (in memory) whose first checkpoint completes only when the transaction coordinator no longer
-     * has the transaction of {@code transactionalId} ongoing: it aborted it for its timeout.
+     * Waits (polling the coordinator, within the pipeline's checkpoint timeout) until the transaction coordinator no
+     * longer has the ongoing transaction of {@code transactionalId}: it aborted it for its timeout.
      */
-    private static final class SlowFirstCheckpoint implements IdempotentSink<Balance> {
-
-        private final InMemoryIdempotentSink<Balance, String> table =
-                InMemoryIdempotentSink.create("table", Balance::account);
-        private final AtomicBoolean first = new AtomicBoolean(true);
-        private final Admin admin;
-        private final String transactionalId;
-        private volatile boolean timedOut;
-
-        SlowFirstCheckpoint(Admin admin, String transactionalId) {
-            this.admin = admin;
-            this.transactionalId = transactionalId;
-        }
-
-        @Override
-        public String name() {
-            return "slow-table";
-        }
-
-        @Override
-        public Mono<SinkWriter<Balance>> open(SinkContext context) {
-            return table.open(context).map(writer -> new SinkWriter<Balance>() {
-                @Override
-                public void write(Data<Balance> record) {
-                    writer.write(record);
-                }
-
-                @Override
-                public Mono<Void> checkpoint(Marker<?> marker) {
-                    Mono<Void> flush = writer.checkpoint(marker);
-                    return first.compareAndSet(true, false)
-                            ? Mono.fromRunnable(SlowFirstCheckpoint.this::awaitAborted)
-                                    .subscribeOn(Schedulers.boundedElastic())
-                                    .then(flush)
-                            : flush;
-                }
-
-                @Override
-                public int bufferedRecords() {
-                    return writer.bufferedRecords();
-                }
-
-                @Override
-                public int maxBufferedRecords() {
-                    return writer.maxBufferedRecords();
-                }
-
-                @Override
-                public Mono<Void> close() {
-                    return writer.close();
-                }
-            });
-        }
-
-        /** Waits (polling the coordinator, within the pipeline's checkpoint timeout) for the transaction's abort. */
-        private void awaitAborted() {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-            boolean seenOngoing = false;
-            try {
-                while (System.nanoTime() < deadline) {
+    private static void awaitAborted(Admin admin, String transactionalId) {
+        AtomicBoolean seenOngoing = new AtomicBoolean();
+        await("the coordinator aborting transaction " + transactionalId)
+                .atMost(Duration.ofSeconds(45))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
                     TransactionState state = admin.describeTransactions(List.of(transactionalId))
                             .all()
                             .get(10, TimeUnit.SECONDS)
                             .get(transactionalId)
                             .state();
                     if (state == TransactionState.ONGOING) {
-                        seenOngoing = true;
-                    } else if (seenOngoing
-                            && (state == TransactionState.PREPARE_ABORT || state == TransactionState.COMPLETE_ABORT)) {
-                        timedOut = true;
-                        return;
+                        seenOngoing.set(true);
                     }
-                    Thread.sleep(50); // polling the coordinator's state, the condition waited for
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("describing transaction " + transactionalId, e);
-            }
-            throw new IllegalStateException("the coordinator did not abort transaction " + transactionalId);
-        }
+                    return seenOngoing.get()
+                            && (state == TransactionState.PREPARE_ABORT || state == TransactionState.COMPLETE_ABORT);
+                });
     }
 }
