@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Pipeline;
+import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.it.kafka.KafkaLedger.Input;
 import io.onceflow.it.kafka.KafkaLedger.Payment;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberDescription;
@@ -29,7 +31,8 @@ import reactor.core.Disposable;
  * A rolling restart with {@code leaveGroupOnClose(false)}: each of two instances is stopped gracefully and started
  * again in turn while payments keep arriving, and neither restart moves a partition. The stopped instance stays in
  * the group as a static member holding its partitions (unread meanwhile); the other instance keeps reading its own
- * and is never given the stopped one's; the restarted instance takes its partitions back at once. On a real broker;
+ * and is never given the stopped one's; the restarted instance takes its partitions back at once. Then one instance's
+ * run fails and restarts in its process, and again nothing moves. On a real broker;
  * the output is then checked exactly once by an independent read_committed consumer.
  *
  * <p>The session is 60 s, so that the group would move a stopped member's partitions only long after each restart
@@ -74,6 +77,7 @@ class KafkaRollingRestartIT {
 
             a = restartWhileTheOtherRuns(admin, a, b, bootstrap, name, in, out);
             b = restartWhileTheOtherRuns(admin, b, a, bootstrap, name, in, out);
+            failOneRunWhileTheOtherRuns(admin, a, b, name);
 
             input = payments.stop();
             KafkaLedger.awaitCaughtUp(bootstrap, name, in, Duration.ofMinutes(3));
@@ -125,6 +129,35 @@ class KafkaRollingRestartIT {
         return restarted;
     }
 
+    /**
+     * Fails one checkpoint of {@code failing}, so that its pipeline restarts the run in the same process: the new run's
+     * consumer takes the old one's place (it left nothing), and again no partition moves.
+     */
+    private static void failOneRunWhileTheOtherRuns(Admin admin, Instance failing, Instance other, String name)
+            throws Exception {
+        Map<String, Set<SourcePartition>> before = assignments(admin, name);
+        Set<SourcePartition> itsPartitions = before.get(name + "-" + failing.id + "-kafka");
+        int otherFrom = other.completed.size();
+        int failingFrom = failing.completed.size();
+        failing.failNextCheckpoint.set(true);
+        await("instance " + failing.id + " restarting its run")
+                .atMost(Duration.ofMinutes(1))
+                .until(() -> failing.pipeline.status().restarts() > 0);
+        await("instance " + failing.id + " committing its partitions again")
+                .atMost(Duration.ofSeconds(40))
+                .until(() -> failing.completed.subList(failingFrom, failing.completed.size()).stream()
+                        .anyMatch(event -> event.positions().partitions().containsAll(itsPartitions)));
+        assertThat(failing.ended).as("instance " + failing.id + " ended").isNotDone();
+        assertThat(assignments(admin, name))
+                .as("the group after the run restarted")
+                .isEqualTo(before);
+        assertThat(other.completed.subList(otherFrom, other.completed.size()))
+                .as("the other instance's checkpoints while %s restarted its run", failing.id)
+                .allSatisfy(
+                        event -> assertThat(event.positions().partitions()).doesNotContainAnyElementsOf(itsPartitions));
+        assertThat(other.pipeline.status().restarts()).isZero();
+    }
+
     /** Each static member's partitions, by its group.instance.id. */
     private static Map<String, Set<SourcePartition>> assignments(Admin admin, String group) throws Exception {
         return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
@@ -145,15 +178,21 @@ class KafkaRollingRestartIT {
             Pipeline pipeline,
             Disposable run,
             List<CheckpointEvent> completed,
-            CompletableFuture<Throwable> ended) {
+            CompletableFuture<Throwable> ended,
+            AtomicBoolean failNextCheckpoint) {
 
         static Instance start(String bootstrap, String name, String id, String in, String out) {
             KafkaSourceOptions<Payment> source = KafkaLedger.sourceOptions(bootstrap, in)
                     .leaveGroupOnClose(false)
                     .consumerProperty("session.timeout.ms", SESSION_MS)
                     .build();
+            AtomicBoolean failNextCheckpoint = new AtomicBoolean();
             Pipeline pipeline = KafkaLedger.ledger(
-                    KafkaLedger.pipeline(name, id, new SimpleMeterRegistry()),
+                    KafkaLedger.pipeline(name, id, new SimpleMeterRegistry()).protocolListener((point, checkpoint) -> {
+                        if (point == ProtocolPoint.AFTER_FLUSH && failNextCheckpoint.compareAndSet(true, false)) {
+                            throw new IllegalStateException("injected: checkpoint " + checkpoint + " fails");
+                        }
+                    }),
                     source,
                     KafkaLedger.sinkOptions(bootstrap).build(),
                     out,
@@ -169,7 +208,7 @@ class KafkaRollingRestartIT {
                             },
                             ended::complete,
                             () -> ended.complete(null));
-            return new Instance(id, pipeline, run, completed, ended);
+            return new Instance(id, pipeline, run, completed, ended, failNextCheckpoint);
         }
 
         void awaitCommitted(Set<SourcePartition> partitions) {
