@@ -54,10 +54,9 @@ import org.jspecify.annotations.Nullable;
  *     session.timeout.ms}, 45 s by Kafka's default), as a static one it takes the dead member's place at once. A
  *     consumer that closes (the pipeline stops, or a run restarts) leaves the group either way unless
  *     {@code leaveGroupOnClose} is {@code false}, so a stopped instance's partitions move at once when you scale
- *     down. It follows the contract {@code instanceId} already
- *     has: one id per running instance (two instances sharing it fence each other's producers and replace each
- *     other in the group, and the older stops). A {@code group.instance.id} of your own in {@link #consumerProperties()}
- *     takes precedence. Under {@link GroupProtocol#CONSUMER} no id is made: there the broker refuses a restarted
+ *     down. It follows the contract {@code instanceId} already has: one id per running instance (two instances
+ *     sharing it fence each other's producers and replace each other in the group, and the older stops). A
+ *     {@code group.instance.id} of your own in {@link #consumerProperties()} takes precedence. Under {@link GroupProtocol#CONSUMER} no id is made: there the broker refuses a restarted
  *     static member until the dead one's session expires ({@code UNRELEASED_INSTANCE_ID}, fatal to the client),
  *     so it would gain nothing and fail the run instead
  * @param leaveGroupOnClose whether a consumer that closes (the pipeline stops, or a run restarts) leaves its group;
@@ -68,10 +67,10 @@ import org.jspecify.annotations.Nullable;
  *     the restarted instance's partitions pause for its restart instead of moving away and back (each move a
  *     checkpoint where they are given up and a restore of their keyed state where they are taken, and the assignor
  *     may move other instances' partitions too). Set the session longer than a restart takes; scaling down then waits
- *     for the session. Needs a static
- *     member under the classic protocol ({@code staticMembership}, or a {@code group.instance.id} of your own): a
- *     dynamic member that stayed could never be replaced, so its partitions would wait for its session. Exactly-once
- *     does not depend on it: the restarted instance claims its partitions from the commit point either way
+ *     for the session. Needs a static member under the classic protocol ({@code staticMembership}, or a
+ *     {@code group.instance.id} of your own): a dynamic member that stayed could never be replaced, so its partitions
+ *     would wait for its session. Exactly-once does not depend on it: the restarted instance claims its partitions
+ *     from the commit point either way
  * @param name the source's name in meters and logs; defaults to {@code "kafka"}
  * @param consumerProperties further Kafka consumer settings; none by default
  * @param <T> the type of the record values

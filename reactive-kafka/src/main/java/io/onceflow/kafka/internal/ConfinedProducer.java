@@ -37,7 +37,7 @@ final class ConfinedProducer {
     private final Supplier<Producer<byte[], byte[]>> factory;
 
     private volatile @Nullable Producer<byte[], byte[]> producer;
-    private boolean inTransaction;
+    private boolean inTransaction; // producer thread only
     private long transactionBegan; // producer thread only
 
     /** A Kafka producer with {@link TransactionalClients#producer} settings. */

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -99,7 +100,7 @@ class KafkaSlowCheckpointIT {
                     .filteredOn(CheckpointEvent::failed)
                     .first()
                     .satisfies(failed -> assertThat(failed.error().orElseThrow())
-                            .hasRootCauseInstanceOf(org.apache.kafka.common.errors.ProducerFencedException.class)
+                            .hasRootCauseInstanceOf(ProducerFencedException.class)
                             .cause()
                             .isInstanceOf(TransientFailureException.class)
                             .hasMessageContaining("longer than the Kafka sink's transactionTimeout (PT2S)"));
