@@ -1,5 +1,6 @@
 package io.onceflow.chaos.shapes;
 
+import io.onceflow.core.Checkpointed;
 import io.onceflow.core.CheckpointedFlux;
 import io.onceflow.core.Keyed;
 import io.onceflow.core.StateCodec;
@@ -17,15 +18,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * Builds a shape's operators, the same way in a processor and in the oracle. Every stage keeps each number's source
  * partition; user functions throw for some values (their records become dead letters); the keyed stages keep state of
- * four kinds (a number, an erased map, a sealed hierarchy, a generic record with decimals and instants); the windows
- * are event-time windows with lateness; deduplication dead-letters repeats of a key within a retention of event time.
+ * five kinds (a number, a record, an erased map, a sealed hierarchy, a generic record with decimals and instants),
+ * with {@code Keyed.process} and with both forms of {@code Keyed.update}, which the stateless steps before it join; the
+ * windows are event-time windows with lateness; deduplication dead-letters repeats of a key within a retention of event
+ * time. Stateless and {@code Keyed.update} stages are applied fluently or with {@code Flux.transform}, by their
+ * parameter ({@link #viaTransform}).
  */
 public final class ShapeStages {
 
@@ -75,14 +83,22 @@ public final class ShapeStages {
     public static CheckpointedFlux<Tagged> apply(CheckpointedFlux<Tagged> flux, Stage stage, String name) {
         int p = stage.parameter();
         return switch (stage.kind()) {
-            case MAP -> flux.map(t -> t.with(checked(t.value(), p) * 3 + p));
-            case FILTER -> flux.filter(t -> checked(t.value(), p) % (2 + p % 5) != 0);
-            case HANDLE ->
-                flux.<Tagged>handle((t, sink) -> {
+            case MAP -> {
+                Function<Tagged, Tagged> mapper = t -> t.with(checked(t.value(), p) * 3 + p);
+                yield viaTransform(p) ? flux.transform(Checkpointed.map(mapper)) : flux.map(mapper);
+            }
+            case FILTER -> {
+                Predicate<Tagged> predicate = t -> checked(t.value(), p) % (2 + p % 5) != 0;
+                yield viaTransform(p) ? flux.transform(Checkpointed.filter(predicate)) : flux.filter(predicate);
+            }
+            case HANDLE -> {
+                BiConsumer<Tagged, SynchronousSink<Tagged>> handler = (t, sink) -> {
                     if (t.value() % 4 != p % 4) {
                         sink.next(t.with(checked(t.value(), p) + 1));
                     }
-                });
+                };
+                yield viaTransform(p) ? flux.transform(Checkpointed.handle(handler)) : flux.handle(handler);
+            }
             case FLAT_MAP ->
                 flux.flatMap(
                         t -> Flux.range(0, (int) mod(t.value(), 3))
@@ -101,6 +117,25 @@ public final class ShapeStages {
                                     return next;
                                 })
                         .named(name));
+            case KEYED_UPDATE -> {
+                // the key's running sum is its state and the output; the state's partition is the record's own
+                Keyed<Tagged, Long, Tagged, Tagged> sums = Keyed.<Tagged, Long, Tagged>update(
+                                t -> mod(t.value(), 2 + p % 6),
+                                key -> new Tagged(0, 0),
+                                (sum, t) -> t.with(sum.value() + checked(t.value(), p)))
+                        .named(name);
+                yield viaTransform(p) ? flux.transform(sums) : flux.keyed(sums);
+            }
+            case KEYED_UPDATE_OUTPUT -> {
+                // a count per key, and an output for most records: none where the output function returns null
+                Keyed<Tagged, Long, Long, Tagged> counts = Keyed.<Tagged, Long, Long, Tagged>update(
+                                t -> mod(t.value(), 3 + p % 5),
+                                key -> 0L,
+                                (count, t) -> count + 1 + checked(t.value(), p) % 2,
+                                (count, t) -> (count + p) % 4 == 0 ? null : t.with(count * 100 + t.value() % 100))
+                        .named(name);
+                yield viaTransform(p) ? flux.transform(counts) : flux.keyed(counts);
+            }
             case KEYED_ERASED_MAP ->
                 flux.keyed(Keyed.<Tagged, Long, HashMap<String, Long>, Tagged>process(
                                 t -> mod(t.value(), 2 + p % 5),
@@ -170,6 +205,11 @@ public final class ShapeStages {
                         .named(name)
                         .stateCodec(new HalvingCodec()));
         };
+    }
+
+    /** Whether a stage of this parameter is applied with {@code Flux.transform} rather than the fluent operator. */
+    static boolean viaTransform(int parameter) {
+        return parameter % 2 == 1;
     }
 
     /** A window's result, in the partition its key names. */

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /**
  * One stage of a shape: an operator of the public API, with a parameter that varies what it computes (moduli, fan-out,
- * concurrency, window sizes, which values make its user function throw).
+ * concurrency, window sizes, which values make its user function throw). An odd parameter applies {@code map},
+ * {@code filter}, {@code handle} and the {@code Keyed.update} kinds the {@code Flux.transform} way, with the function of
+ * {@code Checkpointed} or the {@code Keyed} itself, and an even one with the fluent operator: the two ways fuse a run of
+ * stateless steps into the next stage differently, and both must commit the same.
  *
  * @param kind the operator
  * @param parameter 0 to 1000
@@ -19,6 +22,10 @@ public record Stage(Kind kind, int parameter) {
         FLAT_MAP,
         CONCAT_MAP,
         KEYED_LONG,
+        /** {@code Keyed.update}: the key's new state is the output (the fused path of {@code map(...).keyed(...)}). */
+        KEYED_UPDATE,
+        /** {@code Keyed.update} with an output function that emits nothing for some records. */
+        KEYED_UPDATE_OUTPUT,
         KEYED_ERASED_MAP,
         KEYED_SEALED,
         KEYED_GENERIC_RECORD,
