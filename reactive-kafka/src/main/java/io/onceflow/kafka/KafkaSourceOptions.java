@@ -47,8 +47,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code max.poll.interval.ms}; defaults to 60 seconds
  * @param commitGroupOffsets whether to commit the group's offsets after each completed checkpoint, for lag tooling,
  *     when Kafka is not the pipeline's commit point; defaults to {@code true}
- * @param staticMembership whether the consumer joins its group as a static member (KIP-345) under the classic
- *     protocol, with a {@code group.instance.id} made from the pipeline's name, its instance id and the source's name;
+ * @param staticMembership whether the consumer joins its group as a static member (KIP-345), under the classic
+ *     protocol (and under the consumer protocol when it stays in its group on close, below), with a {@code group.instance.id} made from the pipeline's name, its instance id and the source's name;
  *     defaults to {@code true}. A SIGKILLed consumer sends no {@code LeaveGroup}: as a dynamic member the restarted
  *     instance would get its partitions back only once the dead member's session expired ({@code
  *     session.timeout.ms}, 45 s by Kafka's default), as a static one it takes the dead member's place at once. A
@@ -56,9 +56,11 @@ import org.jspecify.annotations.Nullable;
  *     {@code leaveGroupOnClose} is {@code false}, so a stopped instance's partitions move at once when you scale
  *     down. It follows the contract {@code instanceId} already has: one id per running instance (two instances
  *     sharing it fence each other's producers and replace each other in the group, and the older stops). A
- *     {@code group.instance.id} of your own in {@link #consumerProperties()} takes precedence. Under {@link GroupProtocol#CONSUMER} no id is made: there the broker refuses a restarted
- *     static member until the dead one's session expires ({@code UNRELEASED_INSTANCE_ID}, fatal to the client),
- *     so it would gain nothing and fail the run instead
+ *     {@code group.instance.id} of your own in {@link #consumerProperties()} takes precedence. Under
+ *     {@link GroupProtocol#CONSUMER} an id is made only when {@code leaveGroupOnClose} is {@code false}: there the
+ *     broker refuses a crashed static member's successor until the dead one's session expires
+ *     ({@code UNRELEASED_INSTANCE_ID}), so after a crash the id gains nothing (the restarted run retries until the
+ *     session is over, where a dynamic member would join at once and wait as long for the dead one's partitions)
  * @param leaveGroupOnClose whether a consumer that closes (the pipeline stops, or a run restarts) leaves its group;
  *     defaults to {@code true}, so that the group moves a stopped instance's partitions to the others at once. With
  *     {@code false} a static member closes without a {@code LeaveGroup} and keeps its partitions, unread, until it
@@ -67,10 +69,15 @@ import org.jspecify.annotations.Nullable;
  *     the restarted instance's partitions pause for its restart instead of moving away and back (each move a
  *     checkpoint where they are given up and a restore of their keyed state where they are taken, and the assignor
  *     may move other instances' partitions too). Set the session longer than a restart takes; scaling down then waits
- *     for the session. Needs a static member under the classic protocol ({@code staticMembership}, or a
- *     {@code group.instance.id} of your own): a dynamic member that stayed could never be replaced, so its partitions
- *     would wait for its session. Exactly-once does not depend on it: the restarted instance claims its partitions
- *     from the commit point either way
+ *     for the session. Needs a static member ({@code staticMembership}, or a {@code group.instance.id} of your own):
+ *     a dynamic member that stayed could never be replaced, so its partitions would wait for its session. Under
+ *     {@link GroupProtocol#CONSUMER} the member closes with KIP-848's temporary leave (member epoch -2), which keeps
+ *     its partitions for the group's session ({@code group.consumer.session.timeout.ms} of the broker, or the group's
+ *     {@code consumer.session.timeout.ms}) and lets its restart take them back; a crashed instance's restart is
+ *     refused until the dead member's session expires, and its run retries under the pipeline's
+ *     {@link io.onceflow.core.RestartPolicy} until then (the defaults retry for 2.5 to 5 minutes: let it outlast
+ *     the session). Exactly-once does not depend on it: the restarted instance
+ *     claims its partitions from the commit point either way
  * @param name the source's name in meters and logs; defaults to {@code "kafka"}
  * @param consumerProperties further Kafka consumer settings; none by default
  * @param <T> the type of the record values
@@ -161,8 +168,10 @@ public record KafkaSourceOptions<T>(
                 }
             }
         }
-        if (!leaveGroupOnClose) {
-            checkStaysInGroup(staticMembership, protocol, consumerProperties);
+        if (!leaveGroupOnClose && !staticMembership && !consumerProperties.containsKey("group.instance.id")) {
+            throw new IllegalArgumentException("leaveGroupOnClose(false) needs a static member: a dynamic member that"
+                    + " stayed in its group could never be replaced, and its partitions would wait for its session."
+                    + " Drop staticMembership(false), or set a group.instance.id");
         }
         String maxPollInterval = consumerProperties.get("max.poll.interval.ms");
         if (maxPollInterval != null
@@ -170,20 +179,6 @@ public record KafkaSourceOptions<T>(
             throw new IllegalArgumentException("max.poll.interval.ms=" + maxPollInterval + " must be longer than"
                     + " assignTimeout (" + assignTimeout + "): the consumer would leave its group while claiming"
                     + " partitions");
-        }
-    }
-
-    /** Staying in the group on close is for a static member of a classic group, which a restart replaces. */
-    private static void checkStaysInGroup(
-            boolean staticMembership, GroupProtocol protocol, Map<String, String> consumerProperties) {
-        if (protocol != GroupProtocol.CLASSIC) {
-            throw new IllegalArgumentException("leaveGroupOnClose(false) is offered under the classic group protocol"
-                    + " only: drop it, or set groupProtocol(GroupProtocol.CLASSIC)");
-        }
-        if (!staticMembership && !consumerProperties.containsKey("group.instance.id")) {
-            throw new IllegalArgumentException("leaveGroupOnClose(false) needs a static member: a dynamic member that"
-                    + " stayed in its group could never be replaced, and its partitions would wait for its session."
-                    + " Drop staticMembership(false), or set a group.instance.id");
         }
     }
 
@@ -361,8 +356,9 @@ public record KafkaSourceOptions<T>(
         }
 
         /**
-         * Whether the consumer joins its group as a static member under the classic protocol, so that an instance
-         * restarted after a crash takes its partitions back at once rather than after the dead member's session.
+         * Whether the consumer joins its group as a static member under the classic protocol (and under the consumer
+         * protocol when it stays in its group on close), so that an instance restarted after a crash takes its
+         * partitions back at once rather than after the dead member's session.
          * Defaults to {@code true}; see {@link KafkaSourceOptions#staticMembership()}.
          *
          * @since 0.2

@@ -139,9 +139,9 @@ class KafkaSourceOptionsTest {
         }
     }
 
-    /** Staying in the group on close is for a member that a restart replaces: a static one, in a classic group. */
+    /** Staying in the group on close is for a member that a restart replaces: a static one, under either protocol. */
     @Test
-    void staysInTheGroupOnCloseOnlyAsAStaticMemberOfAClassicGroup() {
+    void staysInTheGroupOnCloseOnlyAsAStaticMember() {
         assertThat(minimal().leaveGroupOnClose(false).build().leaveGroupOnClose())
                 .isFalse();
         assertThat(minimal()
@@ -158,11 +158,18 @@ class KafkaSourceOptionsTest {
                         .leaveGroupOnClose(false)
                         .build())
                 .hasMessageContaining("leaveGroupOnClose(false) needs a static member");
-        assertThatThrownBy(() -> minimal()
+        assertThat(minimal()
                         .groupProtocol(GroupProtocol.CONSUMER)
                         .leaveGroupOnClose(false)
+                        .build()
+                        .leaveGroupOnClose())
+                .isFalse();
+        assertThatThrownBy(() -> minimal()
+                        .groupProtocol(GroupProtocol.CONSUMER)
+                        .staticMembership(false)
+                        .leaveGroupOnClose(false)
                         .build())
-                .hasMessageContaining("under the classic group protocol only");
+                .hasMessageContaining("leaveGroupOnClose(false) needs a static member");
     }
 
     @Test

@@ -293,7 +293,7 @@ public record OnceflowProperties(
      *     Defaults to true.
      * @param leaveGroupOnClose Whether a source's consumer leaves its group when it closes. False keeps a static
      *     member's partitions, unread, until the instance starts again or its session expires: a rolling restart then
-     *     moves no partition. Defaults to true.
+     *     moves no partition, under either group protocol. Defaults to true.
      */
     public record KafkaSource(
             @DefaultValue("true") boolean staticMembership,

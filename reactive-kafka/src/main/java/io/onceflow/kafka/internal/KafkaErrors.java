@@ -15,6 +15,7 @@ import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
@@ -108,6 +109,24 @@ final class KafkaErrors {
                         + " its consumer group " + groupId + " by a newer member with the same group.instance.id"
                         + SAME_IDENTITY,
                 fenced);
+    }
+
+    /**
+     * The broker refused the source's consumer its {@code group.instance.id} under the consumer protocol (KIP-848): a
+     * member with that id is still in the group and never left, which is what a crashed incarnation of this instance
+     * leaves behind until its session expires. Not a second instance (that one would be fenced): the run restarts, and
+     * joins once the dead member's session is over.
+     */
+    static TransientFailureException idNotYetReleased(
+            String pipeline, String instanceId, String source, String groupId, UnreleasedInstanceIdException refused) {
+        return new TransientFailureException(
+                "pipeline '" + pipeline + "', instance '" + instanceId + "': source '" + source + "' cannot join its"
+                        + " consumer group " + groupId + " yet: a member with its group.instance.id is still there"
+                        + " (most likely this instance before a crash), and the broker releases the id when that"
+                        + " member's session expires (group.consumer.session.timeout.ms); the run restarts until then."
+                        + " If this goes on past the session, another running instance has the same pipeline name and"
+                        + " instance id",
+                refused);
     }
 
     /**

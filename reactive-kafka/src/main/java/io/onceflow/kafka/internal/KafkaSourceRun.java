@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -112,6 +113,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         FencedInstanceIdException.class,
                         fenced -> KafkaErrors.replacedInGroup(
                                 context.pipeline(), context.instanceId(), options.name(), groupId, fenced))
+                .onErrorMap(
+                        UnreleasedInstanceIdException.class,
+                        unreleased -> KafkaErrors.idNotYetReleased(
+                                context.pipeline(), context.instanceId(), options.name(), groupId, unreleased))
                 .publishOn(emitting, PREFETCH_POLLS)
                 .flatMapIterable(polled -> polled, PREFETCH_POLLS)
                 .doFinally(signal -> emitting.dispose()); // once the consumer is really gone
@@ -460,7 +465,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 properties,
                 SourceClients.keys(options),
                 new ByteArrayDeserializer(),
-                SourceClients.leavesGroupOnClose(options, properties),
+                SourceClients.onClose(options, properties),
                 this);
         consumer = created;
         return created;

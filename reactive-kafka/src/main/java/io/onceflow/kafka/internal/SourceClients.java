@@ -4,6 +4,7 @@ import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.StartPosition;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -24,8 +25,11 @@ final class SourceClients {
     static Map<String, Object> consumer(
             KafkaSourceOptions<?> options, String groupId, String pipeline, String instanceId) {
         Map<String, Object> properties = new HashMap<>();
-        if (options.staticMembership() && options.groupProtocol() == GroupProtocol.CLASSIC) {
-            // before the user's properties: a group.instance.id of their own wins
+        if (options.staticMembership()
+                && (options.groupProtocol() == GroupProtocol.CLASSIC || !options.leaveGroupOnClose())) {
+            // before the user's properties: a group.instance.id of their own wins. Under the consumer protocol only
+            // for a source that stays in its group on close: a crashed static member's successor is refused there
+            // until the dead one's session expires, so the id gains nothing but rolling restarts
             properties.put("group.instance.id", groupInstanceId(pipeline, instanceId, options.name()));
         }
         if (options.groupProtocol() == GroupProtocol.CLASSIC) {
@@ -44,11 +48,21 @@ final class SourceClients {
     }
 
     /**
-     * Whether the consumer of {@code properties} (made by {@link #consumer}) leaves its group when it closes: always,
-     * unless the options ask a static member to stay (the options refuse that for a member that is not static).
+     * How the consumer of {@code properties} (made by {@link #consumer}) closes: it leaves its group, unless the options
+     * ask a static member to stay (the options refuse that for a member that is not static). A classic static member
+     * that stays sends no {@code LeaveGroup}, and a restart with its id replaces it. A static member of the consumer
+     * protocol closes as Kafka closes one by default, with KIP-848's temporary leave (member epoch -2): the broker keeps
+     * its partitions for the session and lets a restart with its id take them back. (A crashed one sent nothing, and
+     * the broker refuses its id to a restart until its session expires: {@code UNRELEASED_INSTANCE_ID}.)
      */
-    static boolean leavesGroupOnClose(KafkaSourceOptions<?> options, Map<String, Object> properties) {
-        return options.leaveGroupOnClose() || !properties.containsKey("group.instance.id");
+    static CloseOptions.GroupMembershipOperation onClose(
+            KafkaSourceOptions<?> options, Map<String, Object> properties) {
+        if (options.leaveGroupOnClose() || !properties.containsKey("group.instance.id")) {
+            return CloseOptions.GroupMembershipOperation.LEAVE_GROUP;
+        }
+        return options.groupProtocol() == GroupProtocol.CLASSIC
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                : CloseOptions.GroupMembershipOperation.DEFAULT;
     }
 
     /**

@@ -73,20 +73,18 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
     /**
      * A consumer of {@code properties}.
      *
-     * @param leaveGroupOnClose whether {@link #close(Duration)} leaves the group; {@code false} only for a static
-     *     member (see {@link SourceClients#leavesGroupOnClose})
+     * @param onClose how {@link #close(Duration)} treats the group: leaving it, or, for a static member, staying (see
+     *     {@link SourceClients#onClose})
      */
     SourceConsumer(
             Map<String, Object> properties,
             Deserializer<byte[]> keys,
             Deserializer<byte[]> values,
-            boolean leaveGroupOnClose,
+            CloseOptions.GroupMembershipOperation onClose,
             Observer observer) {
         super(properties, keys, values);
         this.observer = observer;
-        this.onClose = leaveGroupOnClose
-                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
-                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP;
+        this.onClose = onClose;
     }
 
     @Override
@@ -234,8 +232,9 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
      * Closes the consumer, leaving its group even as a static member (Kafka's own default keeps a static member's
      * place until its session expires): the group moves its partitions at once, as it would a dynamic member's. Unless
      * the source asked a static member to stay ({@code leaveGroupOnClose(false)}, for rolling restarts): then it keeps
-     * its partitions until it starts again or its session expires. A crashed consumer leaves nothing: a static
-     * member's successor takes its place at once either way.
+     * its partitions until it starts again or its session expires. A crashed consumer leaves nothing: a classic static
+     * member's successor takes its place at once either way; a consumer-protocol one's is refused until the dead
+     * member's session expires.
      */
     @Override
     public void close(Duration timeout) {

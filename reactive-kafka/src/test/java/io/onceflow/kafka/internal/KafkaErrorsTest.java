@@ -16,6 +16,7 @@ import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.junit.jupiter.api.Test;
 
 class KafkaErrorsTest {
@@ -73,6 +74,19 @@ class KafkaErrorsTest {
                 KafkaErrors.replacedInGroup("ledger", "0", "kafka", "ledger", new FencedInstanceIdException("fenced"));
         assertThat(replaced.getMessage()).contains("'ledger'", "'0'", "'kafka'", "same group.instance.id");
         assertThat(RestartPolicy.isRetryableByDefault(replaced)).isFalse();
+    }
+
+    /** Under KIP-848 a crashed static member holds its id until its session expires: the run retries meanwhile. */
+    @Test
+    void anInstanceIdNotYetReleasedRestartsTheRun() {
+        OnceflowException error = KafkaErrors.idNotYetReleased(
+                "ledger", "2", "kafka", "ledger", new UnreleasedInstanceIdException("still used"));
+        assertThat(error).isInstanceOf(TransientFailureException.class);
+        assertThat(error.isRetryable()).isTrue();
+        assertThat(RestartPolicy.isRetryableByDefault(error)).isTrue();
+        assertThat(error)
+                .hasMessageContaining("cannot join its consumer group ledger yet")
+                .hasMessageContaining("group.consumer.session.timeout.ms");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.onceflow.kafka.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onceflow.kafka.KafkaSourceOptions;
+import org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.junit.jupiter.api.Test;
 
@@ -30,30 +31,52 @@ class SourceClientsTest {
                 .doesNotContainKey("group.instance.id");
     }
 
-    /** Under KIP-848 a restarted static member is refused until the dead one's session expires: no id is made. */
+    /**
+     * Under KIP-848 a crashed static member's successor is refused until the dead one's session expires: an id is made
+     * only for a source that stays in its group on close, for rolling restarts.
+     */
     @Test
-    void underTheConsumerProtocolNoInstanceIdIsMade() {
+    void underTheConsumerProtocolAnInstanceIdIsMadeOnlyForASourceThatStaysInItsGroup() {
         assertThat(SourceClients.consumer(
                         options().groupProtocol(GroupProtocol.CONSUMER).build(), "g", "ledger", "2"))
                 .doesNotContainKey("group.instance.id");
+        assertThat(SourceClients.consumer(
+                        options()
+                                .groupProtocol(GroupProtocol.CONSUMER)
+                                .leaveGroupOnClose(false)
+                                .build(),
+                        "g",
+                        "ledger",
+                        "2"))
+                .containsEntry("group.instance.id", "ledger-2-kafka");
     }
 
-    /** A static member leaves on close unless asked to stay; a dynamic one is never asked (the options refuse it). */
+    /**
+     * A consumer leaves its group on close unless a static member is asked to stay (the options refuse to ask a dynamic
+     * one): a classic member then sends nothing, a consumer-protocol one its temporary leave, which releases its id.
+     */
     @Test
     void theConsumerLeavesItsGroupOnCloseUnlessAStaticMemberIsAskedToStay() {
-        KafkaSourceOptions<byte[]> leaving = options().build();
-        assertThat(SourceClients.leavesGroupOnClose(leaving, SourceClients.consumer(leaving, "g", "ledger", "2")))
-                .isTrue();
-        KafkaSourceOptions<byte[]> staying = options().leaveGroupOnClose(false).build();
-        assertThat(SourceClients.leavesGroupOnClose(staying, SourceClients.consumer(staying, "g", "ledger", "2")))
-                .isFalse();
-        KafkaSourceOptions<byte[]> ownId = options()
-                .staticMembership(false)
-                .consumerProperty("group.instance.id", "mine")
-                .leaveGroupOnClose(false)
-                .build();
-        assertThat(SourceClients.leavesGroupOnClose(ownId, SourceClients.consumer(ownId, "g", "ledger", "2")))
-                .isFalse();
+        assertThat(onClose(options().build())).isEqualTo(GroupMembershipOperation.LEAVE_GROUP);
+        assertThat(onClose(options().leaveGroupOnClose(false).build()))
+                .isEqualTo(GroupMembershipOperation.REMAIN_IN_GROUP);
+        assertThat(onClose(options()
+                        .staticMembership(false)
+                        .consumerProperty("group.instance.id", "mine")
+                        .leaveGroupOnClose(false)
+                        .build()))
+                .isEqualTo(GroupMembershipOperation.REMAIN_IN_GROUP);
+        assertThat(onClose(options().groupProtocol(GroupProtocol.CONSUMER).build()))
+                .isEqualTo(GroupMembershipOperation.LEAVE_GROUP);
+        assertThat(onClose(options()
+                        .groupProtocol(GroupProtocol.CONSUMER)
+                        .leaveGroupOnClose(false)
+                        .build()))
+                .isEqualTo(GroupMembershipOperation.DEFAULT);
+    }
+
+    private static GroupMembershipOperation onClose(KafkaSourceOptions<byte[]> options) {
+        return SourceClients.onClose(options, SourceClients.consumer(options, "g", "ledger", "2"));
     }
 
     @Test

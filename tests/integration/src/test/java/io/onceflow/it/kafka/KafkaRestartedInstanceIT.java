@@ -15,6 +15,7 @@ import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.ChildProcesses;
 import io.onceflow.testinfra.KafkaBroker;
 import io.onceflow.testinfra.WithKafka;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +87,54 @@ class KafkaRestartedInstanceIT {
             System.out.printf(
                     "restarted instance committing again %d ms after its start (session %s ms)%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted), SESSION_MS);
+
+            input = payments.stop();
+            KafkaLedger.awaitCaughtUp(bootstrap, name, in, Duration.ofMinutes(3));
+        } finally {
+            if (instance != null) {
+                ChildProcesses.kill(instance);
+            }
+        }
+        KafkaLedger.assertExactlyOnce(KafkaLedger.balances(bootstrap, out), input);
+    }
+
+    /**
+     * Under KIP-848's consumer protocol the Kafka source is a static member only when it stays in its group on close
+     * ({@code leaveGroupOnClose(false)}, for rolling restarts), and then a SIGKILL leaves a member behind that holds its
+     * id: the broker refuses the id to the restarted instance until the dead member's session expires (the test
+     * broker's 6 s). The restarted run fails with a transient failure that says why, restarts until the session is
+     * over, then takes the partitions back, and the output stays exact.
+     */
+    @Test
+    void underTheConsumerProtocolAKilledStaticMembersRestartWaitsForItsSessionThenResumes(KafkaBroker broker)
+            throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        String name = "restarted-consumer";
+        String in = name + "-payments";
+        String out = name + "-balances";
+        broker.createTopic(in, 4);
+        broker.createTopic(out, 4);
+        Path log = Files.createTempFile(name, ".log");
+        Process instance = null;
+        Input input;
+        try (Admin admin = KafkaLedger.admin(bootstrap);
+                SteadyPayments payments = new SteadyPayments(bootstrap, in, ACCOUNTS)) {
+            instance = LedgerInstance.start(bootstrap, in, out, name, "a", GroupProtocol.CONSUMER, log, "stay");
+            awaitCommittedGrowth(admin, name, 2_000, Duration.ofMinutes(2), log);
+            assertThat(admin.describeConsumerGroups(List.of(name))
+                            .all()
+                            .get()
+                            .get(name)
+                            .members())
+                    .extracting(MemberDescription::groupInstanceId)
+                    .containsExactly(Optional.of(name + "-a-kafka"));
+
+            ChildProcesses.kill(instance);
+            instance = LedgerInstance.start(bootstrap, in, out, name, "a", GroupProtocol.CONSUMER, log, "stay");
+            awaitCommittedGrowth(admin, name, 2_000, Duration.ofMinutes(2), log);
+            assertThat(Files.readString(log, StandardCharsets.UTF_8))
+                    .as("the restarted run refused its id while the dead member's session lasted, and said why")
+                    .contains("cannot join its consumer group " + name + " yet");
 
             input = payments.stop();
             KafkaLedger.awaitCaughtUp(bootstrap, name, in, Duration.ofMinutes(3));

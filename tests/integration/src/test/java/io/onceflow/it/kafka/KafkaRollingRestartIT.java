@@ -16,6 +16,7 @@ import io.onceflow.testinfra.KafkaBroker;
 import io.onceflow.testinfra.WithKafka;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -23,21 +24,29 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.junit.jupiter.api.Test;
+import org.apache.kafka.clients.consumer.GroupProtocol;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.Disposable;
 
 /**
- * A rolling restart with {@code leaveGroupOnClose(false)}: each of two instances is stopped gracefully and started
- * again in turn while payments keep arriving, and neither restart moves a partition. The stopped instance stays in
- * the group as a static member holding its partitions (unread meanwhile); the other instance keeps reading its own
- * and is never given the stopped one's; the restarted instance takes its partitions back at once. Then one instance's
- * run fails and restarts in its process, and again nothing moves. On a real broker;
- * the output is then checked exactly once by an independent read_committed consumer.
+ * A rolling restart with {@code leaveGroupOnClose(false)}, under both consumer group protocols: each of two instances
+ * is stopped gracefully and started again in turn while payments keep arriving, and neither restart moves a
+ * partition. The stopped instance stays in the group as a static member holding its partitions (unread meanwhile);
+ * the other instance keeps reading its own and is never given the stopped one's; the restarted instance takes its
+ * partitions back at once. Then one instance's run fails and restarts in its process, and again nothing moves. On a
+ * real broker; the output is then checked exactly once by an independent read_committed consumer.
  *
- * <p>The session is 60 s, so that the group would move a stopped member's partitions only long after each restart
- * here. With the default ({@code leaveGroupOnClose(true)}) the stopped instance leaves the group when its consumer
- * closes, and the first assertion after the stop fails: its member is gone and its partitions are being moved.
+ * <p>The session is 60 s (the consumer's {@code session.timeout.ms} under the classic protocol, the group's
+ * {@code consumer.session.timeout.ms} under KIP-848's), so that the group would move a stopped member's partitions
+ * only long after each restart here. With the default ({@code leaveGroupOnClose(true)}) the stopped instance leaves
+ * the group when its consumer closes, and the first assertion after the stop fails: its member is gone and its
+ * partitions are being moved.
  */
 @WithKafka(mode = BrokerMode.IN_PROCESS)
 class KafkaRollingRestartIT {
@@ -51,10 +60,12 @@ class KafkaRollingRestartIT {
         KafkaTestLogging.quiet();
     }
 
-    @Test
-    void aRollingRestartMovesNoPartitionAndStaysExactlyOnce(KafkaBroker broker) throws Exception {
+    @ParameterizedTest
+    @EnumSource(GroupProtocol.class)
+    void aRollingRestartMovesNoPartitionAndStaysExactlyOnce(GroupProtocol protocol, KafkaBroker broker)
+            throws Exception {
         String bootstrap = broker.bootstrapServers();
-        String name = "rolling";
+        String name = "rolling-" + protocol.name().toLowerCase(Locale.ROOT);
         String in = name + "-payments";
         String out = name + "-balances";
         broker.createTopic(in, 4);
@@ -64,10 +75,24 @@ class KafkaRollingRestartIT {
         Instance b = null;
         try (Admin admin = KafkaLedger.admin(bootstrap);
                 SteadyPayments payments = new SteadyPayments(bootstrap, in, ACCOUNTS)) {
-            a = Instance.start(bootstrap, name, "a", in, out);
-            b = Instance.start(bootstrap, name, "b", in, out);
+            if (protocol == GroupProtocol.CONSUMER) {
+                // KIP-848 groups take their session from the broker, or from the group's own config (set before
+                // the group exists, so that its first members get it)
+                ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, name);
+                admin.incrementalAlterConfigs(Map.of(
+                                group,
+                                List.of(new AlterConfigOp(
+                                        new ConfigEntry("consumer.session.timeout.ms", String.valueOf(SESSION_MS)),
+                                        AlterConfigOp.OpType.SET))))
+                        .all()
+                        .get();
+            }
+            a = Instance.start(bootstrap, name, "a", in, out, protocol);
+            b = Instance.start(bootstrap, name, "b", in, out, protocol);
             await("two members with two partitions each")
                     .atMost(Duration.ofMinutes(2))
+                    // a group of the consumer protocol is not found until its first member joined
+                    .ignoreExceptionsMatching(e -> e.getCause() instanceof GroupIdNotFoundException)
                     .until(() -> assignments(admin, name).values().stream()
                             .map(Set::size)
                             .toList()
@@ -75,8 +100,8 @@ class KafkaRollingRestartIT {
             a.awaitCommitted(assignments(admin, name).get(name + "-a-kafka"));
             b.awaitCommitted(assignments(admin, name).get(name + "-b-kafka"));
 
-            a = restartWhileTheOtherRuns(admin, a, b, bootstrap, name, in, out);
-            b = restartWhileTheOtherRuns(admin, b, a, bootstrap, name, in, out);
+            a = restartWhileTheOtherRuns(admin, a, b, bootstrap, name, in, out, protocol);
+            b = restartWhileTheOtherRuns(admin, b, a, bootstrap, name, in, out, protocol);
             failOneRunWhileTheOtherRuns(admin, a, b, name);
 
             input = payments.stop();
@@ -94,7 +119,14 @@ class KafkaRollingRestartIT {
 
     /** Stops {@code stopped} gracefully, checks that nothing moved while it was gone, starts it again. */
     private static Instance restartWhileTheOtherRuns(
-            Admin admin, Instance stopped, Instance other, String bootstrap, String name, String in, String out)
+            Admin admin,
+            Instance stopped,
+            Instance other,
+            String bootstrap,
+            String name,
+            String in,
+            String out,
+            GroupProtocol protocol)
             throws Exception {
         Map<String, Set<SourcePartition>> before = assignments(admin, name);
         String stoppedMember = name + "-" + stopped.id + "-kafka";
@@ -114,7 +146,7 @@ class KafkaRollingRestartIT {
                 .until(() -> other.completed.size() >= otherFrom + CHECKPOINTS_WHILE_STOPPED);
 
         long start = System.nanoTime();
-        Instance restarted = Instance.start(bootstrap, name, stopped.id, in, out);
+        Instance restarted = Instance.start(bootstrap, name, stopped.id, in, out, protocol);
         // well within the 60 s session: only a member that takes its place back at once commits for them this soon
         restarted.awaitCommitted(itsPartitions, Duration.ofSeconds(40));
         System.out.printf(
@@ -181,11 +213,12 @@ class KafkaRollingRestartIT {
             CompletableFuture<Throwable> ended,
             AtomicBoolean failNextCheckpoint) {
 
-        static Instance start(String bootstrap, String name, String id, String in, String out) {
-            KafkaSourceOptions<Payment> source = KafkaLedger.sourceOptions(bootstrap, in)
-                    .leaveGroupOnClose(false)
-                    .consumerProperty("session.timeout.ms", SESSION_MS)
-                    .build();
+        static Instance start(String bootstrap, String name, String id, String in, String out, GroupProtocol protocol) {
+            KafkaSourceOptions.Builder<Payment> options =
+                    KafkaLedger.sourceOptions(bootstrap, in, protocol).leaveGroupOnClose(false);
+            KafkaSourceOptions<Payment> source = protocol == GroupProtocol.CLASSIC
+                    ? options.consumerProperty("session.timeout.ms", SESSION_MS).build()
+                    : options.build();
             AtomicBoolean failNextCheckpoint = new AtomicBoolean();
             Pipeline pipeline = KafkaLedger.ledger(
                     KafkaLedger.pipeline(name, id, new SimpleMeterRegistry()).protocolListener((point, checkpoint) -> {

@@ -21,7 +21,8 @@ import org.apache.kafka.clients.consumer.GroupProtocol;
  * sink, state in the changelog), in a consumer group of the given protocol, until it is killed.
  *
  * <p>Arguments: bootstrap servers, input topic, output topic, pipeline (and group) name, instance id, group protocol,
- * and optionally the classic protocol's session timeout in milliseconds (6,000 by default).
+ * and optionally the classic protocol's session timeout in milliseconds (6,000 by default) and {@code stay}, for a
+ * source that stays in its group on close ({@code leaveGroupOnClose(false)}).
  * Its consumer's {@code client.id} is {@code <pipeline>-<instance>}, so that the test can tell the members apart.
  */
 public final class LedgerInstance {
@@ -40,10 +41,20 @@ public final class LedgerInstance {
         KafkaSourceOptions.Builder<Payment> options = KafkaLedger.sourceOptions(bootstrap, input, protocol)
                 .maxPollRecords(200)
                 .consumerProperty("client.id", pipeline + "-" + instance);
+        List<String> optional = List.of(args).subList(6, args.length);
         if (protocol == GroupProtocol.CLASSIC) {
             // the session the test broker gives groups of the consumer protocol: failovers compare like with like,
             // unless the test asks for another
-            options.consumerProperty("session.timeout.ms", args.length > 6 ? Integer.parseInt(args[6]) : 6_000);
+            options.consumerProperty(
+                    "session.timeout.ms",
+                    optional.stream()
+                            .filter(arg -> arg.chars().allMatch(Character::isDigit))
+                            .map(Integer::parseInt)
+                            .findFirst()
+                            .orElse(6_000));
+        }
+        if (optional.contains("stay")) {
+            options.leaveGroupOnClose(false);
         }
         KafkaSourceOptions<Payment> source = options.build();
         Pipeline ledger = KafkaLedger.ledger(
