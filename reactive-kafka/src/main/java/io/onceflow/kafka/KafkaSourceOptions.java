@@ -48,8 +48,9 @@ import org.jspecify.annotations.Nullable;
  * @param commitGroupOffsets whether to commit the group's offsets after each completed checkpoint, for lag tooling,
  *     when Kafka is not the pipeline's commit point; defaults to {@code true}
  * @param staticMembership whether the consumer joins its group as a static member (KIP-345), under the classic
- *     protocol (and under the consumer protocol when it stays in its group on close, below), with a {@code group.instance.id} made from the pipeline's name, its instance id and the source's name;
- *     defaults to {@code true}. A SIGKILLed consumer sends no {@code LeaveGroup}: as a dynamic member the restarted
+ *     protocol (and under the consumer protocol when it stays in its group on close, below), with a
+ *     {@code group.instance.id} made from the pipeline's name, its instance id and the source's name; defaults to
+ *     {@code true}. A SIGKILLed consumer sends no {@code LeaveGroup}: as a dynamic member the restarted
  *     instance would get its partitions back only once the dead member's session expired ({@code
  *     session.timeout.ms}, 45 s by Kafka's default), as a static one it takes the dead member's place at once. A
  *     consumer that closes (the pipeline stops, or a run restarts) leaves the group either way unless
@@ -76,8 +77,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code consumer.session.timeout.ms}) and lets its restart take them back; a crashed instance's restart is
  *     refused until the dead member's session expires, and its run retries under the pipeline's
  *     {@link io.onceflow.core.RestartPolicy} until then (the defaults retry for 2.5 to 5 minutes: let it outlast
- *     the session). Exactly-once does not depend on it: the restarted instance
- *     claims its partitions from the commit point either way
+ *     the session). Exactly-once does not depend on it: the restarted instance claims its partitions from the commit
+ *     point either way
  * @param name the source's name in meters and logs; defaults to {@code "kafka"}
  * @param consumerProperties further Kafka consumer settings; none by default
  * @param <T> the type of the record values

@@ -48,12 +48,12 @@ final class SourceClients {
     }
 
     /**
-     * How the consumer of {@code properties} (made by {@link #consumer}) closes: it leaves its group, unless the options
-     * ask a static member to stay (the options refuse that for a member that is not static). A classic static member
-     * that stays sends no {@code LeaveGroup}, and a restart with its id replaces it. A static member of the consumer
-     * protocol closes as Kafka closes one by default, with KIP-848's temporary leave (member epoch -2): the broker keeps
-     * its partitions for the session and lets a restart with its id take them back. (A crashed one sent nothing, and
-     * the broker refuses its id to a restart until its session expires: {@code UNRELEASED_INSTANCE_ID}.)
+     * How the consumer of {@code properties} (made by {@link #consumer}) closes: it leaves its group, unless the
+     * options ask a static member to stay (the options refuse that for a member that is not static). A classic static
+     * member that stays sends no {@code LeaveGroup}, and a restart with its id replaces it. A static member of the
+     * consumer protocol closes as Kafka closes one by default, with KIP-848's temporary leave (member epoch -2): the
+     * broker keeps its partitions for the session and lets a restart with its id take them back. (A crashed one sent
+     * nothing, and the broker refuses its id to a restart until its session expires: {@code UNRELEASED_INSTANCE_ID}.)
      */
     static CloseOptions.GroupMembershipOperation onClose(
             KafkaSourceOptions<?> options, Map<String, Object> properties) {

@@ -69,11 +69,11 @@ class KafkaRestartedInstanceIT {
     }
 
     /**
-     * Under KIP-848's consumer protocol the Kafka source is a static member only when it stays in its group on close
-     * ({@code leaveGroupOnClose(false)}, for rolling restarts), and then a SIGKILL leaves a member behind that holds its
-     * id: the broker refuses the id to the restarted instance until the dead member's session expires (the test
-     * broker's 6 s). The restarted run fails with a transient failure that says why, restarts until the session is
-     * over, then takes the partitions back, and the output stays exact.
+     * Under KIP-848's consumer protocol the Kafka source is a static member only when it stays in its group on
+     * close ({@code leaveGroupOnClose(false)}, for rolling restarts), and then a SIGKILL leaves a member behind that
+     * holds its id: the broker refuses the id to the restarted instance until the dead member's session expires (the
+     * test broker's 6 s). The restarted run fails with a transient failure that says why, restarts until the session
+     * is over, then takes the partitions back, and the output stays exact.
      */
     @Test
     void underTheConsumerProtocolAKilledStaticMembersRestartWaitsForItsSessionThenResumes(KafkaBroker broker)
