@@ -114,8 +114,10 @@ final class KafkaErrors {
     /**
      * The broker refused the source's consumer its {@code group.instance.id} under the consumer protocol (KIP-848): a
      * member with that id is still in the group and never left, which is what a crashed incarnation of this instance
-     * leaves behind until its session expires. Not a second instance (that one would be fenced): the run restarts, and
-     * joins once the dead member's session is over.
+     * leaves behind until its session expires. The run restarts, and joins once the dead member's session is over.
+     * A second live instance with the same identity is refused the same way for as long as the first lives (the
+     * classic protocol would fence the older instead): its refusals outlast the session, and its restart attempts run
+     * out.
      */
     static TransientFailureException idNotYetReleased(
             String pipeline, String instanceId, String source, String groupId, UnreleasedInstanceIdException refused) {
