@@ -7,10 +7,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.FencedException;
 import io.onceflow.core.Pipeline;
 import io.onceflow.core.PipelineStatus;
+import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.testkit.InMemoryCommitPoint;
 import io.onceflow.it.kafka.KafkaLedger.Input;
 import io.onceflow.it.kafka.KafkaLedger.Payment;
 import io.onceflow.kafka.KafkaSource;
+import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.ChildProcesses;
 import io.onceflow.testinfra.KafkaBroker;
@@ -27,6 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.assertj.core.api.ThrowingConsumer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -88,6 +91,63 @@ class KafkaRestartedInstanceIT {
                         .as("the restarted run refused its id while the dead member's session lasted, and said why")
                         .contains("cannot join its consumer group " + name + " yet"),
                 "stay");
+    }
+
+    /**
+     * The same misconfiguration under the consumer protocol, with sources that stay in their group on close (so that
+     * they are static members): the broker refuses the newer one's id for as long as the older one lives
+     * ({@code UNRELEASED_INSTANCE_ID}), so the newer's runs fail with the transient failure that says so until its
+     * restart attempts run out, and it stops; the older one reads on without a restart. The newer never owned a
+     * partition, so it committed nothing.
+     */
+    @Test
+    void underTheConsumerProtocolOfTwoInstancesWithTheSameIdentityTheNewerIsRefusedAndStops(KafkaBroker broker)
+            throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        String name = "twice-consumer";
+        String in = name + "-payments";
+        broker.createTopic(in, 2);
+        KafkaLedger.produce(bootstrap, in, 0, 1_000, ACCOUNTS, 7);
+        InMemoryCommitPoint<Payment> olderOutput = InMemoryCommitPoint.create();
+        InMemoryCommitPoint<Payment> newerOutput = InMemoryCommitPoint.create();
+        KafkaSourceOptions<Payment> staying = KafkaLedger.sourceOptions(bootstrap, in, GroupProtocol.CONSUMER)
+                .leaveGroupOnClose(false)
+                .build();
+        Pipeline older = KafkaLedger.pipeline(name, "a", new SimpleMeterRegistry())
+                .from(KafkaSource.create(staying))
+                .to(olderOutput);
+        Pipeline newer = KafkaLedger.pipeline(name, "a", new SimpleMeterRegistry())
+                .restartPolicy(RestartPolicy.defaults()
+                        .withMaxAttempts(3)
+                        .withBackoff(Duration.ofMillis(100), Duration.ofMillis(200)))
+                .from(KafkaSource.create(staying))
+                .to(newerOutput);
+        CompletableFuture<Throwable> newerEnded = new CompletableFuture<>();
+        Disposable olderRun = older.run().subscribe();
+        Disposable newerRun = Disposables.single();
+        try {
+            await("the older instance committing")
+                    .atMost(Duration.ofMinutes(1))
+                    .until(() -> !olderOutput.committed().isEmpty());
+            newerRun = newer.run().subscribe(event -> {}, newerEnded::complete, () -> newerEnded.complete(null));
+            assertThat(newerEnded.get(1, TimeUnit.MINUTES))
+                    .as("the newer instance, refused its group.instance.id while the older lives")
+                    .isNotNull()
+                    .hasStackTraceContaining("cannot join its consumer group " + name + " yet")
+                    .hasStackTraceContaining(UnreleasedInstanceIdException.class.getName());
+            assertThat(newerOutput.committed()).isEmpty();
+            // the older one keeps its partitions and reads on, with no restart of its own
+            int committedBefore = olderOutput.committed().size();
+            KafkaLedger.produce(bootstrap, in, 1_000, 1_000, ACCOUNTS, 8);
+            await("the older instance committing on")
+                    .atMost(Duration.ofMinutes(1))
+                    .until(() -> olderOutput.committed().size() > committedBefore);
+            assertThat(older.status().state()).isEqualTo(PipelineStatus.State.RUNNING);
+            assertThat(older.status().restarts()).isZero();
+        } finally {
+            olderRun.dispose();
+            newerRun.dispose();
+        }
     }
 
     /**
