@@ -2,6 +2,7 @@ package io.onceflow.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.internal.batch.Batches;
 import io.onceflow.core.internal.operators.StatelessSteps;
 import io.onceflow.core.internal.pipeline.DefaultPipeline;
 import java.time.Duration;
@@ -46,19 +47,39 @@ public final class CheckpointedFlux<T> {
 
     // map, filter and handle that follow each other are fused into one Reactor stage: `pending` holds them until
     // another operator (or elements()) needs the stream, so a run of them costs one stage and one Data per record
-    private final Flux<? extends StreamElement<?>> base;
+    private final Flux<?> base;
+    // whether base may carry batches of records (RecordBatch) between the markers, as a pipeline's source stage emits
+    // them: the operators that take them run over base as it is, and everything else (elements(), a transform, a
+    // window) sees one element per record
+    private final boolean batched;
     private final @Nullable StatelessSteps<?, T> pending;
     private final @Nullable PipelineOptions options;
     private final @Nullable Source<?> source;
     private final StatefulOperators stateful;
 
+    static {
+        Batches.access(new Batches.Access() {
+            @Override
+            public <T> CheckpointedFlux<T> batched(Flux<?> elements) {
+                return new CheckpointedFlux<>(elements, true, null, null, null, StatefulOperators.NONE);
+            }
+
+            @Override
+            public Flux<?> stream(CheckpointedFlux<?> flux) {
+                return flux.stream();
+            }
+        });
+    }
+
     private CheckpointedFlux(
-            Flux<? extends StreamElement<?>> base,
+            Flux<?> base,
+            boolean batched,
             @Nullable StatelessSteps<?, T> pending,
             @Nullable PipelineOptions options,
             @Nullable Source<?> source,
             StatefulOperators stateful) {
         this.base = base;
+        this.batched = batched;
         this.pending = pending;
         this.options = options;
         this.source = source;
@@ -67,21 +88,29 @@ public final class CheckpointedFlux<T> {
 
     /** Wraps a stream of elements; such a flux cannot end with {@link #to}. */
     public static <T> CheckpointedFlux<T> of(Flux<StreamElement<T>> elements) {
-        return new CheckpointedFlux<>(requireNonNull(elements, "elements"), null, null, null, StatefulOperators.NONE);
+        return new CheckpointedFlux<>(
+                requireNonNull(elements, "elements"), false, null, null, null, StatefulOperators.NONE);
     }
 
     static <T> CheckpointedFlux<T> fromSource(PipelineOptions options, Source<T> source) {
         return new CheckpointedFlux<T>(
-                DefaultPipeline.<T>sourcePlaceholder(), null, options, source, StatefulOperators.NONE);
+                DefaultPipeline.sourcePlaceholder(), true, null, options, source, StatefulOperators.NONE);
     }
 
-    /** The elements, markers included. */
+    /** The elements, markers included: one element per record. */
     @SuppressWarnings("unchecked")
     public Flux<StreamElement<T>> elements() {
+        return batched ? Batches.unbatched(stream()) : (Flux<StreamElement<T>>) stream();
+    }
+
+    /** The stream as the pipeline runs it: with batches of records where the source stage made them. */
+    @SuppressWarnings("unchecked")
+    private Flux<?> stream() {
         if (pending == null) {
-            return (Flux<StreamElement<T>>) base;
+            return base;
         }
-        return ((Flux<StreamElement<Object>>) base).transform((StatelessSteps<Object, T>) pending);
+        StatelessSteps<Object, T> steps = (StatelessSteps<Object, T>) pending;
+        return batched ? steps.batchedOver(base) : ((Flux<StreamElement<Object>>) base).transform(steps);
     }
 
     /** Transforms each value. See {@link Checkpointed#map}. */
@@ -102,7 +131,7 @@ public final class CheckpointedFlux<T> {
     @SuppressWarnings("unchecked")
     private <R> CheckpointedFlux<R> fuse(StatelessSteps<T, R> step) {
         StatelessSteps<?, R> steps = pending == null ? step : ((StatelessSteps<Object, T>) pending).then(step);
-        return new CheckpointedFlux<>(base, steps, options, source, stateful);
+        return new CheckpointedFlux<>(base, batched, steps, options, source, stateful);
     }
 
     /** Asynchronous work per record, up to {@code concurrency} at once. See {@link Checkpointed#flatMap}. */
@@ -157,11 +186,16 @@ public final class CheckpointedFlux<T> {
         Keyed<T, ?, ?, R> named =
                 operator.name() != null ? operator : operator.positionallyNamed("keyed-" + stateful.count());
         StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
-        Flux<StreamElement<R>> keyed = pending == null
+        Function<Flux<?>, Flux<Object>> inBatches = batched ? named.batched(pending) : null;
+        if (inBatches != null) {
+            // the pending steps and the state in one stage, a batch of records at a time
+            return new CheckpointedFlux<>(inBatches.apply(base), true, null, options, source, next);
+        }
+        Flux<StreamElement<R>> keyed = pending == null || batched
                 ? elements().transform(named)
                 // the pending steps run inside the keyed operator's stage: one stage and one Data per record fewer
                 : ((Flux<StreamElement<Object>>) base).transform(named.after(pending));
-        return new CheckpointedFlux<>(keyed, null, options, source, next);
+        return new CheckpointedFlux<>(keyed, false, null, options, source, next);
     }
 
     /**
@@ -187,7 +221,7 @@ public final class CheckpointedFlux<T> {
         WindowAggregate<T, K, A> named =
                 aggregate.name() != null ? aggregate : aggregate.positionallyNamed("window-" + stateful.count());
         StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
-        return new CheckpointedFlux<>(elements().transform(named), null, options, source, next);
+        return new CheckpointedFlux<>(elements().transform(named), false, null, options, source, next);
     }
 
     /**
@@ -223,7 +257,7 @@ public final class CheckpointedFlux<T> {
         Deduplicate<T, ?> named =
                 operator.name() != null ? operator : operator.positionallyNamed("deduplicate-" + stateful.count());
         StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
-        return new CheckpointedFlux<>(elements().transform(named), null, options, source, next);
+        return new CheckpointedFlux<>(elements().transform(named), false, null, options, source, next);
     }
 
     /**
@@ -233,7 +267,7 @@ public final class CheckpointedFlux<T> {
     public <R> CheckpointedFlux<R> transform(
             Function<? super Flux<StreamElement<T>>, ? extends Publisher<StreamElement<R>>> operator) {
         requireNonNull(operator, "operator");
-        return new CheckpointedFlux<>(elements().transform(operator), null, options, source, stateful);
+        return new CheckpointedFlux<>(elements().transform(operator), false, null, options, source, stateful);
     }
 
     /**
@@ -260,7 +294,7 @@ public final class CheckpointedFlux<T> {
             throw new IllegalStateException(
                     "to(...) assembles a pipeline: start with Onceflow.pipeline(name).from(source)");
         }
-        return DefaultPipeline.create(options, source, elements(), sinks, stateful.unnamed());
+        return DefaultPipeline.create(options, source, stream(), sinks, stateful.unnamed());
     }
 
     /** The stateful operators of a chain so far: their names, checked distinct, and those made up by position. */

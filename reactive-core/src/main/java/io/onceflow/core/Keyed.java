@@ -229,6 +229,15 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
         return operator().after(steps);
     }
 
+    /**
+     * This operator's stage over a stream that may carry batches of records, with a run of fused steps before it, or
+     * {@code null} when it takes one record at a time: see {@link KeyedOperator#batched}.
+     */
+    @Nullable
+    Function<Flux<?>, Flux<Object>> batched(@Nullable StatelessSteps<?, T> steps) {
+        return operator().batched(steps);
+    }
+
     @SuppressWarnings("unchecked")
     private KeyedOperator<T, K, S, R> operator() {
         String operatorName = name != null ? name : DEFAULT_NAME;

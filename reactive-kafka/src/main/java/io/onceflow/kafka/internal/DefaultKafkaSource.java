@@ -2,12 +2,14 @@ package io.onceflow.kafka.internal;
 
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.Batches;
+import io.onceflow.core.internal.batch.BatchingSource;
 import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaSourceOptions;
 import reactor.core.publisher.Flux;
 
 /** The {@link KafkaSource}: each run of the pipeline gets a {@link KafkaSourceRun} with a consumer of its own. */
-public final class DefaultKafkaSource<T> implements KafkaSource<T> {
+public final class DefaultKafkaSource<T> implements KafkaSource<T>, BatchingSource<T> {
 
     private final KafkaSourceOptions<T> options;
     private final LagMeters lagMeters = new LagMeters();
@@ -26,9 +28,16 @@ public final class DefaultKafkaSource<T> implements KafkaSource<T> {
         return options;
     }
 
+    /** One element per record; a pipeline opens the source with {@link #openBatched} instead. */
     @Override
     public Flux<StreamElement<T>> open(SourceContext context) {
-        return Flux.defer(() -> new KafkaSourceRun<>(options, context, lagMeters).elements());
+        return Batches.unbatched(openBatched(context));
+    }
+
+    /** A batch of records for each partition of each poll: what a pipeline reads. */
+    @Override
+    public Flux<Object> openBatched(SourceContext context) {
+        return Flux.defer(() -> new KafkaSourceRun<>(options, context, lagMeters).batches());
     }
 
     @Override

@@ -9,8 +9,8 @@ import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StageFailedException;
-import io.onceflow.core.StreamElement;
 import io.onceflow.core.TransientFailureException;
+import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.StartPosition;
 import java.time.Duration;
@@ -48,7 +48,7 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * One run of a {@link DefaultKafkaSource}: a consumer polled by a {@link PollLoop}, whose rebalance callbacks claim and
- * give up partitions through the pipeline, and whose records become {@link StreamElement}s.
+ * give up partitions through the pipeline, and whose records become a batch per partition and poll.
  *
  * <p>Threads: the consumer's poll thread ({@code onceflow-kafka-poll-<pipeline>-<instance>}, a plain thread) runs the
  * rebalance callbacks, which wait there, bounded, for the pipeline to claim or close partitions; records are decoded
@@ -91,8 +91,11 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         this.groupId = options.groupId() != null ? options.groupId() : context.pipeline();
     }
 
-    /** The records of this run; subscribing starts the consumer. */
-    Flux<StreamElement<T>> elements() {
+    /**
+     * The records of this run, a {@link RecordBatch} for each partition of each poll; subscribing starts the
+     * consumer.
+     */
+    Flux<Object> batches() {
         // a Kafka sink made from this source is the commit point: it commits the offsets, the source none of its own
         Optional<PairedKafkaWriter> pairedSink = context.commitPointWriter(PairedKafkaWriter.class);
         pairedSink.ifPresent(writer -> writer.bindSource(this));
@@ -102,7 +105,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         Disposable completions = context.completedCheckpoints()
                 .subscribe(marker -> checkpointCompleted(marker, kafkaCommitPoint), error -> {});
         // nothing is ever acknowledged to the consumer: offsets follow checkpoints only, through the commit point
-        Flux<ConsumerRecord<byte[], byte[]>> records = PollLoop.records(
+        Flux<List<ConsumerRecord<byte[], byte[]>>> records = PollLoop.records(
                         this::newConsumer,
                         options.topics(),
                         new Callbacks(),
@@ -118,11 +121,11 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         unreleased -> KafkaErrors.idNotYetReleased(
                                 context.pipeline(), context.instanceId(), options.name(), groupId, unreleased))
                 .publishOn(emitting, PREFETCH_POLLS)
-                .flatMapIterable(polled -> polled, PREFETCH_POLLS)
+                .flatMapIterable(KafkaSourceRun::byPartition, PREFETCH_POLLS)
                 .doFinally(signal -> emitting.dispose()); // once the consumer is really gone
         // a stopped source keeps its consumer in the group until the run ends: the final checkpoint's offsets need
         // the group metadata of a current member
-        Flux<ConsumerRecord<byte[], byte[]>> lingering = new LingerOnCancel<>(
+        Flux<List<ConsumerRecord<byte[], byte[]>>> lingering = new LingerOnCancel<>(
                         records, context.completedCheckpoints().then(), LINGER)
                 // before cancel goes on: revocations from here on (the consumer's close) need no checkpoint
                 .doOnCancel(this::end)
@@ -131,11 +134,15 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         // closes the consumer: merge cancels its other sources on an error, where takeUntilOther would leave the
         // poll loop running (it propagates the other's error without cancelling its main), and its consumer would
         // keep the partitions it was assigned, in the group, polling, while the restarted run waited for them
-        return Flux.merge(lingering, failure.asMono().then(Mono.<ConsumerRecord<byte[], byte[]>>empty()))
+        // (a poll's batches at a time: each holds up to a poll's records of a partition, so the merge holds few)
+        return Flux.merge(
+                        PREFETCH_POLLS,
+                        lingering,
+                        failure.asMono().then(Mono.<List<ConsumerRecord<byte[], byte[]>>>empty()))
                 // the gate decides as a record leaves the merge's queue, and the source stage counts it in the same
                 // call: decided before that queue, a record of a revoked partition could wait there while the
                 // partition was assigned again to this run, then be emitted beside its own re-read (twice)
-                .<StreamElement<T>>handle(this::emit)
+                .<Object>handle(this::emit)
                 .doFinally(signal -> {
                     end();
                     completions.dispose();
@@ -154,40 +161,66 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     // ---- the merge's drain: the emitting thread, or a thread whose request drains what the merge holds ----
 
-    private void emit(ConsumerRecord<byte[], byte[]> record, SynchronousSink<StreamElement<T>> sink) {
+    /** A poll's records, one list per partition, each in offset order: what becomes one batch. */
+    private static List<List<ConsumerRecord<byte[], byte[]>>> byPartition(ConsumerRecords<byte[], byte[]> polled) {
+        List<List<ConsumerRecord<byte[], byte[]>>> lists =
+                new ArrayList<>(polled.partitions().size());
+        for (TopicPartition partition : polled.partitions()) {
+            lists.add(polled.records(partition));
+        }
+        return lists;
+    }
+
+    /** Emits one partition's records of one poll as a batch, those of them the partition's gate admits. */
+    private void emit(List<ConsumerRecord<byte[], byte[]>> records, SynchronousSink<Object> sink) {
+        ConsumerRecord<byte[], byte[]> first = records.get(0);
         PartitionGate gate = lastGate;
         if (gate == null
-                || gate.partition.partition() != record.partition()
-                || !gate.partition.topic().equals(record.topic())) {
-            gate = gates.get(new TopicPartition(record.topic(), record.partition()));
+                || gate.partition.partition() != first.partition()
+                || !gate.partition.topic().equals(first.topic())) {
+            gate = gates.get(new TopicPartition(first.topic(), first.partition()));
             if (gate == null) {
                 return; // impossible: the poll thread creates a gate before it hands a partition's records on
             }
             lastGate = gate;
         }
-        long index = gate.seen++;
-        StreamElement<T> element;
-        try {
-            element = decoder.decode(record);
-        } catch (Throwable failure) {
-            // the decoder dead-letters what a record's bytes cause; what escapes it (out of memory on a huge record)
-            // fails the run with a signal, where Reactor would rethrow a JVM-fatal error and end this thread's task
-            sink.error(
-                    failure instanceof Error error
-                            ? new StageFailedException(
-                                    "source:" + options.name(),
-                                    new Origin(record.topic(), record.partition(), record.offset(), record.timestamp()),
-                                    error)
-                            : failure);
-            return;
+        long firstIndex = gate.seen;
+        gate.seen += records.size();
+        RecordBatch<T> batch = new RecordBatch<>(first.topic(), first.partition(), records.size());
+        long bytes = 0;
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                decoder.decodeInto(record, batch);
+            } catch (Throwable failure) {
+                // the decoder dead-letters what a record's bytes cause; what escapes it (out of memory on a huge
+                // record) fails the run with a signal, where Reactor would rethrow a JVM-fatal error and end this
+                // thread's task
+                sink.error(
+                        failure instanceof Error error
+                                ? new StageFailedException(
+                                        "source:" + options.name(),
+                                        new Origin(
+                                                record.topic(),
+                                                record.partition(),
+                                                record.offset(),
+                                                record.timestamp()),
+                                        error)
+                                : failure);
+                return;
+            }
+            bytes += Math.max(0, record.serializedValueSize()) + Math.max(0, record.serializedKeySize());
         }
         synchronized (gateLock) {
-            if (!gate.admits(index)) {
-                return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads it
+            // an assignment sets staleBefore between two polls, so a poll's records of a partition are all stale or
+            // none are; the prefix is dropped all the same, should a poll's records ever straddle it
+            long staleBefore = gate.staleBefore;
+            if (!gate.owned || firstIndex + records.size() <= staleBefore) {
+                return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads them
             }
-            sink.next(element);
+            batch.dropFirst((int) Math.max(0, staleBefore - firstIndex));
+            sink.next(batch);
         }
-        context.recordBytes(Math.max(0, record.serializedValueSize()) + Math.max(0, record.serializedKeySize()));
+        context.recordBytes(bytes);
     }
 
     // ---- the poll thread ----

@@ -4,6 +4,7 @@ import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Origin;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.kafka.Decoder;
 import io.onceflow.kafka.DeserializationException;
 import io.onceflow.kafka.IncomingRecord;
@@ -34,14 +35,40 @@ final class RecordDecoder<T> {
     }
 
     StreamElement<T> decode(ConsumerRecord<byte[], byte[]> record) {
-        Origin origin = new Origin(record.topic(), record.partition(), record.offset(), record.timestamp());
+        Object decoded = decodedOrFailed(record);
+        if (decoded instanceof Failed failed) {
+            return failed.deadLetter().cast();
+        }
+        @SuppressWarnings("unchecked")
+        T value = (T) decoded;
+        return new Data<>(value, new Origin(record.topic(), record.partition(), record.offset(), record.timestamp()));
+    }
+
+    /** Appends the record to {@code batch} (of its partition): its value, or its dead letter in its place. */
+    void decodeInto(ConsumerRecord<byte[], byte[]> record, RecordBatch<T> batch) {
+        Object decoded = decodedOrFailed(record);
+        if (decoded instanceof Failed failed) {
+            batch.addDeadLetter(failed.deadLetter());
+        } else {
+            @SuppressWarnings("unchecked")
+            T value = (T) decoded;
+            batch.add(value, record.offset(), record.timestamp()); // no Origin until something asks for one
+        }
+    }
+
+    /** A record that did not decode; only this class makes one, so no decoded value is mistaken for it. */
+    private record Failed(DeadLetter<?> deadLetter) {}
+
+    /** The record's value, or the {@link Failed} dead letter that says why it has none. */
+    private Object decodedOrFailed(ConsumerRecord<byte[], byte[]> record) {
         byte[] value = record.value();
         if (value == null && valueFormat != null) {
-            return new DeadLetter<>(
+            Origin origin = origin(record);
+            return new Failed(new DeadLetter<>(
                     origin,
                     STAGE,
                     null,
-                    new DeserializationException(origin, "the record has no value (a tombstone)", null));
+                    new DeserializationException(origin, "the record has no value (a tombstone)", null)));
         }
         try {
             T decoded = valueFormat != null
@@ -55,17 +82,23 @@ final class RecordDecoder<T> {
                             value,
                             record.headers()));
             if (decoded == null) {
-                return new DeadLetter<>(
-                        origin, STAGE, value, new DeserializationException(origin, format + " returned null", null));
+                Origin origin = origin(record);
+                return new Failed(new DeadLetter<>(
+                        origin, STAGE, value, new DeserializationException(origin, format + " returned null", null)));
             }
-            return new Data<>(decoded, origin);
+            return decoded;
         } catch (RuntimeException e) {
-            return new DeadLetter<>(
+            Origin origin = origin(record);
+            return new Failed(new DeadLetter<>(
                     origin,
                     STAGE,
                     value,
-                    new DeserializationException(origin, format + " failed: " + firstLine(e.getMessage()), e));
+                    new DeserializationException(origin, format + " failed: " + firstLine(e.getMessage()), e)));
         }
+    }
+
+    private static Origin origin(ConsumerRecord<byte[], byte[]> record) {
+        return new Origin(record.topic(), record.partition(), record.offset(), record.timestamp());
     }
 
     /** Jackson's messages run over several lines (source excerpts, reference chains): the first says it. */

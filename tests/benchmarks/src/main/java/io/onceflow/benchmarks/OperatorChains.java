@@ -9,6 +9,8 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.Batches;
+import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.core.internal.state.KeyedStateTable;
 import io.onceflow.core.internal.state.StateRegistry;
 import java.util.ArrayList;
@@ -40,6 +42,58 @@ public final class OperatorChains {
             }
         }
         return elements;
+    }
+
+    /**
+     * The same records as {@link #elements}, as a pipeline's source stage hands them to the chain from a source that
+     * polls: batches of at most {@code POLL} records of the partition, none spanning a marker.
+     */
+    public static List<Object> batches(int records, int markerEvery) {
+        List<Object> batches = new ArrayList<>();
+        SourcePartition partition = new SourcePartition("bench", 0);
+        long checkpoint = 0;
+        RecordBatch<Long> batch = new RecordBatch<>("bench", 0, POLL);
+        for (int i = 0; i < records; i++) {
+            batch.add(value(i), i, i);
+            boolean marker = (i + 1) % markerEvery == 0;
+            if (batch.size() == POLL || marker || i == records - 1) {
+                batches.add(batch);
+                batch = new RecordBatch<>("bench", 0, POLL);
+            }
+            if (marker) {
+                batches.add(Marker.of(++checkpoint, Positions.of(Map.of(partition, (long) i + 1))));
+            }
+        }
+        return batches;
+    }
+
+    /** Records per batch in {@link #batches}: a Kafka consumer's {@code max.poll.records} by default. */
+    static final int POLL = 500;
+
+    /** A copy of {@link #batches}' batches, which a chain may rewrite in place. */
+    public static List<Object> copies(List<Object> batches) {
+        List<Object> copies = new ArrayList<>(batches.size());
+        for (Object element : batches) {
+            copies.add(element instanceof RecordBatch<?> batch ? batch.copy() : element);
+        }
+        return copies;
+    }
+
+    /**
+     * The fluent chain as a pipeline runs it, from batches of records to batches of outputs; counts the records at the
+     * end. The operators rewrite each batch in place: give them {@link #copies} of {@link #batches}.
+     */
+    public static long batched(List<Object> batches) {
+        CheckpointedFlux<Long> chain = Batches.<Long>checkpointed(Flux.fromIterable(batches))
+                .map(v -> v * 3)
+                .filter(v -> v % 7 != 0)
+                .keyed(v -> v % KEYS, key -> 0L, (Long sum, Long v) -> sum + v);
+        Long count = Batches.stream(chain)
+                .map(element ->
+                        element instanceof RecordBatch<?> batch ? batch.size() : element instanceof Data ? 1 : 0)
+                .reduce(0L, (sum, records) -> sum + records)
+                .block();
+        return count == null ? 0 : count;
     }
 
     /** The same values, plain. */

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
@@ -46,15 +47,39 @@ public class OperatorOverheadBenchmark {
 
     private List<Long> values;
 
+    /** The same records in batches, as a pipeline's source stage hands them on from a source that polls. */
+    List<Object> batches;
+
+    /**
+     * A fresh copy of the benchmark's batches for each invocation of {@link #batched}, made outside the measurement
+     * (as {@link #elements} are made once): the operators rewrite a batch in place, as they may a batch its source has
+     * just made. A state of its own, so that the other chains' invocations neither copy nor count the copies.
+     */
+    @State(Scope.Thread)
+    public static class FreshBatches {
+        List<Object> batches;
+
+        @Setup(Level.Invocation)
+        public void copy(OperatorOverheadBenchmark benchmark) {
+            batches = OperatorChains.copies(benchmark.batches);
+        }
+    }
+
     @Setup
     public void setUp() {
         elements = OperatorChains.elements(RECORDS, markerEvery);
         values = OperatorChains.values(RECORDS);
+        batches = OperatorChains.batches(RECORDS, markerEvery);
     }
 
     @Benchmark
     public long fluent() {
         return OperatorChains.fluent(elements);
+    }
+
+    @Benchmark
+    public long batched(FreshBatches fresh) {
+        return OperatorChains.batched(fresh.batches);
     }
 
     @Benchmark

@@ -12,6 +12,7 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.StateCodec;
 import io.onceflow.core.StateCodecException;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.core.internal.state.KeyedStateTable;
 import io.onceflow.core.internal.state.StateRegistry;
 import io.onceflow.core.internal.state.UnownedPartitionException;
@@ -142,6 +143,72 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
             KeyedStateTable<K, S> table = table(context);
             return upstream.handle((element, sink) -> updateOne(table, before, element, sink));
         });
+    }
+
+    /**
+     * This operator's stage over a stream that may carry {@link RecordBatch}es, with {@code steps} (a run of map,
+     * filter and handle, or none) before it in the same stage, when it emits one output per record: each batch is
+     * rewritten in place, every record's slot taking the key's new state (or the record's dead letter). {@code null}
+     * for an operator that emits any number of outputs per record, which takes one record at a time.
+     */
+    @SuppressWarnings("unchecked")
+    public @Nullable Function<Flux<?>, Flux<Object>> batched(@Nullable StatelessSteps<?, T> steps) {
+        if (update == null) {
+            return null;
+        }
+        StatelessSteps<Object, T> before = (StatelessSteps<Object, T>) steps;
+        return upstream -> Flux.deferContextual(context -> {
+            KeyedStateTable<K, S> table = table(context);
+            return ((Flux<Object>) upstream).handle((element, sink) -> {
+                if (element instanceof RecordBatch<?> batch) {
+                    updateBatch(table, before, batch, sink);
+                } else {
+                    updateOne(table, before, (StreamElement<?>) element, (SynchronousSink<StreamElement<R>>)
+                            (SynchronousSink<?>) sink);
+                }
+            });
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private void updateBatch(
+            KeyedStateTable<K, S> table,
+            @Nullable StatelessSteps<Object, T> before,
+            RecordBatch<?> batch,
+            SynchronousSink<Object> sink) {
+        BiFunction<? super S, ? super T, ? extends S> updating = requireNonNull(update, "update");
+        batch.beginRewrite();
+        for (int i = 0, size = batch.size(); i < size; i++) {
+            if (batch.isDeadLetter(i)) {
+                batch.keepAsIs(i);
+                continue;
+            }
+            Object input = before == null ? batch.value(i) : before.valueAt(batch, i, sink);
+            if (input == null) {
+                continue; // filtered out or dead-lettered by a step before this one
+            }
+            T value = (T) input;
+            S next;
+            KeyedStateTable.Entry<K, S> entry;
+            try {
+                entry = table.entry(batch, i, keyOf(value));
+                next = updating.apply(entry.value(), value);
+                if (next == null) {
+                    throw new NullPointerException("the keyed update function returned null");
+                }
+            } catch (StateCodecException | UnownedPartitionException stateFailure) {
+                // the committed state or the partition's ownership is at fault, not this record: the run stops
+                throw stateFailure;
+            } catch (Throwable failure) {
+                batch.keepDeadLetter(i, deadLetter(batch.origin(i), stage(), value, failure));
+                continue;
+            }
+            table.update(entry, next);
+            batch.keep(i, next);
+        }
+        if (!batch.endRewrite().isEmpty()) {
+            sink.next(batch);
+        }
     }
 
     /** The operator's state for one run; registering it there refuses a second operator of the same name. */

@@ -6,8 +6,10 @@ import static io.onceflow.core.internal.operators.Elements.passThrough;
 import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.Data;
+import io.onceflow.core.Origin;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.RecordBatch;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -165,35 +167,118 @@ public final class StatelessSteps<T, R> implements Function<Flux<StreamElement<T
     }
 
     /**
+     * The steps' stage over a stream that may carry {@link RecordBatch}es: a batch is rewritten in place, each record
+     * through every step, a dropped record leaving it and a failing one leaving its dead letter in its place; a batch
+     * left empty is not emitted. Single records, markers and dead letters go as in {@link #apply}.
+     */
+    @SuppressWarnings("unchecked")
+    public Flux<Object> batchedOver(Flux<?> upstream) {
+        return ((Flux<Object>) upstream).handle((element, sink) -> {
+            if (element instanceof RecordBatch<?> batch) {
+                batch.beginRewrite();
+                for (int i = 0, size = batch.size(); i < size; i++) {
+                    if (batch.isDeadLetter(i)) {
+                        batch.keepAsIs(i);
+                        continue;
+                    }
+                    Object value = valueAt(batch, i, sink);
+                    if (value != null) {
+                        batch.keep(i, value);
+                    }
+                }
+                if (!batch.endRewrite().isEmpty()) {
+                    sink.next(batch);
+                }
+            } else if (element instanceof Data<?> record) {
+                Object value = valueOf(record, (SynchronousSink<StreamElement<Object>>) (SynchronousSink<?>) sink);
+                if (value != null) {
+                    sink.next(value == record.value() ? record : record.withValue(value));
+                }
+            } else {
+                sink.next(element);
+            }
+        });
+    }
+
+    /**
      * Runs the steps over one record, inside the Reactor stage of {@code sink}: the value they end with, or
      * {@code null} when the record ends here (filtered out; dead-lettered, its dead letter already emitted to
      * {@code sink}; or the stream failed). A stage that fuses these steps before its own work calls this, so the
      * record costs no intermediate {@link Data}.
      */
     public <X> @Nullable Object valueOf(Data<?> record, SynchronousSink<StreamElement<X>> sink) {
-        Object value = record.value();
+        Object value = run(record.value(), sink);
+        if (value == SKIP) {
+            return null;
+        }
+        if (value instanceof StepFailure failure) {
+            if (failure.cause == null) {
+                sink.error(completeRefused(record.origin()));
+            } else {
+                sink.next(deadLetter(record.origin(), failure.stage, failure.payload, failure.cause));
+            }
+            return null;
+        }
+        return value;
+    }
+
+    /**
+     * Runs the steps over the record in slot {@code index} of {@code batch}, in a rewrite of the batch inside the
+     * Reactor stage of {@code sink}: the value they end with, which the caller keeps (or replaces with its own
+     * output); or {@code null} when the record ends here: filtered out (the caller does not keep the slot), or
+     * dead-lettered (its dead letter kept in its place already).
+     *
+     * @throws PipelineConfigurationException when a handler called {@code complete()}: the stream fails
+     */
+    public @Nullable Object valueAt(RecordBatch<?> batch, int index, SynchronousSink<?> sink) {
+        Object value = run(batch.value(index), sink);
+        if (value == SKIP) {
+            return null;
+        }
+        if (value instanceof StepFailure failure) {
+            Origin origin = batch.origin(index);
+            if (failure.cause == null) {
+                throw completeRefused(origin);
+            }
+            batch.keepDeadLetter(index, deadLetter(origin, failure.stage, failure.payload, failure.cause));
+            return null;
+        }
+        return value;
+    }
+
+    /** The steps over one value: the value they end with, {@link #SKIP}, or the {@link StepFailure} that ended it. */
+    private Object run(Object input, SynchronousSink<?> sink) {
+        Object value = input;
         for (Step step : steps) {
             Object next;
             try {
                 next = step.apply(value, sink);
             } catch (CompleteRefused refused) {
-                sink.error(new PipelineConfigurationException("handle called complete() for " + record.origin()
-                        + ": a checkpointed stream ends only when its source does; emit nothing instead"));
-                return null;
+                return new StepFailure(step.stage(), value, null);
             } catch (HandlerFailure failure) {
-                sink.next(deadLetter(record.origin(), step.stage(), value, requireNonNull(failure.getCause())));
-                return null;
+                return new StepFailure(step.stage(), value, requireNonNull(failure.getCause()));
             } catch (Throwable failure) {
-                sink.next(deadLetter(record.origin(), step.stage(), value, failure));
-                return null;
+                return new StepFailure(step.stage(), value, failure);
             }
             if (next == SKIP) {
-                return null;
+                return SKIP;
             }
             value = requireNonNull(next);
         }
         return value;
     }
+
+    private static PipelineConfigurationException completeRefused(Origin origin) {
+        return new PipelineConfigurationException("handle called complete() for " + origin
+                + ": a checkpointed stream ends only when its source does; emit nothing instead");
+    }
+
+    /**
+     * A step that failed on {@code payload}: with its {@code cause}, the record's dead letter; without one, a handler
+     * that called {@code complete()}. Only this class makes one, so no record value is mistaken for it.
+     */
+    private record StepFailure(
+            String stage, Object payload, @Nullable Throwable cause) {}
 
     /** A handler called {@code complete()}: an error of the stream, not of the record. */
     private static final class CompleteRefused extends RuntimeException {

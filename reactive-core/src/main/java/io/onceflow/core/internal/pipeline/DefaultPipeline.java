@@ -12,7 +12,6 @@ import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.Sink;
 import io.onceflow.core.SinkWriter;
 import io.onceflow.core.Source;
-import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.StateRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +49,9 @@ public final class DefaultPipeline<T, R> implements Pipeline {
 
     private final PipelineOptions options;
     private final Source<T> source;
-    private final Flux<StreamElement<R>> chain;
+    /** The chain, from the source stage to the sink stage: its elements may be batches of records. */
+    private final Flux<?> chain;
+
     private final PipelineAssembly<R> assembly;
     private final PipelineMeters meters;
     private final Sinks.Many<CheckpointEvent> events = Sinks.many().multicast().directBestEffort();
@@ -62,8 +63,7 @@ public final class DefaultPipeline<T, R> implements Pipeline {
     private volatile boolean stopRequested;
     private volatile Sinks.Empty<Void> terminated = Sinks.empty();
 
-    private DefaultPipeline(
-            PipelineOptions options, Source<T> source, Flux<StreamElement<R>> chain, PipelineAssembly<R> assembly) {
+    private DefaultPipeline(PipelineOptions options, Source<T> source, Flux<?> chain, PipelineAssembly<R> assembly) {
         this.options = options;
         this.source = source;
         this.chain = chain;
@@ -71,17 +71,18 @@ public final class DefaultPipeline<T, R> implements Pipeline {
         this.meters = new PipelineMeters(options.meterRegistry(), options.name(), this::lastCheckpointAgeMillis);
     }
 
-    /** Checks the participants and assembles a pipeline. */
     /**
      * Checks the participants and assembles a pipeline.
      *
      * @param unnamedOperators the chain's stateful operators without a name of their own, which a durable commit
      *     point refuses
+     * @param chain the operators over {@link #sourcePlaceholder()}: elements of type {@code R}, or batches of records
+     *     of type {@code R} ({@link io.onceflow.core.internal.batch.RecordBatch})
      */
     public static <T, R> Pipeline create(
             PipelineOptions options,
             Source<T> source,
-            Flux<StreamElement<R>> chain,
+            Flux<?> chain,
             List<? extends Sink<? super R>> sinks,
             List<String> unnamedOperators) {
         return new DefaultPipeline<>(
@@ -91,8 +92,11 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                 PipelineAssembly.of(options, source, sinks, unnamedOperators));
     }
 
-    /** The upstream of a pipeline's first operator: the running attempt's source, with markers. */
-    public static <T> Flux<StreamElement<T>> sourcePlaceholder() {
+    /**
+     * The upstream of a pipeline's first operator: the running attempt's source, with markers, and batches of records
+     * where the source emits them.
+     */
+    public static Flux<Object> sourcePlaceholder() {
         return PipelineAssembly.sourcePlaceholder();
     }
 
@@ -218,7 +222,7 @@ public final class DefaultPipeline<T, R> implements Pipeline {
                 writers.commitPoint(),
                 assembly.commitPointTakesRecords(),
                 writers.relay());
-        Flux<StreamElement<R>> processed = chain.contextWrite(
+        Flux<?> processed = chain.contextWrite(
                 context -> context.put(RunContext.class, run).put(StateRegistry.class, run.stateRegistry()));
         Attempt attempt = new Attempt(run, stop);
         Disposable.Swap numbering = Disposables.swap();

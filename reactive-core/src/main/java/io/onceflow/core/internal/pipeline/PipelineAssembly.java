@@ -6,7 +6,6 @@ import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.PipelineOptions;
 import io.onceflow.core.Sink;
 import io.onceflow.core.Source;
-import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.StateRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,7 +31,7 @@ record PipelineAssembly<R>(
     private static final Logger LOG = LoggerFactory.getLogger(PipelineAssembly.class);
 
     /** The first operator's upstream: the current run's marker-injected source, found in the Reactor context. */
-    static <T> Flux<StreamElement<T>> sourcePlaceholder() {
+    static Flux<Object> sourcePlaceholder() {
         return Flux.deferContextual(context -> {
             RunContext run = context.getOrDefault(RunContext.class, null);
             if (run == null) {

@@ -3,7 +3,6 @@ package io.onceflow.core.internal.pipeline;
 import io.onceflow.core.CommitPointWriter;
 import io.onceflow.core.Marker;
 import io.onceflow.core.PipelineOptions;
-import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.state.StateRegistry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -27,7 +26,7 @@ final class RunContext {
     /** The commit point's last completed checkpoint, once known: claims and checkpoints wait for it. */
     private final Sinks.One<Long> lastCompletedCheckpoint = Sinks.one();
 
-    private Flux<? extends StreamElement<?>> sourceElements = Flux.empty();
+    private Flux<Object> sourceElements = Flux.empty();
     private volatile boolean ended;
 
     RunContext(
@@ -116,13 +115,15 @@ final class RunContext {
         return ended;
     }
 
-    void sourceElements(Flux<? extends StreamElement<?>> elements) {
+    void sourceElements(Flux<Object> elements) {
         this.sourceElements = elements;
     }
 
-    /** The marker-injected source elements of this run, which the pipeline's first operator subscribes to. */
-    @SuppressWarnings("unchecked")
-    <T> Flux<StreamElement<T>> sourceElements() {
-        return (Flux<StreamElement<T>>) sourceElements;
+    /**
+     * The marker-injected source elements of this run, which the pipeline's first operator subscribes to: stream
+     * elements, and batches of records where the source emits them.
+     */
+    Flux<Object> sourceElements() {
+        return sourceElements;
     }
 }

@@ -10,12 +10,14 @@ import io.onceflow.core.PoisonRecordException;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SinkWriter;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.core.internal.operators.Elements;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -50,7 +52,8 @@ final class SinkStage<T> {
      * every element cost a {@code request(1)} through every stage of the chain above, the source stage's drain loop
      * included. The price is bounded: a buffer that reaches its bound asks for a checkpoint, and the records already
      * in flight (at most this many) reach the buffer before that checkpoint's marker; while a full buffer waits for a
-     * commit ({@link #relieve}), at most this many wait here.
+     * commit ({@link #relieve}), at most this many wait here. An element may be a batch of one partition's records (as
+     * many as a poll of the source returned), so the records in flight are bounded by this many polls.
      */
     static final int PREFETCH = 32;
 
@@ -106,8 +109,10 @@ final class SinkStage<T> {
     }
 
     /** Runs the data path and the commit path; emits each checkpoint's outcome. */
-    Flux<CheckpointEvent> run(Flux<StreamElement<T>> elements) {
-        Flux<CheckpointEvent> dataPath = elements.concatMap(this::accept, PREFETCH)
+    @SuppressWarnings("unchecked")
+    Flux<CheckpointEvent> run(Flux<?> elements) {
+        Flux<CheckpointEvent> dataPath = ((Flux<Object>) elements)
+                .concatMap(this::accept, PREFETCH)
                 .doOnComplete(() -> sealed.tryEmitComplete())
                 .thenMany(Flux.empty());
         Flux<CheckpointEvent> commitPath = sealed.asFlux().concatMap(this::commit);
@@ -115,30 +120,56 @@ final class SinkStage<T> {
         return Flux.merge(commitPath, dataPath);
     }
 
-    private Mono<Void> accept(StreamElement<T> element) {
-        if (element instanceof Data<T> record) {
-            for (NamedWriter<T> writer : all) {
-                try {
-                    writer.writer().write(record);
-                } catch (Throwable failure) {
-                    // a writer must not throw; one that does (or runs out of memory) fails the run, with a signal
-                    return Mono.error(Elements.signallable("sink:" + writer.name(), record.origin(), failure));
-                }
+    @SuppressWarnings("unchecked")
+    private Mono<Void> accept(Object element) {
+        if (element instanceof Data<?> record) {
+            Throwable failure = write((Data<T>) record);
+            if (failure != null) {
+                return Mono.error(failure);
             }
-            recordsInCheckpoint++;
             return overBound() ? relieve() : Mono.empty();
         }
-        if (element instanceof Marker<T> marker) {
+        if (element instanceof RecordBatch<?> batch) {
+            // each record as the writers take it, a dead letter in its place: the same order as one element each
+            for (int i = 0, size = batch.size(); i < size; i++) {
+                Throwable failure = batch.isDeadLetter(i) ? deadLetter(batch.deadLetter(i)) : write(batch.element(i));
+                if (failure != null) {
+                    return Mono.error(failure);
+                }
+            }
+            return overBound() ? relieve() : Mono.empty();
+        }
+        if (element instanceof Marker<?> marker) {
             seal(marker);
             return Mono.empty();
         }
-        DeadLetter<T> deadLetter = (DeadLetter<T>) element;
+        Throwable failure = deadLetter((DeadLetter<?>) element);
+        return failure != null ? Mono.error(failure) : Mono.empty();
+    }
+
+    /** Writes a record to every writer; what fails the run if one throws, or null. */
+    private @Nullable Throwable write(StreamElement<T> element) {
+        Data<T> record = (Data<T>) element;
+        for (NamedWriter<T> writer : all) {
+            try {
+                writer.writer().write(record);
+            } catch (Throwable failure) {
+                // a writer must not throw; one that does (or runs out of memory) fails the run, with a signal
+                return Elements.signallable("sink:" + writer.name(), record.origin(), failure);
+            }
+        }
+        recordsInCheckpoint++;
+        return null;
+    }
+
+    /** Hands a dead letter to the commit point; what fails the run when it has no dead-letter destination, or null. */
+    private @Nullable Throwable deadLetter(DeadLetter<?> deadLetter) {
         if (!commitPointWriter.acceptsDeadLetters()) {
-            return Mono.error(new PoisonRecordException(run.pipeline(), deadLetter));
+            return new PoisonRecordException(run.pipeline(), deadLetter);
         }
         commitPointWriter.deadLetter(deadLetter);
         deadLettersInCheckpoint++;
-        return Mono.empty();
+        return null;
     }
 
     private boolean overBound() {
@@ -163,7 +194,7 @@ final class SinkStage<T> {
         return completions.asFlux().filter(count -> count > seen).next().then();
     }
 
-    private void seal(Marker<T> marker) {
+    private void seal(Marker<?> marker) {
         run.meters().alignment(Duration.ofNanos(run.coordinator().elapsedNanos(marker.checkpointId())));
         List<Mono<Void>> flushes = new ArrayList<>(idempotent.size());
         for (NamedWriter<T> writer : idempotent) {

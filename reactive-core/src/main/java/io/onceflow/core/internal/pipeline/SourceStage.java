@@ -17,7 +17,8 @@ import io.onceflow.core.Recovery;
 import io.onceflow.core.Source;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
-import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.BatchingSource;
+import io.onceflow.core.internal.batch.RecordBatch;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -104,33 +105,48 @@ final class SourceStage<T> implements SourceContext {
         }
     }
 
-    /** The source's elements with markers, for one run; {@code stop} ends the source gracefully. */
-    Flux<StreamElement<T>> elements(Mono<Void> stop) {
-        Flux<Object> records = Flux.defer(() -> source.open(this))
+    /**
+     * The source's elements with markers, for one run; {@code stop} ends the source gracefully. A {@link
+     * BatchingSource}'s batches of records stay batches: one element for many records.
+     */
+    Flux<Object> elements(Mono<Void> stop) {
+        Flux<Object> records = Flux.defer(this::open)
                 .takeUntilOther(stop)
                 .<Object>map(element -> {
                     emitted++; // only this thread writes: the source emits serially
                     return element;
                 })
                 .concatWith(Mono.just(END));
-        return new StepEmitter<T>(records, run.coordinator().wakeUps(), this::step);
+        return new StepEmitter(records, run.coordinator().wakeUps(), this::step);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Flux<Object> open() {
+        if (source instanceof BatchingSource<T> batching) {
+            return batching.openBatched(this);
+        }
+        return (Flux<Object>) (Flux<?>) source.open(this);
     }
 
     /** One step of the stage, over a record of the source, its end, or a wake-up of the coordinator ({@code null}). */
-    @SuppressWarnings("unchecked")
-    private void step(@Nullable Object item, StepEmitter.Output<T> out) {
+    private void step(@Nullable Object item, StepEmitter.Output out) {
         if (item == null) {
             Marker<T> marker = startMarker(false);
             if (marker != null) {
                 out.next(marker);
             }
+        } else if (item instanceof RecordBatch<?> batch) {
+            if (!batch.isEmpty()
+                    && advance(batch.source(), batch.partition(), batch.nextOffset(), batch.size(), stepped++)) {
+                out.next(batch);
+            }
         } else if (item instanceof Data<?> record) {
             if (advance(record.origin(), stepped++)) {
-                out.next((Data<T>) record);
+                out.next(record);
             }
         } else if (item instanceof DeadLetter<?> deadLetter) {
             if (advance(deadLetter.origin(), stepped++)) {
-                out.next((DeadLetter<T>) deadLetter);
+                out.next(deadLetter);
             }
         } else if (item == END) {
             Marker<T> last = startMarker(true);
@@ -150,26 +166,38 @@ final class SourceStage<T> implements SourceContext {
      * record (the {@code index}-th of its elements) before the current ownership began: it is dropped.
      */
     private boolean advance(Origin origin, long index) {
+        return advance(origin.source(), origin.partition(), origin.nextOffset(), 1, index);
+    }
+
+    /**
+     * Moves {@code source}'s {@code partition} to {@code nextOffset}, past {@code records} records emitted as one
+     * element (one record, or a batch of them): false when they are dropped, as {@link #advance(Origin, long)} says.
+     * A batch that crosses the checkpoint's record limit asks for the checkpoint after it: its marker follows the
+     * batch, never splits it.
+     */
+    private boolean advance(String source, int partition, long nextOffset, int records, long index) {
         Cursor cursor = lastCursor;
         if (cursor == null
-                || cursor.partition.partition() != origin.partition()
-                || !cursor.partition.source().equals(origin.source())
+                || cursor.partition.partition() != partition
+                || !cursor.partition.source().equals(source)
                 || !cursor.owned) {
-            cursor = cursors.get(origin.sourcePartition()); // every cursor in the map is owned
+            cursor = cursors.get(new SourcePartition(source, partition)); // every cursor in the map is owned
             if (cursor == null) {
-                droppedUncounted++;
+                droppedUncounted += records;
                 return false;
             }
             lastCursor = cursor;
         }
         if (index < cursor.validFrom) {
-            droppedUncounted++;
+            droppedUncounted += records;
             return false;
         }
-        cursor.nextOffset = origin.offset() + 1;
-        recordsUncounted++;
+        cursor.nextOffset = nextOffset;
+        recordsUncounted += records;
         long limit = run.options().checkpointAfterRecords();
-        if (++recordsSinceMarker == limit) {
+        long before = recordsSinceMarker;
+        recordsSinceMarker = before + records;
+        if (before < limit && recordsSinceMarker >= limit) {
             run.coordinator().trigger("records");
         }
         return true;

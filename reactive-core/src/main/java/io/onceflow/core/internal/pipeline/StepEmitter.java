@@ -2,7 +2,6 @@ package io.onceflow.core.internal.pipeline;
 
 import static java.util.Objects.requireNonNull;
 
-import io.onceflow.core.StreamElement;
 import io.onceflow.core.internal.operators.Elements;
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -37,16 +36,17 @@ import reactor.util.context.Context;
  * one for each element emitted beyond one per record (a wake-up's marker, or a marker before a record), so that the
  * elements held here stay few. Cancellation cancels the upstream and the wake-up subscription and drops what is held.
  */
-final class StepEmitter<T> extends Flux<StreamElement<T>> {
+final class StepEmitter extends Flux<Object> {
 
     /** A step over one item of the source, or over a wake-up ({@code item == null}). */
-    interface Step<T> {
-        void apply(@Nullable Object item, Output<T> out);
+    interface Step {
+        void apply(@Nullable Object item, Output out);
     }
 
     /** Where a step emits; {@link #complete} ends the stream once what was emitted has gone. */
-    interface Output<T> {
-        void next(StreamElement<T> element);
+    interface Output {
+        /** Emits a stream element, or a batch of records. */
+        void next(Object element);
 
         void complete();
 
@@ -55,24 +55,24 @@ final class StepEmitter<T> extends Flux<StreamElement<T>> {
 
     private final Flux<?> source;
     private final Flux<?> wakeUps;
-    private final Step<T> step;
+    private final Step step;
 
-    StepEmitter(Flux<?> source, Flux<?> wakeUps, Step<T> step) {
+    StepEmitter(Flux<?> source, Flux<?> wakeUps, Step step) {
         this.source = requireNonNull(source, "source");
         this.wakeUps = requireNonNull(wakeUps, "wakeUps");
         this.step = requireNonNull(step, "step");
     }
 
     @Override
-    public void subscribe(CoreSubscriber<? super StreamElement<T>> actual) {
-        StepSubscriber<T> parent = new StepSubscriber<>(actual, step);
+    public void subscribe(CoreSubscriber<? super Object> actual) {
+        StepSubscriber parent = new StepSubscriber(actual, step);
         actual.onSubscribe(parent);
         // wake-ups first: a source that emits while being subscribed must already find them listened to
         parent.wakeUpSubscription = wakeUps.subscribe(wake -> parent.wakeUp(), error -> {}, () -> {});
         source.subscribe(parent);
     }
 
-    static final class StepSubscriber<T> implements CoreSubscriber<Object>, Subscription, Output<T> {
+    static final class StepSubscriber implements CoreSubscriber<Object>, Subscription, Output {
 
         private static final AtomicIntegerFieldUpdater<StepSubscriber> WIP =
                 AtomicIntegerFieldUpdater.newUpdater(StepSubscriber.class, "wip");
@@ -81,15 +81,15 @@ final class StepEmitter<T> extends Flux<StreamElement<T>> {
         private static final AtomicLongFieldUpdater<StepSubscriber> DEBT =
                 AtomicLongFieldUpdater.newUpdater(StepSubscriber.class, "debt");
 
-        private final CoreSubscriber<? super StreamElement<T>> actual;
-        private final Step<T> step;
+        private final CoreSubscriber<? super Object> actual;
+        private final Step step;
 
         /** Items of the source not yet stepped: only while another thread holds the loop. */
         private final Queue<Object> inbox =
                 Queues.unbounded(Queues.SMALL_BUFFER_SIZE).get();
 
         /** Elements stepped and not yet emitted, for want of demand; the loop's owner only. */
-        private final ArrayDeque<StreamElement<T>> held = new ArrayDeque<>();
+        private final ArrayDeque<Object> held = new ArrayDeque<>();
 
         /** The source's subscription; what is requested before the source subscribes is requested then. */
         private final Operators.DeferredSubscription upstream = new Operators.DeferredSubscription();
@@ -114,7 +114,7 @@ final class StepEmitter<T> extends Flux<StreamElement<T>> {
         private @Nullable Throwable failed;
         private boolean terminated;
 
-        StepSubscriber(CoreSubscriber<? super StreamElement<T>> actual, Step<T> step) {
+        StepSubscriber(CoreSubscriber<? super Object> actual, Step step) {
             this.actual = actual;
             this.step = step;
         }
@@ -208,7 +208,7 @@ final class StepEmitter<T> extends Flux<StreamElement<T>> {
         // ---- Output, called by the step on the loop's owner ----
 
         @Override
-        public void next(StreamElement<T> element) {
+        public void next(Object element) {
             outputs++;
             if (held.isEmpty() && emitted != requested) {
                 actual.onNext(element);
@@ -308,7 +308,7 @@ final class StepEmitter<T> extends Flux<StreamElement<T>> {
 
         private void emitHeld() {
             while (emitted != requested && !cancelled) {
-                StreamElement<T> element = held.poll();
+                Object element = held.poll();
                 if (element == null) {
                     return;
                 }

@@ -9,6 +9,7 @@ import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodec;
 import io.onceflow.core.StateCodecException;
+import io.onceflow.core.internal.batch.RecordBatch;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -146,9 +147,20 @@ public final class KeyedStateTable<K, S> {
      */
     public Entry<K, S> entry(Origin origin, K key) {
         if (partitioner != null) {
-            checkPartition(origin, key);
+            checkPartition(origin.source(), origin.partition(), key, origin, null, 0);
         }
-        Partition<K, S> partition = partition(origin, key);
+        return entryIn(partitions.get(origin, key, restorer), key);
+    }
+
+    /** The slot of {@code key} for the record in slot {@code index} of {@code batch}; see {@link #entry(Origin, Object)}. */
+    public Entry<K, S> entry(RecordBatch<?> batch, int index, K key) {
+        if (partitioner != null) {
+            checkPartition(batch.source(), batch.partition(), key, null, batch, index);
+        }
+        return entryIn(partitions.get(batch.source(), batch.partition(), key, restorer), key);
+    }
+
+    private Entry<K, S> entryIn(Partition<K, S> partition, K key) {
         int hash = key.hashCode();
         Entry<K, S> entry = partition.entries.get(key, hash);
         if (entry != null) {
@@ -175,12 +187,15 @@ public final class KeyedStateTable<K, S> {
      *
      * @throws KeyPartitionException which dead-letters the record, with the reason
      */
-    private void checkPartition(Origin origin, K key) {
-        int count = registry.partitionCount(origin.source());
+    private void checkPartition(
+            String source, int partition, K key, @Nullable Origin origin, @Nullable RecordBatch<?> batch, int index) {
+        int count = registry.partitionCount(source);
         if (count > 0) {
             int expected = requireNonNull(partitioner).partition(key, count);
-            if (expected != origin.partition()) {
-                throw new KeyPartitionException(operator, key, origin, expected, count);
+            if (expected != partition) {
+                // the record's origin, made only now when it is read from a batch: it names the record in the error
+                Origin named = origin != null ? origin : requireNonNull(batch).origin(index);
+                throw new KeyPartitionException(operator, key, named, expected, count);
             }
         }
     }
@@ -312,10 +327,6 @@ public final class KeyedStateTable<K, S> {
                             + " cannot be committed with checkpoint: " + e.getMessage(),
                     e);
         }
-    }
-
-    private Partition<K, S> partition(Origin origin, K key) {
-        return partitions.get(origin, key, restorer);
     }
 
     /**

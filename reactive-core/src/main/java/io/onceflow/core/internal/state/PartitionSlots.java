@@ -62,10 +62,13 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
      * The slot of the partition {@code origin} belongs to, created with {@code create} (given {@code context}) when
      * there is none.
      */
-    @SuppressWarnings("unchecked")
     public <C> P get(Origin origin, C context, Factory<C, P> create) {
-        int number = origin.partition();
-        String source = origin.source();
+        return get(origin.source(), origin.partition(), context, create);
+    }
+
+    /** The slot of {@code source}'s partition {@code number}; see {@link #get(Origin, Object, Factory)}. */
+    @SuppressWarnings("unchecked")
+    public <C> P get(String source, int number, C context, Factory<C, P> create) {
         boolean indexed = source == indexedSource || source.equals(indexedSource);
         if (indexed && number < byNumber.length) {
             P cached = (P) byNumber[number];
@@ -73,13 +76,13 @@ public final class PartitionSlots<P extends PartitionSlots.Slot> {
                 return cached;
             }
         }
-        SourcePartition id = origin.sourcePartition();
+        SourcePartition id = new SourcePartition(source, number);
         P slot = slots.get(id);
         if (slot == null || slot.lease().isReleased()) {
             StateLease lease = registry.lease(id);
             if (lease == null) {
                 throw new UnownedPartitionException(
-                        "operator '" + operator + "' got a record from " + origin + ", whose partition this run"
+                        "operator '" + operator + "' got a record from " + id + ", whose partition this run"
                                 + " does not own: a source must assign a partition before emitting its records");
             }
             slot = create.create(id, lease, context);

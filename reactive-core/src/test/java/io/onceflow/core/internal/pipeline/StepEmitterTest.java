@@ -21,7 +21,7 @@ class StepEmitterTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     /** Each record passes; a record divisible by 3 is preceded by a marker; a negative one is dropped. */
-    private static StepEmitter.Step<Integer> markerBeforeEveryThird(AtomicInteger markers) {
+    private static StepEmitter.Step markerBeforeEveryThird(AtomicInteger markers) {
         return (item, out) -> {
             if (item == null) {
                 out.next(marker(markers.incrementAndGet(), 0));
@@ -42,7 +42,7 @@ class StepEmitterTest {
     void twoElementsForOneRecordStayWithinDemand() {
         TestPublisher<Integer> source = TestPublisher.create();
         AtomicInteger markers = new AtomicInteger();
-        StepVerifier.create(new StepEmitter<Integer>(source.flux(), Flux.never(), markerBeforeEveryThird(markers)), 0)
+        StepVerifier.create(new StepEmitter(source.flux(), Flux.never(), markerBeforeEveryThird(markers)), 0)
                 .thenRequest(2)
                 .then(() -> source.next(1, 3))
                 .expectNext(data(1, 1), marker(1, 3))
@@ -61,9 +61,7 @@ class StepEmitterTest {
     void aRecordThatEmitsNothingAsksTheSourceForTheNextOne() {
         TestPublisher<Integer> source = TestPublisher.create();
         StepVerifier.create(
-                        new StepEmitter<Integer>(
-                                source.flux(), Flux.never(), markerBeforeEveryThird(new AtomicInteger())),
-                        0)
+                        new StepEmitter(source.flux(), Flux.never(), markerBeforeEveryThird(new AtomicInteger())), 0)
                 .thenRequest(1)
                 .then(() -> source.assertMinRequested(1))
                 .then(() -> source.next(-1))
@@ -80,7 +78,7 @@ class StepEmitterTest {
         TestPublisher<Integer> source = TestPublisher.create();
         Sinks.Many<Object> wakeUps = Sinks.many().unicast().onBackpressureBuffer();
         AtomicInteger markers = new AtomicInteger();
-        StepVerifier.create(new StepEmitter<Integer>(source.flux(), wakeUps.asFlux(), markerBeforeEveryThird(markers)))
+        StepVerifier.create(new StepEmitter(source.flux(), wakeUps.asFlux(), markerBeforeEveryThird(markers)))
                 .then(() -> source.next(1))
                 .expectNext(data(1, 1))
                 .then(() -> wakeUps.tryEmitNext("wake"))
@@ -95,8 +93,7 @@ class StepEmitterTest {
     void anUpstreamErrorComesAfterWhatWasEmittedBeforeIt() {
         TestPublisher<Integer> source = TestPublisher.create();
         IllegalStateException failure = new IllegalStateException("source failed");
-        StepVerifier.create(new StepEmitter<Integer>(
-                        source.flux(), Flux.never(), markerBeforeEveryThird(new AtomicInteger())))
+        StepVerifier.create(new StepEmitter(source.flux(), Flux.never(), markerBeforeEveryThird(new AtomicInteger())))
                 .then(() -> source.next(3).error(failure))
                 .expectNext(marker(1, 3), data(3, 3))
                 .expectErrorSatisfies(error -> assertThat(error).isSameAs(failure))
@@ -106,7 +103,7 @@ class StepEmitterTest {
     @Test
     void aFailingStepFailsTheStreamAndCancelsTheSource() {
         TestPublisher<Integer> source = TestPublisher.create();
-        StepVerifier.create(new StepEmitter<Integer>(source.flux(), Flux.never(), (item, out) -> {
+        StepVerifier.create(new StepEmitter(source.flux(), Flux.never(), (item, out) -> {
                     if (Integer.valueOf(2).equals(item)) {
                         throw new IllegalArgumentException("bad step");
                     }
@@ -122,7 +119,7 @@ class StepEmitterTest {
     @Test
     void theStepEndsTheStreamOnceWhatItEmittedHasGone() {
         StepVerifier.create(
-                        new StepEmitter<Integer>(Flux.just(1, 2, 3), Flux.never(), (item, out) -> {
+                        new StepEmitter(Flux.just(1, 2, 3), Flux.never(), (item, out) -> {
                             out.next(data((Integer) item, 0));
                             if (Integer.valueOf(2).equals(item)) {
                                 out.next(marker(1, 2));
