@@ -6,10 +6,11 @@ import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Data;
 import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
-import io.onceflow.core.Source;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.BatchingSource;
+import io.onceflow.core.internal.batch.RecordBatch;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,6 +31,10 @@ import reactor.core.publisher.Mono;
  * from the committed positions, as a Kafka consumer would. {@link #complete()} ends the log: runs complete once
  * they have delivered it all. Timestamps default to the offset, or are given with {@link #emitAt}.
  *
+ * <p>A pipeline reads it as it reads Kafka: what a partition has that the run has not delivered goes in one batch of
+ * records (up to {@value #MAX_BATCH}), so a test runs the operators the way production does; {@link #open} gives one
+ * element per record to anyone else.
+ *
  * <pre>{@code
  * TestSource<Payment> source = TestSource.create();
  * source.emit(payment("a", 10), payment("a", 5));
@@ -38,7 +43,10 @@ import reactor.core.publisher.Mono;
  * @param <T> the type of the record values
  * @since 0.1
  */
-public final class TestSource<T> implements Source<T> {
+public final class TestSource<T> implements BatchingSource<T> {
+
+    /** Records in one batch at most. */
+    public static final int MAX_BATCH = 64;
 
     private final String name;
     private final List<List<Data<T>>> log = new ArrayList<>();
@@ -76,18 +84,16 @@ public final class TestSource<T> implements Source<T> {
     /** Appends values to partition 0, with their offsets as timestamps. */
     @SafeVarargs
     public final TestSource<T> emit(T... values) {
-        for (T value : values) {
-            append(0, value, -1);
-        }
-        return this;
+        return emitTo(0, values);
     }
 
     /** Appends values to {@code partition}, with their offsets as timestamps. */
     @SafeVarargs
     public final TestSource<T> emitTo(int partition, T... values) {
         for (T value : values) {
-            append(partition, value, -1);
+            appendOnly(partition, value, -1);
         }
+        drainAll(); // all at once: a run reads what it can of them in one batch
         return this;
     }
 
@@ -163,7 +169,18 @@ public final class TestSource<T> implements Source<T> {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Flux<StreamElement<T>> open(SourceContext context) {
+        return (Flux<StreamElement<T>>) (Flux<?>) open(context, false);
+    }
+
+    /** A batch of what each partition has to deliver at a time: how a pipeline reads this source. */
+    @Override
+    public Flux<Object> openBatched(SourceContext context) {
+        return open(context, true);
+    }
+
+    private Flux<Object> open(SourceContext context, boolean batched) {
         List<SourcePartition> partitions = new ArrayList<>();
         for (int i = 0; i < log.size(); i++) {
             partitions.add(new SourcePartition(name, i));
@@ -174,7 +191,7 @@ public final class TestSource<T> implements Source<T> {
                     opens.incrementAndGet();
                     lastContext = context;
                     failure = null;
-                    Reader reader = new Reader(sink, positions);
+                    Reader reader = new Reader(sink, positions, batched);
                     readers.add(reader);
                     sink.onRequest(n -> reader.drain());
                     sink.onDispose(() -> readers.remove(reader));
@@ -182,6 +199,11 @@ public final class TestSource<T> implements Source<T> {
     }
 
     private void append(int partition, T value, long timestamp) {
+        appendOnly(partition, value, timestamp);
+        drainAll();
+    }
+
+    private void appendOnly(int partition, T value, long timestamp) {
         requireNonNull(value, "value");
         if (completed) {
             throw new IllegalStateException("source '" + name + "' is complete");
@@ -191,7 +213,6 @@ public final class TestSource<T> implements Source<T> {
             long offset = records.size();
             records.add(new Data<>(value, new Origin(name, partition, offset, timestamp < 0 ? offset : timestamp)));
         }
-        drainAll();
     }
 
     private void drainAll() {
@@ -207,14 +228,16 @@ public final class TestSource<T> implements Source<T> {
 
     /** One run's reading position in each partition; emits only on demand, round-robin over partitions. */
     private final class Reader {
-        private final FluxSink<StreamElement<T>> sink;
+        private final FluxSink<Object> sink;
+        private final boolean batched;
         private final long[] next;
         private final boolean[] dropped;
         private final AtomicInteger wip = new AtomicInteger();
         private int turn;
 
-        Reader(FluxSink<StreamElement<T>> sink, Positions positions) {
+        Reader(FluxSink<Object> sink, Positions positions, boolean batched) {
             this.sink = sink;
+            this.batched = batched;
             this.next = new long[log.size()];
             this.dropped = new boolean[log.size()];
             for (int i = 0; i < next.length; i++) {
@@ -239,11 +262,11 @@ public final class TestSource<T> implements Source<T> {
                     return;
                 }
                 while (sink.requestedFromDownstream() > 0 && !sink.isCancelled()) {
-                    Data<T> record = nextRecord();
-                    if (record == null) {
+                    Object next = batched ? nextBatch() : nextRecord();
+                    if (next == null) {
                         break;
                     }
-                    sink.next(record);
+                    sink.next(next);
                 }
                 if (completed && !hasMore()) {
                     sink.complete();
@@ -259,6 +282,24 @@ public final class TestSource<T> implements Source<T> {
                 }
             }
             return false;
+        }
+
+        /** The next partition's undelivered records, up to {@link #MAX_BATCH}, in a batch; round-robin. */
+        private @Nullable RecordBatch<T> nextBatch() {
+            Data<T> first = nextRecord();
+            if (first == null) {
+                return null;
+            }
+            int partition = first.origin().partition();
+            RecordBatch<T> batch = new RecordBatch<>(name, partition, MAX_BATCH);
+            batch.add(first);
+            for (Data<T> record = recordAt(partition, next[partition]);
+                    record != null && batch.size() < MAX_BATCH;
+                    record = recordAt(partition, next[partition])) {
+                batch.add(record);
+                next[partition]++;
+            }
+            return batch;
         }
 
         private @Nullable Data<T> nextRecord() {

@@ -2,7 +2,6 @@ package io.onceflow.kafka.internal;
 
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.StreamElement;
-import io.onceflow.core.internal.batch.Batches;
 import io.onceflow.core.internal.batch.BatchingSource;
 import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaSourceOptions;
@@ -31,7 +30,7 @@ public final class DefaultKafkaSource<T> implements KafkaSource<T>, BatchingSour
     /** One element per record; a pipeline opens the source with {@link #openBatched} instead. */
     @Override
     public Flux<StreamElement<T>> open(SourceContext context) {
-        return Batches.unbatched(openBatched(context));
+        return Flux.defer(() -> new KafkaSourceRun<>(options, context, lagMeters).elements());
     }
 
     /** A batch of records for each partition of each poll: what a pipeline reads. */

@@ -9,6 +9,7 @@ import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StageFailedException;
+import io.onceflow.core.StreamElement;
 import io.onceflow.core.TransientFailureException;
 import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.kafka.KafkaSourceOptions;
@@ -25,6 +26,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -96,11 +98,26 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
      * consumer.
      */
     Flux<Object> batches() {
+        return polled(merged -> merged.<Object>handle(this::emitBatch));
+    }
+
+    /** The records of this run, one element each; subscribing starts the consumer. */
+    Flux<StreamElement<T>> elements() {
+        // the records of a poll wait in the iterable's queue, before the gate, which decides as each leaves it
+        return polled(merged -> merged.concatMapIterable(records -> records, PREFETCH_POLLS)
+                .<StreamElement<T>>handle(this::emitRecord));
+    }
+
+    /**
+     * The run's records, each partition's of a poll in one list, through {@code emitting}: the gate, which must
+     * decide as a record leaves the last queue of the source, so that no admitted record waits in one.
+     */
+    private <E> Flux<E> polled(Function<Flux<List<ConsumerRecord<byte[], byte[]>>>, Flux<E>> emitting) {
         // a Kafka sink made from this source is the commit point: it commits the offsets, the source none of its own
         Optional<PairedKafkaWriter> pairedSink = context.commitPointWriter(PairedKafkaWriter.class);
         pairedSink.ifPresent(writer -> writer.bindSource(this));
         boolean kafkaCommitPoint = pairedSink.isPresent();
-        Scheduler emitting =
+        Scheduler emittingThread =
                 Schedulers.newSingle("onceflow-kafka-" + context.pipeline() + "-" + context.instanceId(), true);
         Disposable completions = context.completedCheckpoints()
                 .subscribe(marker -> checkpointCompleted(marker, kafkaCommitPoint), error -> {});
@@ -120,9 +137,9 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         UnreleasedInstanceIdException.class,
                         unreleased -> KafkaErrors.idNotYetReleased(
                                 context.pipeline(), context.instanceId(), options.name(), groupId, unreleased))
-                .publishOn(emitting, PREFETCH_POLLS)
+                .publishOn(emittingThread, PREFETCH_POLLS)
                 .flatMapIterable(KafkaSourceRun::byPartition, PREFETCH_POLLS)
-                .doFinally(signal -> emitting.dispose()); // once the consumer is really gone
+                .doFinally(signal -> emittingThread.dispose()); // once the consumer is really gone
         // a stopped source keeps its consumer in the group until the run ends: the final checkpoint's offsets need
         // the group metadata of a current member
         Flux<List<ConsumerRecord<byte[], byte[]>>> lingering = new LingerOnCancel<>(
@@ -135,24 +152,21 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         // poll loop running (it propagates the other's error without cancelling its main), and its consumer would
         // keep the partitions it was assigned, in the group, polling, while the restarted run waited for them
         // (a poll's batches at a time: each holds up to a poll's records of a partition, so the merge holds few)
-        return Flux.merge(
-                        PREFETCH_POLLS,
-                        lingering,
-                        failure.asMono().then(Mono.<List<ConsumerRecord<byte[], byte[]>>>empty()))
-                // the gate decides as a record leaves the merge's queue, and the source stage counts it in the same
-                // call: decided before that queue, a record of a revoked partition could wait there while the
-                // partition was assigned again to this run, then be emitted beside its own re-read (twice)
-                .<Object>handle(this::emit)
-                .doFinally(signal -> {
-                    end();
-                    completions.dispose();
-                    gates.keySet().forEach(partition -> {
-                        LagMeters.Lag lag = lagMeters.existing(partition);
-                        if (lag != null) {
-                            lag.owned = false;
-                        }
-                    });
-                });
+        Flux<List<ConsumerRecord<byte[], byte[]>>> merged = Flux.merge(
+                PREFETCH_POLLS, lingering, failure.asMono().then(Mono.<List<ConsumerRecord<byte[], byte[]>>>empty()));
+        // the gate decides as a record leaves the last queue, and the source stage counts it in the same call: decided
+        // before that queue, a record of a revoked partition could wait there while the partition was assigned again
+        // to this run, then be emitted beside its own re-read (twice)
+        return emitting.apply(merged).doFinally(signal -> {
+            end();
+            completions.dispose();
+            gates.keySet().forEach(partition -> {
+                LagMeters.Lag lag = lagMeters.existing(partition);
+                if (lag != null) {
+                    lag.owned = false;
+                }
+            });
+        });
     }
 
     private void end() {
@@ -171,18 +185,61 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         return lists;
     }
 
-    /** Emits one partition's records of one poll as a batch, those of them the partition's gate admits. */
-    private void emit(List<ConsumerRecord<byte[], byte[]>> records, SynchronousSink<Object> sink) {
-        ConsumerRecord<byte[], byte[]> first = records.get(0);
+    /** The gate of a record's partition; null is impossible (the poll thread makes it before it hands records on). */
+    private @Nullable PartitionGate gateOf(ConsumerRecord<byte[], byte[]> record) {
         PartitionGate gate = lastGate;
         if (gate == null
-                || gate.partition.partition() != first.partition()
-                || !gate.partition.topic().equals(first.topic())) {
-            gate = gates.get(new TopicPartition(first.topic(), first.partition()));
-            if (gate == null) {
-                return; // impossible: the poll thread creates a gate before it hands a partition's records on
-            }
+                || gate.partition.partition() != record.partition()
+                || !gate.partition.topic().equals(record.topic())) {
+            gate = gates.get(new TopicPartition(record.topic(), record.partition()));
             lastGate = gate;
+        }
+        return gate;
+    }
+
+    /** Emits a record, if its partition's gate admits it. */
+    private void emitRecord(ConsumerRecord<byte[], byte[]> record, SynchronousSink<StreamElement<T>> sink) {
+        PartitionGate gate = gateOf(record);
+        if (gate == null) {
+            return;
+        }
+        long index = gate.seen++;
+        StreamElement<T> element;
+        try {
+            element = decoder.decode(record);
+        } catch (Throwable failure) {
+            sink.error(fatalDecoding(record, failure));
+            return;
+        }
+        synchronized (gateLock) {
+            if (!gate.admits(index)) {
+                return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads it
+            }
+            sink.next(element);
+        }
+        context.recordBytes(Math.max(0, record.serializedValueSize()) + Math.max(0, record.serializedKeySize()));
+    }
+
+    /**
+     * What the decoder let escape: it dead-letters what a record's bytes cause, so this is out of memory on a huge
+     * record, or worse. It fails the run with a signal, where Reactor would rethrow a JVM-fatal error and end this
+     * thread's task.
+     */
+    private Throwable fatalDecoding(ConsumerRecord<byte[], byte[]> record, Throwable failure) {
+        return failure instanceof Error error
+                ? new StageFailedException(
+                        "source:" + options.name(),
+                        new Origin(record.topic(), record.partition(), record.offset(), record.timestamp()),
+                        error)
+                : failure;
+    }
+
+    /** Emits one partition's records of one poll as a batch, those of them the partition's gate admits. */
+    private void emitBatch(List<ConsumerRecord<byte[], byte[]>> records, SynchronousSink<Object> sink) {
+        ConsumerRecord<byte[], byte[]> first = records.get(0);
+        PartitionGate gate = gateOf(first);
+        if (gate == null) {
+            return;
         }
         long firstIndex = gate.seen;
         gate.seen += records.size();
@@ -192,20 +249,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
             try {
                 decoder.decodeInto(record, batch);
             } catch (Throwable failure) {
-                // the decoder dead-letters what a record's bytes cause; what escapes it (out of memory on a huge
-                // record) fails the run with a signal, where Reactor would rethrow a JVM-fatal error and end this
-                // thread's task
-                sink.error(
-                        failure instanceof Error error
-                                ? new StageFailedException(
-                                        "source:" + options.name(),
-                                        new Origin(
-                                                record.topic(),
-                                                record.partition(),
-                                                record.offset(),
-                                                record.timestamp()),
-                                        error)
-                                : failure);
+                sink.error(fatalDecoding(record, failure));
                 return;
             }
             bytes += Math.max(0, record.serializedValueSize()) + Math.max(0, record.serializedKeySize());

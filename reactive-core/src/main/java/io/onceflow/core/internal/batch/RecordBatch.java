@@ -241,6 +241,25 @@ public final class RecordBatch<T> {
         size = kept;
     }
 
+    /**
+     * Cuts the batch after its first {@code count} records: this batch keeps them, and the rest move to the batch
+     * returned (where a checkpoint falls due between two records of a poll).
+     */
+    public RecordBatch<T> split(int count) {
+        if (count <= 0 || count >= size) {
+            throw new IllegalArgumentException("cannot split a batch of " + size + " after " + count);
+        }
+        int rest = size - count;
+        RecordBatch<T> tail = new RecordBatch<>(source, partition, rest);
+        System.arraycopy(slots, count, tail.slots, 0, rest);
+        System.arraycopy(offsets, count, tail.offsets, 0, rest);
+        System.arraycopy(timestamps, count, tail.timestamps, 0, rest);
+        tail.size = rest;
+        Arrays.fill(slots, count, size, null);
+        size = count;
+        return tail;
+    }
+
     /** A copy, for a caller that must hand the same records on more than once (a benchmark, a test). */
     public RecordBatch<T> copy() {
         RecordBatch<T> copy = new RecordBatch<>(source, partition, size);

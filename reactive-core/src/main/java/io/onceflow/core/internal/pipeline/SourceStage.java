@@ -136,10 +136,9 @@ final class SourceStage<T> implements SourceContext {
                 out.next(marker);
             }
         } else if (item instanceof RecordBatch<?> batch) {
-            if (!batch.isEmpty()
-                    && advance(batch.source(), batch.partition(), batch.nextOffset(), batch.size(), stepped++)) {
-                out.next(batch);
-            }
+            stepBatch(batch, stepped++, out);
+        } else if (item instanceof Remainder remainder) {
+            stepBatch(remainder.batch(), remainder.index(), out);
         } else if (item instanceof Data<?> record) {
             if (advance(record.origin(), stepped++)) {
                 out.next(record);
@@ -158,6 +157,28 @@ final class SourceStage<T> implements SourceContext {
         } else {
             out.error(new IllegalStateException("source '" + source.name()
                     + "' emitted a marker: sources emit records, the pipeline injects markers"));
+        }
+    }
+
+    /** The rest of a batch cut where a checkpoint fell due, and the index of the source element it was part of. */
+    private record Remainder(RecordBatch<?> batch, long index) {}
+
+    /**
+     * Emits a batch, the {@code index}-th element of the source, unless its records are dropped. Where the
+     * checkpoint's record limit falls inside the batch, the batch is cut there: its first part goes now, its marker
+     * next, and the rest after it (stepped again), so that a checkpoint holds the count of records it is given, as
+     * when records come one at a time.
+     */
+    private void stepBatch(RecordBatch<?> batch, long index, StepEmitter.Output out) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        long due = run.options().checkpointAfterRecords() - recordsSinceMarker;
+        if (due > 0 && due < batch.size()) {
+            out.again(new Remainder(batch.split((int) due), index));
+        }
+        if (advance(batch.source(), batch.partition(), batch.nextOffset(), batch.size(), index)) {
+            out.next(batch);
         }
     }
 

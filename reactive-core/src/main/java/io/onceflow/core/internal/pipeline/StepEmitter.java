@@ -51,6 +51,12 @@ final class StepEmitter extends Flux<Object> {
         void complete();
 
         void error(Throwable failure);
+
+        /**
+         * Steps {@code remainder} as an item of its own right after this step, once the wake-up this step caused (a
+         * checkpoint that fell due) is served: a batch of records cut where its marker must go.
+         */
+        void again(Object remainder);
     }
 
     private final Flux<?> source;
@@ -113,6 +119,7 @@ final class StepEmitter extends Flux<Object> {
         private boolean completed;
         private @Nullable Throwable failed;
         private boolean terminated;
+        private @Nullable Object again;
 
         StepSubscriber(CoreSubscriber<? super Object> actual, Step step) {
             this.actual = actual;
@@ -224,6 +231,11 @@ final class StepEmitter extends Flux<Object> {
         }
 
         @Override
+        public void again(Object remainder) {
+            again = requireNonNull(remainder, "remainder");
+        }
+
+        @Override
         public void error(Throwable failure) {
             if (failed == null) {
                 failed = failure;
@@ -240,6 +252,31 @@ final class StepEmitter extends Flux<Object> {
 
         /** Runs the step over one item (or a wake-up), and settles the upstream's demand with what it emitted. */
         private void run(@Nullable Object item) {
+            apply(item);
+            if (item == null) {
+                if (outputs > 0) {
+                    DEBT.addAndGet(this, outputs); // a wake-up's marker took demand no record had asked for
+                }
+            } else {
+                settle();
+            }
+            // what the step asked to step again goes after the wake-up it caused, on demand no one asked for either
+            while (again != null && !completed && failed == null) {
+                Object remainder = again;
+                again = null;
+                if (wakeUpPending) {
+                    wakeUpPending = false;
+                    run(null);
+                }
+                apply(remainder);
+                if (outputs > 0) {
+                    DEBT.addAndGet(this, outputs);
+                }
+            }
+            again = null;
+        }
+
+        private void apply(@Nullable Object item) {
             outputs = 0;
             try {
                 step.apply(item, this);
@@ -248,11 +285,11 @@ final class StepEmitter extends Flux<Object> {
                 error(Operators.onOperatorError(
                         upstream, Elements.signallable("source", null, failure), item, actual.currentContext()));
             }
-            if (item == null) {
-                if (outputs > 0) {
-                    DEBT.addAndGet(this, outputs); // a wake-up's marker took demand no record had asked for
-                }
-            } else if (outputs == 0) {
+        }
+
+        /** Settles the upstream's demand after an item of the upstream was stepped. */
+        private void settle() {
+            if (outputs == 0) {
                 if (!payDebt(1)) {
                     upstream.request(1); // a record that emitted nothing: ask for the next one instead
                 }
