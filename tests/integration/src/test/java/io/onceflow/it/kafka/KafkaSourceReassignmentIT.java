@@ -11,7 +11,8 @@ import io.onceflow.core.Marker;
 import io.onceflow.core.Positions;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
-import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.BatchingSource;
+import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.kafka.Format;
 import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaSourceOptions;
@@ -34,7 +35,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Subscription;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
@@ -62,33 +64,44 @@ class KafkaSourceReassignmentIT {
         KafkaTestLogging.quiet();
     }
 
-    @Test
-    void recordsReadBeforeAPartitionWasRevokedAreNotEmittedAfterItIsAssignedAgain(KafkaBroker broker) throws Exception {
+    /**
+     * @param batched whether the source is read as a pipeline reads it, a batch per partition and poll; otherwise one
+     *     element per record, as {@link io.onceflow.core.Source#open} promises anyone else
+     */
+    @ParameterizedTest(name = "batched={0}")
+    @ValueSource(booleans = {false, true})
+    void recordsReadBeforeAPartitionWasRevokedAreNotEmittedAfterItIsAssignedAgain(boolean batched, KafkaBroker broker)
+            throws Exception {
+        String topic = TOPIC + (batched ? "-batched" : "");
         String bootstrap = broker.bootstrapServers();
-        broker.createTopic(TOPIC, 2);
-        produce(bootstrap, 0, PER_PARTITION);
+        broker.createTopic(topic, 2);
+        produce(bootstrap, topic, 0, PER_PARTITION);
         ScriptedPipeline pipeline = new ScriptedPipeline();
-        Flux<StreamElement<String>> records = KafkaSource.create(KafkaSourceOptions.builder()
-                        .bootstrapServers(bootstrap)
-                        .groupId(GROUP)
-                        .topic(TOPIC)
-                        .valueFormat(Format.utf8())
-                        .build())
-                .open(pipeline)
+        KafkaSource<String> source = KafkaSource.create(KafkaSourceOptions.builder()
+                .bootstrapServers(bootstrap)
+                .groupId(GROUP + (batched ? "-batched" : ""))
+                .topic(topic)
+                .valueFormat(Format.utf8())
+                .build());
+        Flux<Object> records = (batched
+                        ? ((BatchingSource<String>) source).openBatched(pipeline)
+                        : source.open(pipeline).<Object>map(element -> element))
                 .doOnNext(pipeline::received);
         AtomicReference<Subscription> subscription = new AtomicReference<>();
 
         StepVerifier.create(records, 1)
                 .consumeSubscriptionWith(subscription::set)
                 .expectNextCount(1)
-                // every other record read and waiting in the source, for want of demand
+                // the other partition's records read, and waiting in the source's queues for want of demand (one
+                // list of them: a batch to come, or the records to come after those of the list being emitted)
                 .then(() -> Awaitility.await()
                         .atMost(Duration.ofMinutes(1))
-                        .until(() -> heldInTheSource(subscription.get()) == 2 * PER_PARTITION - 1))
+                        .until(() -> heldInTheSource(subscription.get()) == 1))
                 // a second member takes a partition (the source revokes it, its final checkpoint commits what the
                 // test received), then leaves: the partition comes back to this run
-                .then(() -> moveOnePartitionAwayAndBack(bootstrap, pipeline))
-                .then(() -> produce(bootstrap, PER_PARTITION, PER_PARTITION + 1))
+                .then(() ->
+                        moveOnePartitionAwayAndBack(bootstrap, topic, GROUP + (batched ? "-batched" : ""), pipeline))
+                .then(() -> produce(bootstrap, topic, PER_PARTITION, PER_PARTITION + 1))
                 .thenRequest(Long.MAX_VALUE)
                 .thenConsumeWhile(element -> !pipeline.receivedUpTo(PER_PARTITION))
                 .expectNextCount(1) // the last one
@@ -105,20 +118,21 @@ class KafkaSourceReassignmentIT {
         }
     }
 
-    private static void moveOnePartitionAwayAndBack(String bootstrap, ScriptedPipeline pipeline) {
+    private static void moveOnePartitionAwayAndBack(
+            String bootstrap, String topic, String group, ScriptedPipeline pipeline) {
         try (KafkaConsumer<byte[], byte[]> other = new KafkaConsumer<>(
                 Map.of(
                         "bootstrap.servers",
                         bootstrap,
                         "group.id",
-                        GROUP,
+                        group,
                         "enable.auto.commit",
                         "false",
                         "partition.assignment.strategy",
                         "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            other.subscribe(List.of(TOPIC));
+            other.subscribe(List.of(topic));
             Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> {
                 other.poll(Duration.ofMillis(100));
                 return !other.assignment().isEmpty();
@@ -128,21 +142,31 @@ class KafkaSourceReassignmentIT {
         Awaitility.await().atMost(Duration.ofMinutes(1)).until(() -> pipeline.assignments.size() == 2);
     }
 
-    /** Records waiting in the queues of the source's operators (its merge), as Reactor reports them. */
+    /**
+     * What waits in the queues of the source's operators, as Reactor reports them: lists of a partition's records of a
+     * poll (in the batched form, each is a batch to come; in the per-record form, the records after those of the list
+     * being emitted, which are not counted).
+     */
     private static int heldInTheSource(Subscription subscription) {
         return Scannable.from(subscription)
                 .parents()
-                .flatMap(Scannable::inners)
-                .mapToInt(inner -> inner.scanOrDefault(Scannable.Attr.BUFFERED, 0))
+                .mapToInt(operator -> operator.inners()
+                                .mapToInt(inner -> inner.scanOrDefault(Scannable.Attr.BUFFERED, 0))
+                                .sum()
+                        // the per-record form's lists wait in its iterable's queue (the merge reports its inners' count
+                        // as its own, and the array of the merge's sources their number)
+                        + (operator.name().equals("flattenIterable")
+                                ? operator.scanOrDefault(Scannable.Attr.BUFFERED, 0)
+                                : 0))
                 .sum();
     }
 
-    private static void produce(String bootstrap, int from, int to) {
+    private static void produce(String bootstrap, String topic, int from, int to) {
         try (KafkaProducer<String, byte[]> producer = KafkaLedger.producer(bootstrap)) {
             for (int partition = 0; partition < 2; partition++) {
                 for (int i = from; i < to; i++) {
                     producer.send(new ProducerRecord<>(
-                            TOPIC, partition, null, (partition + "-" + i).getBytes(StandardCharsets.UTF_8)));
+                            topic, partition, null, (partition + "-" + i).getBytes(StandardCharsets.UTF_8)));
                 }
             }
             producer.flush();
@@ -160,8 +184,14 @@ class KafkaSourceReassignmentIT {
         private final Sinks.Empty<Void> ended = Sinks.empty();
         private final MeterRegistry meters = new SimpleMeterRegistry();
 
-        void received(StreamElement<String> element) {
-            Data<String> record = (Data<String>) element;
+        void received(Object element) {
+            if (element instanceof RecordBatch<?> batch) {
+                for (int i = 0; i < batch.size(); i++) {
+                    received(batch.element(i));
+                }
+                return;
+            }
+            Data<?> record = (Data<?>) element;
             received.computeIfAbsent(record.origin().partition(), p -> new CopyOnWriteArrayList<>())
                     .add(record.origin().offset());
         }
