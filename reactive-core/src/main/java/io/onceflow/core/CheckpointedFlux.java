@@ -186,12 +186,11 @@ public final class CheckpointedFlux<T> {
         Keyed<T, ?, ?, R> named =
                 operator.name() != null ? operator : operator.positionallyNamed("keyed-" + stateful.count());
         StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
-        Function<Flux<?>, Flux<Object>> inBatches = batched ? named.batched(pending) : null;
-        if (inBatches != null) {
+        if (batched) {
             // the pending steps and the state in one stage, a batch of records at a time
-            return new CheckpointedFlux<>(inBatches.apply(base), true, null, options, source, next);
+            return new CheckpointedFlux<>(named.batched(pending).apply(base), true, null, options, source, next);
         }
-        Flux<StreamElement<R>> keyed = pending == null || batched
+        Flux<StreamElement<R>> keyed = pending == null
                 ? elements().transform(named)
                 // the pending steps run inside the keyed operator's stage: one stage and one Data per record fewer
                 : ((Flux<StreamElement<Object>>) base).transform(named.after(pending));
@@ -257,6 +256,9 @@ public final class CheckpointedFlux<T> {
         Deduplicate<T, ?> named =
                 operator.name() != null ? operator : operator.positionallyNamed("deduplicate-" + stateful.count());
         StatefulOperators next = stateful.with(requireNonNull(named.name()), named.isNamed(), options);
+        if (batched) {
+            return new CheckpointedFlux<>(named.batchedOver(stream()), true, null, options, source, next);
+        }
         return new CheckpointedFlux<>(elements().transform(named), false, null, options, source, next);
     }
 

@@ -133,6 +133,15 @@ public final class Deduplicate<T, K> implements Function<Flux<StreamElement<T>>,
 
     @Override
     public Flux<StreamElement<T>> apply(Flux<StreamElement<T>> upstream) {
-        return new DeduplicateOperator<T, K>(name != null ? name : DEFAULT_NAME, named, key, retention).apply(upstream);
+        return operator().apply(upstream);
+    }
+
+    /** This operator over a stream that may carry batches of records, as a pipeline's chain runs it. */
+    Flux<Object> batchedOver(Flux<?> upstream) {
+        return operator().batchedOver(upstream);
+    }
+
+    private DeduplicateOperator<T, K> operator() {
+        return new DeduplicateOperator<T, K>(name != null ? name : DEFAULT_NAME, named, key, retention);
     }
 }

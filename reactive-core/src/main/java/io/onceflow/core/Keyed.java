@@ -230,10 +230,9 @@ public final class Keyed<T, K, S, R> implements Function<Flux<StreamElement<T>>,
     }
 
     /**
-     * This operator's stage over a stream that may carry batches of records, with a run of fused steps before it, or
-     * {@code null} when it takes one record at a time: see {@link KeyedOperator#batched}.
+     * This operator's stage over a stream that may carry batches of records, with a run of fused steps (or none)
+     * before it: see {@link KeyedOperator#batched}.
      */
-    @Nullable
     Function<Flux<?>, Flux<Object>> batched(@Nullable StatelessSteps<?, T> steps) {
         return operator().batched(steps);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onceflow.core.internal.batch.Batches;
 import io.onceflow.core.internal.batch.RecordBatch;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +140,18 @@ class BatchedChainPropertiesTest {
                         .named("processed"))
                 .map(String::length)
                 .keyed("lengths", length -> length % 2, key -> 0, Integer::sum)),
+
+        MAP_DEDUPLICATE_KEYED_LIKE_THE_LEDGER(flux -> flux.map(v -> failingAt(v % 29 == 0, v))
+                .deduplicate("ids", v -> failingAt(v % 31 == 0, Math.floorMod(v, 60)), Duration.ofSeconds(40))
+                .keyed("balances", v -> Math.floorMod(v, 6), key -> 0, Integer::sum)),
+
+        DEDUPLICATE_THEN_WINDOW_LEAVES_BATCHES(flux -> flux.deduplicate("ids", v -> v, Duration.ofSeconds(20))
+                .window(
+                        Windows.tumbling(Duration.ofSeconds(10)).named("tens"),
+                        v -> Math.floorMod(v, 3),
+                        () -> 0,
+                        (count, v) -> count + 1)
+                .map(result -> result.value() * 100 + result.key())),
 
         UPDATE_THEN_TRANSFORM(flux -> flux.keyed("sums", v -> Math.floorMod(v, 9), key -> 0, Integer::sum)
                 .transform(Checkpointed.filter(sum -> sum % 4 != 0))

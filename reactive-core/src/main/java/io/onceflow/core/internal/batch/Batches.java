@@ -16,7 +16,7 @@ public final class Batches {
      * records waiting here stay near those of a per-record stream's default prefetch), and not one, so that the next
      * batch is on its way while one is read.
      */
-    static final int UNBATCH_PREFETCH = 4;
+    public static final int UNBATCH_PREFETCH = 4;
 
     private static volatile @Nullable Access access;
 

@@ -12,6 +12,7 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.StateCodec;
 import io.onceflow.core.StateCodecException;
 import io.onceflow.core.StreamElement;
+import io.onceflow.core.internal.batch.Batches;
 import io.onceflow.core.internal.batch.RecordBatch;
 import io.onceflow.core.internal.state.KeyedStateTable;
 import io.onceflow.core.internal.state.StateRegistry;
@@ -147,16 +148,25 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
 
     /**
      * This operator's stage over a stream that may carry {@link RecordBatch}es, with {@code steps} (a run of map,
-     * filter and handle, or none) before it in the same stage, when it emits one output per record: each batch is
-     * rewritten in place, every record's slot taking the key's new state (or the record's dead letter). {@code null}
-     * for an operator that emits any number of outputs per record, which takes one record at a time.
+     * filter and handle, or none) before it in the same stage. One output per record: each batch is rewritten in
+     * place, every record's slot taking the key's new state (or the record's dead letter). Any number per record: a
+     * batch of the outputs, each with its record's offset, a failing record's dead letter in its place.
      */
     @SuppressWarnings("unchecked")
-    public @Nullable Function<Flux<?>, Flux<Object>> batched(@Nullable StatelessSteps<?, T> steps) {
-        if (update == null) {
-            return null;
-        }
+    public Function<Flux<?>, Flux<Object>> batched(@Nullable StatelessSteps<?, T> steps) {
         StatelessSteps<Object, T> before = (StatelessSteps<Object, T>) steps;
+        if (update == null) {
+            return upstream -> Flux.deferContextual(context -> {
+                KeyedStateTable<K, S> table = table(context);
+                List<R> outputs = new ArrayList<>();
+                Flux<Object> records = before == null ? (Flux<Object>) upstream : before.batchedOver(upstream);
+                return records.concatMapIterable(
+                        element -> element instanceof RecordBatch<?> batch
+                                ? processBatch(table, batch, outputs)
+                                : processOne(table, (StreamElement<T>) element),
+                        Batches.UNBATCH_PREFETCH);
+            });
+        }
         return upstream -> Flux.deferContextual(context -> {
             KeyedStateTable<K, S> table = table(context);
             return ((Flux<Object>) upstream).handle((element, sink) -> {
@@ -253,6 +263,47 @@ public final class KeyedOperator<T, K, S, R> implements Function<Flux<StreamElem
         } else {
             sink.next(passThrough(element));
         }
+    }
+
+    /**
+     * A batch of what the processor emits for each record of {@code batch}, in order, each output with its record's
+     * offset; a failing record's dead letter in its place, its outputs dropped with it. Nothing when it emits nothing.
+     */
+    @SuppressWarnings("unchecked")
+    private List<Object> processBatch(KeyedStateTable<K, S> table, RecordBatch<?> batch, List<R> outputs) {
+        KeyedProcessor<K, S, T, R> processing = requireNonNull(processor, "processor");
+        RecordBatch<R> emitted = new RecordBatch<>(batch.source(), batch.partition(), batch.size());
+        for (int i = 0, size = batch.size(); i < size; i++) {
+            if (batch.isDeadLetter(i)) {
+                emitted.addDeadLetter(batch.deadLetter(i));
+                continue;
+            }
+            T value = (T) batch.value(i);
+            outputs.clear();
+            S next;
+            KeyedStateTable.Entry<K, S> entry;
+            try {
+                K key = keyOf(value);
+                entry = table.entry(batch, i, key);
+                next = processing.process(
+                        key,
+                        entry.value(),
+                        value,
+                        output -> outputs.add(requireNonNull(output, "a keyed processor emitted null")));
+            } catch (StateCodecException | UnownedPartitionException stateFailure) {
+                // the committed state or the partition's ownership is at fault, not this record: the run stops
+                throw stateFailure;
+            } catch (Throwable failure) {
+                // outputs of a failed record are dropped with it: its dead letter is its only effect
+                emitted.addDeadLetter(deadLetter(batch.origin(i), stage(), value, failure));
+                continue;
+            }
+            table.update(entry, next);
+            for (R output : outputs) {
+                emitted.add(output, batch.offset(i), batch.timestamp(i));
+            }
+        }
+        return emitted.isEmpty() ? List.of() : List.of(emitted);
     }
 
     private List<StreamElement<R>> processOne(KeyedStateTable<K, S> table, StreamElement<T> element) {

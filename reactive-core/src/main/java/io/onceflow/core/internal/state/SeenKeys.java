@@ -8,6 +8,7 @@ import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import io.onceflow.core.StateCodecException;
+import io.onceflow.core.internal.batch.RecordBatch;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,22 +60,31 @@ public final class SeenKeys {
      * @throws LateRecordException when the record is a retention or more behind its partition's watermark
      */
     public void admit(Origin origin, Object key) {
+        admit(origin.source(), origin.partition(), origin.offset(), origin.timestamp(), key);
+    }
+
+    /** {@link #admit(Origin, Object)} for the record in slot {@code index} of {@code batch}. */
+    public void admit(RecordBatch<?> batch, int index, Object key) {
+        admit(batch.source(), batch.partition(), batch.offset(index), batch.timestamp(index), key);
+    }
+
+    private void admit(String source, int number, long offset, long timestamp, Object key) {
         String encoded = StateKeys.encode(key);
-        Partition partition = partitions.get(origin, null, restorer);
+        Partition partition = partitions.get(source, number, null, restorer);
         Seen first = partition.seen.get(encoded);
         if (first != null) {
             throw new DuplicateRecordException(
                     operator,
                     encoded,
-                    origin,
-                    new Origin(origin.source(), origin.partition(), first.offset, first.timestamp),
+                    new Origin(source, number, offset, timestamp),
+                    new Origin(source, number, first.offset, first.timestamp),
                     retention);
         }
-        long timestamp = origin.timestamp();
         if (timestamp <= horizon(partition.watermark)) {
-            throw new LateRecordException(operator, origin, partition.watermark, retention);
+            throw new LateRecordException(
+                    operator, new Origin(source, number, offset, timestamp), partition.watermark, retention);
         }
-        Seen seen = new Seen(encoded, timestamp, origin.offset());
+        Seen seen = new Seen(encoded, timestamp, offset);
         partition.seen.put(encoded, seen);
         partition.byTime.add(seen);
         partition.added.add(encoded);
