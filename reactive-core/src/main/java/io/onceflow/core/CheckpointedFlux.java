@@ -36,6 +36,14 @@ import reactor.core.publisher.SynchronousSink;
  * when one follows, so a record pays for one stage and one {@link Data} for the whole run. {@code Flux.transform} of
  * the {@link Checkpointed} functions, one right after the other, joins the same way.
  *
+ * <p>In a pipeline, the records a source reads together (a Kafka poll's records of one partition) travel as one
+ * element from the source to the sinks through {@code map}, {@code filter}, {@code handle}, {@code keyed} and
+ * {@code deduplicate}: a record then costs no {@link Data} and no {@link Origin} of its own until something asks for
+ * it (a dead letter, a sink). Nothing else changes: each record meets the same functions in the same order, a failing
+ * one becomes its dead letter in its place, and markers still pass between records, never inside a batch. Where the
+ * chain hands its stream to code that sees elements ({@link #elements()}, {@link #transform}, {@code flatMap}, a
+ * window), the batches become one element per record again.
+ *
  * <p><strong>Error Mode Support</strong>: a user function that throws turns its record into a {@link DeadLetter},
  * committed with its checkpoint to the commit point's dead-letter destination; without one, the pipeline stops
  * with a {@link PoisonRecordException} naming the record's origin.
