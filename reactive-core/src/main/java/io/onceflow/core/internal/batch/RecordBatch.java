@@ -212,8 +212,10 @@ public final class RecordBatch<T> {
                     "slot " + index + " rewritten out of order (write position " + written + ", size " + size + ")");
         }
         slots[written] = slot;
-        offsets[written] = offsets[index];
-        timestamps[written] = timestamps[index];
+        if (written != index) { // a record kept in its place keeps its offset and timestamp there
+            offsets[written] = offsets[index];
+            timestamps[written] = timestamps[index];
+        }
         written++;
     }
 

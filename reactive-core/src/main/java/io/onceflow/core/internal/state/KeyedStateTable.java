@@ -72,6 +72,11 @@ public final class KeyedStateTable<K, S> {
     };
 
     /** Restores a partition's slot; the key of its first record binds the default codec. */
+    /** The batch whose records {@link #entry(RecordBatch, int, Object)} serves, and their partition's table. */
+    private @Nullable RecordBatch<?> lastBatch;
+
+    private @Nullable Partition<K, S> batchPartition;
+
     private final PartitionSlots.Factory<K, Partition<K, S>> restorer =
             (id, lease, key) -> restore(id, lease, codec(key));
 
@@ -157,7 +162,15 @@ public final class KeyedStateTable<K, S> {
         if (partitioner != null) {
             checkPartition(batch.source(), batch.partition(), key, null, batch, index);
         }
-        return entryIn(partitions.get(batch.source(), batch.partition(), key, restorer), key);
+        Partition<K, S> partition = batchPartition;
+        if (batch != lastBatch || partition == null) {
+            // once per batch: its records share a partition, which cannot be released while a batch of it is here (a
+            // partition's state goes after its final checkpoint, whose marker follows its last batch)
+            partition = partitions.get(batch.source(), batch.partition(), key, restorer);
+            lastBatch = batch;
+            batchPartition = partition;
+        }
+        return entryIn(partition, key);
     }
 
     private Entry<K, S> entryIn(Partition<K, S> partition, K key) {
@@ -225,6 +238,8 @@ public final class KeyedStateTable<K, S> {
      * is dropped here.
      */
     public List<StateChange> drainChanges() {
+        lastBatch = null; // no batch is held past a marker
+        batchPartition = null;
         Collection<Partition<K, S>> live = partitions.live();
         boolean any = false;
         for (Partition<K, S> partition : live) {

@@ -5,6 +5,7 @@ import static io.onceflow.core.testkit.TestElements.marker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -86,6 +87,45 @@ class StepEmitterTest {
                 .then(() -> source.next(2))
                 .expectNext(data(2, 2))
                 .then(source::complete)
+                .verifyComplete();
+    }
+
+    /**
+     * A list of records is cut after its first two, where a checkpoint falls due: the first part goes, then the marker
+     * the wake-up makes, then the rest, stepped again (and cut again), all on one request for the list.
+     */
+    @Test
+    void whatAStepCutsOffIsSteppedAgainAfterTheWakeUpItCaused() {
+        TestPublisher<List<Integer>> source = TestPublisher.create();
+        Sinks.Many<Object> wakeUps = Sinks.many().unicast().onBackpressureBuffer();
+        AtomicInteger markers = new AtomicInteger();
+        StepEmitter.Step cutEveryTwo = (item, out) -> {
+            if (item == null) {
+                out.next(marker(markers.incrementAndGet(), 0));
+                return;
+            }
+            List<?> records = (List<?>) item;
+            if (records.size() > 2) {
+                out.again(records.subList(2, records.size()));
+                wakeUps.tryEmitNext("due"); // what the coordinator does when the count is reached
+            }
+            out.next(records.subList(0, Math.min(2, records.size())));
+        };
+        StepVerifier.create(new StepEmitter(source.flux(), wakeUps.asFlux(), cutEveryTwo), 0)
+                .thenRequest(1)
+                .then(() -> source.next(List.of(1, 2, 3, 4, 5)))
+                .expectNext(List.of(1, 2))
+                .then(() -> source.assertMaxRequested(0))
+                // what the step emitted beyond the list it was given waits for demand, in order
+                .expectNoEvent(Duration.ofMillis(50))
+                .thenRequest(4)
+                .expectNext(marker(1, 0), List.of(3, 4), marker(2, 0), List.of(5))
+                // the elements beyond one per list were paid for by the demand above: the source is asked for nothing
+                .then(() -> source.assertMaxRequested(0))
+                .thenRequest(1)
+                .then(() -> source.assertMinRequested(1))
+                .then(() -> source.next(List.of(6)).complete())
+                .expectNext(List.of(6))
                 .verifyComplete();
     }
 
