@@ -31,7 +31,8 @@ class BatchedChainPropertiesTest {
 
     /**
      * An input stream of one partition: values ({@code null} for a record that could not be read), after which of them
-     * a marker comes, and after which of them a batch ends (one always ends at a marker).
+     * a marker comes, and after which of them a batch ends (one always ends at a marker; a batch of one record is
+     * that record's element).
      */
     record Script(List<Integer> values, List<Boolean> markerAfter, List<Boolean> batchEndsAfter) {
 
@@ -55,7 +56,9 @@ class BatchedChainPropertiesTest {
                 batch.add(record(i));
                 boolean marker = markerAfter.get(i);
                 if (marker || batchEndsAfter.get(i) || i == values.size() - 1) {
-                    elements.add(batch);
+                    // a record alone goes as its own element, as a source that does not batch emits it: the stages
+                    // take both in one stream
+                    elements.add(batch.size() == 1 ? batch.element(0) : batch);
                     batch = new RecordBatch<>(SOURCE, 0, 4);
                 }
                 if (marker) {

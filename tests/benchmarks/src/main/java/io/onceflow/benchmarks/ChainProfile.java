@@ -18,8 +18,10 @@ public final class ChainProfile {
     private ChainProfile() {}
 
     public static void main(String[] args) {
-        if (args.length != 3 || !List.of("fluent", "markerModel", "plain").contains(args[1])) {
-            System.err.println("usage: ChainProfile <records per checkpoint> fluent|markerModel|plain <seconds>");
+        if (args.length != 3
+                || !List.of("batched", "fluent", "markerModel", "plain").contains(args[1])) {
+            System.err.println(
+                    "usage: ChainProfile <records per checkpoint> batched|fluent|markerModel|plain <seconds>");
             System.exit(2);
         }
         int markerEvery = Integer.parseInt(args[0]);
@@ -27,11 +29,14 @@ public final class ChainProfile {
         long seconds = Long.parseLong(args[2]);
         var elements = OperatorChains.elements(100_000, markerEvery);
         var values = OperatorChains.values(100_000);
+        var batches = OperatorChains.batches(100_000, markerEvery);
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         long outputs = 0;
         while (System.nanoTime() < end) {
             outputs += switch (chain) {
+                // the copies are made in the loop, so they are in the recording (a source makes its batches too)
+                case "batched" -> OperatorChains.batched(OperatorChains.copies(batches));
                 case "fluent" -> OperatorChains.fluent(elements);
                 case "markerModel" -> OperatorChains.markerModel(elements);
                 default -> OperatorChains.plain(values);
