@@ -3,12 +3,10 @@ package io.onceflow.kafka.internal;
 import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.Marker;
-import io.onceflow.core.Origin;
 import io.onceflow.core.Positions;
 import io.onceflow.core.ProtocolPoint;
 import io.onceflow.core.SourceContext;
 import io.onceflow.core.SourcePartition;
-import io.onceflow.core.StageFailedException;
 import io.onceflow.core.StreamElement;
 import io.onceflow.core.TransientFailureException;
 import io.onceflow.core.internal.batch.RecordBatch;
@@ -44,7 +42,6 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -74,14 +71,13 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     private final KafkaSourceOptions<T> options;
     private final SourceContext context;
     private final LagMeters lagMeters;
-    private final RecordDecoder<T> decoder;
+    private final GatedEmission<T> emission;
     private final String groupId;
     private final Object gateLock = new Object();
     private final Map<TopicPartition, PartitionGate> gates = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final Sinks.Empty<Void> failure = Sinks.empty();
     private volatile @Nullable SourceConsumer consumer;
-    private @Nullable PartitionGate lastGate; // the merge's drain only (serial)
     /** Partitions lost in the poll in progress, to fail the run with when it ends (poll thread only). */
     private @Nullable TransientFailureException lost;
 
@@ -89,7 +85,8 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         this.options = options;
         this.context = context;
         this.lagMeters = lagMeters;
-        this.decoder = new RecordDecoder<>(options.recordFormat());
+        this.emission = new GatedEmission<>(
+                options.name(), new RecordDecoder<>(options.recordFormat()), gates, gateLock, context::recordBytes);
         this.groupId = options.groupId() != null ? options.groupId() : context.pipeline();
     }
 
@@ -98,14 +95,14 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
      * consumer.
      */
     Flux<Object> batches() {
-        return polled(merged -> merged.<Object>handle(this::emitBatch));
+        return polled(merged -> merged.<Object>handle(emission::batch));
     }
 
     /** The records of this run, one element each; subscribing starts the consumer. */
     Flux<StreamElement<T>> elements() {
         // the records of a poll wait in the iterable's queue, before the gate, which decides as each leaves it
         return polled(merged -> merged.concatMapIterable(records -> records, PREFETCH_POLLS)
-                .<StreamElement<T>>handle(this::emitRecord));
+                .<StreamElement<T>>handle(emission::record));
     }
 
     /**
@@ -138,7 +135,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                         unreleased -> KafkaErrors.idNotYetReleased(
                                 context.pipeline(), context.instanceId(), options.name(), groupId, unreleased))
                 .publishOn(emittingThread, PREFETCH_POLLS)
-                .flatMapIterable(KafkaSourceRun::byPartition, PREFETCH_POLLS)
+                .flatMapIterable(GatedEmission::byPartition, PREFETCH_POLLS)
                 .doFinally(signal -> emittingThread.dispose()); // once the consumer is really gone
         // a stopped source keeps its consumer in the group until the run ends: the final checkpoint's offsets need
         // the group metadata of a current member
@@ -171,100 +168,6 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
 
     private void end() {
         ended.complete(null);
-    }
-
-    // ---- the merge's drain: the emitting thread, or a thread whose request drains what the merge holds ----
-
-    /** A poll's records, one list per partition, each in offset order: what becomes one batch. */
-    private static List<List<ConsumerRecord<byte[], byte[]>>> byPartition(ConsumerRecords<byte[], byte[]> polled) {
-        List<List<ConsumerRecord<byte[], byte[]>>> lists =
-                new ArrayList<>(polled.partitions().size());
-        for (TopicPartition partition : polled.partitions()) {
-            lists.add(polled.records(partition));
-        }
-        return lists;
-    }
-
-    /** The gate of a record's partition; null is impossible (the poll thread makes it before it hands records on). */
-    private @Nullable PartitionGate gateOf(ConsumerRecord<byte[], byte[]> record) {
-        PartitionGate gate = lastGate;
-        if (gate == null
-                || gate.partition.partition() != record.partition()
-                || !gate.partition.topic().equals(record.topic())) {
-            gate = gates.get(new TopicPartition(record.topic(), record.partition()));
-            lastGate = gate;
-        }
-        return gate;
-    }
-
-    /** Emits a record, if its partition's gate admits it. */
-    private void emitRecord(ConsumerRecord<byte[], byte[]> record, SynchronousSink<StreamElement<T>> sink) {
-        PartitionGate gate = gateOf(record);
-        if (gate == null) {
-            return;
-        }
-        long index = gate.seen++;
-        StreamElement<T> element;
-        try {
-            element = decoder.decode(record);
-        } catch (Throwable failure) {
-            sink.error(fatalDecoding(record, failure));
-            return;
-        }
-        synchronized (gateLock) {
-            if (!gate.admits(index)) {
-                return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads it
-            }
-            sink.next(element);
-        }
-        context.recordBytes(Math.max(0, record.serializedValueSize()) + Math.max(0, record.serializedKeySize()));
-    }
-
-    /**
-     * What the decoder let escape: it dead-letters what a record's bytes cause, so this is out of memory on a huge
-     * record, or worse. It fails the run with a signal, where Reactor would rethrow a JVM-fatal error and end this
-     * thread's task.
-     */
-    private Throwable fatalDecoding(ConsumerRecord<byte[], byte[]> record, Throwable failure) {
-        return failure instanceof Error error
-                ? new StageFailedException(
-                        "source:" + options.name(),
-                        new Origin(record.topic(), record.partition(), record.offset(), record.timestamp()),
-                        error)
-                : failure;
-    }
-
-    /** Emits one partition's records of one poll as a batch, those of them the partition's gate admits. */
-    private void emitBatch(List<ConsumerRecord<byte[], byte[]>> records, SynchronousSink<Object> sink) {
-        ConsumerRecord<byte[], byte[]> first = records.get(0);
-        PartitionGate gate = gateOf(first);
-        if (gate == null) {
-            return;
-        }
-        long firstIndex = gate.seen;
-        gate.seen += records.size();
-        RecordBatch<T> batch = new RecordBatch<>(first.topic(), first.partition(), records.size());
-        long bytes = 0;
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                decoder.decodeInto(record, batch);
-            } catch (Throwable failure) {
-                sink.error(fatalDecoding(record, failure));
-                return;
-            }
-            bytes += Math.max(0, record.serializedValueSize()) + Math.max(0, record.serializedKeySize());
-        }
-        synchronized (gateLock) {
-            // an assignment sets staleBefore between two polls, so a poll's records of a partition are all stale or
-            // none are; the prefix is dropped all the same, should a poll's records ever straddle it
-            long staleBefore = gate.staleBefore;
-            if (!gate.owned || firstIndex + records.size() <= staleBefore) {
-                return; // fetched under an assignment that has ended: the new owner (maybe this run) re-reads them
-            }
-            batch.dropFirst((int) Math.max(0, staleBefore - firstIndex));
-            sink.next(batch);
-        }
-        context.recordBytes(bytes);
     }
 
     // ---- the poll thread ----
