@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.onceflow.core.Data;
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Origin;
-import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StreamElement;
 import java.util.AbstractList;
 import java.util.Arrays;
@@ -61,10 +60,6 @@ public final class RecordBatch<T> {
 
     public int partition() {
         return partition;
-    }
-
-    public SourcePartition sourcePartition() {
-        return new SourcePartition(source, partition);
     }
 
     public int size() {
