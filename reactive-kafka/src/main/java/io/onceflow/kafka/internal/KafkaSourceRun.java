@@ -446,6 +446,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
                 SourceClients.keys(options),
                 new ByteArrayDeserializer(),
                 SourceClients.onClose(options, properties),
+                SourceClients.completesHandoversOnJoin(options, properties),
                 this);
         consumer = created;
         return created;

@@ -21,13 +21,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.GroupProtocol;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.assertj.core.api.ThrowingConsumer;
@@ -69,6 +72,70 @@ class KafkaRestartedInstanceIT {
         System.out.printf(
                 "restarted instance committing again %d ms after its start (session %s ms)%n",
                 restartMillis, SESSION_MS);
+    }
+
+    /**
+     * An instance SIGKILLed while it gives partitions up to a member that just joined, and started again within its
+     * session. Under cooperative rebalancing a member first revokes what moves, and rejoins so that a follow-up
+     * rebalance hands it over; this one dies in its revocation callback, before that rejoin. The coordinator replaces
+     * the dead static member with the restarted one without a rebalance ("a static member that joins during Stable
+     * does not trigger one") and gives it the assignment it died in, which no longer holds the partitions it was
+     * giving up, while the new member's holds none of them yet: nobody owns them, and without a rebalance nobody ever
+     * will (the dead member's session is replaced, not expired). The restarted source must ask for that rebalance.
+     * Every partition must be owned again, and committed past where it was, well within the 60 s session, whose
+     * expiry would rebalance and hide the hole.
+     */
+    @Test
+    void aStaticInstanceKilledWhileGivingUpPartitionsLeavesNoPartitionWithoutAnOwner(KafkaBroker broker)
+            throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        String name = "handover";
+        String in = name + "-payments";
+        String out = name + "-balances";
+        broker.createTopic(in, 4);
+        broker.createTopic(out, 4);
+        Path log = Files.createTempFile(name, ".log");
+        Process a = null;
+        Process b = null;
+        Input input;
+        try (Admin admin = KafkaLedger.admin(bootstrap);
+                SteadyPayments payments = new SteadyPayments(bootstrap, in, ACCOUNTS)) {
+            a = LedgerInstance.start(
+                    bootstrap, in, out, name, "a", GroupProtocol.CLASSIC, log, SESSION_MS, "halt-on-revoke");
+            awaitCommittedGrowth(admin, name, 2_000, Duration.ofMinutes(2), log);
+            b = LedgerInstance.start(bootstrap, in, out, name, "b", GroupProtocol.CLASSIC, log, SESSION_MS);
+            assertThat(a.waitFor(2, TimeUnit.MINUTES))
+                    .as("instance a halting when b joins\n%s", LedgerInstance.tail(log))
+                    .isTrue();
+            assertThat(a.exitValue())
+                    .as("a's exit: halted in its revocation callback\n%s", LedgerInstance.tail(log))
+                    .isEqualTo(LedgerInstance.HALTED_ON_REVOKE);
+            Map<TopicPartition, Long> before = committedOffsets(admin, name);
+
+            a = LedgerInstance.start(bootstrap, in, out, name, "a", GroupProtocol.CLASSIC, log, SESSION_MS);
+            try {
+                await("every partition of " + in + " owned, and committed past " + before)
+                        .atMost(WITHIN_THE_SESSION)
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> ownedPartitions(admin, name) == 4
+                                && allCommittedPast(committedOffsets(admin, name), before, in, 4));
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError(
+                        e.getMessage() + "\nowned: " + ownedPartitions(admin, name) + ", committed: "
+                                + committedOffsets(admin, name) + "\n" + LedgerInstance.tail(log),
+                        e);
+            }
+            input = payments.stop();
+            KafkaLedger.awaitCaughtUp(bootstrap, name, in, Duration.ofMinutes(3));
+        } finally {
+            if (a != null) {
+                ChildProcesses.kill(a);
+            }
+            if (b != null) {
+                ChildProcesses.kill(b);
+            }
+        }
+        KafkaLedger.assertExactlyOnce(KafkaLedger.balances(bootstrap, out), input);
     }
 
     /**
@@ -251,6 +318,37 @@ class KafkaRestartedInstanceIT {
             olderRun.dispose();
             newerRun.dispose();
         }
+    }
+
+    private static Map<TopicPartition, Long> committedOffsets(Admin admin, String group) throws Exception {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata()
+                .get()
+                .forEach((partition, offset) -> {
+                    if (offset != null) {
+                        offsets.put(partition, offset.offset());
+                    }
+                });
+        return offsets;
+    }
+
+    private static boolean allCommittedPast(
+            Map<TopicPartition, Long> now, Map<TopicPartition, Long> before, String topic, int partitions) {
+        for (int i = 0; i < partitions; i++) {
+            TopicPartition partition = new TopicPartition(topic, i);
+            if (now.getOrDefault(partition, -1L) <= before.getOrDefault(partition, -1L)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** How many partitions the group's members own, together. */
+    private static int ownedPartitions(Admin admin, String group) throws Exception {
+        return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().stream()
+                .mapToInt(member -> member.assignment().topicPartitions().size())
+                .sum();
     }
 
     private static void awaitCommittedGrowth(Admin admin, String group, long records, Duration within, Path log)

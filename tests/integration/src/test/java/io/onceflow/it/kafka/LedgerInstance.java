@@ -2,6 +2,8 @@ package io.onceflow.it.kafka;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.Pipeline;
+import io.onceflow.core.PipelineBuilder;
+import io.onceflow.core.ProtocolPoint;
 import io.onceflow.it.kafka.KafkaLedger.Payment;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.testinfra.ChildProcesses;
@@ -21,11 +23,16 @@ import org.apache.kafka.clients.consumer.GroupProtocol;
  * sink, state in the changelog), in a consumer group of the given protocol, until it is killed.
  *
  * <p>Arguments: bootstrap servers, input topic, output topic, pipeline (and group) name, instance id, group protocol,
- * and optionally the classic protocol's session timeout in milliseconds (6,000 by default) and {@code stay}, for a
- * source that stays in its group on close ({@code leaveGroupOnClose(false)}).
+ * and optionally the classic protocol's session timeout in milliseconds (6,000 by default), {@code stay}, for a
+ * source that stays in its group on close ({@code leaveGroupOnClose(false)}), and {@code halt-on-revoke}, for an
+ * instance that halts (as a SIGKILL would, exit code {@link #HALTED_ON_REVOKE}) the first time its source gives up
+ * partitions in a rebalance: inside the consumer's revocation callback, before the closing checkpoint.
  * Its consumer's {@code client.id} is {@code <pipeline>-<instance>}, so that the test can tell the members apart.
  */
 public final class LedgerInstance {
+
+    /** The exit code of an instance started with {@code halt-on-revoke} that halted in its revocation callback. */
+    static final int HALTED_ON_REVOKE = 86;
 
     private LedgerInstance() {}
 
@@ -57,8 +64,18 @@ public final class LedgerInstance {
             options.leaveGroupOnClose(false);
         }
         KafkaSourceOptions<Payment> source = options.build();
+        PipelineBuilder builder = KafkaLedger.pipeline(pipeline, instance, new SimpleMeterRegistry());
+        if (optional.contains("halt-on-revoke")) {
+            builder = builder.protocolListener((point, checkpoint) -> {
+                if (point == ProtocolPoint.DURING_REBALANCE) {
+                    System.out.println("halting in the revocation callback");
+                    System.out.flush();
+                    Runtime.getRuntime().halt(HALTED_ON_REVOKE);
+                }
+            });
+        }
         Pipeline ledger = KafkaLedger.ledger(
-                KafkaLedger.pipeline(pipeline, instance, new SimpleMeterRegistry()),
+                builder,
                 source,
                 // as long as the session: the survivor reads a killed instance's offsets once its open transaction is
                 // aborted, so a longer transaction timeout than the session would hide what the protocols differ in
