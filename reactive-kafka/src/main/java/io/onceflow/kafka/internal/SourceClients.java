@@ -33,9 +33,9 @@ final class SourceClients {
             properties.put("group.instance.id", groupInstanceId(pipeline, instanceId, options.name()));
         }
         if (options.groupProtocol() == GroupProtocol.CLASSIC) {
-            // incremental rebalances: partitions that stay put are not revoked (the consumer protocol always is)
-            properties.put(
-                    "partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+            // incremental rebalances: partitions that stay put are not revoked (the consumer protocol always is);
+            // Kafka's cooperative sticky assignor, which also lets a static member finish a dead predecessor's handover
+            properties.put("partition.assignment.strategy", HandoverAssignor.class.getName());
         }
         properties.putAll(options.consumerProperties());
         properties.put("bootstrap.servers", options.bootstrapServers());
@@ -63,25 +63,6 @@ final class SourceClients {
         return options.groupProtocol() == GroupProtocol.CLASSIC
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
                 : CloseOptions.GroupMembershipOperation.DEFAULT;
-    }
-
-    /**
-     * Whether the consumer of {@code properties} (made by {@link #consumer}) asks its group for one rebalance once it
-     * first has its assignment: a static member under the classic protocol does.
-     *
-     * <p>Under cooperative rebalancing a member gives partitions up in two steps: it revokes them, then rejoins, and
-     * that follow-up rebalance hands them to their new owner. A member that dies between the two (SIGKILL, or a run
-     * that fails in its revocation callback and whose consumer's {@code LeaveGroup} is lost) never rejoins. Its
-     * successor, a consumer with the same {@code group.instance.id}, replaces it without a rebalance (a static member
-     * that joins a stable group gets its predecessor's assignment) and so gets the assignment it died in: without
-     * the partitions it was giving up, which no other member has been given either. Nobody owns them, and without a
-     * rebalance nobody ever would. The successor cannot tell that replacement from an ordinary join, so every new
-     * consumer of a classic static member asks for one rebalance. It costs one cooperative rebalance per start, in
-     * which every member keeps reading what it keeps. Under the consumer protocol the broker assigns and reconciles
-     * the revoked partitions itself.
-     */
-    static boolean completesHandoversOnJoin(KafkaSourceOptions<?> options, Map<String, Object> properties) {
-        return options.groupProtocol() == GroupProtocol.CLASSIC && properties.containsKey("group.instance.id");
     }
 
     /**

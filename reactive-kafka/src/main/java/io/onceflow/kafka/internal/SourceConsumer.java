@@ -34,8 +34,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  *       did, reactor-kafka#292), and group offset commits for lag tooling.
  *   <li>It tracks each partition's end from {@code currentLag}, which needs no request, for the lag gauge.
  *   <li>It tells the source when a revocation is in fact a loss (session expired): nothing can be committed then.
- *   <li>A classic static member asks for one rebalance once it first has its assignment ({@link
- *       #completesHandoversOnJoin}).
+ *   <li>It rejoins its group when its assignor says a dead predecessor owed the group a rejoin ({@link
+ *       HandoverAssignor}).
  * </ul>
  */
 final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
@@ -63,40 +63,37 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
 
     private static final Runnable WAKE = () -> {};
     private static final String HANDOVER_REASON =
-            "a static member's new consumer completes the handovers its predecessor may have left unfinished";
+            "completing a handover of partitions that this static member's predecessor left unfinished";
     private static final Duration EXPIRY_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
     private final Observer observer;
     private final CloseOptions.GroupMembershipOperation onClose;
-    private final boolean completesHandoversOnJoin;
+    private final HandoverAssignor.Owed owed;
     private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
     private final Map<TopicPartition, Long> positions = new HashMap<>(); // poll thread only
     private volatile boolean inCallback;
     private volatile boolean losing;
     private volatile boolean closed;
-    private boolean joined; // poll thread only
-    private boolean rejoinDue; // poll thread only
 
     /**
      * A consumer of {@code properties}.
      *
      * @param onClose how {@link #close(Duration)} treats the group: leaving it, or, for a static member, staying (see
      *     {@link SourceClients#onClose})
-     * @param completesHandoversOnJoin whether the consumer, once it first has its assignment, asks its group for one
-     *     rebalance (see {@link SourceClients#completesHandoversOnJoin}): a classic static member's successor may
-     *     have been given, without a rebalance, an assignment that leaves partitions with no owner
+     * @param owed where the consumer's {@link HandoverAssignor} (set in {@code properties}, under the classic
+     *     protocol) says that the consumer owes its group a rejoin
      */
     SourceConsumer(
             Map<String, Object> properties,
             Deserializer<byte[]> keys,
             Deserializer<byte[]> values,
             CloseOptions.GroupMembershipOperation onClose,
-            boolean completesHandoversOnJoin,
+            HandoverAssignor.Owed owed,
             Observer observer) {
         super(properties, keys, values);
         this.observer = observer;
         this.onClose = onClose;
-        this.completesHandoversOnJoin = completesHandoversOnJoin;
+        this.owed = owed;
     }
 
     @Override
@@ -111,9 +108,8 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
             throw woken;
         }
         observer.pollEnded();
-        if (rejoinDue) {
-            // between polls, not in the callback that noted it: the rebalance starts with the next poll
-            rejoinDue = false;
+        if (owed.take()) {
+            // after the poll whose assignment said so, not inside it: the rebalance starts with the next poll
             enforceRebalance(HANDOVER_REASON);
         }
         if (!records.isEmpty()) {
@@ -300,10 +296,6 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
                 delegate.onPartitionsAssigned(partitions);
             } finally {
                 inCallback = false;
-                if (completesHandoversOnJoin && !joined) {
-                    rejoinDue = true;
-                }
-                joined = true;
             }
         }
 
