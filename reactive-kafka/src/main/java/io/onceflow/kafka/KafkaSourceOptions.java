@@ -57,7 +57,12 @@ import org.jspecify.annotations.Nullable;
  *     {@code leaveGroupOnClose} is {@code false}, so a stopped instance's partitions move at once when you scale
  *     down. It follows the contract {@code instanceId} already has: one id per running instance (two instances
  *     sharing it fence each other's producers and replace each other in the group, and the older stops). A
- *     {@code group.instance.id} of your own in {@link #consumerProperties()} takes precedence. Under
+ *     {@code group.instance.id} of your own in {@link #consumerProperties()} takes precedence. A static member
+ *     killed while it hands partitions over (cooperative rebalancing revokes them first, and the member's rejoin
+ *     hands them on) owes its group that rejoin; its successor, which takes its place without a rebalance, is told
+ *     so by the source's assignor (Kafka's cooperative sticky one, which tells each member what it gives up) and
+ *     rejoins, so that those partitions get an owner. An assignor of your own
+ *     ({@code partition.assignment.strategy}) does not tell it. Under
  *     {@link GroupProtocol#CONSUMER} an id is made only when {@code leaveGroupOnClose} is {@code false}: there the
  *     broker refuses a crashed static member's successor until the dead one's session expires
  *     ({@code UNRELEASED_INSTANCE_ID}), so after a crash the id gains nothing (the restarted run retries until the
