@@ -97,11 +97,10 @@ class KafkaRestartedInstanceIT {
         String bootstrap = broker.bootstrapServers();
         String name = "handover-" + protocol.name().toLowerCase(Locale.ROOT);
         String membership = protocol == GroupProtocol.CLASSIC ? SESSION_MS : "stay";
-        String in = name + "-payments";
-        String out = name + "-balances";
-        broker.createTopic(in, 4);
-        broker.createTopic(out, 4);
-        Path log = Files.createTempFile(name, ".log");
+        Job job = Job.create(broker, name);
+        String in = job.in();
+        String out = job.out();
+        Path log = job.log();
         Process a = null;
         Process b = null;
         Input input;
@@ -240,11 +239,10 @@ class KafkaRestartedInstanceIT {
             String... options)
             throws Exception {
         String bootstrap = broker.bootstrapServers();
-        String in = name + "-payments";
-        String out = name + "-balances";
-        broker.createTopic(in, 4);
-        broker.createTopic(out, 4);
-        Path log = Files.createTempFile(name, ".log");
+        Job job = Job.create(broker, name);
+        String in = job.in();
+        String out = job.out();
+        Path log = job.log();
         Process instance = null;
         Input input;
         long restartMillis;
@@ -323,6 +321,16 @@ class KafkaRestartedInstanceIT {
         } finally {
             olderRun.dispose();
             newerRun.dispose();
+        }
+    }
+
+    /** A ledger job's input and output topics (4 partitions each, named after the job), and its instances' log. */
+    private record Job(String in, String out, Path log) {
+        static Job create(KafkaBroker broker, String name) throws Exception {
+            Job job = new Job(name + "-payments", name + "-balances", Files.createTempFile(name, ".log"));
+            broker.createTopic(job.in, 4);
+            broker.createTopic(job.out, 4);
+            return job;
         }
     }
 
