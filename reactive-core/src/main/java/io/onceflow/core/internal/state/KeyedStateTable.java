@@ -61,7 +61,7 @@ public final class KeyedStateTable<K, S> {
     private final DeferredStateChanges.Encoder changeEncoder = new DeferredStateChanges.Encoder() {
         @Override
         public String key(Object key) {
-            return key instanceof Entry<?, ?> entry ? entry.encodedKey : (String) key;
+            return key instanceof Entry<?, ?> entry ? entry.encodedKey() : (String) key;
         }
 
         @Override
@@ -116,10 +116,13 @@ public final class KeyedStateTable<K, S> {
         final @Nullable Entry<K, S> removed;
 
         /**
-         * The key as the commit point stores it, made once with the entry (a key changes in many checkpoints), and
-         * final: the commit point's thread reads it when it makes the changes a marker handed over.
+         * The key as the commit point stores it, made once (a key changes in many checkpoints). A key whose encoding
+         * cannot fail (a string, a whole number) is encoded when it is first asked for, most often by the commit
+         * point's thread when it makes the changes a marker handed over, off the record path; any other key with the
+         * entry, so that one that cannot be encoded fails its record. Made at most twice if two threads race (the
+         * same text each time), and a {@code String} is safe to publish so.
          */
-        final String encodedKey;
+        private @Nullable String encodedKey;
 
         /** The partition whose table holds the entry: where {@link #update} lists it as changed. */
         final Partition<K, S> partition;
@@ -129,7 +132,7 @@ public final class KeyedStateTable<K, S> {
                 int hash,
                 @Nullable S value,
                 @Nullable Entry<K, S> removed,
-                String encodedKey,
+                @Nullable String encodedKey,
                 Partition<K, S> partition) {
             this.key = key;
             this.hash = hash;
@@ -142,6 +145,15 @@ public final class KeyedStateTable<K, S> {
         /** The key's state, or the initial state of a key seen for the first time. */
         public S value() {
             return requireNonNull(value, "removed entries have no value");
+        }
+
+        String encodedKey() {
+            String encoded = encodedKey;
+            if (encoded == null) {
+                encoded = StateKeys.encode(key);
+                encodedKey = encoded;
+            }
+            return encoded;
         }
     }
 
@@ -183,9 +195,11 @@ public final class KeyedStateTable<K, S> {
             // removed since the last marker: if the user's function fails now, the removal must still commit
             return new Entry<>(key, hash, initialOf(key), entry, entry.encodedKey, partition);
         }
-        // a key that cannot be encoded fails its record here, as a dead letter, not a checkpoint later
-        String encodedKey = StateKeys.encode(key);
-        S value = partition.restored.isEmpty() ? null : partition.restored.remove(encodedKey);
+        // a key that cannot be encoded fails its record here, as a dead letter, not a checkpoint later; one that
+        // always can is encoded when the commit point needs it, unless a restored entry is looked up by it now
+        boolean restoring = !partition.restored.isEmpty();
+        String encodedKey = restoring || !StateKeys.alwaysEncodable(key) ? StateKeys.encode(key) : null;
+        S value = restoring ? partition.restored.remove(encodedKey) : null;
         if (value == null) {
             value = initialOf(key);
         }

@@ -14,9 +14,18 @@ public final class StateKeys {
         if (key instanceof String text) {
             return text;
         }
-        if (key instanceof Long || key instanceof Integer || key instanceof Short || key instanceof Byte) {
+        if (wholeNumber(key)) {
             return key.toString(); // the same text as JSON, without a trip through Jackson on the hot path
         }
         return StateJson.PLAIN.writeValueAsString(key);
+    }
+
+    /** Whether {@link #encode} cannot fail for {@code key}: a string or a whole number. */
+    public static boolean alwaysEncodable(Object key) {
+        return key instanceof String || wholeNumber(key);
+    }
+
+    private static boolean wholeNumber(Object key) {
+        return key instanceof Long || key instanceof Integer || key instanceof Short || key instanceof Byte;
     }
 }
