@@ -43,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class HandoverAssignor implements ConsumerPartitionAssignor, Configurable {
 
-    /** The consumer property that carries the {@link Owed} a consumer's assignor reports to. */
+    /** The consumer property that carries the {@link Owed} a consumer's assignor reports to ({@link #reportingTo}). */
     static final String OWED_PROPERTY = "onceflow.handover.owed";
 
     /** Marks an assignment's user data as this assignor's: "OFHO". */
@@ -65,6 +65,13 @@ public final class HandoverAssignor implements ConsumerPartitionAssignor, Config
         boolean take() {
             return rejoin.getAndSet(false);
         }
+    }
+
+    /** {@code properties} with what a consumer's assignor of this class reports an owed rejoin to. */
+    static Map<String, Object> reportingTo(Owed owed, Map<String, Object> properties) {
+        Map<String, Object> with = new HashMap<>(properties);
+        with.put(OWED_PROPERTY, owed);
+        return with;
     }
 
     @Override

@@ -441,14 +441,11 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     private SourceConsumer newConsumer() {
         Map<String, Object> properties =
                 SourceClients.consumer(options, groupId, context.pipeline(), context.instanceId());
-        HandoverAssignor.Owed owed = new HandoverAssignor.Owed();
-        properties.put(HandoverAssignor.OWED_PROPERTY, owed);
         SourceConsumer created = new SourceConsumer(
                 properties,
                 SourceClients.keys(options),
                 new ByteArrayDeserializer(),
                 SourceClients.onClose(options, properties),
-                owed,
                 this);
         consumer = created;
         return created;

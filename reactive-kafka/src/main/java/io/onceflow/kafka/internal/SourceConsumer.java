@@ -80,17 +80,28 @@ final class SourceConsumer extends KafkaConsumer<byte[], byte[]> {
      *
      * @param onClose how {@link #close(Duration)} treats the group: leaving it, or, for a static member, staying (see
      *     {@link SourceClients#onClose})
-     * @param owed where the consumer's {@link HandoverAssignor} (set in {@code properties}, under the classic
-     *     protocol) says that the consumer owes its group a rejoin
      */
     SourceConsumer(
             Map<String, Object> properties,
             Deserializer<byte[]> keys,
             Deserializer<byte[]> values,
             CloseOptions.GroupMembershipOperation onClose,
+            Observer observer) {
+        this(properties, keys, values, onClose, new HandoverAssignor.Owed(), observer);
+    }
+
+    /**
+     * @param owed where the consumer's {@link HandoverAssignor} (under the classic protocol, unless the properties name
+     *     another assignor) says that the consumer owes its group a rejoin; handed to it through the properties
+     */
+    private SourceConsumer(
+            Map<String, Object> properties,
+            Deserializer<byte[]> keys,
+            Deserializer<byte[]> values,
+            CloseOptions.GroupMembershipOperation onClose,
             HandoverAssignor.Owed owed,
             Observer observer) {
-        super(properties, keys, values);
+        super(HandoverAssignor.reportingTo(owed, properties), keys, values);
         this.observer = observer;
         this.onClose = onClose;
         this.owed = owed;
