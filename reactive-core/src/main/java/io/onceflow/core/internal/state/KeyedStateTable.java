@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * are encoded by the declared codec or the default one (see {@link JsonStateCodec}) at the marker, or, for a value
  * that cannot change with Onceflow's codec, when the commit point reads its change, on its thread. One that cannot be
  * encoded fails the checkpoint with a {@link StateCodecException} naming the operator, key and partition. A key is
- * encoded once, when its entry is made.
+ * encoded once: a string or a whole number when the commit point first asks for it, any other key when its entry
+ * is made.
  *
  * @param <K> the key type
  * @param <S> the state type
@@ -71,12 +72,12 @@ public final class KeyedStateTable<K, S> {
         }
     };
 
-    /** Restores a partition's slot; the key of its first record binds the default codec. */
     /** The batch whose records {@link #entry(RecordBatch, int, Object)} serves, and their partition's table. */
     private @Nullable RecordBatch<?> lastBatch;
 
     private @Nullable Partition<K, S> batchPartition;
 
+    /** Restores a partition's slot; the key of its first record binds the default codec. */
     private final PartitionSlots.Factory<K, Partition<K, S>> restorer =
             (id, lease, key) -> restore(id, lease, codec(key));
 
