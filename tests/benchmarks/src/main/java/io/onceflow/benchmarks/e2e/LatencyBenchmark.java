@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -59,14 +60,16 @@ import reactor.core.Disposable;
  * <pre>
  * java -cp benchmarks.jar io.onceflow.benchmarks.e2e.LatencyBenchmark --sink kafka --interval-ms 100 \
  *     [--loads 0.5,0.8] [--max-seconds 15] [--seconds 30] [--warmup-seconds 5] [--max-rate n] [--out file.json]
- *     [--stream-rows true|false] [--last-write-wins true|false]
+ *     [--stream-rows true|false] [--last-write-wins true|false] [--sink-producer key=value,...]
  * </pre>
  *
  * <p>Without {@code --stream-rows} the PostgreSQL commit point streams rows or not as the sink's default has it (not
  * with {@code lastWriteWins}); {@code --stream-rows true|false} sets it ({@code R2dbcSinkOptions.streamRows}): with
  * {@code --max-rate}, two runs compare the two at the same load. {@code --last-write-wins false} writes every balance, not the last of
  * each account in a checkpoint; by default the sink coalesces by the row's key, {@code lastWriteWins(Balance::account)}
- * (the row made for the newest balance of each account only), as its users are told to.
+ * (the row made for the newest balance of each account only), as its users are told to. {@code --sink-producer} sets
+ * properties of the Kafka sink's producer ({@code KafkaSinkOptions.producerProperty}), e.g. {@code linger.ms=5}, to
+ * compare a setting against the sink's default at the same load.
  */
 public final class LatencyBenchmark {
 
@@ -81,6 +84,10 @@ public final class LatencyBenchmark {
     private final @Nullable Boolean streamRows;
 
     private final boolean lastWriteWins;
+
+    /** Properties of the Kafka sink's producer over the sink's defaults; empty: what a user gets. */
+    private final Map<String, String> sinkProducer;
+
     private int runs;
 
     private LatencyBenchmark(
@@ -89,13 +96,15 @@ public final class LatencyBenchmark {
             Duration interval,
             BenchDatabase database,
             @Nullable Boolean streamRows,
-            boolean lastWriteWins) {
+            boolean lastWriteWins,
+            Map<String, String> sinkProducer) {
         this.broker = broker;
         this.sink = sink;
         this.interval = interval;
         this.database = database;
         this.streamRows = streamRows;
         this.lastWriteWins = lastWriteWins;
+        this.sinkProducer = sinkProducer;
     }
 
     public static void main(String[] args) throws Exception {
@@ -112,10 +121,20 @@ public final class LatencyBenchmark {
         // absent: what a user gets, the sink's default; the report measures that
         Boolean streamRows = options.containsKey("stream-rows") ? Boolean.valueOf(options.get("stream-rows")) : null;
         boolean lastWriteWins = Boolean.parseBoolean(options.getOrDefault("last-write-wins", "true"));
+        Map<String, String> sinkProducer = new TreeMap<>();
+        for (String setting : options.getOrDefault("sink-producer", "").split(",")) {
+            if (!setting.isBlank()) {
+                int equals = setting.indexOf('=');
+                sinkProducer.put(
+                        setting.substring(0, equals).trim(),
+                        setting.substring(equals + 1).trim());
+            }
+        }
         PartResults results = PartResults.empty()
                 .put("sink", sink)
                 .put("stream_rows", streamRows == null ? "sink default" : String.valueOf(streamRows))
                 .put("last_write_wins", String.valueOf(lastWriteWins))
+                .put("sink_producer", sinkProducer.isEmpty() ? "sink default" : sinkProducer.toString())
                 .put("interval_ms", interval.toMillis())
                 .put("seconds", seconds)
                 .put("warmup_seconds", warmup);
@@ -124,7 +143,7 @@ public final class LatencyBenchmark {
                 : null;
         try (KafkaBroker broker = KafkaBroker.start(BrokerMode.IN_PROCESS)) {
             LatencyBenchmark benchmark =
-                    new LatencyBenchmark(broker, sink, interval, database, streamRows, lastWriteWins);
+                    new LatencyBenchmark(broker, sink, interval, database, streamRows, lastWriteWins, sinkProducer);
             double max;
             if (options.containsKey("max-rate")) {
                 max = Double.parseDouble(options.get("max-rate"));
@@ -437,6 +456,7 @@ public final class LatencyBenchmark {
                         source,
                         KafkaSinkOptions.builder()
                                 .valueFormat(TimedLedger.BALANCES)
+                                .producerProperties(sinkProducer)
                                 .build(),
                         balance -> KafkaRecord.of(output, balance.account(), balance))
                 : R2dbcUpsertSink.create(postgresOptions(database));
