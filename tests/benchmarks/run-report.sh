@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark and writes docs/benchmarks.md and docs/benchmarks.svg.
-#   tests/benchmarks/run-report.sh            the full report (about 30 minutes on 2 cores)
+#   tests/benchmarks/run-report.sh            the full report (about 35 minutes on 2 cores)
 #   tests/benchmarks/run-report.sh --quick    small sizes, a few minutes, labelled quick
 # Further arguments go to ReportMain (--parts jmh,kafka,postgres,latency,recovery,memory,jfr, --render-only).
 # Set MAVEN_REPO to use another local Maven repository (-Dmaven.repo.local).
