@@ -7,10 +7,10 @@ import io.onceflow.core.Marker;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
+import io.onceflow.core.internal.state.DeferredStateChanges;
 import io.onceflow.kafka.KafkaSinkOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -116,20 +116,14 @@ final class CheckpointRecords {
         return offsets;
     }
 
-    /** The source partitions whose state the marker changed. */
+    /** The source partitions whose state the marker changed, found without encoding a change. */
     static Set<SourcePartition> statePartitions(Marker<?> marker) {
-        Set<SourcePartition> partitions = new LinkedHashSet<>();
-        for (StateChange change : marker.stateChanges()) {
-            partitions.add(change.partition());
-        }
-        return partitions;
+        return DeferredStateChanges.partitions(marker.stateChanges());
     }
 
     private static List<SourcePartition> partitionsOf(Marker<?> marker) {
         List<SourcePartition> partitions = new ArrayList<>(marker.positions().partitions());
-        for (StateChange change : marker.stateChanges()) {
-            partitions.add(change.partition());
-        }
+        partitions.addAll(statePartitions(marker));
         return partitions;
     }
 }

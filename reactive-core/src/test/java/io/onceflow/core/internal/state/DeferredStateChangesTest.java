@@ -108,4 +108,25 @@ class DeferredStateChangesTest {
         assertThat(encoded).hasValue(4);
         assertThat(marker).isEqualTo(new Marker<>(3, Positions.empty(), List.copyOf(marker.stateChanges())));
     }
+
+    @Test
+    void thePartitionsOfChangesAreFoundInOrderWithoutMakingAnyChange() {
+        SourcePartition p2 = new SourcePartition("u", 2);
+        DeferredStateChanges.Builder other = DeferredStateChanges.builder("counts");
+        other.handOver(p2, new Object[] {"x", 1L}, 1, encoder);
+        Marker<String> marker = Marker.<String>of(3, Positions.empty())
+                .withStateChanges(List.of(change("first", P1, "k", "v")))
+                .withStateChanges(mixed())
+                .withStateChanges(other.build());
+        int before = encoded.get();
+
+        assertThat(DeferredStateChanges.partitions(marker.stateChanges())).containsExactly(P1, P0, p2);
+        assertThat(encoded).hasValue(before);
+        assertThat(((DeferredStateChanges) marker.stateChanges()).deferred()).isEqualTo(4);
+        // an ordinary list, as a commit point may be given one
+        assertThat(DeferredStateChanges.partitions(
+                        List.of(change("a", P0, "k", "v"), change("a", P1, "k", null), change("b", P0, "j", "w"))))
+                .containsExactly(P0, P1);
+        assertThat(DeferredStateChanges.partitions(List.of())).isEmpty();
+    }
 }
