@@ -80,15 +80,22 @@ class DeferredStateChangesTest {
                 .containsExactly(change("sums", P0, "a", null), change("sums", P0, "k-b", "0:k-b=1"));
     }
 
+    /**
+     * A marker through three operators: "first" with one change made already in {@code first}, "sums" with {@link
+     * #mixed}, "counts" with one deferred change in {@code last}.
+     */
+    private Marker<String> markerOfThreeOperators(SourcePartition first, SourcePartition last) {
+        DeferredStateChanges.Builder counts = DeferredStateChanges.builder("counts");
+        counts.handOver(last, new Object[] {"x", 1L}, 1, encoder);
+        return Marker.<String>of(3, Positions.empty())
+                .withStateChanges(List.of(change("first", first, "k", "v")))
+                .withStateChanges(mixed())
+                .withStateChanges(counts.build());
+    }
+
     @Test
     void aMarkerKeepsDeferredChangesAsTheyAreAndJoinsOperatorsWithoutEncoding() {
-        DeferredStateChanges.Builder other = DeferredStateChanges.builder("counts");
-        other.handOver(P0, new Object[] {"x", 1L}, 1, encoder);
-
-        Marker<String> marker = Marker.<String>of(3, Positions.empty())
-                .withStateChanges(List.of(change("first", P0, "k", "v")))
-                .withStateChanges(mixed())
-                .withStateChanges(other.build());
+        Marker<String> marker = markerOfThreeOperators(P0, P0);
 
         assertThat(encoded).hasValue(1); // made now by mixed()
         assertThat(marker.stateChanges())
@@ -112,12 +119,7 @@ class DeferredStateChangesTest {
     @Test
     void thePartitionsOfChangesAreFoundInOrderWithoutMakingAnyChange() {
         SourcePartition p2 = new SourcePartition("u", 2);
-        DeferredStateChanges.Builder other = DeferredStateChanges.builder("counts");
-        other.handOver(p2, new Object[] {"x", 1L}, 1, encoder);
-        Marker<String> marker = Marker.<String>of(3, Positions.empty())
-                .withStateChanges(List.of(change("first", P1, "k", "v")))
-                .withStateChanges(mixed())
-                .withStateChanges(other.build());
+        Marker<String> marker = markerOfThreeOperators(P1, p2);
         int before = encoded.get();
 
         assertThat(DeferredStateChanges.partitions(marker.stateChanges())).containsExactly(P1, P0, p2);
