@@ -48,8 +48,8 @@ import org.jspecify.annotations.Nullable;
  * @param deadLetterTopic where poison records go, in the transaction of their checkpoint; {@code null} (the default)
  *     for none: a poison record then stops the pipeline with an error naming its topic, partition and offset
  * @param maxBufferedRecords records the writer holds in memory (written and not yet handed to the producer, as the
- *     records of the next checkpoint wait while one commits, and sent records a checkpoint keeps, at most 20,000, to
- *     retry its transaction after a rebalance) at which the pipeline takes an early checkpoint and then waits for one
+ *     records of the next checkpoint wait while one commits, and sent records a checkpoint keeps, at most 20,000 and 16 MiB,
+ *     to retry its transaction after a rebalance) at which the pipeline takes an early checkpoint and then waits for one
  *     to complete; defaults to {@code 100000}. The producer's own {@code buffer.memory} bounds what it has in flight
  * @param transactionTimeout the transaction coordinator aborts a transaction open longer than this
  *     ({@code transaction.timeout.ms}); it bounds how long a crashed instance's partitions stay blocked; defaults to

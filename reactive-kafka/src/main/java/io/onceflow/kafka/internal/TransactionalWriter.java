@@ -58,10 +58,13 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
     private static final int GENERATION_RETRIES = 5;
 
     /**
-     * Sent records a checkpoint keeps, at most, to try again in a new transaction; a larger checkpoint lets them go,
-     * and a rebalance that outdates its offsets fails it instead (the pipeline restarts from the checkpoint before).
+     * Sent records a checkpoint keeps, at most, to try again in a new transaction, and their bytes at most (keys,
+     * values, headers); a larger checkpoint lets them go, and a rebalance that outdates its offsets fails it instead
+     * (the pipeline restarts from the checkpoint before).
      */
     private static final int RETAINED_FOR_RETRY = 20_000;
+
+    private static final long RETAINED_BYTES_FOR_RETRY = 16L << 20;
 
     private final KafkaSinkOptions options;
     private final SinkContext context;
@@ -317,13 +320,8 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
             return; // a retry: they are already counted
         }
         synchronized (this) {
-            if (segment.retained && segment.sentRecords.size() + records.size() <= RETAINED_FOR_RETRY) {
-                segment.sentRecords.addAll(records); // kept until the commit, to retry it in a new transaction
-            } else {
-                buffered -= records.size() + segment.sentRecords.size();
-                segment.sentRecords.clear();
-                segment.retained = false;
-            }
+            // kept until the commit, to retry it in a new transaction, unless the checkpoint is too large for that
+            buffered -= segment.retain(records, RETAINED_FOR_RETRY, RETAINED_BYTES_FOR_RETRY);
         }
     }
 
@@ -446,7 +444,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
         synchronized (this) {
             sealed.removeFirst();
             buffered -= segment.sentRecords.size();
-            segment.sentRecords.clear();
+            segment.releaseRetained();
             WriterSegment<T> next = sealed.isEmpty() ? open : sealed.peekFirst();
             if (!next.unsent.isEmpty() && !drainScheduled) {
                 drainScheduled = true;

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,6 +24,9 @@ final class WriterSegment<T> implements Callback {
 
     /** Records sent into the open transaction, kept to send again if the checkpoint is retried. */
     final List<ProducerRecord<byte[], byte[]>> sentRecords = new ArrayList<>();
+
+    /** The keys', values' and headers' bytes of {@link #sentRecords}. */
+    private long sentBytes;
 
     /** False once the checkpoint grew too large to keep its sent records: it can no longer be retried. */
     boolean retained = true;
@@ -45,6 +49,47 @@ final class WriterSegment<T> implements Callback {
     DeadLetter<?> poison;
 
     volatile @Nullable Exception sendFailure;
+
+    /**
+     * Keeps {@code records}, just sent into the transaction, to send again if the checkpoint is retried in a new one,
+     * while everything kept stays within {@code maxRecords} and {@code maxBytes}. Past either bound it lets go of every
+     * record it kept, and the checkpoint can no longer be retried: counting records alone, a checkpoint of large
+     * records (a megabyte each) could keep gigabytes.
+     *
+     * @return how many records the caller no longer holds in memory: none when they are kept
+     */
+    int retain(List<ProducerRecord<byte[], byte[]>> records, int maxRecords, long maxBytes) {
+        if (retained) {
+            long bytes = 0;
+            for (ProducerRecord<byte[], byte[]> record : records) {
+                bytes += sizeOf(record);
+            }
+            if (sentRecords.size() + records.size() <= maxRecords && sentBytes + bytes <= maxBytes) {
+                sentRecords.addAll(records);
+                sentBytes += bytes;
+                return 0;
+            }
+        }
+        int released = records.size() + sentRecords.size();
+        releaseRetained();
+        retained = false;
+        return released;
+    }
+
+    /** Lets go of the records kept for a retry: the checkpoint committed, or can no longer be retried. */
+    void releaseRetained() {
+        sentRecords.clear();
+        sentBytes = 0;
+    }
+
+    private static long sizeOf(ProducerRecord<byte[], byte[]> record) {
+        long size =
+                (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
+        for (Header header : record.headers()) {
+            size += header.key().length() + (header.value() == null ? 0 : header.value().length);
+        }
+        return size;
+    }
 
     @Override
     public void onCompletion(RecordMetadata metadata, Exception failure) {
