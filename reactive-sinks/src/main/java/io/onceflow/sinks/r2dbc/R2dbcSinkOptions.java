@@ -57,7 +57,8 @@ import tools.jackson.databind.json.JsonMapper;
  * @param chunkSize rows per statement; each chunk is one round trip. Defaults to {@code 5000}; at most
  *     {@code 100000}
  * @param maxBufferedRecords records the sink holds before the pipeline takes an early checkpoint and then waits for
- *     it. Defaults to {@code 100000}
+ *     it. Defaults to {@code 100000}. The bound counts records, not bytes: size it for the rows you write, or cut
+ *     checkpoints by volume with the pipeline's {@code checkpointAfterBytes}
  * @param versionColumns for the idempotent mode, the row's version: the text column that holds the source partition
  *     ({@code topic-3}), the bigint column that holds the offset of the record that last wrote the row, and the
  *     integer column that holds the row's place among the rows that record wrote (a record may write a key twice).
