@@ -49,10 +49,10 @@ import org.jspecify.annotations.Nullable;
  *     for none: a poison record then stops the pipeline with an error naming its topic, partition and offset
  * @param maxBufferedRecords records the writer holds in memory (written and not yet handed to the producer, as the
  *     records of the next checkpoint wait while one commits, and sent records a checkpoint keeps, at most 20,000 and
- *     16 MiB, to retry its transaction after a rebalance) at which the pipeline takes an early checkpoint and then waits
- *     for one to complete; defaults to {@code 100000}. The producer's own {@code buffer.memory} bounds what it has in
- *     flight. The bound counts records, not bytes: size it for the records you write (100,000 records of 10 kB are
- *     1 GB of heap while a slow commit holds them), or cut checkpoints by volume with the pipeline's
+ *     16 MiB, to retry its transaction after a rebalance) at which the pipeline takes an early checkpoint and then
+ *     waits for one to complete; defaults to {@code 100000}. The producer's own {@code buffer.memory} bounds what it
+ *     has in flight. The bound counts records, not bytes: size it for the records you write (100,000 records of 10 kB
+ *     are 1 GB of heap while a slow commit holds them), or cut checkpoints by volume with the pipeline's
  *     {@code checkpointAfterBytes}
  * @param transactionTimeout the transaction coordinator aborts a transaction open longer than this
  *     ({@code transaction.timeout.ms}); it bounds how long a crashed instance's partitions stay blocked; defaults to
