@@ -443,8 +443,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
         boolean drain = false;
         synchronized (this) {
             sealed.removeFirst();
-            buffered -= segment.sentRecords.size();
-            segment.releaseRetained();
+            buffered -= segment.releaseRetained();
             WriterSegment<T> next = sealed.isEmpty() ? open : sealed.peekFirst();
             if (!next.unsent.isEmpty() && !drainScheduled) {
                 drainScheduled = true;

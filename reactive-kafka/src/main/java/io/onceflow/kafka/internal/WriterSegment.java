@@ -70,16 +70,20 @@ final class WriterSegment<T> implements Callback {
                 return 0;
             }
         }
-        int released = records.size() + sentRecords.size();
-        releaseRetained();
         retained = false;
-        return released;
+        return records.size() + releaseRetained();
     }
 
-    /** Lets go of the records kept for a retry: the checkpoint committed, or can no longer be retried. */
-    void releaseRetained() {
+    /**
+     * Lets go of the records kept for a retry: the checkpoint committed, or can no longer be retried.
+     *
+     * @return how many records it let go
+     */
+    int releaseRetained() {
+        int released = sentRecords.size();
         sentRecords.clear();
         sentBytes = 0;
+        return released;
     }
 
     private static long sizeOf(ProducerRecord<byte[], byte[]> record) {

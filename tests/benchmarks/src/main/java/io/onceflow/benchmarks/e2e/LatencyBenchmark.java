@@ -27,7 +27,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -121,15 +120,7 @@ public final class LatencyBenchmark {
         // absent: what a user gets, the sink's default; the report measures that
         Boolean streamRows = options.containsKey("stream-rows") ? Boolean.valueOf(options.get("stream-rows")) : null;
         boolean lastWriteWins = Boolean.parseBoolean(options.getOrDefault("last-write-wins", "true"));
-        Map<String, String> sinkProducer = new TreeMap<>();
-        for (String setting : options.getOrDefault("sink-producer", "").split(",")) {
-            if (!setting.isBlank()) {
-                int equals = setting.indexOf('=');
-                sinkProducer.put(
-                        setting.substring(0, equals).trim(),
-                        setting.substring(equals + 1).trim());
-            }
-        }
+        Map<String, String> sinkProducer = Options.settings(options.getOrDefault("sink-producer", ""));
         PartResults results = PartResults.empty()
                 .put("sink", sink)
                 .put("stream_rows", streamRows == null ? "sink default" : String.valueOf(streamRows))

@@ -3,6 +3,7 @@ package io.onceflow.benchmarks.e2e;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** {@code --name value} pairs of a benchmark's command line. */
 final class Options {
@@ -18,5 +19,27 @@ final class Options {
             options.put(args[i].substring(2).toLowerCase(Locale.ROOT), args[i + 1]);
         }
         return options;
+    }
+
+    /**
+     * The {@code key=value,...} settings of one option's value, in key order; none for an empty value.
+     *
+     * @throws IllegalArgumentException for a setting without {@code =}
+     */
+    static Map<String, String> settings(String value) {
+        Map<String, String> settings = new TreeMap<>();
+        for (String setting : value.split(",")) {
+            if (setting.isBlank()) {
+                continue;
+            }
+            int equals = setting.indexOf('=');
+            if (equals <= 0) {
+                throw new IllegalArgumentException("expected key=value settings, got '" + setting + "' in " + value);
+            }
+            settings.put(
+                    setting.substring(0, equals).trim(),
+                    setting.substring(equals + 1).trim());
+        }
+        return settings;
     }
 }
