@@ -116,7 +116,17 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
                 pipeline);
         this.stateCheckpoints = new StateCheckpoints();
         this.recovery = new ClaimRecovery(
-                options, context, groupId, clientId, changelog, admin, stateCheckpoints, recoveryThread);
+                options,
+                context,
+                groupId,
+                clientId,
+                changelog,
+                admin,
+                stateCheckpoints,
+                // writes its state per key (StateLog is for transactions): a transaction's live log records stay,
+                // applied before the per-key records written after them, until an exactly-once run folds them
+                (partition, liveLogs) -> {},
+                recoveryThread);
         this.checkpointRecords = new CheckpointRecords(options, context, changelog, admin, stateCheckpoints);
         this.changelogPartitions =
                 new ChangelogWarmUp(changelog, admin, producer::client, stateCheckpoints, options.requestTimeout());

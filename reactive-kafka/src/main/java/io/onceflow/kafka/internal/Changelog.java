@@ -52,6 +52,13 @@ final class Changelog {
     static final String CHECKPOINTS = "onceflow/checkpoint";
 
     /**
+     * The reserved operator name of the state log records: a checkpoint's changes of one source partition, many to a
+     * record ({@link StateLogValue}), under a key of their own that no later record replaces, until a later
+     * transaction has written their entries one record per key and deletes them ({@link StateLog}).
+     */
+    static final String STATE_LOG = "onceflow/state-log";
+
+    /**
      * The settings of a changelog topic the sink creates. Compaction only ever cleans closed segments, and the
      * broker's default segment (1 GiB) closes after a gigabyte per partition: until then every value every checkpoint
      * wrote stays, and a restore, which reads from the beginning, reads them all (millions of records after minutes
@@ -229,7 +236,7 @@ final class Changelog {
      * @throws StaleChangelogException (retryable) when the changelog did not reach {@code required} within
      *     {@code wait}
      */
-    List<StateChange> restore(
+    Restored restore(
             Admin admin,
             KafkaConsumer<byte[], byte[]> reader,
             Collection<SourcePartition> partitions,
@@ -248,7 +255,7 @@ final class Changelog {
             if (!pending.isEmpty()) {
                 throw stale(pending, Map.of(), "the changelog topic does not exist (yet)");
             }
-            return List.of();
+            return Restored.NOTHING;
         }
         Set<TopicPartition> read = new HashSet<>();
         for (SourcePartition partition : partitions) {
@@ -260,7 +267,7 @@ final class Changelog {
             if (!pending.isEmpty()) {
                 throw stale(pending, Map.of(), "the changelog topic has no partition for them");
             }
-            return List.of();
+            return Restored.NOTHING;
         }
         reader.assign(read);
         reader.seekToBeginning(read);
@@ -308,7 +315,16 @@ final class Changelog {
             lastProgress = System.nanoTime();
             for (ConsumerRecord<byte[], byte[]> record : polled) {
                 records++;
-                state.add(record.key(), record.value());
+                try {
+                    state.add(record.key(), record.value());
+                } catch (IllegalArgumentException unreadable) {
+                    // restoring without this record's entries would start from the wrong state
+                    throw new IllegalStateException(
+                            "pipeline '" + pipeline + "': the changelog " + topic + " holds a state log record this"
+                                    + " version cannot read, at offset " + record.offset() + " of partition "
+                                    + record.partition() + ": " + unreadable.getMessage(),
+                            unreadable);
+                }
             }
         }
         reader.unsubscribe();
@@ -335,7 +351,15 @@ final class Changelog {
                     state.entries(),
                     topic);
         }
-        return restored;
+        return new Restored(restored, state.unfolded());
+    }
+
+    /**
+     * What a restore found: the state entries of the claimed partitions, and for each partition with live state log
+     * records, what they hold ({@link StateLog}).
+     */
+    record Restored(List<StateChange> changes, Map<SourcePartition, StateLog.Unfolded> unfolded) {
+        static final Restored NOTHING = new Restored(List.of(), Map.of());
     }
 
     private StaleChangelogException stale(

@@ -24,6 +24,9 @@ final class ChangelogKeys {
     /** How the keys of checkpoint records begin: the version and the reserved operator name. */
     private static final byte[] CHECKPOINT_OPERATOR = operatorPrefix(Changelog.CHECKPOINTS);
 
+    /** How the keys of state log records begin: the version and the reserved operator name. */
+    private static final byte[] STATE_LOG_OPERATOR = operatorPrefix(Changelog.STATE_LOG);
+
     private ChangelogKeys() {}
 
     private static byte[] operatorPrefix(String operator) {
@@ -63,9 +66,16 @@ final class ChangelogKeys {
 
     /** Whether {@code bytes} is the key of a {@link Changelog#CHECKPOINTS} record, without decoding it. */
     static boolean isCheckpointKey(byte[] bytes) {
-        return bytes.length >= CHECKPOINT_OPERATOR.length
-                && Arrays.equals(
-                        bytes, 0, CHECKPOINT_OPERATOR.length, CHECKPOINT_OPERATOR, 0, CHECKPOINT_OPERATOR.length);
+        return startsWith(bytes, CHECKPOINT_OPERATOR);
+    }
+
+    /** Whether {@code bytes} is the key of a {@link Changelog#STATE_LOG} record, without decoding it. */
+    static boolean isStateLogKey(byte[] bytes) {
+        return startsWith(bytes, STATE_LOG_OPERATOR);
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /**

@@ -70,7 +70,27 @@ final class CheckpointRecords {
         }
     }
 
-    /** The marker's state changes, then per partition the checkpoint its state is as of, for the next restore. */
+    /**
+     * The marker's state changes as records of their state log (a fold of one partition's log first, if one is due),
+     * then per partition the checkpoint its state is as of, for the next restore: the transactional sink's way.
+     *
+     * @return what to tell {@code stateLog} once the transaction committed
+     */
+    StateLog.Written sendStateLog(Sender client, Marker<?> marker, StateLog stateLog) throws Exception {
+        if (marker.stateChanges().isEmpty()) {
+            return StateLog.Written.NOTHING;
+        }
+        changelog.ensure(admin, partitionsOf(marker));
+        StateLog.Written written = stateLog.send(client, marker, changelog.topic());
+        sendCheckpointRecords(client, marker);
+        return written;
+    }
+
+    /**
+     * The marker's state changes, one record per key, then per partition the checkpoint its state is as of, for the
+     * next restore: the at-least-once sink's way, whose sends may fail one by one (a fold's tombstones could land
+     * without the entries they stand for).
+     */
     void sendState(Sender client, Marker<?> marker) throws Exception {
         if (marker.stateChanges().isEmpty()) {
             return;
@@ -93,6 +113,10 @@ final class CheckpointRecords {
                     ChangelogKeys.encode(prefix, change.key()),
                     change.value()));
         }
+        sendCheckpointRecords(client, marker);
+    }
+
+    private void sendCheckpointRecords(Sender client, Marker<?> marker) {
         for (SourcePartition changed : statePartitions(marker)) {
             client.send(changelog.checkpointRecord(changed, marker.checkpointId()));
         }

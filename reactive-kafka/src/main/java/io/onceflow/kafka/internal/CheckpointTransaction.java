@@ -36,6 +36,7 @@ final class CheckpointTransaction {
     private final Admin admin;
     private final StateCheckpoints stateCheckpoints;
     private final CheckpointRecords records;
+    private final StateLog stateLog;
 
     CheckpointTransaction(
             KafkaSinkOptions options,
@@ -43,7 +44,8 @@ final class CheckpointTransaction {
             PairedSource source,
             Changelog changelog,
             Admin admin,
-            StateCheckpoints stateCheckpoints) {
+            StateCheckpoints stateCheckpoints,
+            StateLog stateLog) {
         this.options = options;
         this.context = context;
         this.pipeline = context.pipeline();
@@ -52,6 +54,7 @@ final class CheckpointTransaction {
         this.admin = admin;
         this.stateCheckpoints = stateCheckpoints;
         this.records = new CheckpointRecords(options, context, changelog, admin, stateCheckpoints);
+        this.stateLog = stateLog;
     }
 
     /**
@@ -78,10 +81,11 @@ final class CheckpointTransaction {
             }
             offsetsSent = bound.sendOffsets(client, offsets, marker.checkpointId(), segment.ownership);
         }
+        StateLog.Written stateWritten;
         try {
             CheckpointRecords.Sender sender = CheckpointRecords.Sender.of(client, segment);
             records.sendDeadLetters(sender, marker, deadLetters);
-            records.sendState(sender, marker);
+            stateWritten = records.sendStateLog(sender, marker, stateLog);
         } catch (Exception e) {
             try {
                 offsetsSent.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -105,6 +109,7 @@ final class CheckpointTransaction {
         context.protocolListener().reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId());
         client.commitTransaction();
         stateCheckpoints.committed(CheckpointRecords.statePartitions(marker), marker.checkpointId());
+        stateLog.committed(stateWritten);
         if (COMMIT.isDebugEnabled()) {
             // where a slow commit spends its time: the state is sent while the offsets go on the poll thread
             long committed = System.nanoTime();

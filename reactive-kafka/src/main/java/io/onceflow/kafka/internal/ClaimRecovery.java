@@ -4,7 +4,6 @@ import io.onceflow.core.Positions;
 import io.onceflow.core.Recovery;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
-import io.onceflow.core.StateChange;
 import io.onceflow.kafka.KafkaSinkOptions;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
@@ -36,6 +36,7 @@ final class ClaimRecovery {
     private final Changelog changelog;
     private final Admin admin;
     private final StateCheckpoints stateCheckpoints;
+    private final BiConsumer<SourcePartition, StateLog.Unfolded> liveLogs;
     private final Scheduler recoveryThread;
     private @Nullable KafkaConsumer<byte[], byte[]> changelogReader;
 
@@ -47,6 +48,7 @@ final class ClaimRecovery {
             Changelog changelog,
             Admin admin,
             StateCheckpoints stateCheckpoints,
+            BiConsumer<SourcePartition, StateLog.Unfolded> liveLogs,
             Scheduler recoveryThread) {
         this.options = options;
         this.pipeline = context.pipeline();
@@ -55,6 +57,7 @@ final class ClaimRecovery {
         this.changelog = changelog;
         this.admin = admin;
         this.stateCheckpoints = stateCheckpoints;
+        this.liveLogs = liveLogs;
         this.recoveryThread = recoveryThread;
     }
 
@@ -112,10 +115,13 @@ final class ClaimRecovery {
             changelogReader = reader;
         }
         Duration left = options.claimTimeout().minusNanos(System.nanoTime() - start);
-        List<StateChange> state =
+        Changelog.Restored restored =
                 changelog.restore(admin, reader, partitions, required, left.isNegative() ? Duration.ZERO : left);
-        partitions.forEach(partition -> stateCheckpoints.claimed(partition, required.getOrDefault(partition, 0L)));
-        return new Recovery(Positions.of(positions), state);
+        for (SourcePartition partition : partitions) {
+            stateCheckpoints.claimed(partition, required.getOrDefault(partition, 0L));
+            liveLogs.accept(partition, restored.unfolded().getOrDefault(partition, new StateLog.Unfolded()));
+        }
+        return new Recovery(Positions.of(positions), restored.changes());
     }
 
     /** The group's committed offsets of {@code partitions}, once none is held back by a transaction in flight. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -15,14 +16,22 @@ import org.jspecify.annotations.Nullable;
  * What a {@link Changelog} restore has read so far: the last value of each state entry of the claimed partitions,
  * and the newest checkpoint record of each. A changelog not yet compacted holds many values of each entry, so entries
  * are found by their key's bytes, and a key is decoded once, when its entry is first seen; records of partitions
- * that share the changelog partition without being claimed are skipped by their bytes too. Not thread-safe: one
- * restore's thread.
+ * that share the changelog partition without being claimed are skipped by their bytes too.
+ *
+ * <p>A {@link Changelog#STATE_LOG} record applies its entries in order, as per-key records at its offset would; the
+ * log records not deleted yet (no tombstone read after them) are what the claimer's {@link StateLog} must fold later,
+ * and {@link #unfolded} says what they hold. Not thread-safe: one restore's thread.
  */
 final class RestoredState {
 
     private final List<byte[]> scopes;
     private final Map<RawKey, Entry> entries = new HashMap<>();
     private final Map<SourcePartition, Long> reached = new HashMap<>();
+    private final Map<RawKey, LiveLog> liveLogs = new LinkedHashMap<>();
+
+    /** Entries a state log removed, by key: a fold must write their tombstones. */
+    private final Map<RawKey, ChangelogKeys.Key> removed = new HashMap<>();
+
     private final ChangelogKeys.Decoder decoder = new ChangelogKeys.Decoder();
 
     RestoredState(Collection<SourcePartition> claimed) {
@@ -41,6 +50,10 @@ final class RestoredState {
             }
             return;
         }
+        if (ChangelogKeys.isStateLogKey(key)) {
+            addLog(key, value);
+            return;
+        }
         RawKey raw = new RawKey(key);
         if (value == null) {
             entries.remove(raw); // a tombstone: the entry was removed
@@ -55,6 +68,72 @@ final class RestoredState {
         if (decoded != null) {
             entries.put(raw, new Entry(decoded, value));
         }
+    }
+
+    /**
+     * A state log record: its entries apply in order; its tombstone says a fold wrote them per key.
+     *
+     * @throws IllegalArgumentException when its value is not one this version can read
+     */
+    private void addLog(byte[] key, byte @Nullable [] value) {
+        RawKey logKey = new RawKey(key);
+        if (value == null) {
+            liveLogs.remove(logKey);
+            return;
+        }
+        ChangelogKeys.Key log = ChangelogKeys.decode(key);
+        if (log == null) {
+            return;
+        }
+        SourcePartition partition = log.partition();
+        List<StateLogValue.Entry> logged = StateLogValue.decode(value);
+        List<RawKey> touched = new ArrayList<>(logged.size());
+        Map<String, byte[]> prefixes = new HashMap<>();
+        for (StateLogValue.Entry change : logged) {
+            byte[] prefix =
+                    prefixes.computeIfAbsent(change.operator(), operator -> ChangelogKeys.prefix(operator, partition));
+            RawKey raw = new RawKey(ChangelogKeys.encode(prefix, change.key()));
+            touched.add(raw);
+            if (change.value() == null) {
+                entries.remove(raw);
+                removed.put(raw, new ChangelogKeys.Key(change.operator(), partition, change.key()));
+                continue;
+            }
+            Entry entry = entries.get(raw);
+            if (entry != null) {
+                entry.value = change.value();
+            } else {
+                removed.remove(raw);
+                entries.put(
+                        raw,
+                        new Entry(new ChangelogKeys.Key(change.operator(), partition, change.key()), change.value()));
+            }
+        }
+        liveLogs.put(logKey, new LiveLog(partition, key, value.length, touched));
+    }
+
+    /**
+     * For each claimed partition with live state log records: their keys and sizes, and the latest value of every
+     * entry they touched (none for an entry since removed), which its next fold writes per key.
+     */
+    Map<SourcePartition, StateLog.Unfolded> unfolded() {
+        Map<SourcePartition, StateLog.Unfolded> unfolded = new HashMap<>();
+        for (LiveLog log : liveLogs.values()) {
+            StateLog.Unfolded of = unfolded.computeIfAbsent(log.partition, p -> new StateLog.Unfolded());
+            of.log(log.key, log.bytes);
+            for (RawKey raw : log.touched) {
+                Entry entry = entries.get(raw);
+                if (entry != null) {
+                    of.put(new StateLog.EntryKey(entry.key.operator(), entry.key.key()), entry.value);
+                } else {
+                    ChangelogKeys.Key gone = removed.get(raw);
+                    if (gone != null) {
+                        of.put(new StateLog.EntryKey(gone.operator(), gone.key()), null);
+                    }
+                }
+            }
+        }
+        return unfolded;
     }
 
     /** For each claimed partition with a checkpoint record, the newest checkpoint it names. */
@@ -73,6 +152,9 @@ final class RestoredState {
                         new StateChange(entry.key.operator(), entry.key.partition(), entry.key.key(), entry.value)));
         return changes;
     }
+
+    /** A state log record read and not deleted since: its partition, key, size, and the entries it touched. */
+    private record LiveLog(SourcePartition partition, byte[] key, int bytes, List<RawKey> touched) {}
 
     private static final class Entry {
         final ChangelogKeys.Key key;

@@ -121,9 +121,19 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
         this.recoveryThread = NamedThreads.singleScheduler("onceflow-kafka-recovery-" + transactionalId);
         this.admin = Admin.create(TransactionalClients.admin(options, transactionalId));
         StateCheckpoints stateCheckpoints = new StateCheckpoints();
+        StateLog stateLog = new StateLog();
         this.recovery = new ClaimRecovery(
-                options, context, groupId, transactionalId, changelog, admin, stateCheckpoints, recoveryThread);
-        this.transaction = new CheckpointTransaction(options, context, source, changelog, admin, stateCheckpoints);
+                options,
+                context,
+                groupId,
+                transactionalId,
+                changelog,
+                admin,
+                stateCheckpoints,
+                stateLog::claimed,
+                recoveryThread);
+        this.transaction =
+                new CheckpointTransaction(options, context, source, changelog, admin, stateCheckpoints, stateLog);
     }
 
     // ---- opening ----

@@ -179,7 +179,8 @@ class CheckpointTransactionTest {
         Changelog changelog = new Changelog("ledger-changelog", false, (short) 1, Duration.ofSeconds(1), "ledger");
         PairedSource paired = new PairedSource("kafka", "ledger");
         paired.bind(source);
-        return new CheckpointTransaction(options, new Context(), paired, changelog, admin, stateCheckpoints);
+        return new CheckpointTransaction(
+                options, new Context(), paired, changelog, admin, stateCheckpoints, new StateLog());
     }
 
     /** A source that sends offsets on the caller's thread, or refuses, or never answers. */
