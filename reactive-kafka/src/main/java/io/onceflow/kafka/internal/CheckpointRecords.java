@@ -78,7 +78,7 @@ final class CheckpointRecords {
      */
     StateLog.Written sendStateLog(Sender client, Marker<?> marker, StateLog stateLog) throws Exception {
         if (marker.stateChanges().isEmpty()) {
-            return StateLog.Written.NOTHING;
+            return StateLog.Written.nothing();
         }
         changelog.ensure(admin, partitionsOf(marker));
         StateLog.Written written = stateLog.send(client, marker, changelog.topic());

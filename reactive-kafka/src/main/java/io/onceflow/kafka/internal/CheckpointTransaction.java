@@ -108,20 +108,27 @@ final class CheckpointTransaction {
         }
         context.protocolListener().reached(ProtocolPoint.BEFORE_TRANSACTION_COMMIT, marker.checkpointId());
         client.commitTransaction();
+        long committed = System.nanoTime();
         stateCheckpoints.committed(CheckpointRecords.statePartitions(marker), marker.checkpointId());
         stateLog.committed(stateWritten);
         if (COMMIT.isDebugEnabled()) {
             // where a slow commit spends its time: the state is sent while the offsets go on the poll thread
-            long committed = System.nanoTime();
+            long remembered = System.nanoTime();
             COMMIT.debug(
                     "pipeline={} checkpoint={} transaction phases: state and dead letters sent {} µs, offsets added {}"
-                            + " µs later, flush {} µs, commit {} µs",
+                            + " µs later, flush {} µs, commit {} µs, state log kept {} µs; state: {} changes in {} log"
+                            + " records, folded {} ({} entries)",
                     pipeline,
                     marker.checkpointId(),
                     (stateSent - start) / 1_000,
                     (offsetsAdded - stateSent) / 1_000,
                     (flushed - offsetsAdded) / 1_000,
-                    (committed - flushed) / 1_000);
+                    (committed - flushed) / 1_000,
+                    (remembered - committed) / 1_000,
+                    stateWritten.changes.size(),
+                    stateWritten.logRecords(),
+                    stateWritten.folded == null ? "none" : stateWritten.folded,
+                    stateWritten.foldedEntries);
         }
     }
 

@@ -124,11 +124,11 @@ final class RestoredState {
             for (RawKey raw : log.touched) {
                 Entry entry = entries.get(raw);
                 if (entry != null) {
-                    of.put(new StateLog.EntryKey(entry.key.operator(), entry.key.key()), entry.value);
+                    of.put(entry.key.operator(), entry.key.key(), entry.value);
                 } else {
                     ChangelogKeys.Key gone = removed.get(raw);
                     if (gone != null) {
-                        of.put(new StateLog.EntryKey(gone.operator(), gone.key()), null);
+                        of.put(gone.operator(), gone.key(), null);
                     }
                 }
             }

@@ -54,28 +54,44 @@ final class StateLog {
     private final String runId = Long.toHexString(ThreadLocalRandom.current().nextLong());
     private final Map<SourcePartition, Unfolded> partitions = new ConcurrentHashMap<>();
 
-    /** An entry of a partition's log: its operator and state key. */
-    record EntryKey(String operator, String key) {}
-
     /** What the live log records of a partition hold: their keys, their bytes, and the latest value of each entry. */
     static final class Unfolded {
+        /** The value of an entry that was removed: a fold writes its tombstone. Compared by identity. */
+        private static final byte[] REMOVED = new byte[0];
+
         final List<byte[]> logKeys = new ArrayList<>();
         long logBytes;
-        final Map<EntryKey, byte @Nullable []> entries = new HashMap<>();
-        long entryBytes;
+
+        /** By operator, by state key: the latest value, or {@link #REMOVED}. */
+        private final Map<String, Map<String, byte[]>> entries = new HashMap<>();
+
+        private int entryCount;
+        private long entryBytes;
 
         void log(byte[] key, long bytes) {
             logKeys.add(key);
             logBytes += bytes;
         }
 
-        void put(EntryKey key, byte @Nullable [] value) {
-            if (!entries.containsKey(key)) {
-                entryBytes +=
-                        ENTRY_OVERHEAD + key.operator().length() + key.key().length();
+        void put(String operator, String key, byte @Nullable [] value) {
+            put(entries.computeIfAbsent(operator, of -> new HashMap<>()), operator, key, value);
+        }
+
+        /** One lookup per change: this runs for every change a checkpoint commits. */
+        private void put(Map<String, byte[]> ofOperator, String operator, String key, byte @Nullable [] value) {
+            byte[] stored = value == null ? REMOVED : value;
+            byte[] before = ofOperator.put(key, stored);
+            if (before == null) {
+                entryCount++;
+                entryBytes += ENTRY_OVERHEAD + operator.length() + key.length();
+            } else {
+                entryBytes -= before.length;
             }
-            byte[] before = entries.put(key, value);
-            entryBytes += (value == null ? 0 : value.length) - (before == null ? 0 : before.length);
+            entryBytes += stored.length;
+        }
+
+        int entryCount() {
+            return entryCount;
         }
 
         boolean due() {
@@ -90,21 +106,39 @@ final class StateLog {
         partitions.put(partition, restored);
     }
 
-    /** What one checkpoint wrote, for {@link #committed}. */
+    /** What one checkpoint wrote, for {@link #committed}: its fold, its log records, and the changes in them. */
     static final class Written {
-        static final Written NOTHING = new Written(null);
-
         final @Nullable SourcePartition folded;
+        final int foldedEntries;
         final Map<SourcePartition, Unfolded> logged = new LinkedHashMap<>();
+        final List<StateChange> changes;
+        final byte @Nullable [][] values;
 
-        Written(@Nullable SourcePartition folded) {
+        Written(@Nullable SourcePartition folded, int foldedEntries, List<StateChange> changes) {
             this.folded = folded;
+            this.foldedEntries = foldedEntries;
+            this.changes = changes;
+            this.values = new byte[changes.size()][];
+        }
+
+        /** Nothing written: a marker without state changes. */
+        static Written nothing() {
+            return new Written(null, 0, List.of());
+        }
+
+        int logRecords() {
+            int records = 0;
+            for (Unfolded log : logged.values()) {
+                records += log.logKeys.size();
+            }
+            return records;
         }
     }
 
     /**
      * Sends the marker's state: the fold of at most one partition whose state it changes, then for each partition
-     * its changes as log records, into the changelog {@code topic}.
+     * its changes as log records, into the changelog {@code topic}. A record goes as soon as it is full, so the
+     * producer sends it while the rest is encoded; what is remembered of the changes waits for {@link #committed}.
      */
     Written send(CheckpointRecords.Sender sender, Marker<?> marker, String topic) {
         Set<SourcePartition> changed = CheckpointRecords.statePartitions(marker);
@@ -117,41 +151,61 @@ final class StateLog {
                 largest = unfolded.logBytes;
             }
         }
-        Written written = new Written(fold);
+        List<StateChange> changes = marker.stateChanges();
+        Written written;
         if (fold != null) {
-            sendFold(sender, fold, partitions.get(fold), topic);
+            Unfolded folding = partitions.get(fold);
+            written = new Written(fold, folding.entryCount(), changes);
+            sendFold(sender, fold, folding, topic);
+        } else {
+            written = new Written(null, 0, changes);
         }
-        Map<SourcePartition, StateLogValue.Builder> logs = new LinkedHashMap<>();
-        for (StateChange change : marker.stateChanges()) {
-            byte[] value = change.value();
-            logs.computeIfAbsent(change.partition(), p -> new StateLogValue.Builder())
-                    .add(change.operator(), change.key(), value);
-            written.logged
-                    .computeIfAbsent(change.partition(), p -> new Unfolded())
-                    .put(new EntryKey(change.operator(), change.key()), value);
-        }
-        logs.forEach((partition, log) -> {
-            List<byte[]> values = log.values();
-            Unfolded unfolded = written.logged.get(partition);
-            for (int i = 0; i < values.size(); i++) {
-                byte[] key = ChangelogKeys.encode(
-                        Changelog.STATE_LOG, partition, runId + "-" + marker.checkpointId() + "-" + i);
-                sender.send(new ProducerRecord<>(topic, partition.partition(), key, values.get(i)));
-                unfolded.log(key, values.get(i).length);
+        Map<SourcePartition, StateLogValue.Builder> logs = new HashMap<>();
+        SourcePartition partition = null;
+        StateLogValue.Builder log = null;
+        for (int i = 0; i < changes.size(); i++) {
+            StateChange change = changes.get(i);
+            if (!change.partition().equals(partition)) {
+                partition = change.partition();
+                log = logs.computeIfAbsent(partition, of -> logBuilder(sender, marker, topic, of, written));
             }
-        });
+            byte[] value = change.value();
+            written.values[i] = value;
+            log.add(change.operator(), change.key(), value);
+        }
+        logs.values().forEach(StateLogValue.Builder::finish);
         return written;
+    }
+
+    /** The log of {@code partition} in this checkpoint: each record is sent, and counted, as soon as it is full. */
+    private StateLogValue.Builder logBuilder(
+            CheckpointRecords.Sender sender,
+            Marker<?> marker,
+            String topic,
+            SourcePartition partition,
+            Written written) {
+        Unfolded logged = new Unfolded();
+        written.logged.put(partition, logged);
+        return new StateLogValue.Builder(value -> {
+            byte[] key = ChangelogKeys.encode(
+                    Changelog.STATE_LOG, partition, runId + "-" + marker.checkpointId() + "-" + logged.logKeys.size());
+            sender.send(new ProducerRecord<>(topic, partition.partition(), key, value));
+            logged.log(key, value.length);
+        });
     }
 
     private static void sendFold(
             CheckpointRecords.Sender sender, SourcePartition partition, Unfolded unfolded, String topic) {
-        Map<String, byte[]> prefixes = new HashMap<>();
-        unfolded.entries.forEach((entry, value) -> {
-            byte[] prefix =
-                    prefixes.computeIfAbsent(entry.operator(), operator -> ChangelogKeys.prefix(operator, partition));
-            // a removed entry's tombstone removes its older per-key record, if a fold wrote one
-            sender.send(new ProducerRecord<>(
-                    topic, partition.partition(), ChangelogKeys.encode(prefix, entry.key()), value));
+        unfolded.entries.forEach((operator, values) -> {
+            byte[] prefix = ChangelogKeys.prefix(operator, partition);
+            values.forEach((key, value) -> {
+                // a removed entry's tombstone removes its older per-key record, if a fold wrote one
+                sender.send(new ProducerRecord<>(
+                        topic,
+                        partition.partition(),
+                        ChangelogKeys.encode(prefix, key),
+                        value == Unfolded.REMOVED ? null : value));
+            });
         });
         for (byte[] logKey : unfolded.logKeys) {
             sender.send(new ProducerRecord<>(topic, partition.partition(), logKey, null));
@@ -167,8 +221,21 @@ final class StateLog {
             Unfolded unfolded = partitions.computeIfAbsent(partition, p -> new Unfolded());
             unfolded.logKeys.addAll(logged.logKeys);
             unfolded.logBytes += logged.logBytes;
-            logged.entries.forEach(unfolded::put);
         });
+        Unfolded unfolded = null;
+        Map<String, byte[]> ofOperator = null;
+        StateChange previous = null;
+        for (int i = 0; i < written.changes.size(); i++) {
+            StateChange change = written.changes.get(i);
+            if (previous == null
+                    || !change.partition().equals(previous.partition())
+                    || !change.operator().equals(previous.operator())) {
+                unfolded = partitions.get(change.partition());
+                ofOperator = unfolded.entries.computeIfAbsent(change.operator(), of -> new HashMap<>());
+            }
+            unfolded.put(ofOperator, change.operator(), change.key(), written.values[i]);
+            previous = change;
+        }
     }
 
     /** For tests and logs: what the live log of {@code partition} holds, as far as this writer knows. */

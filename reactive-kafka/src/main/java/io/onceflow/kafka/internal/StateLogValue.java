@@ -1,11 +1,12 @@
 package io.onceflow.kafka.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,27 +37,33 @@ final class StateLogValue {
     /** One entry of a log record: {@code value} is {@code null} when the entry was removed. */
     record Entry(String operator, String key, byte @Nullable [] value) {}
 
-    /** Writes the entries of one partition's log records, closing a record at {@link #TARGET_BYTES}. Not thread-safe. */
+    /**
+     * Writes the entries of one partition's log records, handing each record's value on as soon as it reaches
+     * {@link #TARGET_BYTES}, so that the producer sends it while the rest is encoded. Not thread-safe.
+     */
     static final class Builder {
         private final int targetBytes;
-        private final List<byte[]> closed = new ArrayList<>();
-        private final ByteArrayOutputStream open = new ByteArrayOutputStream(1024);
+        private final Consumer<byte[]> closed;
+        private byte[] open = new byte[4096];
+        private int size;
         private @Nullable String operator;
 
-        Builder() {
-            this(TARGET_BYTES);
+        Builder(Consumer<byte[]> closed) {
+            this(TARGET_BYTES, closed);
         }
 
-        Builder(int targetBytes) {
+        Builder(int targetBytes, Consumer<byte[]> closed) {
             this.targetBytes = targetBytes;
+            this.closed = closed;
         }
 
         void add(String entryOperator, String key, byte @Nullable [] value) {
-            if (open.size() >= targetBytes) {
+            if (size >= targetBytes) {
                 close();
             }
-            if (open.size() == 0) {
-                open.write(VERSION);
+            if (size == 0) {
+                ensure(1);
+                open[size++] = VERSION;
                 operator = null;
             }
             if (entryOperator.equals(operator)) {
@@ -73,29 +80,37 @@ final class StateLogValue {
             }
         }
 
-        /** The values of the records, in order; none when nothing was added. */
-        List<byte[]> values() {
-            if (open.size() > 0) {
+        /** Hands on the last record's value, if anything was added since the one before. */
+        void finish() {
+            if (size > 0) {
                 close();
             }
-            return closed;
         }
 
         private void close() {
-            closed.add(open.toByteArray());
-            open.reset();
+            closed.accept(Arrays.copyOf(open, size));
+            size = 0;
         }
 
         private void writeBytes(byte[] bytes) {
             writeInt(bytes.length);
-            open.write(bytes, 0, bytes.length);
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, open, size, bytes.length);
+            size += bytes.length;
         }
 
         private void writeInt(int value) {
-            open.write(value >>> 24);
-            open.write(value >>> 16);
-            open.write(value >>> 8);
-            open.write(value);
+            ensure(Integer.BYTES);
+            open[size++] = (byte) (value >>> 24);
+            open[size++] = (byte) (value >>> 16);
+            open[size++] = (byte) (value >>> 8);
+            open[size++] = (byte) value;
+        }
+
+        private void ensure(int more) {
+            if (size + more > open.length) {
+                open = Arrays.copyOf(open, Math.max(open.length * 2, size + more));
+            }
         }
     }
 

@@ -13,13 +13,15 @@ class StateLogValueTest {
 
     @Test
     void entriesRoundTripInOrderAcrossOperatorsAndRemovals() {
-        StateLogValue.Builder builder = new StateLogValue.Builder();
+        List<byte[]> values = new ArrayList<>();
+        StateLogValue.Builder builder = new StateLogValue.Builder(values::add);
         builder.add("keyed-0", "acct-1", bytes("{\"balance\":5}"));
         builder.add("keyed-0", "acct-2", null);
         builder.add("keyed-1", "ünïcødé/😀", bytes(""));
         builder.add("keyed-0", "acct-1", bytes("{\"balance\":7}"));
+        assertThat(values).isEmpty(); // not full yet
 
-        List<byte[]> values = builder.values();
+        builder.finish();
 
         assertThat(values).hasSize(1);
         List<StateLogValue.Entry> entries = StateLogValue.decode(values.get(0));
@@ -37,14 +39,15 @@ class StateLogValueTest {
 
     @Test
     void aLargeCheckpointIsCutIntoRecordsOfTheTargetSizeEachReadableAlone() {
-        StateLogValue.Builder builder = new StateLogValue.Builder(1_000);
+        List<byte[]> values = new ArrayList<>();
+        StateLogValue.Builder builder = new StateLogValue.Builder(1_000, values::add);
         for (int i = 0; i < 500; i++) {
             builder.add("keyed-0", "acct-" + i, bytes("value-" + i));
         }
+        assertThat(values).hasSizeGreaterThan(5); // full records went on while the rest was added
 
-        List<byte[]> values = builder.values();
+        builder.finish();
 
-        assertThat(values).hasSizeGreaterThan(5);
         // a record closes once it reaches the target: the entry that crossed it is its last
         assertThat(values).allSatisfy(value -> assertThat(value.length).isLessThan(1_000 + 40));
         List<String> keys = new ArrayList<>();
@@ -60,14 +63,18 @@ class StateLogValueTest {
 
     @Test
     void nothingAddedIsNoRecord() {
-        assertThat(new StateLogValue.Builder().values()).isEmpty();
+        List<byte[]> values = new ArrayList<>();
+        new StateLogValue.Builder(values::add).finish();
+        assertThat(values).isEmpty();
     }
 
     @Test
     void aValueOfAnotherVersionOrCutShortIsRefusedNotHalfRead() {
-        StateLogValue.Builder builder = new StateLogValue.Builder();
+        List<byte[]> values = new ArrayList<>();
+        StateLogValue.Builder builder = new StateLogValue.Builder(values::add);
         builder.add("keyed-0", "acct-1", bytes("{\"balance\":5}"));
-        byte[] value = builder.values().get(0);
+        builder.finish();
+        byte[] value = values.get(0);
 
         byte[] newer = value.clone();
         newer[0] = 2;
