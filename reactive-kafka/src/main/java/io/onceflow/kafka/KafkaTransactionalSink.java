@@ -30,10 +30,12 @@ import java.util.function.Function;
  * consumer joins its group meanwhile, and claiming partitions waits for the fencing to complete.
  *
  * <p>Keyed state goes to a compacted changelog topic, {@code <pipeline>-changelog} by default, with the state of
- * source partition {@code p} in changelog partition {@code p} (the record key names the operator, source topic,
- * partition and state key). On assignment, the sink restores those partitions by reading them to their end with
- * {@code read_committed}, and returns the group's committed offsets (read with {@code requireStable}, which waits for
- * a pending transaction) as the positions to resume from.
+ * source partition {@code p} in changelog partition {@code p}. A checkpoint writes its changes of a partition as a few
+ * state log records of many entries each; now and then a checkpoint folds one partition's log: it writes the latest
+ * value of each entry in it, one record per key (named by the operator, source topic, partition and state key) for
+ * compaction to keep, and deletes the log records. On assignment, the sink restores those partitions by reading them
+ * to their end with {@code read_committed}, and returns the group's committed offsets (read with
+ * {@code requireStable}, which waits for a pending transaction) as the positions to resume from.
  *
  * <p>The pipeline's thread only appends records; a producer thread of the sink's own encodes them (with the record
  * function and the formats) and sends them into the open transaction in batches as they come; records of the next

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * The keyed-state changelog topic: compacted, with the state of source partition {@code p} in its partition {@code
  * p}, so that claiming a source partition restores it from one changelog partition; and, after a partition's state
  * changes in each transaction, a checkpoint record saying which checkpoint the state is as of, which a restore
- * checks against the committed offsets' metadata before it trusts what it read.
+ * checks against the committed offsets' metadata before it trusts what it read. State is written one record per key
+ * (the at-least-once sink, and a fold), or as {@link #STATE_LOG} records of many entries each (the transactional
+ * sink, {@link StateLog}); a restore applies both in offset order.
  *
  * <p>Not thread-safe: the transactional sink calls {@link #ensure} on its producer thread and {@link #restore} on its
  * recovery thread, each with clients of its own.

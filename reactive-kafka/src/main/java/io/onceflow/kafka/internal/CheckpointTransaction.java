@@ -127,7 +127,7 @@ final class CheckpointTransaction {
                     (remembered - committed) / 1_000,
                     stateWritten.changes.size(),
                     stateWritten.logRecords(),
-                    stateWritten.folded == null ? "none" : stateWritten.folded,
+                    stateWritten.folded.isEmpty() ? "none" : stateWritten.folded,
                     stateWritten.foldedEntries);
         }
     }

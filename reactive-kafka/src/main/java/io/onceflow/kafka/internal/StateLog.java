@@ -4,6 +4,7 @@ import io.onceflow.core.Marker;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,22 +29,27 @@ import org.jspecify.annotations.Nullable;
  * <p>A log record's key is unique (this writer's random run id, the checkpoint, the record's number), so compaction
  * never removes it for a newer one: only its tombstone does, in the transaction that wrote its entries per key. A
  * fold happens only in a transaction that changes the partition's state anyway, which commits its offsets under the
- * group's fencing, and at most one partition folds per checkpoint, so that a fold's records spread over checkpoints.
- * A partition folds when its live log holds {@value #FOLD_AMORTIZED} times the bytes the fold writes (a key's value
- * is written per key once for that many in the log), when the fold would write {@link #FOLD_AT_BYTES}, or when it has
- * {@value #FOLD_AT_RECORDS} live log records.
+ * group's fencing. A partition is due when its live log holds {@value #FOLD_AMORTIZED} times the bytes the fold
+ * writes (a key's value is written per key once for that many in the log), when the fold would write
+ * {@link #FOLD_AT_BYTES}, or when it has {@value #FOLD_AT_RECORDS} live log records; one due partition folds per
+ * checkpoint, the one with the most log bytes, so that folds spread over checkpoints.
  *
- * <p>What the log holds is kept in memory, per partition, until its fold: at most the fold's bytes, the latest value
- * of each entry (the same values the keyed operators hold, encoded). Claimed partitions start from what their restore
- * found live. {@link #claimed} runs on the recovery thread, the rest on the producer thread, in commit order.
+ * <p>What the log holds is kept in memory, per partition, until its fold: the latest value of each entry (the same
+ * values the keyed operators hold, encoded). When all partitions together hold more than {@link #HELD_AT_MOST}, a
+ * checkpoint folds as many more partitions as it takes to come back under it. Claimed partitions start from what
+ * their restore found live. {@link #claimed} runs on the recovery thread, the rest on the producer thread, in commit
+ * order.
  */
 final class StateLog {
 
     /** A partition folds when its live log records hold this many times the bytes the fold would write. */
     static final int FOLD_AMORTIZED = 8;
 
-    /** A partition folds when the fold would write this many bytes: the bound of what is kept in memory for it. */
-    static final long FOLD_AT_BYTES = 4L << 20;
+    /** A partition is due when the fold would write this many bytes. */
+    static final long FOLD_AT_BYTES = 1L << 20;
+
+    /** What the writer keeps in memory of all partitions' logs, at most, before a checkpoint folds more than one. */
+    static final long HELD_AT_MOST = 32L << 20;
 
     /** A partition folds when it has this many live log records: the bound of a fold's tombstones. */
     static final int FOLD_AT_RECORDS = 256;
@@ -108,22 +114,20 @@ final class StateLog {
 
     /** What one checkpoint wrote, for {@link #committed}: its fold, its log records, and the changes in them. */
     static final class Written {
-        final @Nullable SourcePartition folded;
-        final int foldedEntries;
+        final List<SourcePartition> folded = new ArrayList<>();
+        int foldedEntries;
         final Map<SourcePartition, Unfolded> logged = new LinkedHashMap<>();
         final List<StateChange> changes;
         final byte @Nullable [][] values;
 
-        Written(@Nullable SourcePartition folded, int foldedEntries, List<StateChange> changes) {
-            this.folded = folded;
-            this.foldedEntries = foldedEntries;
+        Written(List<StateChange> changes) {
             this.changes = changes;
             this.values = new byte[changes.size()][];
         }
 
         /** Nothing written: a marker without state changes. */
         static Written nothing() {
-            return new Written(null, 0, List.of());
+            return new Written(List.of());
         }
 
         int logRecords() {
@@ -141,24 +145,13 @@ final class StateLog {
      * producer sends it while the rest is encoded; what is remembered of the changes waits for {@link #committed}.
      */
     Written send(CheckpointRecords.Sender sender, Marker<?> marker, String topic) {
-        Set<SourcePartition> changed = CheckpointRecords.statePartitions(marker);
-        SourcePartition fold = null;
-        long largest = -1;
-        for (SourcePartition partition : changed) {
-            Unfolded unfolded = partitions.get(partition);
-            if (unfolded != null && unfolded.due() && unfolded.logBytes > largest) {
-                fold = partition;
-                largest = unfolded.logBytes;
-            }
-        }
         List<StateChange> changes = marker.stateChanges();
-        Written written;
-        if (fold != null) {
+        Written written = new Written(changes);
+        for (SourcePartition fold : toFold(CheckpointRecords.statePartitions(marker))) {
             Unfolded folding = partitions.get(fold);
-            written = new Written(fold, folding.entryCount(), changes);
+            written.folded.add(fold);
+            written.foldedEntries += folding.entryCount();
             sendFold(sender, fold, folding, topic);
-        } else {
-            written = new Written(null, 0, changes);
         }
         Map<SourcePartition, StateLogValue.Builder> logs = new HashMap<>();
         SourcePartition partition = null;
@@ -175,6 +168,34 @@ final class StateLog {
         }
         logs.values().forEach(StateLogValue.Builder::finish);
         return written;
+    }
+
+    /**
+     * The partitions this checkpoint folds, of those whose state it changes: the due one with the most log bytes,
+     * then, while what is kept of all partitions is over {@link #HELD_AT_MOST}, the largest others.
+     */
+    private List<SourcePartition> toFold(Set<SourcePartition> changed) {
+        List<SourcePartition> candidates = new ArrayList<>();
+        for (SourcePartition partition : changed) {
+            if (partitions.containsKey(partition)) {
+                candidates.add(partition);
+            }
+        }
+        candidates.sort(Comparator.comparingLong((SourcePartition p) -> partitions.get(p).logBytes)
+                .reversed());
+        long held = 0;
+        for (Unfolded unfolded : partitions.values()) {
+            held += unfolded.entryBytes;
+        }
+        List<SourcePartition> folds = new ArrayList<>();
+        for (SourcePartition candidate : candidates) {
+            Unfolded unfolded = partitions.get(candidate);
+            if ((folds.isEmpty() && unfolded.due()) || held > HELD_AT_MOST) {
+                folds.add(candidate);
+                held -= unfolded.entryBytes;
+            }
+        }
+        return folds;
     }
 
     /** The log of {@code partition} in this checkpoint: each record is sent, and counted, as soon as it is full. */
@@ -214,8 +235,8 @@ final class StateLog {
 
     /** On the producer thread, once the transaction that sent {@code written} committed. */
     void committed(Written written) {
-        if (written.folded != null) {
-            partitions.put(written.folded, new Unfolded());
+        for (SourcePartition folded : written.folded) {
+            partitions.put(folded, new Unfolded());
         }
         written.logged.forEach((partition, logged) -> {
             Unfolded unfolded = partitions.computeIfAbsent(partition, p -> new Unfolded());

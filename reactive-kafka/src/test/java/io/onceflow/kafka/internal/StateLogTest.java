@@ -65,7 +65,7 @@ class StateLogTest {
                             .add(record),
                     new Marker<>(checkpoint, Positions.of(Map.of()), changes),
                     TOPIC);
-            if (written.folded != null) {
+            if (!written.folded.isEmpty()) {
                 folds++;
             }
             if (random.nextInt(20) == 0) {
@@ -118,9 +118,9 @@ class StateLogTest {
                     new StateChange("keyed-0", PAYMENTS_0, "acct-2", bytes("balance " + checkpoint)));
             written = log.send(sent::add, new Marker<>(checkpoint, Positions.of(Map.of()), changes), TOPIC);
             log.committed(written);
-        } while (written.folded == null && checkpoint < 1_000);
+        } while (written.folded.isEmpty() && checkpoint < 1_000);
 
-        assertThat(written.folded).isEqualTo(PAYMENTS_0);
+        assertThat(written.folded).containsExactly(PAYMENTS_0);
         long logsBefore = checkpoint - 1;
         // the fold: the two entries as of the checkpoint before, one record each; the logs' tombstones; the new log
         assertThat(sent).hasSize(2 + (int) logsBefore + 1);
@@ -136,6 +136,31 @@ class StateLogTest {
         assertThat(ChangelogKeys.isStateLogKey(sent.get(sent.size() - 1).key())).isTrue();
         assertThat(sent.get(sent.size() - 1).value()).isNotNull();
         assertThat(log.unfolded(PAYMENTS_0).logKeys).hasSize(1);
+    }
+
+    @Test
+    void aCheckpointFoldsMoreThanOnePartitionWhenTheLogsHoldTooMuchInMemory() {
+        StateLog log = new StateLog();
+        List<SourcePartition> four = List.of(PAYMENTS_0, PAYMENTS_1, REFUNDS_0, SourcePartition.of("refunds", 1));
+        four.forEach(partition -> log.claimed(partition, new StateLog.Unfolded()));
+        List<StateChange> large = new ArrayList<>();
+        for (SourcePartition partition : four) {
+            for (int i = 0; i < 12; i++) { // 12 MiB a partition, 48 MiB in all
+                large.add(new StateChange("keyed-0", partition, "acct-" + i, new byte[1 << 20]));
+            }
+        }
+        StateLog.Written first = log.send(record -> {}, new Marker<>(1, Positions.of(Map.of()), large), TOPIC);
+        assertThat(first.folded).isEmpty(); // nothing held yet
+        log.committed(first);
+
+        List<StateChange> small = four.stream()
+                .map(partition -> new StateChange("keyed-0", partition, "acct-0", bytes("small")))
+                .toList();
+        StateLog.Written second = log.send(record -> {}, new Marker<>(2, Positions.of(Map.of()), small), TOPIC);
+
+        // one fold brings 48 MiB to 36, still over the bound; a second to 24
+        assertThat(second.folded).hasSize(2);
+        assertThat(StateLog.HELD_AT_MOST).isEqualTo(32L << 20);
     }
 
     private StateLog claimAll() {
