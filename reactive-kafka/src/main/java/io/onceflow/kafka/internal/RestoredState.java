@@ -62,6 +62,7 @@ final class RestoredState {
         Entry entry = entries.get(raw);
         if (entry != null) {
             entry.value = value;
+            entry.fromLog = null;
             return;
         }
         ChangelogKeys.Key decoded = decoder.decode(key);
@@ -71,14 +72,25 @@ final class RestoredState {
     }
 
     /**
-     * A state log record: its entries apply in order; its tombstone says a fold wrote them per key.
+     * A state log record: its entries apply in order. Its tombstone says a fold wrote them per key before it: an entry
+     * whose value still comes from the deleted record goes, as it will once compaction removes the record, so that a
+     * restore reads the same state however far compaction has got (and a fold that left an entry out loses it at
+     * once, where a test sees it, not some day after compaction).
      *
      * @throws IllegalArgumentException when its value is not one this version can read
      */
     private void addLog(byte[] key, byte @Nullable [] value) {
         RawKey logKey = new RawKey(key);
         if (value == null) {
-            liveLogs.remove(logKey);
+            LiveLog deleted = liveLogs.remove(logKey);
+            if (deleted != null) {
+                for (RawKey raw : deleted.touched) {
+                    Entry entry = entries.get(raw);
+                    if (entry != null && entry.fromLog == deleted) {
+                        entries.remove(raw);
+                    }
+                }
+            }
             return;
         }
         ChangelogKeys.Key log = ChangelogKeys.decode(key);
@@ -88,6 +100,7 @@ final class RestoredState {
         SourcePartition partition = log.partition();
         List<StateLogValue.Entry> logged = StateLogValue.decode(value);
         List<RawKey> touched = new ArrayList<>(logged.size());
+        LiveLog live = new LiveLog(partition, key, value.length, touched);
         Map<String, byte[]> prefixes = new HashMap<>();
         for (StateLogValue.Entry change : logged) {
             byte[] prefix =
@@ -100,16 +113,15 @@ final class RestoredState {
                 continue;
             }
             Entry entry = entries.get(raw);
-            if (entry != null) {
-                entry.value = change.value();
-            } else {
+            if (entry == null) {
                 removed.remove(raw);
-                entries.put(
-                        raw,
-                        new Entry(new ChangelogKeys.Key(change.operator(), partition, change.key()), change.value()));
+                entry = new Entry(new ChangelogKeys.Key(change.operator(), partition, change.key()), change.value());
+                entries.put(raw, entry);
             }
+            entry.value = change.value();
+            entry.fromLog = live;
         }
-        liveLogs.put(logKey, new LiveLog(partition, key, value.length, touched));
+        liveLogs.put(logKey, live);
     }
 
     /**
@@ -153,12 +165,31 @@ final class RestoredState {
         return changes;
     }
 
-    /** A state log record read and not deleted since: its partition, key, size, and the entries it touched. */
-    private record LiveLog(SourcePartition partition, byte[] key, int bytes, List<RawKey> touched) {}
+    /**
+     * A state log record read and not deleted since: its partition, key, size, and the entries it touched. Compared
+     * by identity: an entry's value comes from this record, not from an equal one.
+     */
+    private static final class LiveLog {
+        final SourcePartition partition;
+        final byte[] key;
+        final int bytes;
+        final List<RawKey> touched;
+
+        LiveLog(SourcePartition partition, byte[] key, int bytes, List<RawKey> touched) {
+            this.partition = partition;
+            this.key = key;
+            this.bytes = bytes;
+            this.touched = touched;
+        }
+    }
 
     private static final class Entry {
         final ChangelogKeys.Key key;
         byte[] value;
+
+        /** The live log record the value comes from; {@code null} when from a per-key record. */
+        @Nullable
+        LiveLog fromLog;
 
         Entry(ChangelogKeys.Key key, byte[] value) {
             this.key = key;
