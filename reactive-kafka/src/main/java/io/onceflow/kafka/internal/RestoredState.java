@@ -3,6 +3,7 @@ package io.onceflow.kafka.internal;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -28,9 +29,6 @@ final class RestoredState {
     private final Map<RawKey, Entry> entries = new HashMap<>();
     private final Map<SourcePartition, Long> reached = new HashMap<>();
     private final Map<RawKey, LiveLog> liveLogs = new LinkedHashMap<>();
-
-    /** Entries a state log removed, by key: a fold must write their tombstones. */
-    private final Map<RawKey, ChangelogKeys.Key> removed = new HashMap<>();
 
     private final ChangelogKeys.Decoder decoder = new ChangelogKeys.Decoder();
 
@@ -67,7 +65,7 @@ final class RestoredState {
         }
         ChangelogKeys.Key decoded = decoder.decode(key);
         if (decoded != null) {
-            entries.put(raw, new Entry(decoded, value));
+            entries.put(raw, new Entry(raw, decoded, value));
         }
     }
 
@@ -84,10 +82,10 @@ final class RestoredState {
         if (value == null) {
             LiveLog deleted = liveLogs.remove(logKey);
             if (deleted != null) {
-                for (RawKey raw : deleted.touched) {
-                    Entry entry = entries.get(raw);
-                    if (entry != null && entry.fromLog == deleted) {
-                        entries.remove(raw);
+                for (Entry entry : deleted.touched) {
+                    // after a fold every entry of the record was written again: nothing is looked up
+                    if (entry.fromLog == deleted && entries.get(entry.raw) == entry) {
+                        entries.remove(entry.raw);
                     }
                 }
             }
@@ -98,30 +96,33 @@ final class RestoredState {
             return;
         }
         SourcePartition partition = log.partition();
-        List<StateLogValue.Entry> logged = StateLogValue.decode(value);
-        List<RawKey> touched = new ArrayList<>(logged.size());
+        List<Entry> touched = new ArrayList<>();
         LiveLog live = new LiveLog(partition, key, value.length, touched);
-        Map<String, byte[]> prefixes = new HashMap<>();
-        for (StateLogValue.Entry change : logged) {
-            byte[] prefix =
-                    prefixes.computeIfAbsent(change.operator(), operator -> ChangelogKeys.prefix(operator, partition));
-            RawKey raw = new RawKey(ChangelogKeys.encode(prefix, change.key()));
-            touched.add(raw);
-            if (change.value() == null) {
-                entries.remove(raw);
-                removed.put(raw, new ChangelogKeys.Key(change.operator(), partition, change.key()));
-                continue;
-            }
-            Entry entry = entries.get(raw);
+        Map<String, byte[]> prefixes = new HashMap<>(4);
+        StateLogValue.read(value, (operator, record, keyOffset, keyLength, entryValue) -> {
+            byte[] prefix = prefixes.computeIfAbsent(operator, of -> ChangelogKeys.prefix(of, partition));
+            byte[] bytes = Arrays.copyOf(prefix, prefix.length + keyLength);
+            System.arraycopy(record, keyOffset, bytes, prefix.length, keyLength);
+            RawKey raw = new RawKey(bytes);
+            Entry entry = entryValue == null ? entries.remove(raw) : entries.get(raw);
             if (entry == null) {
-                removed.remove(raw);
-                entry = new Entry(new ChangelogKeys.Key(change.operator(), partition, change.key()), change.value());
-                entries.put(raw, entry);
+                ChangelogKeys.Key entryKey =
+                        new ChangelogKeys.Key(operator, partition, keyString(record, keyOffset, keyLength));
+                entry = new Entry(raw, entryKey, entryValue);
+                if (entryValue != null) {
+                    entries.put(raw, entry);
+                }
             }
-            entry.value = change.value();
+            // a removed entry stays in the record's list, out of the map: its fold writes the tombstone
+            entry.value = entryValue;
             entry.fromLog = live;
-        }
+            touched.add(entry);
+        });
         liveLogs.put(logKey, live);
+    }
+
+    private static String keyString(byte[] record, int offset, int length) {
+        return new String(record, offset, length, StandardCharsets.UTF_8);
     }
 
     /**
@@ -133,16 +134,10 @@ final class RestoredState {
         for (LiveLog log : liveLogs.values()) {
             StateLog.Unfolded of = unfolded.computeIfAbsent(log.partition, p -> new StateLog.Unfolded());
             of.log(log.key, log.bytes);
-            for (RawKey raw : log.touched) {
-                Entry entry = entries.get(raw);
-                if (entry != null) {
-                    of.put(entry.key.operator(), entry.key.key(), entry.value);
-                } else {
-                    ChangelogKeys.Key gone = removed.get(raw);
-                    if (gone != null) {
-                        of.put(gone.operator(), gone.key(), null);
-                    }
-                }
+            for (Entry touched : log.touched) {
+                // what the entry holds now, whatever came after the record: a later value, or its removal
+                Entry entry = entries.get(touched.raw);
+                of.put(touched.key.operator(), touched.key.key(), entry == null ? null : entry.value);
             }
         }
         return unfolded;
@@ -173,9 +168,9 @@ final class RestoredState {
         final SourcePartition partition;
         final byte[] key;
         final int bytes;
-        final List<RawKey> touched;
+        final List<Entry> touched;
 
-        LiveLog(SourcePartition partition, byte[] key, int bytes, List<RawKey> touched) {
+        LiveLog(SourcePartition partition, byte[] key, int bytes, List<Entry> touched) {
             this.partition = partition;
             this.key = key;
             this.bytes = bytes;
@@ -183,15 +178,18 @@ final class RestoredState {
         }
     }
 
+    /** An entry as restored so far; one that a log record removed keeps its object in that record's list. */
     private static final class Entry {
+        final RawKey raw;
         final ChangelogKeys.Key key;
-        byte[] value;
+        byte @Nullable [] value;
 
         /** The live log record the value comes from; {@code null} when from a per-key record. */
         @Nullable
         LiveLog fromLog;
 
-        Entry(ChangelogKeys.Key key, byte[] value) {
+        Entry(RawKey raw, ChangelogKeys.Key key, byte @Nullable [] value) {
+            this.raw = raw;
             this.key = key;
             this.value = value;
         }

@@ -114,52 +114,78 @@ final class StateLogValue {
         }
     }
 
+    /** Receives the entries of a log record as they are read, the key as bytes of the record's value. */
+    @FunctionalInterface
+    interface EntryReader {
+        /**
+         * One entry.
+         *
+         * @param operator the entry's operator, the same instance for the entries of one operator in a record
+         * @param record the record's value, which holds the key
+         * @param keyOffset where the key's UTF-8 bytes begin in {@code record}
+         * @param keyLength how many bytes the key has
+         * @param value the entry's value, {@code null} when it was removed
+         */
+        void entry(String operator, byte[] record, int keyOffset, int keyLength, byte @Nullable [] value);
+    }
+
     /**
-     * The entries of a log record's value.
+     * The entries of a log record.
      *
      * @throws IllegalArgumentException when the value is not one this version wrote: the changelog would then be
      *     restored without part of its state, so the claim fails instead
      */
     static List<Entry> decode(byte[] value) {
+        List<Entry> entries = new ArrayList<>();
+        read(
+                value,
+                (operator, record, keyOffset, keyLength, entryValue) -> entries.add(new Entry(
+                        operator, new String(record, keyOffset, keyLength, StandardCharsets.UTF_8), entryValue)));
+        return entries;
+    }
+
+    /**
+     * Reads the entries of a log record in order, without making a string of each key.
+     *
+     * @throws IllegalArgumentException when the value is not one this version wrote
+     */
+    static void read(byte[] value, EntryReader reader) {
         if (value.length == 0 || value[0] != VERSION) {
             throw new IllegalArgumentException("a state log record of an unknown version ("
                     + (value.length == 0 ? "empty" : "version " + value[0]) + "): written by a newer Onceflow?");
         }
         ByteBuffer buffer = ByteBuffer.wrap(value, 1, value.length - 1);
-        List<Entry> entries = new ArrayList<>();
         String operator = null;
+        int entries = 0;
         try {
             while (buffer.hasRemaining()) {
                 int operatorLength = buffer.getInt();
-                if (operatorLength == SAME_OPERATOR && operator != null) {
-                    // the operator of the entry before
-                } else {
-                    operator = string(buffer, operatorLength);
+                if (operatorLength != SAME_OPERATOR || operator == null) {
+                    operator = new String(value, skip(buffer, operatorLength), operatorLength, StandardCharsets.UTF_8);
                 }
-                String key = string(buffer, buffer.getInt());
+                int keyLength = buffer.getInt();
+                int keyOffset = skip(buffer, keyLength);
                 int valueLength = buffer.getInt();
                 byte[] entryValue = null;
                 if (valueLength != REMOVED) {
-                    entryValue = bytes(buffer, valueLength);
+                    int valueOffset = skip(buffer, valueLength);
+                    entryValue = Arrays.copyOfRange(value, valueOffset, valueOffset + valueLength);
                 }
-                entries.add(new Entry(operator, key, entryValue));
+                reader.entry(operator, value, keyOffset, keyLength, entryValue);
+                entries++;
             }
         } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("a state log record cut short after " + entries.size() + " entries", e);
+            throw new IllegalArgumentException("a state log record cut short after " + entries + " entries", e);
         }
-        return entries;
     }
 
-    private static String string(ByteBuffer buffer, int length) {
-        return new String(bytes(buffer, length), StandardCharsets.UTF_8);
-    }
-
-    private static byte[] bytes(ByteBuffer buffer, int length) {
+    /** Where the next {@code length} bytes begin, moving past them. */
+    private static int skip(ByteBuffer buffer, int length) {
         if (length < 0 || length > buffer.remaining()) {
             throw new IllegalArgumentException("a state log record with a bad length " + length);
         }
-        byte[] bytes = new byte[length];
-        buffer.get(bytes);
-        return bytes;
+        int at = buffer.position();
+        buffer.position(at + length);
+        return at;
     }
 }
