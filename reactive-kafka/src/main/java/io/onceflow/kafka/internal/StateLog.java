@@ -35,8 +35,9 @@ import org.jspecify.annotations.Nullable;
  * checkpoint, the one with the most log bytes, so that folds spread over checkpoints.
  *
  * <p>What the log holds is kept in memory, per partition, until its fold: the latest value of each entry (the same
- * values the keyed operators hold, encoded). When all partitions together hold more than {@link #HELD_AT_MOST}, a
- * checkpoint folds as many more partitions as it takes to come back under it. Claimed partitions start from what
+ * values the keyed operators hold, encoded). When the partitions a checkpoint changes hold more than
+ * {@link #HELD_AT_MOST} together, it folds as many more of them as it takes to come back under it. A partition
+ * revoked since keeps what it held until it is claimed again (then its restore replaces it). Claimed partitions start from what
  * their restore found live. {@link #claimed} runs on the recovery thread, the rest on the producer thread, in commit
  * order.
  */
@@ -172,7 +173,7 @@ final class StateLog {
 
     /**
      * The partitions this checkpoint folds, of those whose state it changes: the due one with the most log bytes,
-     * then, while what is kept of all partitions is over {@link #HELD_AT_MOST}, the largest others.
+     * then, while what is kept of those partitions is over {@link #HELD_AT_MOST}, the largest others.
      */
     private List<SourcePartition> toFold(Set<SourcePartition> changed) {
         List<SourcePartition> candidates = new ArrayList<>();
@@ -183,9 +184,11 @@ final class StateLog {
         }
         candidates.sort(Comparator.comparingLong((SourcePartition p) -> partitions.get(p).logBytes)
                 .reversed());
+        // the partitions this checkpoint changes only: one revoked since keeps what it held (a fold cannot come from
+        // here any more), and counting it would fold every partition at every checkpoint
         long held = 0;
-        for (Unfolded unfolded : partitions.values()) {
-            held += unfolded.entryBytes;
+        for (SourcePartition candidate : candidates) {
+            held += partitions.get(candidate).entryBytes;
         }
         List<SourcePartition> folds = new ArrayList<>();
         for (SourcePartition candidate : candidates) {

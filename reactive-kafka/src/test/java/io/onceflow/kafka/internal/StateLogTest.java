@@ -163,6 +163,24 @@ class StateLogTest {
         assertThat(StateLog.HELD_AT_MOST).isEqualTo(32L << 20);
     }
 
+    @Test
+    void whatARevokedPartitionHoldsForcesNoFoldsOfTheOthers() {
+        StateLog log = new StateLog();
+        SourcePartition revoked = SourcePartition.of("refunds", 1);
+        log.claimed(revoked, new StateLog.Unfolded());
+        log.claimed(PAYMENTS_0, new StateLog.Unfolded());
+        List<StateChange> large = new ArrayList<>();
+        for (int i = 0; i < 40; i++) { // 40 MiB, over the bound, in a partition that then changes no more
+            large.add(new StateChange("keyed-0", revoked, "acct-" + i, new byte[1 << 20]));
+        }
+        log.committed(log.send(record -> {}, new Marker<>(1, Positions.of(Map.of()), large), TOPIC));
+
+        List<StateChange> small = List.of(new StateChange("keyed-0", PAYMENTS_0, "acct-0", bytes("small")));
+        StateLog.Written second = log.send(record -> {}, new Marker<>(2, Positions.of(Map.of()), small), TOPIC);
+
+        assertThat(second.folded).isEmpty();
+    }
+
     private StateLog claimAll() {
         StateLog log = new StateLog();
         restore().unfolded().forEach(log::claimed);
