@@ -141,8 +141,8 @@ final class StateLog {
     }
 
     /**
-     * Sends the marker's state: the fold of at most one partition whose state it changes, then for each partition
-     * its changes as log records, into the changelog {@code topic}. A record goes as soon as it is full, so the
+     * Sends the marker's state into the changelog {@code topic}: the folds that are due ({@link #toFold}), then for
+     * each partition its changes as log records. A record goes as soon as it is full, so the
      * producer sends it while the rest is encoded; what is remembered of the changes waits for {@link #committed}.
      */
     Written send(CheckpointRecords.Sender sender, Marker<?> marker, String topic) {
