@@ -3,9 +3,7 @@ package io.onceflow.kafka.internal;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -33,9 +31,6 @@ final class StateLogValue {
     private static final int REMOVED = -1;
 
     private StateLogValue() {}
-
-    /** One entry of a log record: {@code value} is {@code null} when the entry was removed. */
-    record Entry(String operator, String key, byte @Nullable [] value) {}
 
     /**
      * Writes the entries of one partition's log records, handing each record's value on as soon as it reaches
@@ -130,24 +125,10 @@ final class StateLogValue {
     }
 
     /**
-     * The entries of a log record.
+     * Reads the entries of a log record in order, without making a string of each key.
      *
      * @throws IllegalArgumentException when the value is not one this version wrote: the changelog would then be
      *     restored without part of its state, so the claim fails instead
-     */
-    static List<Entry> decode(byte[] value) {
-        List<Entry> entries = new ArrayList<>();
-        read(
-                value,
-                (operator, record, keyOffset, keyLength, entryValue) -> entries.add(new Entry(
-                        operator, new String(record, keyOffset, keyLength, StandardCharsets.UTF_8), entryValue)));
-        return entries;
-    }
-
-    /**
-     * Reads the entries of a log record in order, without making a string of each key.
-     *
-     * @throws IllegalArgumentException when the value is not one this version wrote
      */
     static void read(byte[] value, EntryReader reader) {
         if (value.length == 0 || value[0] != VERSION) {

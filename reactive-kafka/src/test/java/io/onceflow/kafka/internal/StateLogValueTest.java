@@ -24,13 +24,9 @@ class StateLogValueTest {
         builder.finish();
 
         assertThat(values).hasSize(1);
-        List<StateLogValue.Entry> entries = StateLogValue.decode(values.get(0));
-        assertThat(entries)
-                .extracting(StateLogValue.Entry::operator)
-                .containsExactly("keyed-0", "keyed-0", "keyed-1", "keyed-0");
-        assertThat(entries)
-                .extracting(StateLogValue.Entry::key)
-                .containsExactly("acct-1", "acct-2", "ünïcødé/😀", "acct-1");
+        List<Entry> entries = decode(values.get(0));
+        assertThat(entries).extracting(Entry::operator).containsExactly("keyed-0", "keyed-0", "keyed-1", "keyed-0");
+        assertThat(entries).extracting(Entry::key).containsExactly("acct-1", "acct-2", "ünïcødé/😀", "acct-1");
         assertThat(entries.get(0).value()).isEqualTo(bytes("{\"balance\":5}"));
         assertThat(entries.get(1).value()).isNull();
         assertThat(entries.get(2).value()).isEmpty();
@@ -53,7 +49,7 @@ class StateLogValueTest {
         List<String> keys = new ArrayList<>();
         for (byte[] value : values) {
             // each record names its operator again: it is decoded without the ones before it
-            StateLogValue.decode(value).forEach(entry -> {
+            decode(value).forEach(entry -> {
                 assertThat(entry.operator()).isEqualTo("keyed-0");
                 keys.add(entry.key());
             });
@@ -78,15 +74,27 @@ class StateLogValueTest {
 
         byte[] newer = value.clone();
         newer[0] = 2;
-        assertThatThrownBy(() -> StateLogValue.decode(newer))
+        assertThatThrownBy(() -> decode(newer))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("version 2");
-        assertThatThrownBy(() -> StateLogValue.decode(Arrays.copyOf(value, value.length - 3)))
+        assertThatThrownBy(() -> decode(Arrays.copyOf(value, value.length - 3)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> StateLogValue.decode(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> decode(new byte[0])).isInstanceOf(IllegalArgumentException.class);
         // the first entry cannot take the operator of an entry before it
-        assertThatThrownBy(() -> StateLogValue.decode(new byte[] {1, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1}))
+        assertThatThrownBy(() -> decode(new byte[] {1, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1}))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** One entry of a log record, as read. */
+    private record Entry(String operator, String key, byte[] value) {}
+
+    private static List<Entry> decode(byte[] value) {
+        List<Entry> entries = new ArrayList<>();
+        StateLogValue.read(
+                value,
+                (operator, record, keyOffset, keyLength, entryValue) -> entries.add(new Entry(
+                        operator, new String(record, keyOffset, keyLength, StandardCharsets.UTF_8), entryValue)));
+        return entries;
     }
 
     private static byte[] bytes(String text) {
