@@ -71,7 +71,7 @@ final class CheckpointRecords {
     }
 
     /**
-     * The marker's state changes as records of their state log (a fold of one partition's log first, if one is due),
+     * The marker's state changes as records of their state log (the folds that are due first, {@link StateLog#send}),
      * then per partition the checkpoint its state is as of, for the next restore: the transactional sink's way.
      *
      * @return what to tell {@code stateLog} once the transaction committed
