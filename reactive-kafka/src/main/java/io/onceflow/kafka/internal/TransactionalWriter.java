@@ -346,11 +346,12 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
             sealed.addLast(segment);
             open = new WriterSegment<>();
         }
-        return Mono.create(sink -> producer.execute(sink, () -> commit(segment, marker, sink)));
+        long sealedAt = System.nanoTime();
+        return Mono.create(sink -> producer.execute(sink, () -> commit(segment, marker, sink, sealedAt)));
     }
 
     /** On the producer thread: the checkpoint's one transaction. */
-    private void commit(WriterSegment<T> segment, Marker<?> marker, MonoSink<Void> sink) {
+    private void commit(WriterSegment<T> segment, Marker<?> marker, MonoSink<Void> sink, long sealedAt) {
         long id = marker.checkpointId();
         long start = System.nanoTime();
         try {
@@ -370,6 +371,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
                 segment.unsent = new ArrayList<>();
             }
             List<ProducerRecord<byte[], byte[]>> rest = encode(segment, unsent);
+            long encoded = System.nanoTime();
             List<DeadLetter<?>> deadLetters;
             DeadLetter<?> poison;
             synchronized (this) {
@@ -413,7 +415,8 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
             completed(segment);
             COMMIT.debug(
                     "pipeline={} checkpoint={} transactionalId={} committed records={} deadLetters={} stateChanges={}"
-                            + " positions={} in {} ms",
+                            + " positions={} in {} ms, after {} µs waiting for the producer thread and {} µs encoding"
+                            + " {} unsent records",
                     pipeline,
                     id,
                     transactionalId,
@@ -421,7 +424,10 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
                     deadLetters.size(),
                     marker.stateChanges().size(),
                     marker.positions(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    (start - sealedAt) / 1_000,
+                    (encoded - start) / 1_000,
+                    unsent.size());
             sink.success();
         } catch (Exception e) {
             RuntimeException translated = KafkaErrors.translateCommit(

@@ -48,7 +48,11 @@ import reactor.core.Disposable;
  *       consumer of the output topic (each balance carries its payment's send time);
  *   <li>{@code --sink postgres}: the R2DBC sink as commit point; visible means committed in PostgreSQL, taken from the
  *       checkpoint events (emitted after the commit) with the positions they committed: the producer sends to
- *       explicit partitions of a fresh topic, so the k-th payment sent to a partition has offset k.
+ *       explicit partitions of a fresh topic, so the k-th payment sent to a partition has offset k;
+ *   <li>{@code --sink kafka-streams}: the baseline, the same job in Kafka Streams {@code exactly_once_v2} committing
+ *       every {@code --interval-ms} ({@link StreamsLedgerJob}), seen by the same {@code read_committed} consumer. It
+ *       has no checkpoint events, so it needs {@code --max-rate}: give it the Onceflow job's maximum, and both run at
+ *       the same load.
  * </ul>
  *
  * <p>First the maximum: a closed-loop producer as fast as it can, for {@code --max-seconds}, and the output rate
@@ -59,8 +63,12 @@ import reactor.core.Disposable;
  * <pre>
  * java -cp benchmarks.jar io.onceflow.benchmarks.e2e.LatencyBenchmark --sink kafka --interval-ms 100 \
  *     [--loads 0.5,0.8] [--max-seconds 15] [--seconds 30] [--warmup-seconds 5] [--max-rate n] [--out file.json]
- *     [--stream-rows true|false] [--last-write-wins true|false] [--sink-producer key=value,...]
+ *     [--stream-rows true|false] [--last-write-wins true|false] [--sink-producer key=value,...] [--also sink]
  * </pre>
+ *
+ * <p>{@code --also kafka} runs the Onceflow Kafka job after each load of {@code --sink kafka-streams}, at the same
+ * rate: the two at the Streams job's loads, and the Streams job at its own. Its figures go under {@code kafka.} in
+ * the results.
  *
  * <p>Without {@code --stream-rows} the PostgreSQL commit point streams rows or not as the sink's default has it (not
  * with {@code lastWriteWins}); {@code --stream-rows true|false} sets it ({@code R2dbcSinkOptions.streamRows}): with
@@ -73,6 +81,7 @@ import reactor.core.Disposable;
 public final class LatencyBenchmark {
 
     private static final int PARTITIONS = 4;
+    private static final String STREAMS = "kafka-streams";
     private static final int ACCOUNTS = 10_000;
 
     private final KafkaBroker broker;
@@ -110,6 +119,8 @@ public final class LatencyBenchmark {
         TimedLedger.quietLogging();
         Map<String, String> options = Options.parse(args);
         String sink = options.getOrDefault("sink", "kafka");
+        // a second job run at each load of the first's maximum, right after it: two jobs at the same rate
+        String also = options.get("also");
         Duration interval = Duration.ofMillis(Long.parseLong(options.getOrDefault("interval-ms", "100")));
         int maxSeconds = Integer.parseInt(options.getOrDefault("max-seconds", "15"));
         int seconds = Integer.parseInt(options.getOrDefault("seconds", "30"));
@@ -129,21 +140,40 @@ public final class LatencyBenchmark {
                 .put("interval_ms", interval.toMillis())
                 .put("seconds", seconds)
                 .put("warmup_seconds", warmup);
-        BenchDatabase database = sink.equals("postgres")
+        if (also != null) {
+            results.put("also", also);
+        }
+        BenchDatabase database = sink.equals("postgres") || "postgres".equals(also)
                 ? new BenchDatabase("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "")
                 : null;
         try (KafkaBroker broker = KafkaBroker.start(BrokerMode.IN_PROCESS)) {
-            LatencyBenchmark benchmark =
-                    new LatencyBenchmark(broker, sink, interval, database, streamRows, lastWriteWins, sinkProducer);
+            LatencyBenchmark benchmark = new LatencyBenchmark(
+                    broker,
+                    sink,
+                    interval,
+                    sink.equals("postgres") ? database : null,
+                    streamRows,
+                    lastWriteWins,
+                    sinkProducer);
+            LatencyBenchmark second = also == null
+                    ? null
+                    : new LatencyBenchmark(
+                            broker,
+                            also,
+                            interval,
+                            also.equals("postgres") ? database : null,
+                            streamRows,
+                            lastWriteWins,
+                            sinkProducer);
             double max;
             if (options.containsKey("max-rate")) {
                 max = Double.parseDouble(options.get("max-rate"));
             } else {
-                Run maximum = benchmark.maximum(maxSeconds);
-                max = maximum.committedRate;
-                results.put("max_sent_rate", maximum.achievedRate)
-                        .put("max_checkpoints", maximum.checkpointCount)
-                        .putAll(maximum.checkpoints.toMap("max.checkpoint"));
+                LatencyRun maximum = benchmark.maximum(maxSeconds);
+                max = maximum.committedRate();
+                results.put("max_sent_rate", maximum.achievedRate())
+                        .put("max_checkpoints", maximum.checkpointCount())
+                        .putAll(maximum.checkpoints().toMap("max.checkpoint"));
             }
             System.out.printf(
                     Locale.ROOT,
@@ -154,39 +184,14 @@ public final class LatencyBenchmark {
             results.put("max_rate", max);
             for (double load : loads) {
                 String key = "load" + Math.round(load * 100);
-                Run run = benchmark.openLoop(load * max, seconds, warmup);
-                System.out.printf(
-                        Locale.ROOT,
-                        "%s sink, %d ms checkpoints, %.0f%% load (%,.0f/s, achieved %,.0f/s): p50 %.1f ms, p99 %.1f"
-                                + " ms, p99.9 %.1f ms, max %.1f ms over %,d records; %,d of %,d sent seen;"
-                                + " %d checkpoints recorded, marker to commit p50 %.1f ms, p99 %.1f ms, max %.1f ms;"
-                                + " send to marker p50 %.1f ms, p99 %.1f ms%n",
-                        sink,
-                        interval.toMillis(),
-                        load * 100,
-                        load * max,
-                        run.achievedRate,
-                        run.latency.p50Millis(),
-                        run.latency.p99Millis(),
-                        run.latency.p999Millis(),
-                        run.latency.maxMillis(),
-                        run.latency.count(),
-                        run.seen,
-                        run.sent,
-                        run.checkpointCount,
-                        run.checkpoints.p50Millis(),
-                        run.checkpoints.p99Millis(),
-                        run.checkpoints.maxMillis(),
-                        run.toMarker.p50Millis(),
-                        run.toMarker.p99Millis());
-                results.put(key + ".rate", load * max)
-                        .put(key + ".achieved_rate", run.achievedRate)
-                        .put(key + ".sent", run.sent)
-                        .put(key + ".seen", run.seen)
-                        .put(key + ".checkpoints", run.checkpointCount)
-                        .putAll(run.checkpoints.toMap(key + ".checkpoint"))
-                        .putAll(run.toMarker.count() > 0 ? run.toMarker.toMap(key + ".to_marker") : Map.of())
-                        .putAll(run.latency.toMap(key));
+                LatencyRun run = benchmark.openLoop(load * max, seconds, warmup);
+                System.out.println(run.summary(sink, interval, load, load * max));
+                results.putAll(run.results(key, load * max));
+                if (second != null) {
+                    LatencyRun same = second.openLoop(load * max, seconds, warmup);
+                    System.out.println(same.summary(also, interval, load, load * max));
+                    results.putAll(same.results(also + "." + key, load * max));
+                }
             }
         } finally {
             if (database != null) {
@@ -199,26 +204,16 @@ public final class LatencyBenchmark {
         System.exit(0); // the broker leaves non-daemon threads behind
     }
 
-    private record Run(
-            long sent,
-            long seen,
-            double achievedRate,
-            double committedRate,
-            LatencySummary latency,
-            LatencySummary checkpoints,
-            LatencySummary toMarker,
-            long checkpointCount) {}
-
     /**
      * The maximum rate: a closed-loop producer; the rate is the records committed between the first and the last
      * checkpoint completed in the second half of the run, over the time between them (not the outputs a consumer
      * happened to see in a window, which the commit interval quantizes).
      */
-    private Run maximum(int seconds) throws Exception {
+    private LatencyRun maximum(int seconds) throws Exception {
         return withJob(null, seconds, 0);
     }
 
-    private Run openLoop(double rate, int seconds, int warmup) throws Exception {
+    private LatencyRun openLoop(double rate, int seconds, int warmup) throws Exception {
         return withJob(new Load(rate, LatencySummary.newMicrosHistogram()), seconds, warmup);
     }
 
@@ -245,7 +240,7 @@ public final class LatencyBenchmark {
      * for every output). Before the measured time, a few payments are sent and their outputs awaited, so that the
      * clock starts with the job's group joined and its first checkpoint committed.
      */
-    private Run withJob(Load load, int seconds, int warmup) throws Exception {
+    private LatencyRun withJob(Load load, int seconds, int warmup) throws Exception {
         String name = "latency-" + sink + "-" + interval.toMillis() + "-" + (++runs);
         String input = name + "-payments";
         String output = name + "-balances";
@@ -265,48 +260,57 @@ public final class LatencyBenchmark {
         long[] window = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE}; // record from, half, end
         Commits commits = new Commits();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Pipeline pipeline = pipeline(name, input, output);
-        Disposable running = pipeline.run()
-                .subscribe(
-                        event -> {
-                            if (!event.completed()) {
-                                return;
-                            }
-                            long now = System.nanoTime();
-                            synchronized (sentAt) {
-                                for (Map.Entry<SourcePartition, Long> position :
-                                        event.positions().asMap().entrySet()) {
-                                    int partition = position.getKey().partition();
-                                    long from = commits.committed.getOrDefault(partition, 0L);
-                                    if (database != null) {
-                                        long markerAt = now - event.duration().toNanos();
-                                        for (long offset = from; offset < position.getValue(); offset++) {
-                                            long intended = sentAt[partition][(int) offset];
-                                            if (intended >= window[0]) {
-                                                histogram.recordValue(Math.max(1, (now - intended) / 1000));
-                                                commits.toMarker.recordValue(Math.max(1, (markerAt - intended) / 1000));
+        // the job under measurement: an Onceflow pipeline, or the Kafka Streams baseline
+        @Nullable Pipeline pipeline = sink.equals(STREAMS) ? null : pipeline(name, input, output);
+        @Nullable
+        StreamsLedgerJob streams = pipeline != null
+                ? null
+                : StreamsLedgerJob.start(broker.bootstrapServers(), name, input, output, interval, failure);
+        Disposable running = pipeline == null
+                ? () -> {}
+                : pipeline.run()
+                        .subscribe(
+                                event -> {
+                                    if (!event.completed()) {
+                                        return;
+                                    }
+                                    long now = System.nanoTime();
+                                    synchronized (sentAt) {
+                                        for (Map.Entry<SourcePartition, Long> position :
+                                                event.positions().asMap().entrySet()) {
+                                            int partition = position.getKey().partition();
+                                            long from = commits.committed.getOrDefault(partition, 0L);
+                                            if (database != null) {
+                                                long markerAt =
+                                                        now - event.duration().toNanos();
+                                                for (long offset = from; offset < position.getValue(); offset++) {
+                                                    long intended = sentAt[partition][(int) offset];
+                                                    if (intended >= window[0]) {
+                                                        histogram.recordValue(Math.max(1, (now - intended) / 1000));
+                                                        commits.toMarker.recordValue(
+                                                                Math.max(1, (markerAt - intended) / 1000));
+                                                    }
+                                                }
+                                                seen.addAndGet(Math.max(0, position.getValue() - from));
                                             }
+                                            commits.total += Math.max(0, position.getValue() - from);
+                                            commits.committed.put(partition, Math.max(from, position.getValue()));
                                         }
-                                        seen.addAndGet(Math.max(0, position.getValue() - from));
+                                        boolean measured = load == null ? now >= window[1] : now >= window[0];
+                                        if (measured && now <= window[2]) {
+                                            commits.inWindow++;
+                                            commits.durations.recordValue(
+                                                    Math.max(1, event.duration().toNanos() / 1000));
+                                            if (commits.firstInWindowNanos < 0) {
+                                                commits.firstInWindowNanos = now;
+                                                commits.firstInWindowTotal = commits.total;
+                                            }
+                                            commits.lastInWindowNanos = now;
+                                            commits.lastInWindowTotal = commits.total;
+                                        }
                                     }
-                                    commits.total += Math.max(0, position.getValue() - from);
-                                    commits.committed.put(partition, Math.max(from, position.getValue()));
-                                }
-                                boolean measured = load == null ? now >= window[1] : now >= window[0];
-                                if (measured && now <= window[2]) {
-                                    commits.inWindow++;
-                                    commits.durations.recordValue(
-                                            Math.max(1, event.duration().toNanos() / 1000));
-                                    if (commits.firstInWindowNanos < 0) {
-                                        commits.firstInWindowNanos = now;
-                                        commits.firstInWindowTotal = commits.total;
-                                    }
-                                    commits.lastInWindowNanos = now;
-                                    commits.lastInWindowTotal = commits.total;
-                                }
-                            }
-                        },
-                        failure::set);
+                                },
+                                failure::set);
         OutputObserver observer = database == null
                 ? CommittedOutputConsumer.start(broker.bootstrapServers(), output, PARTITIONS, window, histogram, seen)
                 : new OutputObserver() {
@@ -320,6 +324,9 @@ public final class LatencyBenchmark {
                 };
         long sent = 0;
         long primed = 0;
+        // outputs seen at the run's half and at its end: the maximum of a job without checkpoint events
+        long[] seenAtHalf = {-1, 0};
+        long[] seenAtEnd = {-1, 0};
         long start;
         long end;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
@@ -353,7 +360,13 @@ public final class LatencyBenchmark {
             OpenLoopPacer pacer = load == null ? null : new OpenLoopPacer(start, load.rate());
             while (failure.get() == null) {
                 long now = System.nanoTime();
+                if (seenAtHalf[0] < 0 && now >= window[1]) {
+                    seenAtHalf[0] = observer.seen();
+                    seenAtHalf[1] = now;
+                }
                 if (now >= end) {
+                    seenAtEnd[0] = observer.seen();
+                    seenAtEnd[1] = now;
                     break;
                 }
                 long due = pacer == null ? sent + 256 : primed + pacer.dueBy(now);
@@ -378,20 +391,26 @@ public final class LatencyBenchmark {
             check(failure, true, name);
         } finally {
             observer.close();
-            pipeline.stop()
-                    .onErrorResume(e -> reactor.core.publisher.Mono.empty())
-                    .block(Duration.ofMinutes(1));
+            if (pipeline != null) {
+                pipeline.stop()
+                        .onErrorResume(e -> reactor.core.publisher.Mono.empty())
+                        .block(Duration.ofMinutes(1));
+            } else {
+                streams.close();
+            }
             running.dispose();
         }
         double achieved = (sent - primed) / ((end - start) / 1e9);
         double committedRate;
         synchronized (sentAt) {
-            committedRate = commits.lastInWindowNanos > commits.firstInWindowNanos
-                    ? (commits.lastInWindowTotal - commits.firstInWindowTotal)
-                            / ((commits.lastInWindowNanos - commits.firstInWindowNanos) / 1e9)
-                    : 0;
+            committedRate = pipeline == null
+                    ? (seenAtEnd[0] - seenAtHalf[0]) / ((seenAtEnd[1] - seenAtHalf[1]) / 1e9)
+                    : commits.lastInWindowNanos > commits.firstInWindowNanos
+                            ? (commits.lastInWindowTotal - commits.firstInWindowTotal)
+                                    / ((commits.lastInWindowNanos - commits.firstInWindowNanos) / 1e9)
+                            : 0;
         }
-        return new Run(
+        return new LatencyRun(
                 sent - primed,
                 observer.seen() - primed,
                 achieved,

@@ -46,6 +46,21 @@ public final class ReportGoals {
     }
 
     /**
+     * For a Kafka→Kafka latency goal, what the same job in Kafka Streams {@code exactly_once_v2} got at 50% of its own
+     * maximum on the same host in the same report, or nothing when that baseline was not run.
+     */
+    private static String streamsBaseline(Input in, String sink, String interval) {
+        PartResults streams = in.part("latency-kafka-streams-" + interval);
+        if (!sink.equals("kafka") || !streams.has("load50.p99_ms")) {
+            return "";
+        }
+        return String.format(
+                Locale.ROOT,
+                " (Kafka Streams exactly_once_v2, same host, 50%% of its maximum: %s)",
+                millis(streams.num("load50.p99_ms")));
+    }
+
+    /**
      * A latency run's maximum is implausibly low when it is below this fraction of the other checkpoint interval's
      * (the same job on the same machine; a shorter interval costs throughput, but not a factor of four).
      */
@@ -144,7 +159,9 @@ public final class ReportGoals {
                         "p99 latency at 50% load, " + (sink.equals("kafka") ? "Kafka→Kafka" : "Kafka→PostgreSQL") + ", "
                                 + interval + " ms checkpoints",
                         "≤ " + millis(target),
-                        millis(p99) + invalid.map(reason -> " (" + reason + ")").orElse(""),
+                        millis(p99)
+                                + invalid.map(reason -> " (" + reason + ")").orElse("")
+                                + streamsBaseline(in, sink, interval),
                         invalid.isPresent() && latency.has("load50.p99_ms")
                                 ? Verdict.INVALID
                                 : p99 <= target ? Verdict.MET : Verdict.NOT_MET));

@@ -96,13 +96,16 @@ public final class ReportMain {
                         // at some 2.5 million records/s on a quick host, 24,000,000 are ten commits at 1 s
                         + (quick ? "1000000" : "24000000") + " --rounds " + (quick ? "1" : "5") + " --out "
                         + rel("postgres.json"));
-        for (String sink : List.of("kafka", "postgres")) {
+        for (String sink : List.of("kafka", "kafka-streams", "postgres")) {
             for (String interval : List.of("100", "1000")) {
                 String name = "latency-" + sink + "-" + interval;
                 commands.put(
                         name,
                         JAVA + " -Xmx2g -cp " + JAR + " " + LatencyBenchmark.class.getName() + " --sink " + sink
                                 + " --interval-ms " + interval
+                                // the baseline at half its maximum only: the goals are at 50%
+                                // and the Onceflow job at its rate, for a comparison at the same load
+                                + (sink.equals("kafka-streams") ? " --loads 0.5 --also kafka" : "")
                                 + (quick
                                         ? " --max-seconds 8 --seconds 12 --warmup-seconds 4"
                                         : " --max-seconds 15 --seconds 40 --warmup-seconds 8")

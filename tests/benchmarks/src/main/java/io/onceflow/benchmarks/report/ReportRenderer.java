@@ -235,7 +235,10 @@ public final class ReportRenderer {
                 + " joined, predecessor fenced, first checkpoint committed), then starts the clock; the first seconds"
                 + " after that are not recorded. The maximum is measured first in the same JVM: a closed-loop"
                 + " producer, and the records committed between the first and the last checkpoint of the run's"
-                + " second half over the time between them. The input producer lingers 5 ms.\n\n");
+                + " second half over the time between them. The input producer lingers 5 ms. The kafka-streams rows are"
+                + " the baseline: the same job in Kafka Streams `exactly_once_v2`, committing every interval, seen by"
+                + " the same consumer, at 50% of its own maximum (the outputs seen in the second half of a"
+                + " closed-loop run, over that time: it has no checkpoint events).\n\n");
         md.append("A result is **invalid** (not met, whatever its value) when its maximum is below "
                 + Math.round(ReportGoals.PLAUSIBLE_MAX_FRACTION * 100)
                 + "% of the other checkpoint interval's, when the achieved input rate differs from the target by"
@@ -244,7 +247,7 @@ public final class ReportRenderer {
                 + " recorded | marker→commit p50 / p99 ms | send→marker p50 / p99 ms | goal p99 |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         List<String> commands = new ArrayList<>();
-        for (String sink : List.of("kafka", "postgres")) {
+        for (String sink : List.of("kafka", "kafka-streams", "postgres")) {
             for (String interval : List.of("100", "1000")) {
                 String name = "latency-" + sink + "-" + interval;
                 PartResults part = in.part(name);
@@ -265,13 +268,7 @@ public final class ReportRenderer {
                         sink,
                         interval,
                         rate(part.num("max_rate")),
-                        part.has("max.checkpoint.p50_ms")
-                                ? String.format(
-                                        Locale.ROOT,
-                                        "%.0f / %.0f",
-                                        part.num("max.checkpoint.p50_ms"),
-                                        part.num("max.checkpoint.p99_ms"))
-                                : ""));
+                        pair(part, "max.checkpoint")));
                 for (String load : List.of("50", "80")) {
                     String key = "load" + load;
                     if (!part.has(key + ".p99_ms")) {
@@ -285,36 +282,23 @@ public final class ReportRenderer {
                                     p99 <= target
                                             ? ReportGoals.Verdict.MET.text()
                                             : ReportGoals.Verdict.NOT_MET.text());
-                    md.append(String.format(
-                            Locale.ROOT,
-                            "| %s | %s ms | %s%% | %s | %s | %.1f | %.1f | %.1f | %.1f | %,.0f | %s | %s | %s |%n",
+                    loadRow(
+                            md,
                             sink,
                             interval,
                             load,
-                            rate(part.num(key + ".rate")),
-                            part.has(key + ".achieved_rate") ? rate(part.num(key + ".achieved_rate")) : "?",
-                            part.num(key + ".p50_ms"),
-                            p99,
-                            part.num(key + ".p999_ms"),
-                            part.num(key + ".max_ms"),
-                            part.num(key + ".count"),
-                            part.has(key + ".checkpoint.p50_ms")
-                                    ? String.format(
-                                            Locale.ROOT,
-                                            "%.0f / %.0f",
-                                            part.num(key + ".checkpoint.p50_ms"),
-                                            part.num(key + ".checkpoint.p99_ms"))
-                                    : "",
-                            part.has(key + ".to_marker.p50_ms")
-                                    ? String.format(
-                                            Locale.ROOT,
-                                            "%.0f / %.0f",
-                                            part.num(key + ".to_marker.p50_ms"),
-                                            part.num(key + ".to_marker.p99_ms"))
-                                    : "",
-                            load.equals("50")
-                                    ? "≤ " + millis(target) + ": " + verdict
-                                    : invalid.isPresent() ? verdict : "(none at 80%)"));
+                            part,
+                            key,
+                            sink.equals("kafka-streams")
+                                    ? "baseline"
+                                    : load.equals("50")
+                                            ? "≤ " + millis(target) + ": " + verdict
+                                            : invalid.isPresent() ? verdict : "(none at 80%)");
+                    String also = part.text("also", "");
+                    if (part.has(also + "." + key + ".p99_ms")) {
+                        // the Onceflow job at the baseline's rate, right after it
+                        loadRow(md, also + ", at the same rate", interval, load, part, also + "." + key, "beside it");
+                    }
                 }
             }
         }
@@ -324,6 +308,34 @@ public final class ReportRenderer {
         if (in.commands().containsKey("notes-latency")) {
             md.append(in.commands().get("notes-latency")).append("\n\n");
         }
+    }
+
+    /** One open-loop run's row of the latency table, from {@code part}'s figures under {@code key}. */
+    private static void loadRow(
+            StringBuilder md, String label, String interval, String load, PartResults part, String key, String goal) {
+        md.append(String.format(
+                Locale.ROOT,
+                "| %s | %s ms | %s%% | %s | %s | %.1f | %.1f | %.1f | %.1f | %,.0f | %s | %s | %s |%n",
+                label,
+                interval,
+                load,
+                rate(part.num(key + ".rate")),
+                part.has(key + ".achieved_rate") ? rate(part.num(key + ".achieved_rate")) : "?",
+                part.num(key + ".p50_ms"),
+                part.num(key + ".p99_ms"),
+                part.num(key + ".p999_ms"),
+                part.num(key + ".max_ms"),
+                part.num(key + ".count"),
+                pair(part, key + ".checkpoint"),
+                pair(part, key + ".to_marker"),
+                goal));
+    }
+
+    /** {@code prefix}'s p50 / p99 in whole milliseconds, or empty when not measured. */
+    private static String pair(PartResults part, String prefix) {
+        return part.has(prefix + ".p50_ms")
+                ? String.format(Locale.ROOT, "%.0f / %.0f", part.num(prefix + ".p50_ms"), part.num(prefix + ".p99_ms"))
+                : "";
     }
 
     private static void recovery(StringBuilder md, Input in) {

@@ -207,4 +207,39 @@ class ReportRendererTest {
                 });
         assertThat(ReportRenderer.markdown(input(parts), "c.svg")).contains("**invalid**");
     }
+
+    @Test
+    void theKafkaStreamsBaselineStandsBesideTheKafkaGoalsAndIsNoGoalOfItsOwn() {
+        Map<String, PartResults> parts = new LinkedHashMap<>();
+        parts.put("latency-kafka-100", latency(200_000, 175.0));
+        parts.put("latency-kafka-1000", latency(400_000, 1040.0));
+        parts.put(
+                "latency-kafka-streams-100",
+                latency(70_000, 163.0)
+                        .put("also", "kafka")
+                        .put("kafka.load50.rate", 35_000)
+                        .put("kafka.load50.p99_ms", 161.0));
+        List<ReportGoals.Goal> goals = ReportGoals.goals(input(parts));
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 100 ms"))
+                .singleElement()
+                .satisfies(goal -> {
+                    assertThat(goal.verdict()).isEqualTo(ReportGoals.Verdict.NOT_MET);
+                    assertThat(goal.measured())
+                            .isEqualTo("175 ms (Kafka Streams exactly_once_v2, same host, 50% of its maximum: 163 ms)");
+                });
+        assertThat(goals)
+                .filteredOn(goal -> goal.what().contains("Kafka→Kafka, 1000 ms"))
+                .singleElement()
+                .satisfies(goal -> assertThat(goal.measured()).isEqualTo("1040 ms"));
+        assertThat(goals)
+                .noneMatch(
+                        goal -> goal.what().contains("Streams") && goal.what().startsWith("p99"));
+        assertThat(ReportRenderer.markdown(input(parts), "c.svg"))
+                .contains("| kafka-streams | 100 ms | 50% |")
+                .contains("| baseline |")
+                .contains("| kafka, at the same rate | 100 ms | 50% | 35,000 |")
+                .contains("| 161.0 |")
+                .contains("| kafka-streams | 1000 ms | not measured |");
+    }
 }
