@@ -1,28 +1,18 @@
 package io.onceflow.benchmarks.e2e;
 
 import io.onceflow.benchmarks.e2e.TimedLedger.Balance;
-import io.onceflow.benchmarks.e2e.TimedLedger.Payment;
-import io.onceflow.kafka.Format;
+import io.onceflow.benchmarks.kafka.StreamsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Materialized;
-import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.state.Stores;
 
 /**
  * The latency benchmark's baseline: the same ledger job in Kafka Streams with {@code exactly_once_v2}, committing
@@ -57,43 +47,28 @@ final class StreamsLedgerJob implements AutoCloseable {
             String output,
             Duration commitInterval,
             AtomicReference<Throwable> failure) {
-        Serde<Payment> payments = serde(TimedLedger.PAYMENTS);
-        Serde<Balance> balances = serde(TimedLedger.BALANCES);
-        StreamsBuilder topology = new StreamsBuilder();
-        topology.stream(input, Consumed.with(Serdes.String(), payments))
-                .groupByKey()
-                .aggregate(
-                        () -> Balance.empty(""),
-                        (account, payment, balance) -> new Balance(
-                                        account,
-                                        balance.cents(),
-                                        balance.payments(),
-                                        balance.lastPaymentId(),
-                                        balance.sentNanos())
-                                .apply(payment),
-                        Materialized.<String, Balance>as(Stores.inMemoryKeyValueStore(name + "-store"))
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(balances))
-                .toStream()
-                .to(output, Produced.with(Serdes.String(), balances));
+        Topology topology = StreamsSettings.ledger(
+                input,
+                output,
+                name + "-store",
+                TimedLedger.PAYMENTS,
+                TimedLedger.BALANCES,
+                () -> Balance.empty(""),
+                (account, payment, balance) -> new Balance(
+                                account,
+                                balance.cents(),
+                                balance.payments(),
+                                balance.lastPaymentId(),
+                                balance.sentNanos())
+                        .apply(payment));
         Path stateDir;
         try {
             stateDir = Files.createTempDirectory("onceflow-latency-streams-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, name);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0); // one output per input, like the others
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        PRODUCER.forEach((key, value) -> props.put(StreamsConfig.producerPrefix(key), value));
-        KafkaStreams streams = new KafkaStreams(topology.build(), props);
+        Properties props = StreamsSettings.exactlyOnce(name, bootstrap, commitInterval, stateDir, PRODUCER);
+        KafkaStreams streams = new KafkaStreams(topology, props);
         streams.setUncaughtExceptionHandler(exception -> {
             failure.compareAndSet(null, exception);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -106,15 +81,6 @@ final class StreamsLedgerJob implements AutoCloseable {
     public void close() throws IOException {
         streams.close(Duration.ofMinutes(1));
         streams.cleanUp();
-        try (Stream<Path> files = Files.walk(stateDir)) {
-            files.sorted(Comparator.reverseOrder())
-                    .forEach(path -> path.toFile().delete());
-        }
-    }
-
-    private static <T> Serde<T> serde(Format<T> format) {
-        return Serdes.serdeFrom(
-                (topic, value) -> value == null ? null : format.encode(value),
-                (topic, bytes) -> bytes == null ? null : format.decode(bytes));
+        StreamsSettings.deleteStateDir(stateDir);
     }
 }

@@ -23,22 +23,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Materialized;
-import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.Topology;
 import reactor.core.Disposable;
 
 /**
@@ -295,45 +286,28 @@ public final class KafkaLedgerBenchmark {
     private Result streams(String name, String input, Duration commitInterval, int records) throws Exception {
         String output = name + "-balances";
         broker.createTopic(output, PARTITIONS);
-        Serde<Payment> payments = serde(PAYMENTS);
-        Serde<Balance> balances = serde(BALANCES);
-        StreamsBuilder topology = new StreamsBuilder();
-        topology.stream(input, Consumed.with(Serdes.String(), payments))
-                .groupByKey()
-                .aggregate(
-                        () -> Balance.empty(""),
-                        (account, payment, balance) -> new Balance(
-                                        account, balance.cents(), balance.payments(), balance.lastPaymentId())
-                                .apply(payment),
-                        Materialized.<String, Balance>as(Stores.inMemoryKeyValueStore(name + "-store"))
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(balances))
-                .toStream()
-                .to(output, Produced.with(Serdes.String(), balances));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, name);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0); // one output per input, like the others
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        Topology topology = StreamsSettings.ledger(
+                input,
+                output,
+                name + "-store",
+                PAYMENTS,
+                BALANCES,
+                () -> Balance.empty(""),
+                (account, payment, balance) -> new Balance(
+                                account, balance.cents(), balance.payments(), balance.lastPaymentId())
+                        .apply(payment));
         Path stateDir = Files.createTempDirectory("onceflow-streams-");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-        PRODUCER.forEach((key, value) -> props.put(StreamsConfig.producerPrefix(key), value)); // same batching
+        // the same batching as the Onceflow sinks
+        Properties props = StreamsSettings.exactlyOnce(name, bootstrap, commitInterval, stateDir, PRODUCER);
         System.gc();
         long start = System.nanoTime();
-        try (KafkaStreams streams = new KafkaStreams(topology.build(), props)) {
+        try (KafkaStreams streams = new KafkaStreams(topology, props)) {
             streams.start();
             double steady = topics.awaitCaughtUp(name, input, records, Duration.ofMinutes(10));
             double seconds = (System.nanoTime() - start) / 1e9;
             streams.close(Duration.ofMinutes(1));
             streams.cleanUp();
-            try (Stream<Path> files = Files.walk(stateDir)) {
-                files.sorted(Comparator.reverseOrder())
-                        .forEach(path -> path.toFile().delete());
-            }
+            StreamsSettings.deleteStateDir(stateDir);
             long outputs = topics.count(output, true);
             String label = "(c) Kafka Streams exactly_once_v2, " + commitInterval.toMillis() + " ms commits";
             Result result = new Result(name, label, records, seconds, steady, outputs);
@@ -362,12 +336,6 @@ public final class KafkaLedgerBenchmark {
                         timer.getId().getTag(OnceflowMeters.TAG_SINK),
                         timer.mean(java.util.concurrent.TimeUnit.MILLISECONDS))));
         return figures.toString();
-    }
-
-    private static <T> Serde<T> serde(Format<T> format) {
-        return Serdes.serdeFrom(
-                (topic, value) -> value == null ? null : format.encode(value),
-                (topic, bytes) -> bytes == null ? null : format.decode(bytes));
     }
 
     private static Map<String, String> producerSettings() {
