@@ -63,6 +63,9 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
     private static final int GENERATION_RETRIES = 5;
 
     private final KafkaSinkOptions options;
+    /** What the producer sends in one record: a larger output is a poison record, not a failed checkpoint. */
+    private final RecordSizeLimit recordLimit;
+
     private final SinkContext context;
     private final Function<? super T, KafkaRecord> toRecord;
     private final String pipeline;
@@ -98,6 +101,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
             Supplier<Producer<byte[], byte[]>> factory,
             Admin admin) {
         this.options = options;
+        this.recordLimit = RecordSizeLimit.of(options);
         this.context = context;
         this.toRecord = toRecord;
         this.pipeline = context.pipeline();
@@ -272,7 +276,7 @@ final class AtLeastOnceWriter<T> implements CommitPointWriter<T>, PairedKafkaWri
         for (Data<T> record : batch) {
             ProducerRecord<byte[], byte[]> encoded;
             try {
-                encoded = OutputRecords.encode(options, toRecord, record);
+                encoded = OutputRecords.encode(options, recordLimit, toRecord, record);
             } catch (RuntimeException e) {
                 poison(segment, new DeadLetter<>(record.origin(), "kafka-sink", record.value(), e));
                 continue;

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.onceflow.core.DeadLetter;
 import io.onceflow.core.Marker;
+import io.onceflow.core.NonTransientFailureException;
 import io.onceflow.core.SinkContext;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
@@ -34,6 +35,7 @@ final class CheckpointRecords {
     private final Changelog changelog;
     private final Admin admin;
     private final StateCheckpoints stateCheckpoints;
+    private final RecordSizeLimit limit;
 
     CheckpointRecords(
             KafkaSinkOptions options,
@@ -47,6 +49,7 @@ final class CheckpointRecords {
         this.changelog = changelog;
         this.admin = admin;
         this.stateCheckpoints = stateCheckpoints;
+        this.limit = RecordSizeLimit.of(options);
     }
 
     /** How a checkpoint's records are handed to the producer: with its callback, and whatever it counts. */
@@ -81,7 +84,7 @@ final class CheckpointRecords {
             return StateLog.Written.nothing();
         }
         changelog.ensure(admin, partitionsOf(marker));
-        StateLog.Written written = stateLog.send(client, marker, changelog.topic());
+        StateLog.Written written = stateLog.send(withinLimit(client), marker, changelog.topic());
         sendCheckpointRecords(client, marker);
         return written;
     }
@@ -96,6 +99,7 @@ final class CheckpointRecords {
             return;
         }
         changelog.ensure(admin, partitionsOf(marker));
+        Sender state = withinLimit(client);
         String operator = null;
         SourcePartition partition = null;
         byte[] prefix = null;
@@ -107,13 +111,27 @@ final class CheckpointRecords {
                 partition = change.partition();
                 prefix = ChangelogKeys.prefix(operator, partition);
             }
-            client.send(new ProducerRecord<>(
+            state.send(new ProducerRecord<>(
                     changelog.topic(),
                     partition.partition(),
                     ChangelogKeys.encode(prefix, change.key()),
                     change.value()));
         }
         sendCheckpointRecords(client, marker);
+    }
+
+    /**
+     * {@code client}, refusing a changelog record the producer would refuse: in a transaction, the producer's refusal
+     * fails it, and every restart would meet the same state again. The pipeline stops instead, with what the record
+     * holds: a key's state cannot be dead-lettered, since the state after it would be wrong.
+     */
+    private Sender withinLimit(Sender client) {
+        return record -> {
+            if (!limit.fits(record)) {
+                throw new NonTransientFailureException(StateTooLarge.describe(pipeline, record, limit), null);
+            }
+            client.send(record);
+        };
     }
 
     private void sendCheckpointRecords(Sender client, Marker<?> marker) {

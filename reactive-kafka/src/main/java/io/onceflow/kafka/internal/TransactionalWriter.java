@@ -67,6 +67,9 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
     private static final long RETAINED_BYTES_FOR_RETRY = 16L << 20;
 
     private final KafkaSinkOptions options;
+    /** What the producer sends in one record: a larger output is a poison record, not a failed checkpoint. */
+    private final RecordSizeLimit recordLimit;
+
     private final SinkContext context;
     private final Function<? super T, KafkaRecord> toRecord;
     private final String pipeline;
@@ -104,6 +107,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
             String transactionalId,
             String changelogTopic) {
         this.options = options;
+        this.recordLimit = RecordSizeLimit.of(options);
         this.context = context;
         this.toRecord = toRecord;
         this.pipeline = context.pipeline();
@@ -237,7 +241,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
         List<ProducerRecord<byte[], byte[]>> encoded = new ArrayList<>(records.size());
         for (Data<T> record : records) {
             try {
-                encoded.add(OutputRecords.encode(options, toRecord, record));
+                encoded.add(OutputRecords.encode(options, recordLimit, toRecord, record));
             } catch (RuntimeException e) {
                 DeadLetter<T> deadLetter = new DeadLetter<>(record.origin(), "kafka-sink", record.value(), e);
                 synchronized (this) {

@@ -186,7 +186,8 @@ final class CommitStatements {
 
     /**
      * Writes what a checkpoint's {@link StateLog.Plan} says: its log rows, then the folded partitions' entries into
-     * the state table and their log emptied; emits statements executed.
+     * the state table, their log emptied and started again with the entries the table cannot hold; emits statements
+     * executed.
      */
     Mono<Integer> writeState(
             Connection connection, String pipeline, long checkpointId, StateLog.Plan plan, int chunkSize) {
@@ -201,7 +202,10 @@ final class CommitStatements {
                         Flux.fromIterable(chunks(plan.appended, chunkSize))
                                 .concatMap(chunk -> appendLog(connection, pipeline, checkpointId, chunk)),
                         writeStateRows(connection, pipeline, checkpointId, plan.upserts, plan.deletes, chunkSize),
-                        emptyFolded)
+                        emptyFolded,
+                        // after the emptying: what a folded log starts again with (keys the state table refuses)
+                        Flux.fromIterable(chunks(plan.carried, chunkSize))
+                                .concatMap(chunk -> appendLog(connection, pipeline, checkpointId, chunk)))
                 .count()
                 .map(Long::intValue);
     }

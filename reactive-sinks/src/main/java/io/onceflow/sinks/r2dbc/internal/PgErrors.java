@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  *   <caption>Error classes</caption>
  *   <tr><th>SQLSTATE</th><th>kind</th><th>what happens</th></tr>
  *   <tr><td>{@code 21000} (a row proposed twice to one upsert), class {@code 22} (data exception: value too long,
- *       invalid JSON, out of range), class {@code 23} (integrity constraint violation)</td><td>{@link Kind#ROW}</td>
+ *       invalid JSON, out of range), class {@code 23} (integrity constraint violation), {@code 54000} (a value over a
+ *       limit of the server's: an index entry over 2,704 bytes)</td><td>{@link Kind#ROW}</td>
  *       <td>the rows of the failed statement are split until the bad ones are found; those are dead-lettered and the
  *       rest commits</td></tr>
  *   <tr><td>class {@code 42} (syntax, undefined table or column, privilege), {@code 0A} (not supported),
@@ -53,7 +54,9 @@ final class PgErrors {
         if (state == null) {
             return Kind.TRANSIENT;
         }
-        if (state.equals("21000") || state.startsWith("22") || state.startsWith("23")) {
+        // 54000: a value over a limit of the server's, such as an index entry over 2,704 bytes; in a data statement
+        // of Onceflow's, which a replay would send again, it comes from a row, not from the statement
+        if (state.equals("21000") || state.equals("54000") || state.startsWith("22") || state.startsWith("23")) {
             return Kind.ROW;
         }
         if (state.startsWith("42") || state.startsWith("0A") || state.startsWith("28")) {

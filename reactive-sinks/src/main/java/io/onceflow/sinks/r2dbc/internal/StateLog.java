@@ -2,6 +2,7 @@ package io.onceflow.sinks.r2dbc.internal;
 
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +35,12 @@ import org.jspecify.annotations.Nullable;
  * thread-safe.
  */
 final class StateLog {
+
+    /**
+     * A key longer than this many bytes of UTF-8 is never folded into the state table: its primary key's btree
+     * entry, with the pipeline, source and operator, must stay under PostgreSQL's 2,704 bytes.
+     */
+    static final int MAX_TABLE_KEY_BYTES = 2_000;
 
     /** Checkpoints between two folds of a partition. */
     static final int FOLD_EVERY = 8;
@@ -79,7 +86,11 @@ final class StateLog {
         final List<SourcePartition> folded = new ArrayList<>();
         final List<StateChange> upserts = new ArrayList<>();
         final List<StateChange> deletes = new ArrayList<>();
+        /** Rows a folded partition's log starts again with, written once it is emptied: its keys the table refuses. */
+        final List<Row> carried = new ArrayList<>();
+
         private final Map<SourcePartition, Map<EntryKey, byte @Nullable []>> appendedEntries = new HashMap<>();
+        private final Map<SourcePartition, Map<EntryKey, byte @Nullable []>> carriedEntries = new HashMap<>();
         private Set<SourcePartition> positions = Set.of();
 
         boolean isEmpty() {
@@ -148,7 +159,7 @@ final class StateLog {
             if (logged.rowsSinceFold + 1 >= FOLD_EVERY
                     || logged.entries.size() + entries.size() > MAX_LOGGED_KEYS
                     || loggedAfter[0] + entries.size() > MAX_LOGGED_KEYS_IN_ALL) {
-                fold(plan, partition, logged, entries);
+                fold(plan, partition, epoch, logged, entries);
                 loggedAfter[0] -= logged.entries.size();
             } else {
                 loggedAfter[0] += entries.size();
@@ -177,6 +188,11 @@ final class StateLog {
             if (logged != null) {
                 logged.entries.clear();
                 logged.rowsSinceFold = 0;
+                Map<EntryKey, byte @Nullable []> carried = plan.carriedEntries.get(partition);
+                if (carried != null) {
+                    logged.entries.putAll(carried);
+                    logged.rowsSinceFold = 1;
+                }
             }
         }
         plan.appendedEntries.forEach((partition, entries) -> {
@@ -207,15 +223,48 @@ final class StateLog {
         return new HashSet<>(partitions.keySet());
     }
 
+    /**
+     * Folds a partition's log with this checkpoint's {@code entries} into the state table. An entry whose key the
+     * table cannot hold ({@link #tableHolds}) stays in the log instead: the emptied log starts again with a row of
+     * such entries, so that a restore finds them where it finds every change not yet folded.
+     */
     private static void fold(
-            Plan plan, SourcePartition partition, Logged logged, Map<EntryKey, byte @Nullable []> entries) {
+            Plan plan, SourcePartition partition, long epoch, Logged logged, Map<EntryKey, byte @Nullable []> entries) {
         Map<EntryKey, byte @Nullable []> merged = new LinkedHashMap<>(logged.entries);
         merged.putAll(entries);
         plan.folded.add(partition);
+        Map<EntryKey, byte @Nullable []> carried = new LinkedHashMap<>();
         merged.forEach((key, value) -> {
             StateChange change = new StateChange(key.operator(), partition, key.key(), value);
-            (value == null ? plan.deletes : plan.upserts).add(change);
+            if (value == null) {
+                // a key with U+0000 was never in the table; a long one may be, from a version that put it there
+                if (key.key().indexOf('\u0000') < 0) {
+                    plan.deletes.add(change);
+                }
+            } else if (tableHolds(key.key())) {
+                plan.upserts.add(change);
+            } else {
+                carried.put(key, value);
+            }
         });
+        if (!carried.isEmpty()) {
+            plan.carried.add(new Row(partition, epoch, StateLogBlock.encode(blockEntries(carried))));
+            plan.carriedEntries.put(partition, carried);
+        }
+    }
+
+    /**
+     * Whether the state table can keep {@code key}: PostgreSQL text holds no U+0000, and the primary key's btree
+     * entry has a size limit ({@link #MAX_TABLE_KEY_BYTES}). Keys it cannot keep live in the log, whose value is
+     * bytes.
+     */
+    static boolean tableHolds(String key) {
+        if (key.indexOf('\u0000') >= 0) {
+            return false;
+        }
+        // a char is at most 3 bytes of UTF-8: most keys are decided without encoding them
+        return key.length() * 3 <= MAX_TABLE_KEY_BYTES
+                || key.getBytes(StandardCharsets.UTF_8).length <= MAX_TABLE_KEY_BYTES;
     }
 
     private static List<StateLogBlock.Entry> blockEntries(Map<EntryKey, byte @Nullable []> entries) {

@@ -25,6 +25,9 @@ class PgErrorsTest {
                 .isEqualTo(PgErrors.Kind.ROW);
         assertThat(PgErrors.classify(new R2dbcBadGrammarException("twice", "21000")))
                 .isEqualTo(PgErrors.Kind.ROW);
+        // an index entry over 2,704 bytes: a row's key, which a replay would send again
+        assertThat(PgErrors.classify(new R2dbcNonTransientResourceException("index row size 6416", "54000")))
+                .isEqualTo(PgErrors.Kind.ROW);
     }
 
     @Test

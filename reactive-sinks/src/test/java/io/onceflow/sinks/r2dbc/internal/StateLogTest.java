@@ -36,13 +36,20 @@ class StateLogTest {
                 log.computeIfAbsent(row.partition(), p -> new ArrayList<>()).add(row.entries());
             }
             for (StateChange change : plan.upserts) {
+                assertThat(StateLog.tableHolds(change.key()))
+                        .as("a key the state table refuses is never upserted")
+                        .isTrue();
                 table.put(id(change), change.value());
             }
             for (StateChange change : plan.deletes) {
+                assertThat(change.key()).as("PostgreSQL text has no U+0000").doesNotContain("\u0000");
                 table.remove(id(change));
             }
             for (SourcePartition partition : plan.folded) {
                 log.remove(partition);
+            }
+            for (StateLog.Row row : plan.carried) {
+                log.computeIfAbsent(row.partition(), p -> new ArrayList<>()).add(row.entries());
             }
         }
 
@@ -56,6 +63,53 @@ class StateLogTest {
             });
             return rows;
         }
+    }
+
+    /** Keys the state table cannot hold: U+0000, and over its size limit in characters or in UTF-8 bytes only. */
+    private static final List<String> UNFOLDABLE =
+            List.of("nul\u0000", "long-" + "y".repeat(2_100), "wide-" + "\u00e9".repeat(1_100));
+
+    @Test
+    void keysTheStateTableCannotHoldAreToldApart() {
+        assertThat(StateLog.tableHolds("acct-17")).isTrue();
+        assertThat(StateLog.tableHolds("x".repeat(StateLog.MAX_TABLE_KEY_BYTES)))
+                .isTrue();
+        assertThat(StateLog.tableHolds("\u00e9".repeat(StateLog.MAX_TABLE_KEY_BYTES / 2)))
+                .isTrue();
+        assertThat(UNFOLDABLE).noneMatch(StateLog::tableHolds);
+    }
+
+    @Test
+    void aFoldKeepsTheKeysTheTableCannotHoldInTheLogItStartsAgain() {
+        Database db = new Database();
+        StateLog log = new StateLog();
+        claim(log, db, 1);
+        for (int checkpoint = 0; checkpoint < StateLog.FOLD_EVERY * 2; checkpoint++) {
+            List<StateChange> changes = new ArrayList<>();
+            changes.add(new StateChange("balances", P0, "k1", bytes("v" + checkpoint)));
+            for (String key : UNFOLDABLE) {
+                changes.add(new StateChange("balances", P0, key, bytes(key.substring(0, 3) + checkpoint)));
+            }
+            StateLog.Plan plan = log.plan(changes, Map.of(P0, 1L, P1, 1L));
+            db.apply(plan);
+            log.committed(plan);
+        }
+
+        assertThat(db.table).containsOnlyKeys("payments-0/balances/k1");
+        assertThat(db.log.get(P0))
+                .as("the log holds the carried entries and what came since")
+                .isNotEmpty();
+        int last = StateLog.FOLD_EVERY * 2 - 1;
+        Map<String, String> expected = new TreeMap<>();
+        expected.put("payments-0/balances/k1", "v" + last);
+        for (String key : UNFOLDABLE) {
+            expected.put("payments-0/balances/" + key, key.substring(0, 3) + last);
+        }
+        assertThat(asText(claim(new StateLog(), db, 2))).isEqualTo(expected);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     private static String id(StateChange change) {
@@ -87,7 +141,7 @@ class StateLogTest {
             for (int i = 0; i < count; i++) {
                 SourcePartition partition = random.nextBoolean() ? P0 : P1;
                 String operator = random.nextInt(4) == 0 ? "windows" : "balances";
-                String key = "k" + random.nextInt(10);
+                String key = random.nextInt(6) == 0 ? UNFOLDABLE.get(random.nextInt(3)) : "k" + random.nextInt(10);
                 byte[] value =
                         random.nextInt(5) == 0 ? null : ("v" + checkpoint + "." + i).getBytes(StandardCharsets.UTF_8);
                 changes.add(new StateChange(operator, partition, key, value));
