@@ -173,7 +173,10 @@ public final class LatencyBenchmark {
                 max = maximum.committedRate();
                 results.put("max_sent_rate", maximum.achievedRate())
                         .put("max_checkpoints", maximum.checkpointCount())
-                        .putAll(maximum.checkpoints().toMap("max.checkpoint"));
+                        .putAll(
+                                maximum.checkpointCount() > 0
+                                        ? maximum.checkpoints().toMap("max.checkpoint")
+                                        : Map.of());
             }
             System.out.printf(
                     Locale.ROOT,

@@ -63,7 +63,9 @@ record LatencyRun(
         results.put(key + ".sent", sent);
         results.put(key + ".seen", seen);
         results.put(key + ".checkpoints", checkpointCount);
-        results.putAll(checkpoints.toMap(key + ".checkpoint"));
+        if (checkpoints.count() > 0) {
+            results.putAll(checkpoints.toMap(key + ".checkpoint"));
+        }
         if (toMarker.count() > 0) {
             results.putAll(toMarker.toMap(key + ".to_marker"));
         }
