@@ -8,6 +8,7 @@ import io.onceflow.core.Onceflow;
 import io.onceflow.core.Pipeline;
 import io.onceflow.core.PipelineBuilder;
 import io.onceflow.core.RestartPolicy;
+import io.onceflow.kafka.DeadLetterHeaders;
 import io.onceflow.kafka.Format;
 import io.onceflow.kafka.Json;
 import io.onceflow.kafka.KafkaRecord;
@@ -15,6 +16,7 @@ import io.onceflow.kafka.KafkaSinkOptions;
 import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.KafkaTransactionalSink;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -309,6 +311,26 @@ public final class KafkaLedger {
     }
 
     /** The balances in the output topic, in partition order. */
+    /**
+     * The headers of each dead letter of {@code records} by its origin ({@code topic-partition@offset}, the dead
+     * letter's key), checking that no origin has two.
+     */
+    static Map<String, Map<String, String>> deadLettersByOrigin(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, Map<String, String>> byOrigin = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            String origin = new String(record.key(), StandardCharsets.UTF_8);
+            assertThat(byOrigin.put(origin, DeadLetterHeaders.read(record.headers())))
+                    .as("dead letter %s once", origin)
+                    .isNull();
+        }
+        return byOrigin;
+    }
+
+    /** Where {@code record} landed, as a dead letter names its origin. */
+    static String origin(RecordMetadata record) {
+        return record.topic() + "-" + record.partition() + "@" + record.offset();
+    }
+
     static List<Balance> balances(String bootstrap, String topic) {
         return readAll(bootstrap, topic).stream()
                 .map(record -> BALANCES.decode(record.value()))

@@ -125,15 +125,9 @@ class KafkaOversizedRecordsIT {
         KafkaLedger.assertExactlyOnce(KafkaLedger.balances(bootstrap, "sized-balances"), input);
         List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaLedger.readAll(bootstrap, "sized-dlq");
         assertThat(deadLetters).hasSize(input.poison.size());
-        Map<String, Map<String, String>> byOrigin = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : deadLetters) {
-            String origin = new String(record.key(), StandardCharsets.UTF_8);
-            assertThat(byOrigin.put(origin, DeadLetterHeaders.read(record.headers())))
-                    .as("dead letter %s once", origin)
-                    .isNull();
-        }
+        Map<String, Map<String, String>> byOrigin = KafkaLedger.deadLettersByOrigin(deadLetters);
         input.poison.forEach((account, where) -> {
-            Map<String, String> headers = byOrigin.get(where.topic() + "-" + where.partition() + "@" + where.offset());
+            Map<String, String> headers = byOrigin.get(KafkaLedger.origin(where));
             assertThat(headers).as("dead letter of %s", account).isNotNull();
             assertThat(headers.get(DeadLetterHeaders.STAGE)).isEqualTo("kafka-sink");
             assertThat(headers.get(DeadLetterHeaders.ERROR_CLASS)).isEqualTo(RecordTooLargeException.class.getName());

@@ -16,7 +16,6 @@ import io.onceflow.testinfra.KafkaBroker;
 import io.onceflow.testinfra.WithKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -69,15 +68,9 @@ class KafkaPoisonRecordsIT {
 
         List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaLedger.readAll(bootstrap, "mixed-dlq");
         assertThat(deadLetters).hasSize(4 * EACH_KIND);
-        Map<String, Map<String, String>> byOrigin = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : deadLetters) {
-            String origin = new String(record.key(), StandardCharsets.UTF_8);
-            assertThat(byOrigin.put(origin, DeadLetterHeaders.read(record.headers())))
-                    .as("dead letter %s once", origin)
-                    .isNull();
-        }
+        Map<String, Map<String, String>> byOrigin = KafkaLedger.deadLettersByOrigin(deadLetters);
         input.poison.forEach((label, where) -> {
-            String origin = where.topic() + "-" + where.partition() + "@" + where.offset();
+            String origin = KafkaLedger.origin(where);
             Map<String, String> headers = byOrigin.get(origin);
             assertThat(headers).as("dead letter of %s at %s", label, origin).isNotNull();
             assertThat(headers.get(DeadLetterHeaders.ORIGIN_TOPIC)).isEqualTo("mixed");
