@@ -2,6 +2,7 @@ package io.onceflow.kafka.internal;
 
 import io.onceflow.kafka.KafkaSinkOptions;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.record.AbstractRecords;
@@ -34,10 +35,12 @@ final class RecordSizeLimit {
         this.maxBytes = maxBytes;
     }
 
-    /** The limit of the sink's producer, from its producer and client properties as the producer is given them. */
+    /** The limit of the sink's producer, from the properties it is given ({@link TransactionalClients}). */
     static RecordSizeLimit of(KafkaSinkOptions options) {
-        long maxRequestSize = setting(options, "max.request.size", DEFAULT_MAX_REQUEST_SIZE);
-        long bufferMemory = setting(options, "buffer.memory", DEFAULT_BUFFER_MEMORY);
+        // the user's client properties, then its producer properties: the precedence both sinks' producers get
+        Map<String, Object> producer = TransactionalClients.idempotentProducer(options, "record-size-limit");
+        long maxRequestSize = setting(producer, "max.request.size", DEFAULT_MAX_REQUEST_SIZE);
+        long bufferMemory = setting(producer, "buffer.memory", DEFAULT_BUFFER_MEMORY);
         return new RecordSizeLimit((int) Math.min(Integer.MAX_VALUE, Math.min(maxRequestSize, bufferMemory)));
     }
 
@@ -81,18 +84,13 @@ final class RecordSizeLimit {
         return record;
     }
 
-    private static long setting(KafkaSinkOptions options, String name, long otherwise) {
-        Object value = options.producerProperties().get(name);
-        if (value == null) {
-            value = options.clientProperties().get(name);
-        }
+    private static long setting(Map<String, Object> producer, String name, long otherwise) {
+        Object value = producer.get(name);
         if (value == null) {
             return otherwise;
         }
         try {
-            return value instanceof Number number
-                    ? number.longValue()
-                    : Long.parseLong(value.toString().trim());
+            return Long.parseLong(value.toString().trim());
         } catch (NumberFormatException e) {
             return otherwise; // the producer refuses the setting itself, with its own message
         }
