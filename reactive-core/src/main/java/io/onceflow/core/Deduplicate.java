@@ -39,7 +39,8 @@ import reactor.core.publisher.Flux;
  * trusted.
  *
  * <p><strong>Error Mode Support</strong>: a failing key function, or one that returns {@code null}, dead-letters the
- * record and remembers nothing of it. State that no longer decodes stops the run with a {@link StateCodecException},
+ * record and remembers nothing of it; so does a key whose stored form UTF-8 cannot hold (an unpaired surrogate, see
+ * {@link KeyEncodingException}). State that no longer decodes stops the run with a {@link StateCodecException},
  * unless dropping the operator's state is allowed ({@link PipelineBuilder#allowDroppingState}).
  *
  * <p><strong>Commit Semantics</strong>: the keys a checkpoint remembered (and those it forgot) commit atomically with

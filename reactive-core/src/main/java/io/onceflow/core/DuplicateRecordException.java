@@ -40,13 +40,16 @@ public final class DuplicateRecordException extends IllegalArgumentException {
         return first;
     }
 
-    /** A key for a message: quoted, control characters escaped, cut to a bounded length. */
+    /** A key for a message: quoted, control characters and unpaired surrogates escaped, cut to a bounded length. */
     static String shown(String key) {
         StringBuilder shown = new StringBuilder(Math.min(key.length(), MAX_KEY_CHARS) + 24).append('\'');
         int end = Math.min(key.length(), MAX_KEY_CHARS);
+        if (end < key.length() && Character.isHighSurrogate(key.charAt(end - 1))) {
+            end--; // not cut between the halves of a pair
+        }
         for (int i = 0; i < end; i++) {
             char c = key.charAt(i);
-            if (Character.isISOControl(c)) {
+            if (Character.isISOControl(c) || unpairedSurrogate(key, i)) {
                 shown.append(String.format("\\u%04x", (int) c));
             } else {
                 shown.append(c);
@@ -57,5 +60,14 @@ public final class DuplicateRecordException extends IllegalArgumentException {
             shown.append(" (cut, ").append(key.length()).append(" characters)");
         }
         return shown.toString();
+    }
+
+    /** Whether the character at {@code index} is a surrogate without its other half, which no UTF-8 can show. */
+    static boolean unpairedSurrogate(String text, int index) {
+        char c = text.charAt(index);
+        if (Character.isHighSurrogate(c)) {
+            return index + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(index + 1));
+        }
+        return Character.isLowSurrogate(c) && (index == 0 || !Character.isHighSurrogate(text.charAt(index - 1)));
     }
 }

@@ -11,7 +11,8 @@ public final class KeyPartitionException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     public KeyPartitionException(String operator, Object key, Origin origin, int expected, int partitions) {
-        super("keyed operator '" + operator + "': the key '" + key + "' belongs to partition " + expected + " of "
+        super("keyed operator '" + operator + "': the key " + DuplicateRecordException.shown(String.valueOf(key))
+                + " belongs to partition " + expected + " of "
                 + origin.source() + " (" + partitions + " partitions), but this record was read from partition "
                 + origin.partition() + ": keyed state lives with its key's partition, and this record would start a"
                 + " second copy of that key's state there. Produce it with its key (or to its key's partition), or"

@@ -27,7 +27,8 @@ import reactor.core.publisher.Flux;
  * <p><strong>Error Mode Support</strong>: a failing key function, initial-state function or user function
  * dead-letters the record and leaves its key's state unchanged. So does a key the commit point cannot store: a key
  * is made into its stored form (a string, or JSON for a key that is not a string or a number) when its first record
- * comes by.
+ * comes by; a key whose stored form UTF-8 cannot hold (an unpaired surrogate) is dead-lettered then with a
+ * {@link KeyEncodingException}, since it would be stored as another key's.
  *
  * <p><strong>Commit Semantics</strong>: state changes commit atomically with the checkpoint that caused them; after
  * a failure, replayed records meet exactly the state of the last completed checkpoint.

@@ -25,8 +25,10 @@ import reactor.core.publisher.Flux;
  * {@link StateType} for what each costs).
  *
  * <p><strong>Error Mode Support</strong>: a failing key or aggregate function dead-letters its record; a record
- * late beyond the allowed lateness is dead-lettered as late. State that cannot be encoded or no longer decodes
- * stops the run with a {@link StateCodecException}.
+ * late beyond the allowed lateness is dead-lettered as late; so is a record whose key the key codec cannot encode, or
+ * whose stored form UTF-8 cannot hold, when the key opens its first window ({@link KeyEncodingException}). An
+ * aggregate that cannot be encoded, or state that no longer decodes, stops the run with a
+ * {@link StateCodecException}.
  *
  * <p><strong>Commit Semantics</strong>: window state and the results it emitted commit atomically with the
  * checkpoint that caused them; a replay emits the same results again only where they were not committed.

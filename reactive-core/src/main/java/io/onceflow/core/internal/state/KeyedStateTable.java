@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * that cannot change with Onceflow's codec, when the commit point reads its change, on its thread. One that cannot be
  * encoded fails the checkpoint with a {@link StateCodecException} naming the operator, key and partition. A key is
  * encoded once: a string or a whole number when the commit point first asks for it, any other key when its entry
- * is made.
+ * is made. A key whose stored form UTF-8 cannot hold (an unpaired surrogate) is refused when its entry is made, with
+ * a {@link io.onceflow.core.KeyEncodingException} that dead-letters its record.
  *
  * @param <K> the key type
  * @param <S> the state type
@@ -200,6 +201,10 @@ public final class KeyedStateTable<K, S> {
         // always can is encoded when the commit point needs it, unless a restored entry is looked up by it now
         boolean restoring = !partition.restored.isEmpty();
         String encodedKey = restoring || !StateKeys.alwaysEncodable(key) ? StateKeys.encode(key) : null;
+        String stored = encodedKey != null ? encodedKey : key instanceof String text ? text : null;
+        if (stored != null) {
+            StateKeys.requireStorable("keyed operator '" + operator + "'", stored);
+        }
         S value = restoring ? partition.restored.remove(encodedKey) : null;
         if (value == null) {
             value = initialOf(key);

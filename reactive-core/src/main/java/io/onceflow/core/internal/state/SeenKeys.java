@@ -80,6 +80,7 @@ public final class SeenKeys {
                     new Origin(source, number, first.offset, first.timestamp),
                     retention);
         }
+        StateKeys.requireStorable("deduplicate operator '" + operator + "'", encoded);
         if (timestamp <= horizon(partition.watermark)) {
             throw new LateRecordException(
                     operator, new Origin(source, number, offset, timestamp), partition.watermark, retention);

@@ -1,5 +1,7 @@
 package io.onceflow.core.internal.state;
 
+import io.onceflow.core.KeyEncodingException;
+
 /**
  * Encodes keyed operators' state keys as strings for the commit point: a {@code String} key as itself, so that state
  * rows read naturally, a whole number as its digits, and any other key as its JSON. One operator's keys have one
@@ -23,6 +25,37 @@ public final class StateKeys {
     /** Whether {@link #encode} cannot fail for {@code key}: a string or a whole number. */
     public static boolean alwaysEncodable(Object key) {
         return key instanceof String || wholeNumber(key);
+    }
+
+    /**
+     * Refuses a key whose stored form holds an unpaired UTF-16 surrogate: the sinks store keys as UTF-8, which has no
+     * encoding for it, so it would be stored as {@code ?} and share its state with another key after a restore. Called
+     * when a key is first seen, so that its record is dead-lettered rather than a checkpoint failed; a scan of the
+     * text, which a string without surrogates passes at one comparison per character.
+     *
+     * @param operator the operator as a message names it, such as {@code keyed operator 'balances'}
+     * @throws KeyEncodingException naming the key and the surrogate
+     */
+    public static void requireStorable(String operator, String stored) {
+        for (int i = 0, length = stored.length(); i < length; i++) {
+            char c = stored.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(stored.charAt(i + 1))) {
+                i++; // a pair: one code point, which UTF-8 holds
+                continue;
+            }
+            throw new KeyEncodingException(
+                    operator,
+                    stored,
+                    String.format(
+                            "it holds an unpaired UTF-16 surrogate (\\u%04x at index %d), which UTF-8 cannot store:"
+                                    + " it would be stored as '?' and share its state with another key (such text"
+                                    + " usually comes from a lone \\u escape in JSON)",
+                            (int) c, i),
+                    null);
+        }
     }
 
     private static boolean wholeNumber(Object key) {

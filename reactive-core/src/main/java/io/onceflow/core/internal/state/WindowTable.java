@@ -2,6 +2,7 @@ package io.onceflow.core.internal.state;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.KeyEncodingException;
 import io.onceflow.core.LateRecordException;
 import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
@@ -93,6 +94,9 @@ public final class WindowTable<K, A> {
     public void add(Origin origin, K key, UnaryOperator<A> addValue, List<WindowResult<K, A>> out) {
         resolveCodecs(key);
         Partition<K, A> partition = partitions.get(origin, null, restorer);
+        if (!partition.windows.containsKey(key)) {
+            requireStorable(key);
+        }
         long timestamp = origin.timestamp();
         Map<Long, A> updated = new LinkedHashMap<>();
         for (long start = windows.lastStart(timestamp);
@@ -170,40 +174,63 @@ public final class WindowTable<K, A> {
         }
     }
 
+    /**
+     * Refuses a key that could not be committed, when it opens its first window: its record is dead-lettered rather
+     * than the checkpoint failed, at every restart, when the marker encodes it.
+     *
+     * @throws KeyEncodingException when the key codec cannot encode the key, or its stored form holds an unpaired
+     *     surrogate
+     */
+    private void requireStorable(K key) {
+        StateKeys.requireStorable(named(), storedForm(key));
+    }
+
     /** Whether keys are stored as themselves: strings, with the default codec. */
     private boolean plainKeys() {
         return keyCodec instanceof JsonStateCodec<K> json && !json.isDeclared() && json.binds(String.class);
     }
 
+    /** A key's stored form at a marker, where a key that cannot be stored is the committed state's fault. */
+    private String encodeKey(SourcePartition partition, K key) {
+        try {
+            return storedForm(key);
+        } catch (KeyEncodingException e) {
+            throw new StateCodecException(e.getMessage() + " (in " + partition + ")", e);
+        }
+    }
+
     /**
      * A key as the commit point stores it: a string as itself, another key as its JSON text (deterministic, so that
      * a key's entry is found again), or Base64 from a codec of the user's that writes bytes.
+     *
+     * @throws KeyEncodingException when the key codec cannot encode it
      */
-    private String encodeKey(SourcePartition partition, K key) {
+    private String storedForm(K key) {
         StateCodec<K> codec = requireNonNull(keyCodec);
         if (plainKeys()) {
             if (key instanceof String text) {
                 return text;
             }
-            throw new StateCodecException(
-                    "window operator '" + operator + "': its first key was a String and a"
-                            + " later one in " + partition + " is a "
-                            + key.getClass().getName() + ": declare the key type"
-                            + " (WindowAggregate...keyType(...))",
+            throw new KeyEncodingException(
+                    named(),
+                    String.valueOf(key),
+                    "the operator's first key was a String and this one is a "
+                            + key.getClass().getName() + ": declare the key type (WindowAggregate...keyType(...))",
                     null);
         }
         byte[] bytes;
         try {
             bytes = codec.encode(key);
         } catch (RuntimeException e) {
-            throw new StateCodecException(
-                    "window operator '" + operator + "': a key in " + partition + " cannot be committed: "
-                            + e.getMessage(),
-                    e);
+            throw new KeyEncodingException(named(), String.valueOf(key), "the key codec failed: " + e.getMessage(), e);
         }
         return codec instanceof JsonStateCodec
                 ? new String(bytes, StandardCharsets.UTF_8)
                 : Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private String named() {
+        return "window operator '" + operator + "'";
     }
 
     @SuppressWarnings("unchecked")
