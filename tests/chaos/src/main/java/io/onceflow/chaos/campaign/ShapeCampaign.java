@@ -10,7 +10,6 @@ import io.onceflow.chaos.verify.KafkaReads;
 import io.onceflow.testinfra.KafkaBroker;
 import io.onceflow.testinfra.PostgresDatabase;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -91,9 +90,10 @@ final class ShapeCampaign {
     /** Each shape's verdict, computed with its oracle. */
     List<ShapeVerdict> verify() throws Exception {
         List<ShapeVerdict> verdicts = new ArrayList<>();
-        for (Shape shape : shapes) {
-            long start = System.nanoTime();
-            ShapeVerdict verdict = verifier.verify(shape);
+        List<ShapeVerifier.Timed> judged = verifier.verifyAll(shapes);
+        for (int i = 0; i < shapes.size(); i++) {
+            Shape shape = shapes.get(i);
+            ShapeVerdict verdict = judged.get(i).verdict();
             if (!verdict.exact()) {
                 List<String> trace = MismatchTrace.of(shape, verdict.examples(), logs);
                 LOG.warn(
@@ -114,7 +114,7 @@ final class ShapeCampaign {
                     verdict.outputs(),
                     verdict.expectedOutputs(),
                     verdict.exact() ? "exact" : "NOT EXACT " + verdict.examples(),
-                    Duration.ofNanos(System.nanoTime() - start).toMillis());
+                    judged.get(i).millis());
         }
         return verdicts;
     }

@@ -118,6 +118,9 @@ public final class KafkaReads {
         properties.put("enable.auto.commit", "false");
         properties.put("max.poll.records", "10000");
         properties.put("fetch.max.bytes", String.valueOf(32 * 1024 * 1024));
+        // a fetch of partitions already read to their end would wait for data up to the default 500 ms; the reads
+        // here end at offsets known beforehand, so such a wait is never worth it
+        properties.put("fetch.max.wait.ms", "10");
         return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -104,9 +104,9 @@ class ShapesAcrossRestartsIT {
             instances.forEach(running -> running.forEach(Disposable::dispose));
             pool.dispose();
         }
-        for (Shape shape : shapes) {
-            ShapeVerdict verdict = verifier.verify(shape);
-            System.out.println(verdict);
+        for (ShapeVerifier.Timed judged : verifier.verifyAll(shapes)) {
+            ShapeVerdict verdict = judged.verdict();
+            System.out.println(verdict + " (judged in " + judged.millis() + " ms)");
             assertThat(verdict.exact()).as("%s", verdict).isTrue();
         }
     }
