@@ -5,6 +5,7 @@ import io.onceflow.chaos.group.GroupMembership;
 import io.onceflow.core.CheckpointedFlux;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.Pipeline;
+import io.onceflow.core.PipelineBuilder;
 import io.onceflow.core.ProtocolListener;
 import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.Sink;
@@ -14,6 +15,8 @@ import io.onceflow.kafka.KafkaSource;
 import io.onceflow.kafka.KafkaSourceOptions;
 import io.onceflow.kafka.KafkaTransactionalSink;
 import io.onceflow.sinks.r2dbc.OnceflowTables;
+import io.onceflow.sinks.r2dbc.PostgresCheckpointStore;
+import io.onceflow.sinks.r2dbc.PostgresCheckpointStoreOptions;
 import io.onceflow.sinks.r2dbc.R2dbcSinkOptions;
 import io.onceflow.sinks.r2dbc.R2dbcUpsertSink;
 import io.onceflow.sinks.r2dbc.Row;
@@ -34,6 +37,9 @@ import java.util.Map;
  * <pre>
  *   shape-i-in[-t] ─▶ stages ─▶ numbering ─┬─▶ shape-i-out + shape-i-dead (Kafka)  or  shape_i_out + shape_i_dead
  *                                     └─▶ shape_i_table (idempotent), for some
+ *
+ *   or, with a PostgreSQL checkpoint store as the commit point (positions, state, shape_i_dead):
+ *   shape-i-in[-t] ─▶ stages ─▶ numbering ───▶ shape_i_table (idempotent) alone
  * </pre>
  */
 public final class ShapePipelines {
@@ -64,8 +70,10 @@ public final class ShapePipelines {
     public static List<String> ddl(Shape shape) {
         List<String> ddl = new ArrayList<>();
         if (!shape.sinks().kafkaCommitPoint()) {
-            ddl.add("CREATE TABLE IF NOT EXISTS " + shape.outputTable()
-                    + " (part integer NOT NULL, n bigint NOT NULL, value bigint NOT NULL, PRIMARY KEY (part, n))");
+            if (shape.sinks().committedOutputs()) {
+                ddl.add("CREATE TABLE IF NOT EXISTS " + shape.outputTable()
+                        + " (part integer NOT NULL, n bigint NOT NULL, value bigint NOT NULL, PRIMARY KEY (part, n))");
+            }
             ddl.addAll(OnceflowTables.deadLetterDdl(shape.deadLetterTable()));
         }
         if (shape.sinks().idempotentTable()) {
@@ -99,7 +107,7 @@ public final class ShapePipelines {
         shape.inputTopics().forEach(options::topic);
         KafkaSource<Tagged> source =
                 KafkaSource.create(membership.applyTo(options).build());
-        CheckpointedFlux<Tagged> input = Onceflow.pipeline(shape.pipeline())
+        PipelineBuilder builder = Onceflow.pipeline(shape.pipeline())
                 .instanceId(instanceId)
                 .checkpointEvery(shape.checkpointInterval())
                 .checkpointTimeout(Duration.ofSeconds(30))
@@ -108,14 +116,19 @@ public final class ShapePipelines {
                         .withMaxAttempts(Long.MAX_VALUE)
                         .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(3)))
                 .protocolListener(listener)
-                .meterRegistry(meters)
-                .from(source);
+                .meterRegistry(meters);
+        if (!shape.sinks().committedOutputs()) {
+            builder = builder.checkpointStore(store(shape, database));
+        }
+        CheckpointedFlux<Tagged> input = builder.from(source);
         return ShapeStages.build(input, shape.stages()).to(sinks(shape, source, database));
     }
 
     private static List<Sink<Output>> sinks(Shape shape, KafkaSource<Tagged> source, ConnectionFactory database) {
         List<Sink<Output>> sinks = new ArrayList<>();
-        sinks.add(shape.sinks().kafkaCommitPoint() ? kafka(shape, source) : postgres(shape, database));
+        if (shape.sinks().committedOutputs()) {
+            sinks.add(shape.sinks().kafkaCommitPoint() ? kafka(shape, source) : postgres(shape, database));
+        }
         if (shape.sinks().idempotentTable()) {
             R2dbcSinkOptions.Builder<Output> table = R2dbcSinkOptions.<Output>builder()
                     .name("table")
@@ -134,6 +147,15 @@ public final class ShapePipelines {
             sinks.add(R2dbcUpsertSink.create(coalesced.build()));
         }
         return sinks;
+    }
+
+    /** The commit point of a shape whose only sink is its idempotent table: positions, state, dead letters. */
+    private static PostgresCheckpointStore store(Shape shape, ConnectionFactory database) {
+        return PostgresCheckpointStore.create(PostgresCheckpointStoreOptions.builder()
+                .name("store")
+                .connectionFactory(database)
+                .deadLetterTable(shape.deadLetterTable())
+                .build());
     }
 
     private static Sink<Output> kafka(Shape shape, KafkaSource<Tagged> source) {

@@ -9,8 +9,9 @@ import java.util.List;
  * @param shape the shape, described
  * @param inputRecords records in its input topic
  * @param notProcessed input records at or after the committed positions (zero once caught up)
- * @param expectedOutputs outputs the oracle committed
- * @param outputs outputs read from the commit point (read_committed topic, or table)
+ * @param expectedOutputs outputs the oracle committed; where only an idempotent table holds the outputs (a checkpoint
+ *     store as the commit point), the rows they imply
+ * @param outputs outputs read from the commit point (read_committed topic, or table), or the idempotent table's rows
  * @param missing outputs of the oracle absent from the commit point
  * @param duplicates outputs present more than once (a number of a partition seen twice)
  * @param wrong outputs at their place with another value, or out of order
