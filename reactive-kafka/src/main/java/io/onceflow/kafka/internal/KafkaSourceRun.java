@@ -78,6 +78,8 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private final Sinks.Empty<Void> failure = Sinks.empty();
     private volatile @Nullable SourceConsumer consumer;
+    /** The Kafka sink made from this source, when it is the commit point: told of the partitions given up. */
+    private volatile @Nullable PairedKafkaWriter pairedWriter;
     /** Partitions lost in the poll in progress, to fail the run with when it ends (poll thread only). */
     private @Nullable TransientFailureException lost;
 
@@ -113,6 +115,7 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         // a Kafka sink made from this source is the commit point: it commits the offsets, the source none of its own
         Optional<PairedKafkaWriter> pairedSink = context.commitPointWriter(PairedKafkaWriter.class);
         pairedSink.ifPresent(writer -> writer.bindSource(this));
+        pairedWriter = pairedSink.orElse(null);
         boolean kafkaCommitPoint = pairedSink.isPresent();
         Scheduler emittingThread =
                 Schedulers.newSingle("onceflow-kafka-" + context.pipeline() + "-" + context.instanceId(), true);
@@ -298,6 +301,10 @@ final class KafkaSourceRun<T> implements KafkaSourceBinding, SourceConsumer.Obse
         } catch (RuntimeException e) {
             fail(e instanceof CancellationException ? null : e);
             return;
+        }
+        PairedKafkaWriter writer = pairedWriter;
+        if (writer != null) {
+            writer.released(released);
         }
         CHECKPOINT.info(
                 "pipeline={} source={} revoked={} closed by a checkpoint in {} ms",

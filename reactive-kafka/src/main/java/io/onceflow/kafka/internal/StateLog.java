@@ -4,6 +4,7 @@ import io.onceflow.core.Marker;
 import io.onceflow.core.SourcePartition;
 import io.onceflow.core.StateChange;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -37,9 +38,10 @@ import org.jspecify.annotations.Nullable;
  * <p>What the log holds is kept in memory, per partition, until its fold: the latest value of each entry (the same
  * values the keyed operators hold, encoded). When the partitions a checkpoint changes hold more than
  * {@link #HELD_AT_MOST} together, it folds as many more of them as it takes to come back under it. A partition
- * revoked since keeps what it held until it is claimed again (then its restore replaces it). Claimed partitions start from what
- * their restore found live. {@link #claimed} runs on the recovery thread, the rest on the producer thread, in commit
- * order.
+ * revoked is forgotten once the checkpoint that closed it committed ({@link #released}): its next owner folds its log
+ * from what its restore finds, and so does this writer if it claims the partition again. Claimed partitions start
+ * from what their restore found live. {@link #claimed} runs on the recovery thread, {@link #released} on the source's
+ * poll thread, the rest on the producer thread, in commit order.
  */
 final class StateLog {
 
@@ -111,6 +113,15 @@ final class StateLog {
     /** On the recovery thread: {@code partition} was claimed, and its restore found these live log records. */
     void claimed(SourcePartition partition, Unfolded restored) {
         partitions.put(partition, restored);
+    }
+
+    /**
+     * On the poll thread, in a revocation: {@code released} were given up after the checkpoint that closed them
+     * committed, so no checkpoint changes them again before a claim replaces what is kept of them. Without this, a
+     * writer kept what it last knew of every partition it ever owned, up to about {@link #FOLD_AT_BYTES} each.
+     */
+    void released(Collection<SourcePartition> released) {
+        released.forEach(partitions::remove);
     }
 
     /** What one checkpoint wrote, for {@link #committed}: its fold, its log records, and the changes in them. */

@@ -87,6 +87,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
 
     private final ClaimRecovery recovery; // on the recovery thread only
     private final CheckpointTransaction transaction; // on the producer thread only
+    private final StateLog stateLog;
 
     // guarded by this
     private WriterSegment<T> open = new WriterSegment<>();
@@ -125,7 +126,7 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
         this.recoveryThread = NamedThreads.singleScheduler("onceflow-kafka-recovery-" + transactionalId);
         this.admin = Admin.create(TransactionalClients.admin(options, transactionalId));
         StateCheckpoints stateCheckpoints = new StateCheckpoints();
-        StateLog stateLog = new StateLog();
+        this.stateLog = new StateLog();
         this.recovery = new ClaimRecovery(
                 options,
                 context,
@@ -134,10 +135,10 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
                 changelog,
                 admin,
                 stateCheckpoints,
-                stateLog::claimed,
+                this.stateLog::claimed,
                 recoveryThread);
         this.transaction =
-                new CheckpointTransaction(options, context, source, changelog, admin, stateCheckpoints, stateLog);
+                new CheckpointTransaction(options, context, source, changelog, admin, stateCheckpoints, this.stateLog);
     }
 
     // ---- opening ----
@@ -145,6 +146,12 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
     @Override
     public void bindSource(KafkaSourceBinding binding) {
         source.bind(binding);
+    }
+
+    /** Forgets what the state log kept of the partitions: up to a mebibyte or so each, until claimed again. */
+    @Override
+    public void released(List<SourcePartition> partitions) {
+        stateLog.released(partitions);
     }
 
     /**

@@ -39,6 +39,7 @@ class StateLogTest {
     @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void aRestoreReadsTheCommittedStateWhateverWasFoldedCompactedAbortedOrClaimed(long seed) {
         Random random = new Random(seed);
+        Random moves = new Random(-seed); // its own draws, so that the moves leave the rest of the run as it was
         Map<String, byte[]> committed = new HashMap<>(); // the model: operator/partition/key -> value
         StateLog log = claimAll();
         int folds = 0;
@@ -83,6 +84,13 @@ class StateLogTest {
             }
             if (random.nextInt(25) == 0) {
                 log = claimAll(); // another instance claims every partition
+            } else if (moves.nextInt(25) == 0) {
+                // one partition goes to another instance, which changes nothing, and comes back: released, then
+                // claimed with what its restore finds live
+                SourcePartition moved = PARTITIONS.get(moves.nextInt(PARTITIONS.size()));
+                log.released(List.of(moved));
+                assertThat(log.unfolded(moved)).isNull();
+                log.claimed(moved, restore().unfolded().getOrDefault(moved, new StateLog.Unfolded()));
             }
             if (checkpoint % 50 == 0) {
                 assertThat(restore().changes().stream()
@@ -179,6 +187,27 @@ class StateLogTest {
         StateLog.Written second = log.send(record -> {}, new Marker<>(2, Positions.of(Map.of()), small), TOPIC);
 
         assertThat(second.folded).isEmpty();
+    }
+
+    @Test
+    void aReleasedPartitionIsForgottenAndTheOthersKeepTheirLogs() {
+        StateLog log = new StateLog();
+        SourcePartition revoked = SourcePartition.of("refunds", 1);
+        log.claimed(revoked, new StateLog.Unfolded());
+        log.claimed(PAYMENTS_0, new StateLog.Unfolded());
+        List<StateChange> changes = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            changes.add(new StateChange("keyed-0", revoked, "acct-" + i, new byte[1 << 16]));
+            changes.add(new StateChange("keyed-0", PAYMENTS_0, "acct-" + i, bytes("balance " + i)));
+        }
+        log.committed(log.send(record -> {}, new Marker<>(1, Positions.of(Map.of()), changes), TOPIC));
+        assertThat(log.unfolded(revoked).entryCount()).isEqualTo(16);
+
+        log.released(List.of(revoked));
+
+        assertThat(log.unfolded(revoked)).as("what the revoked partition held").isNull();
+        assertThat(log.unfolded(PAYMENTS_0).entryCount()).isEqualTo(16);
+        assertThat(log.unfolded(PAYMENTS_0).logKeys).hasSize(1);
     }
 
     private StateLog claimAll() {
