@@ -40,7 +40,8 @@ import reactor.core.publisher.Flux;
  *
  * <p><strong>Error Mode Support</strong>: a failing key function, or one that returns {@code null}, dead-letters the
  * record and remembers nothing of it; so does a key whose stored form UTF-8 cannot hold (an unpaired surrogate, see
- * {@link KeyEncodingException}). State that no longer decodes stops the run with a {@link StateCodecException},
+ * {@link KeyEncodingException}), and a record dated more than {@link #maxTimestampAhead} (five minutes by default)
+ * ahead of the processor's clock ({@link FutureTimestampException}), the one use of the wall clock. State that no longer decodes stops the run with a {@link StateCodecException},
  * unless dropping the operator's state is allowed ({@link PipelineBuilder#allowDroppingState}).
  *
  * <p><strong>Commit Semantics</strong>: the keys a checkpoint remembered (and those it forgot) commit atomically with
@@ -61,17 +62,26 @@ public final class Deduplicate<T, K> implements Function<Flux<StreamElement<T>>,
     /** The name of a deduplicate operator that was given none outside a {@link CheckpointedFlux}. */
     public static final String DEFAULT_NAME = "deduplicate";
 
+    /** How far ahead of the processor's clock a record's timestamp may be, unless {@link #maxTimestampAhead} says. */
+    public static final Duration DEFAULT_MAX_TIMESTAMP_AHEAD = Windows.DEFAULT_MAX_TIMESTAMP_AHEAD;
+
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     private final Function<? super T, ? extends K> key;
     private final Duration retention;
+    private final Duration maxTimestampAhead;
     private final @Nullable String name;
     private final boolean named;
 
     private Deduplicate(
-            Function<? super T, ? extends K> key, Duration retention, @Nullable String name, boolean named) {
+            Function<? super T, ? extends K> key,
+            Duration retention,
+            Duration maxTimestampAhead,
+            @Nullable String name,
+            boolean named) {
         this.key = requireNonNull(key, "key");
         this.retention = requireNonNull(retention, "retention");
+        this.maxTimestampAhead = requireNonNull(maxTimestampAhead, "maxTimestampAhead");
         this.name = name;
         this.named = named;
     }
@@ -89,7 +99,7 @@ public final class Deduplicate<T, K> implements Function<Flux<StreamElement<T>>,
         if (retention.isNegative() || retention.toMillis() < 1) {
             throw new IllegalArgumentException("retention must be at least 1 ms, was " + retention);
         }
-        return new Deduplicate<>(key, retention, null, false);
+        return new Deduplicate<>(key, retention, DEFAULT_MAX_TIMESTAMP_AHEAD, null, false);
     }
 
     /**
@@ -99,13 +109,25 @@ public final class Deduplicate<T, K> implements Function<Flux<StreamElement<T>>,
      */
     public Deduplicate<T, K> named(String operatorName) {
         checkName(operatorName);
-        return new Deduplicate<>(key, retention, operatorName, true);
+        return new Deduplicate<>(key, retention, maxTimestampAhead, operatorName, true);
+    }
+
+    /**
+     * This operator, taking records dated at most {@code maxAhead} ahead of the processor's clock: a record dated
+     * later is dead-lettered with a {@link FutureTimestampException} and remembers nothing, where it would move the
+     * watermark so far that every record to come would be too late to check. Defaults to
+     * {@link #DEFAULT_MAX_TIMESTAMP_AHEAD}; allow more for producers whose clocks run ahead, or for input dated in the
+     * future on purpose.
+     */
+    public Deduplicate<T, K> maxTimestampAhead(Duration maxAhead) {
+        Windows.aheadMillis(maxAhead); // refuses a negative bound
+        return new Deduplicate<>(key, retention, maxAhead, name, named);
     }
 
     /** This operator called {@code positionalName} after its place in a chain, for want of a name of its own. */
     Deduplicate<T, K> positionallyNamed(String positionalName) {
         checkName(positionalName);
-        return new Deduplicate<>(key, retention, positionalName, false);
+        return new Deduplicate<>(key, retention, maxTimestampAhead, positionalName, false);
     }
 
     private static void checkName(String operatorName) {
@@ -143,6 +165,7 @@ public final class Deduplicate<T, K> implements Function<Flux<StreamElement<T>>,
     }
 
     private DeduplicateOperator<T, K> operator() {
-        return new DeduplicateOperator<T, K>(name != null ? name : DEFAULT_NAME, named, key, retention);
+        return new DeduplicateOperator<T, K>(
+                name != null ? name : DEFAULT_NAME, named, key, retention, Windows.aheadMillis(maxTimestampAhead));
     }
 }

@@ -33,16 +33,22 @@ public final class DeduplicateOperator<T, K> implements Function<Flux<StreamElem
     private final boolean named;
     private final Function<? super T, ? extends K> keyFunction;
     private final Duration retention;
+    private final long maxAheadMillis;
 
     /**
      * @param named whether the name was given by the user, rather than made up from the operator's position
      */
     public DeduplicateOperator(
-            String name, boolean named, Function<? super T, ? extends K> keyFunction, Duration retention) {
+            String name,
+            boolean named,
+            Function<? super T, ? extends K> keyFunction,
+            Duration retention,
+            long maxAheadMillis) {
         this.name = requireNonNull(name, "name");
         this.named = named;
         this.keyFunction = requireNonNull(keyFunction, "keyFunction");
         this.retention = requireNonNull(retention, "retention");
+        this.maxAheadMillis = maxAheadMillis;
     }
 
     @Override
@@ -76,7 +82,7 @@ public final class DeduplicateOperator<T, K> implements Function<Flux<StreamElem
     private SeenKeys seenKeys(ContextView context) {
         StateRegistry registry = requireNonNull(context.getOrDefault(StateRegistry.class, StateRegistry.STANDALONE));
         registry.register(new StateRegistry.StatefulOperator(name, "deduplicate operator", named));
-        return new SeenKeys(name, retention, registry);
+        return new SeenKeys(name, retention, maxAheadMillis, registry);
     }
 
     @SuppressWarnings("unchecked")

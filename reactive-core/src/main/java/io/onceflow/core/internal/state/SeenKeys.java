@@ -2,7 +2,9 @@ package io.onceflow.core.internal.state;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.Deduplicate;
 import io.onceflow.core.DuplicateRecordException;
+import io.onceflow.core.FutureTimestampException;
 import io.onceflow.core.LateRecordException;
 import io.onceflow.core.Origin;
 import io.onceflow.core.SourcePartition;
@@ -41,14 +43,21 @@ public final class SeenKeys {
     private final String operator;
     private final Duration retention;
     private final long retentionMillis;
+    private final long maxAheadMillis;
     private final StateRegistry registry;
     private final PartitionSlots<Partition> partitions;
     private final PartitionSlots.Factory<@Nullable Void, Partition> restorer = (id, lease, none) -> restore(id, lease);
 
     public SeenKeys(String operator, Duration retention, StateRegistry registry) {
+        this(operator, retention, Deduplicate.DEFAULT_MAX_TIMESTAMP_AHEAD.toMillis(), registry);
+    }
+
+    /** @param maxAheadMillis how far ahead of the processor's clock a record's timestamp may be */
+    public SeenKeys(String operator, Duration retention, long maxAheadMillis, StateRegistry registry) {
         this.operator = requireNonNull(operator, "operator");
         this.retention = requireNonNull(retention, "retention");
         this.retentionMillis = retention.toMillis();
+        this.maxAheadMillis = maxAheadMillis;
         this.registry = requireNonNull(registry, "registry");
         this.partitions = new PartitionSlots<>(operator, registry);
     }
@@ -58,6 +67,7 @@ public final class SeenKeys {
      *
      * @throws DuplicateRecordException when the key is remembered already
      * @throws LateRecordException when the record is a retention or more behind its partition's watermark
+     * @throws FutureTimestampException when the record is dated too far ahead of the clock; nothing changes then
      */
     public void admit(Origin origin, Object key) {
         admit(origin.source(), origin.partition(), origin.offset(), origin.timestamp(), key);
@@ -69,6 +79,14 @@ public final class SeenKeys {
     }
 
     private void admit(String source, int number, long offset, long timestamp, Object key) {
+        long now = System.currentTimeMillis();
+        if (EventTime.tooFarAhead(timestamp, now, maxAheadMillis)) {
+            throw new FutureTimestampException(
+                    "deduplicate operator '" + operator + "'",
+                    new Origin(source, number, offset, timestamp),
+                    now,
+                    Duration.ofMillis(maxAheadMillis));
+        }
         String encoded = StateKeys.encode(key);
         Partition partition = partitions.get(source, number, null, restorer);
         Seen first = partition.seen.get(encoded);

@@ -2,6 +2,7 @@ package io.onceflow.core.internal.state;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.FutureTimestampException;
 import io.onceflow.core.KeyEncodingException;
 import io.onceflow.core.LateRecordException;
 import io.onceflow.core.Origin;
@@ -17,6 +18,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -90,8 +92,14 @@ public final class WindowTable<K, A> {
      * advances the partition's watermark, and appends what fires to {@code out}.
      *
      * @throws LateRecordException when every window of the record has expired; nothing changes then
+     * @throws FutureTimestampException when the record is dated too far ahead of the clock; nothing changes then
      */
     public void add(Origin origin, K key, UnaryOperator<A> addValue, List<WindowResult<K, A>> out) {
+        long now = System.currentTimeMillis();
+        if (EventTime.tooFarAhead(origin.timestamp(), now, windows.maxTimestampAheadMillis())) {
+            throw new FutureTimestampException(
+                    named(), origin, now, Duration.ofMillis(windows.maxTimestampAheadMillis()));
+        }
         resolveCodecs(key);
         Partition<K, A> partition = partitions.get(origin, null, restorer);
         if (!partition.windows.containsKey(key)) {
