@@ -2,6 +2,7 @@ package io.onceflow.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.function.Consumer;
 
 /** Assertions on the dead letters the operator tests expect: origin, stage, payload and cause. */
@@ -24,6 +25,15 @@ final class DeadLetters {
             DeadLetter<?> deadLetter = assertDeadLetter(element, record, stage);
             assertThat(deadLetter.error()).isInstanceOf(causeType).hasMessageContaining(messagePart);
         };
+    }
+
+    /** The dead letters among an operator's output, in order. */
+    @SuppressWarnings("unchecked")
+    static List<DeadLetter<Object>> deadLettersIn(List<? extends StreamElement<?>> output) {
+        return output.stream()
+                .filter(DeadLetter.class::isInstance)
+                .map(element -> (DeadLetter<Object>) element)
+                .toList();
     }
 
     private static DeadLetter<?> assertDeadLetter(StreamElement<?> element, Data<?> record, String stage) {

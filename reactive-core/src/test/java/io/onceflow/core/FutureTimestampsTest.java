@@ -1,6 +1,7 @@
 package io.onceflow.core;
 
 import static io.onceflow.core.DeadLetters.deadLetterOf;
+import static io.onceflow.core.DeadLetters.deadLettersIn;
 import static io.onceflow.core.testkit.TestElements.data;
 import static io.onceflow.core.testkit.TestElements.marker;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,14 +52,6 @@ class FutureTimestampsTest {
         return output;
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<DeadLetter<Object>> deadLetters(List<? extends StreamElement<?>> output) {
-        return output.stream()
-                .filter(DeadLetter.class::isInstance)
-                .map(element -> (DeadLetter<Object>) element)
-                .toList();
-    }
-
     /** The last watermark the operator committed at a marker, as its state entry holds it. */
     private static long watermark(List<? extends StreamElement<?>> output) {
         long watermark = Long.MIN_VALUE;
@@ -86,7 +79,7 @@ class FutureTimestampsTest {
         List<StreamElement<WindowResult<String, Integer>>> output =
                 run(input, totals(Windows.tumbling(Duration.ofSeconds(10))));
 
-        assertThat(deadLetters(output)).singleElement().satisfies(dead -> {
+        assertThat(deadLettersIn(output)).singleElement().satisfies(dead -> {
             deadLetterOf(
                             (Data<?>) input.get(1),
                             "window:window",
@@ -103,7 +96,7 @@ class FutureTimestampsTest {
         List<StreamElement<WindowResult<String, Integer>>> output =
                 run(input(Long.MAX_VALUE), totals(Windows.tumbling(Duration.ofSeconds(10))));
 
-        assertThat(deadLetters(output))
+        assertThat(deadLettersIn(output))
                 .singleElement()
                 .satisfies(dead -> assertThat(dead.error())
                         .isInstanceOf(FutureTimestampException.class)
@@ -118,7 +111,7 @@ class FutureTimestampsTest {
 
         // taken: the watermark jumps an hour ahead, and the records after it are late, as the bound is there to avoid
         assertThat(watermark(output)).isEqualTo(now + HOUR);
-        assertThat(deadLetters(output))
+        assertThat(deadLettersIn(output))
                 .hasSize(2)
                 .allSatisfy(dead -> assertThat(dead.error()).isInstanceOf(LateRecordException.class));
     }
@@ -129,7 +122,7 @@ class FutureTimestampsTest {
         List<StreamElement<Pay>> input = input(now + ahead);
         List<StreamElement<Pay>> output = run(input, Checkpointed.deduplicate(Pay::account, Duration.ofMinutes(10)));
 
-        assertThat(deadLetters(output))
+        assertThat(deadLettersIn(output))
                 .filteredOn(dead -> !(dead.error() instanceof DuplicateRecordException))
                 .singleElement()
                 .satisfies(dead -> deadLetterOf(
@@ -148,7 +141,7 @@ class FutureTimestampsTest {
     void aDeduplicateOperatorDeadLettersARecordAtTheLargestTimestampAndTakesOneWithinItsBound() {
         List<StreamElement<Pay>> atMax =
                 run(input(Long.MAX_VALUE), Checkpointed.deduplicate(Pay::account, Duration.ofMinutes(10)));
-        assertThat(deadLetters(atMax).get(0).error()).isInstanceOf(FutureTimestampException.class);
+        assertThat(deadLettersIn(atMax).get(0).error()).isInstanceOf(FutureTimestampException.class);
         assertThat(watermark(atMax)).isEqualTo(now - 1_000);
 
         List<StreamElement<Pay>> within = run(
@@ -157,7 +150,7 @@ class FutureTimestampsTest {
                         .maxTimestampAhead(Duration.ofMinutes(2)));
         // taken: c, a minute behind it, is still within the retention; a again is a duplicate
         assertThat(watermark(within)).isEqualTo(now + 60_000);
-        assertThat(deadLetters(within))
+        assertThat(deadLettersIn(within))
                 .singleElement()
                 .satisfies(dead -> assertThat(dead.error()).isInstanceOf(DuplicateRecordException.class));
     }

@@ -1,6 +1,7 @@
 package io.onceflow.core;
 
 import static io.onceflow.core.DeadLetters.deadLetterOf;
+import static io.onceflow.core.DeadLetters.deadLettersIn;
 import static io.onceflow.core.testkit.TestElements.data;
 import static io.onceflow.core.testkit.TestElements.marker;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,14 +57,6 @@ class UnstorableKeysTest {
         return output;
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<DeadLetter<Object>> deadLetters(List<? extends StreamElement<?>> output) {
-        return output.stream()
-                .filter(DeadLetter.class::isInstance)
-                .map(element -> (DeadLetter<Object>) element)
-                .toList();
-    }
-
     /** The stored keys the marker carries, each checked to survive UTF-8 as itself. */
     private static List<String> storedKeys(List<? extends StreamElement<?>> output) {
         StreamElement<?> last = output.get(output.size() - 1);
@@ -79,7 +72,7 @@ class UnstorableKeysTest {
     }
 
     private static void assertRefusedSurrogates(List<? extends StreamElement<?>> output, String stage, String kind) {
-        List<DeadLetter<Object>> dead = deadLetters(output).stream()
+        List<DeadLetter<Object>> dead = deadLettersIn(output).stream()
                 .filter(letter -> letter.error() instanceof KeyEncodingException)
                 .toList();
         assertThat(dead).hasSize(2);
@@ -109,7 +102,7 @@ class UnstorableKeysTest {
         List<StreamElement<Integer>> output = run(Checkpointed.<Pay, AccountKey, Integer>keyed(
                 pay -> new AccountKey(pay.account()), account -> 0, (sum, pay) -> sum + pay.amount()));
 
-        List<DeadLetter<Object>> dead = deadLetters(output);
+        List<DeadLetter<Object>> dead = deadLettersIn(output);
         assertThat(dead)
                 .hasSize(2)
                 .allSatisfy(letter -> assertThat(letter.error())
@@ -124,7 +117,7 @@ class UnstorableKeysTest {
         List<StreamElement<Pay>> output = run(Checkpointed.deduplicate(Pay::account, Duration.ofMillis(100)));
 
         assertRefusedSurrogates(output, "deduplicate:deduplicate", "deduplicate operator 'deduplicate'");
-        assertThat(deadLetters(output)).hasSize(3); // and the second acct-1, a duplicate
+        assertThat(deadLettersIn(output)).hasSize(3); // and the second acct-1, a duplicate
         assertThat(storedKeys(output)).contains("k:acct-1", "k:" + PAIR).noneMatch(key -> key.contains("acct-?"));
     }
 
@@ -144,7 +137,7 @@ class UnstorableKeysTest {
         List<StreamElement<WindowResult<Object, Integer>>> output = run(Checkpointed.window(
                 Windows.tumbling(Duration.ofMillis(100)), key, () -> 0, (sum, pay) -> sum + pay.amount()));
 
-        List<DeadLetter<Object>> dead = deadLetters(output);
+        List<DeadLetter<Object>> dead = deadLettersIn(output);
         assertThat(dead).hasSize(2);
         deadLetterOf(payments().get(1), "window:window", KeyEncodingException.class, "declare the key type")
                 .accept(dead.get(0));
