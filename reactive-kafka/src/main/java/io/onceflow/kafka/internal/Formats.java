@@ -2,6 +2,7 @@ package io.onceflow.kafka.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.onceflow.core.internal.text.Utf8Text;
 import io.onceflow.kafka.Decoder;
 import io.onceflow.kafka.Encoder;
 import io.onceflow.kafka.Format;
@@ -37,7 +38,7 @@ public final class Formats {
 
         @Override
         public byte[] encode(String value) {
-            return value.getBytes(StandardCharsets.UTF_8);
+            return utf8(value);
         }
 
         @Override
@@ -77,6 +78,21 @@ public final class Formats {
         };
     }
 
+    /**
+     * {@code text} as UTF-8; refused when it holds an unpaired surrogate, which {@code getBytes} would write as
+     * {@code ?}: the record is a dead letter rather than a different key or value than the one the pipeline made.
+     *
+     * @throws IllegalArgumentException for a text with an unpaired surrogate
+     */
+    static byte[] utf8(String text) {
+        int surrogate = Utf8Text.unpairedSurrogate(text);
+        if (surrogate >= 0) {
+            throw new IllegalArgumentException(
+                    "the text holds " + Utf8Text.describe(text, surrogate) + ", which UTF-8 cannot encode");
+        }
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
     private static final class NamedEncoder implements Encoder<Object> {
         private final String name;
 
@@ -90,7 +106,7 @@ public final class Formats {
                 return bytes;
             }
             if (value instanceof String text) {
-                return text.getBytes(StandardCharsets.UTF_8);
+                return utf8(text);
             }
             return JsonFormat.ANY.encode(value);
         }

@@ -1,6 +1,7 @@
 package io.onceflow.core.internal.state;
 
 import io.onceflow.core.KeyEncodingException;
+import io.onceflow.core.internal.text.Utf8Text;
 
 /**
  * Encodes keyed operators' state keys as strings for the commit point: a {@code String} key as itself, so that state
@@ -37,23 +38,14 @@ public final class StateKeys {
      * @throws KeyEncodingException naming the key and the surrogate
      */
     public static void requireStorable(String operator, String stored) {
-        for (int i = 0, length = stored.length(); i < length; i++) {
-            char c = stored.charAt(i);
-            if (!Character.isSurrogate(c)) {
-                continue;
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(stored.charAt(i + 1))) {
-                i++; // a pair: one code point, which UTF-8 holds
-                continue;
-            }
+        int index = Utf8Text.unpairedSurrogate(stored);
+        if (index >= 0) {
             throw new KeyEncodingException(
                     operator,
                     stored,
-                    String.format(
-                            "it holds an unpaired UTF-16 surrogate (\\u%04x at index %d), which UTF-8 cannot store:"
-                                    + " it would be stored as '?' and share its state with another key (such text"
-                                    + " usually comes from a lone \\u escape in JSON)",
-                            (int) c, i),
+                    "it holds " + Utf8Text.describe(stored, index) + ", which UTF-8 cannot store: it would be stored"
+                            + " as '?' and share its state with another key (such text usually comes from a lone \\u"
+                            + " escape in JSON)",
                     null);
         }
     }

@@ -1,5 +1,6 @@
 package io.onceflow.sinks.r2dbc.internal;
 
+import io.onceflow.core.internal.text.Utf8Text;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -89,14 +90,20 @@ enum ColumnKind {
 
     /**
      * {@code text}, which PostgreSQL can store: refused here, before the round trip, when it holds U+0000 (a text
-     * value of PostgreSQL cannot), so that the record becomes a dead letter at once.
+     * value of PostgreSQL cannot), or an unpaired UTF-16 surrogate (the driver would send {@code ?} in its place, and
+     * two keys could become one row), so that the record becomes a dead letter at once.
      *
-     * @throws IllegalArgumentException for a text holding U+0000
+     * @throws IllegalArgumentException for a text holding U+0000 or an unpaired surrogate
      */
     static String storable(String text) {
         if (text.indexOf('\0') >= 0) {
             throw new IllegalArgumentException(
                     "a text value holds U+0000 at index " + text.indexOf('\0') + ", which PostgreSQL cannot store");
+        }
+        int surrogate = Utf8Text.unpairedSurrogate(text);
+        if (surrogate >= 0) {
+            throw new IllegalArgumentException("a text value holds " + Utf8Text.describe(text, surrogate)
+                    + ", which UTF-8 cannot encode: it would be stored as '?'");
         }
         return text;
     }
@@ -157,7 +164,7 @@ enum ColumnKind {
                     // jsonb refuses the escape, and json gives it back unequal: found here, not in a failed round trip
                     throw new IllegalArgumentException("a JSON value holds U+0000, which PostgreSQL cannot store");
                 }
-                return written;
+                return storable(written); // Jackson writes an unpaired surrogate into a String as it is
             case BYTES:
                 if (value instanceof byte[] bytes) {
                     return "\\x" + HEX.formatHex(bytes);

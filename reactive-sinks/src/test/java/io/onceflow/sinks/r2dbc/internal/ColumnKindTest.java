@@ -77,4 +77,19 @@ class ColumnKindTest {
         assertThatThrownBy(() -> ColumnKind.DATETIME.encode(new java.util.Date(), JSON))
                 .isInstanceOf(ClassCastException.class);
     }
+
+    /** Text the driver would send with {@code ?} for a lone surrogate: refused, so that its row is a dead letter. */
+    @Test
+    void textWithAnUnpairedSurrogateIsRefusedAndAPairIsTaken() {
+        assertThatThrownBy(() -> ColumnKind.STRING.encode("acct-\uD800", JSON))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("an unpaired UTF-16 surrogate (\\ud800 at index 5)");
+        assertThatThrownBy(() -> ColumnKind.STRING.encode("\uDC00acct", JSON))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("(\\udc00 at index 0)");
+        assertThatThrownBy(() -> ColumnKind.JSON.encode(new Details("\uD800", List.of()), JSON))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unpaired UTF-16 surrogate");
+        assertThat(ColumnKind.STRING.encode("acct-\uD83D\uDE00", JSON)).isEqualTo("acct-\uD83D\uDE00");
+    }
 }
