@@ -1,6 +1,7 @@
 package io.onceflow.benchmarks.e2e;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.e2e.TimedLedger.Balance;
 import io.onceflow.benchmarks.e2e.TimedLedger.Payment;
 import io.onceflow.benchmarks.r2dbc.BenchDatabase;
@@ -117,7 +118,7 @@ public final class LatencyBenchmark {
 
     public static void main(String[] args) throws Exception {
         TimedLedger.quietLogging();
-        Map<String, String> options = Options.parse(args);
+        Map<String, String> options = BenchmarkOptions.parse(args);
         String sink = options.getOrDefault("sink", "kafka");
         // a second job run at each load of the first's maximum, right after it: two jobs at the same rate
         String also = options.get("also");
@@ -131,7 +132,7 @@ public final class LatencyBenchmark {
         // absent: what a user gets, the sink's default; the report measures that
         Boolean streamRows = options.containsKey("stream-rows") ? Boolean.valueOf(options.get("stream-rows")) : null;
         boolean lastWriteWins = Boolean.parseBoolean(options.getOrDefault("last-write-wins", "true"));
-        Map<String, String> sinkProducer = Options.settings(options.getOrDefault("sink-producer", ""));
+        Map<String, String> sinkProducer = BenchmarkOptions.settings(options.getOrDefault("sink-producer", ""));
         PartResults results = PartResults.empty()
                 .put("sink", sink)
                 .put("stream_rows", streamRows == null ? "sink default" : String.valueOf(streamRows))

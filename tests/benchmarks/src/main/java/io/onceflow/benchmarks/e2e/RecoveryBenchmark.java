@@ -1,5 +1,6 @@
 package io.onceflow.benchmarks.e2e;
 
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.e2e.TimedLedger.Payment;
 import io.onceflow.benchmarks.report.OpenLoopPacer;
 import io.onceflow.benchmarks.report.PartResults;
@@ -60,7 +61,7 @@ public final class RecoveryBenchmark {
 
     public static void main(String[] args) throws Exception {
         TimedLedger.quietLogging();
-        Map<String, String> options = Options.parse(args);
+        Map<String, String> options = BenchmarkOptions.parse(args);
         double rate = Double.parseDouble(options.getOrDefault("rate", "100000"));
         int kills = Integer.parseInt(options.getOrDefault("kills", "3"));
         int steady = Integer.parseInt(options.getOrDefault("steady-seconds", "15"));

@@ -1,6 +1,7 @@
 package io.onceflow.benchmarks.e2e;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.e2e.TimedLedger.Balance;
 import io.onceflow.benchmarks.e2e.TimedLedger.Payment;
 import io.onceflow.core.Onceflow;
@@ -36,7 +37,7 @@ public final class RecoveryProcessor {
                 + ManagementFactory.getRuntimeMXBean().getUptime() + " ms)");
         ChildProcesses.haltWhenParentDies();
         TimedLedger.quietLogging();
-        Map<String, String> options = Options.parse(args);
+        Map<String, String> options = BenchmarkOptions.parse(args);
         String bootstrap = options.get("bootstrap");
         String output = options.get("output");
         KafkaSourceOptions.Builder<Payment> source = KafkaSourceOptions.builder()

@@ -1,5 +1,6 @@
 package io.onceflow.benchmarks.e2e;
 
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.e2e.TimedLedger.Payment;
 import io.onceflow.benchmarks.r2dbc.BenchDatabase;
 import io.onceflow.benchmarks.report.OpenLoopPacer;
@@ -63,7 +64,7 @@ public final class StalledSinkBenchmark {
 
     public static void main(String[] args) throws Exception {
         TimedLedger.quietLogging();
-        Map<String, String> options = Options.parse(args);
+        Map<String, String> options = BenchmarkOptions.parse(args);
         double rate = Double.parseDouble(options.getOrDefault("rate", "20000"));
         int before = Integer.parseInt(options.getOrDefault("before-seconds", "20"));
         int stall = Integer.parseInt(options.getOrDefault("stall-seconds", "180"));

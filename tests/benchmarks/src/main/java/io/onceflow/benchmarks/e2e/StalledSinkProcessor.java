@@ -2,6 +2,7 @@ package io.onceflow.benchmarks.e2e;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.onceflow.benchmarks.BenchmarkOptions;
 import io.onceflow.benchmarks.e2e.TimedLedger.Balance;
 import io.onceflow.benchmarks.e2e.TimedLedger.Payment;
 import io.onceflow.core.Onceflow;
@@ -36,7 +37,7 @@ public final class StalledSinkProcessor {
     public static void main(String[] args) throws InterruptedException {
         ChildProcesses.haltWhenParentDies();
         TimedLedger.quietLogging();
-        Map<String, String> options = Options.parse(args);
+        Map<String, String> options = BenchmarkOptions.parse(args);
         ConnectionPool database =
                 new ConnectionPool(ConnectionPoolConfiguration.builder(ConnectionFactories.get(options.get("r2dbc")))
                         .initialSize(0)
