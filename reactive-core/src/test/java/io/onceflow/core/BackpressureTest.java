@@ -78,6 +78,47 @@ class BackpressureTest {
         assertThat(new HashSet<>(committed)).hasSize(1_000);
     }
 
+    /**
+     * Records that all fail, as a flood of hostile bytes would: their dead letters fill the commit point's memory as
+     * records would, so they ask for an early checkpoint at the bound and then stop demand while it commits. Before,
+     * dead letters were not counted: a slow commit let them pile up without end.
+     */
+    @Test
+    void deadLettersAreBoundedLikeRecords() {
+        InMemoryCommitPoint<String> deadLetters =
+                InMemoryCommitPoint.<String>create().withDeadLetters().maxBufferedRecords(BOUND);
+        SlowCommitPoint<String> slowDeadLetters =
+                SlowCommitPoint.wrap(deadLetters).delay(Duration.ofSeconds(10));
+        Pipeline pipeline = Onceflow.pipeline("backpressure")
+                .meterRegistry(new SimpleMeterRegistry())
+                .checkpointEvery(Duration.ofHours(1))
+                .checkpointTimeout(Duration.ofMinutes(10))
+                .from(source)
+                .<String>map(value -> {
+                    throw new IllegalArgumentException("hostile: " + value);
+                })
+                .to(slowDeadLetters);
+
+        withVirtualTime(pipeline::run)
+                .expectSubscription()
+                .then(() -> emit(1_000))
+                // no interval has passed: the dead letters reached the bound and asked for checkpoint 1
+                .then(() -> assertThat(slowDeadLetters.sealed()).containsExactly(1L))
+                .expectNoEvent(Duration.ofSeconds(9))
+                // while checkpoint 1 commits, demand has stopped
+                .then(() -> assertThat(source.requested()).isLessThanOrEqualTo(2 * (BOUND + PREFETCH)))
+                .thenAwait(Duration.ofSeconds(1))
+                .assertNext(event -> {
+                    assertThat(event).isEqualTo(CheckpointEvent.completed(1));
+                    assertThat(deadLetters.deadLetters()).hasSizeBetween(BOUND, BOUND + PREFETCH);
+                })
+                .thenAwait(Duration.ofHours(2))
+                .thenConsumeWhile(event -> deadLetters.deadLetters().size() < 1_000)
+                .thenCancel()
+                .verify(Duration.ofSeconds(10));
+        assertThat(deadLetters.deadLetters()).hasSize(1_000);
+    }
+
     @Test
     void theBufferStaysBoundedBehindAKeyedOperatorWithASlowCommit() {
         slow.delay(Duration.ofSeconds(3));

@@ -47,6 +47,9 @@ final class SinkStage<T> {
     private static final Logger COMMIT = LoggerFactory.getLogger("io.onceflow.COMMIT");
     private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
 
+    /** Dead letters of one checkpoint held at most, for a commit point whose record bound is larger, or none. */
+    static final int MAX_DEAD_LETTERS_PER_CHECKPOINT = 100_000;
+
     /**
      * Elements the data path asks for at a time. Without prefetch (Reactor's default for {@code concatMap} since 3.5)
      * every element cost a {@code request(1)} through every stage of the chain above, the source stage's drain loop
@@ -144,7 +147,10 @@ final class SinkStage<T> {
             return Mono.empty();
         }
         Throwable failure = deadLetter((DeadLetter<?>) element);
-        return failure != null ? Mono.error(failure) : Mono.empty();
+        if (failure != null) {
+            return Mono.error(failure);
+        }
+        return overBound() ? relieve() : Mono.empty();
     }
 
     /** Writes a record to every writer; what fails the run if one throws, or null. */
@@ -172,7 +178,16 @@ final class SinkStage<T> {
         return null;
     }
 
+    /**
+     * Whether a writer's buffer is full, or the commit point holds as many dead letters of the open checkpoint as it
+     * may hold records (at most {@value #MAX_DEAD_LETTERS_PER_CHECKPOINT}): a flood of records that all fail, say of
+     * hostile bytes, must not pile up in memory while a commit is slow, any more than records that pass.
+     */
     private boolean overBound() {
+        if (deadLettersInCheckpoint
+                >= Math.min(commitPointWriter.maxBufferedRecords(), MAX_DEAD_LETTERS_PER_CHECKPOINT)) {
+            return true;
+        }
         for (NamedWriter<T> writer : all) {
             if (writer.writer().bufferedRecords() >= writer.writer().maxBufferedRecords()) {
                 return true;
