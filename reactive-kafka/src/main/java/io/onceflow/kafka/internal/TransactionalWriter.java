@@ -48,7 +48,6 @@ import reactor.core.scheduler.Schedulers;
 final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalWriter.class);
-    private static final Logger COMMIT = LoggerFactory.getLogger("io.onceflow.COMMIT");
     private static final Logger CHECKPOINT = LoggerFactory.getLogger("io.onceflow.CHECKPOINT");
 
     /** Records that accumulate before they are handed to the producer thread; the commit sends any rest. */
@@ -413,32 +412,21 @@ final class TransactionalWriter<T> implements CommitPointWriter<T>, PairedKafkaW
                     // member with these partitions (sendOffsets checks), so the same checkpoint is tried again
                     producer.abortQuietly(id, e);
                     segment.sendFailure = null;
-                    COMMIT.info(
-                            "pipeline={} checkpoint={} transactionalId={} retried (attempt {}) after a rebalance: {}",
-                            pipeline,
-                            id,
-                            transactionalId,
-                            attempt,
-                            e.toString());
+                    CommitLines.retried(pipeline, id, transactionalId, attempt, e);
                     Thread.sleep(50L << attempt); // blocking-ok: Onceflow's own producer thread, a short backoff
                 }
             }
             completed(segment);
-            COMMIT.debug(
-                    "pipeline={} checkpoint={} transactionalId={} committed records={} deadLetters={} stateChanges={}"
-                            + " positions={} in {} ms, after {} µs waiting for the producer thread and {} µs encoding"
-                            + " {} unsent records",
+            CommitLines.committed(
                     pipeline,
-                    id,
                     transactionalId,
+                    marker,
                     segment.records,
                     deadLetters.size(),
-                    marker.stateChanges().size(),
-                    marker.positions(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                    (start - sealedAt) / 1_000,
-                    (encoded - start) / 1_000,
-                    unsent.size());
+                    unsent.size(),
+                    sealedAt,
+                    start,
+                    encoded);
             sink.success();
         } catch (Exception e) {
             RuntimeException translated = KafkaErrors.translateCommit(
