@@ -41,8 +41,9 @@ import reactor.core.publisher.Flux;
  * <p><strong>Error Mode Support</strong>: a failing key function, or one that returns {@code null}, dead-letters the
  * record and remembers nothing of it; so does a key whose stored form UTF-8 cannot hold (an unpaired surrogate, see
  * {@link KeyEncodingException}), and a record dated more than {@link #maxTimestampAhead} (five minutes by default)
- * ahead of the processor's clock ({@link FutureTimestampException}), the one use of the wall clock. State that no longer decodes stops the run with a {@link StateCodecException},
- * unless dropping the operator's state is allowed ({@link PipelineBuilder#allowDroppingState}).
+ * ahead of the processor's clock ({@link FutureTimestampException}), the one use of the wall clock. State that no
+ * longer decodes stops the run with a {@link StateCodecException}, unless dropping the operator's state is allowed
+ * ({@link PipelineBuilder#allowDroppingState}).
  *
  * <p><strong>Commit Semantics</strong>: the keys a checkpoint remembered (and those it forgot) commit atomically with
  * that checkpoint's output and dead letters; after a failure, replayed records meet exactly the keys of the last

@@ -43,7 +43,7 @@ public final class SeenKeys {
     private final String operator;
     private final Duration retention;
     private final long retentionMillis;
-    private final long maxAheadMillis;
+    private final EventTime eventTime;
     private final StateRegistry registry;
     private final PartitionSlots<Partition> partitions;
     private final PartitionSlots.Factory<@Nullable Void, Partition> restorer = (id, lease, none) -> restore(id, lease);
@@ -57,7 +57,7 @@ public final class SeenKeys {
         this.operator = requireNonNull(operator, "operator");
         this.retention = requireNonNull(retention, "retention");
         this.retentionMillis = retention.toMillis();
-        this.maxAheadMillis = maxAheadMillis;
+        this.eventTime = new EventTime(maxAheadMillis);
         this.registry = requireNonNull(registry, "registry");
         this.partitions = new PartitionSlots<>(operator, registry);
     }
@@ -79,13 +79,12 @@ public final class SeenKeys {
     }
 
     private void admit(String source, int number, long offset, long timestamp, Object key) {
-        long now = System.currentTimeMillis();
-        if (EventTime.tooFarAhead(timestamp, now, maxAheadMillis)) {
+        if (eventTime.tooFarAhead(timestamp)) {
             throw new FutureTimestampException(
                     "deduplicate operator '" + operator + "'",
                     new Origin(source, number, offset, timestamp),
-                    now,
-                    Duration.ofMillis(maxAheadMillis));
+                    eventTime.clock(),
+                    Duration.ofMillis(eventTime.maxAheadMillis()));
         }
         String encoded = StateKeys.encode(key);
         Partition partition = partitions.get(source, number, null, restorer);

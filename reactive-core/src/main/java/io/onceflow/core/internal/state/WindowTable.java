@@ -62,6 +62,7 @@ public final class WindowTable<K, A> {
     private final PartitionSlots<Partition<K, A>> partitions;
     private final PartitionSlots.Factory<@Nullable Void, Partition<K, A>> restorer =
             (id, lease, none) -> restore(id, lease);
+    private final EventTime eventTime;
     private @Nullable StateCodec<K> keyCodec;
     private @Nullable StateCodec<A> aggregateCodec;
 
@@ -83,6 +84,7 @@ public final class WindowTable<K, A> {
         this.initial = requireNonNull(initial, "initial");
         this.registry = requireNonNull(registry, "registry");
         this.partitions = new PartitionSlots<>(operator, registry);
+        this.eventTime = new EventTime(windows.maxTimestampAheadMillis());
         this.keyCodec = keyCodec;
         this.aggregateCodec = aggregateCodec;
     }
@@ -95,10 +97,9 @@ public final class WindowTable<K, A> {
      * @throws FutureTimestampException when the record is dated too far ahead of the clock; nothing changes then
      */
     public void add(Origin origin, K key, UnaryOperator<A> addValue, List<WindowResult<K, A>> out) {
-        long now = System.currentTimeMillis();
-        if (EventTime.tooFarAhead(origin.timestamp(), now, windows.maxTimestampAheadMillis())) {
+        if (eventTime.tooFarAhead(origin.timestamp())) {
             throw new FutureTimestampException(
-                    named(), origin, now, Duration.ofMillis(windows.maxTimestampAheadMillis()));
+                    named(), origin, eventTime.clock(), Duration.ofMillis(windows.maxTimestampAheadMillis()));
         }
         resolveCodecs(key);
         Partition<K, A> partition = partitions.get(origin, null, restorer);
