@@ -44,6 +44,9 @@ public final class KeyedStateTable<K, S> {
     private static final Logger LOG = LoggerFactory.getLogger(KeyedStateTable.class);
 
     private final String operator;
+    /** The operator as a refused key's message names it: made once, not at every new key. */
+    private final String named;
+
     private final StateRegistry registry;
     private final Function<? super K, ? extends S> initial;
     private @Nullable StateCodec<S> codec;
@@ -95,6 +98,7 @@ public final class KeyedStateTable<K, S> {
             @Nullable StateCodec<S> codec,
             @Nullable KeyPartitioner<? super K> partitioner) {
         this.operator = requireNonNull(operator, "operator");
+        this.named = "keyed operator '" + operator + "'";
         this.registry = requireNonNull(registry, "registry");
         this.initial = requireNonNull(initial, "initial");
         this.codec = codec;
@@ -203,7 +207,7 @@ public final class KeyedStateTable<K, S> {
         String encodedKey = restoring || !StateKeys.alwaysEncodable(key) ? StateKeys.encode(key) : null;
         String stored = encodedKey != null ? encodedKey : key instanceof String text ? text : null;
         if (stored != null) {
-            StateKeys.requireStorable("keyed operator '" + operator + "'", stored);
+            StateKeys.requireStorable(named, stored);
         }
         S value = restoring ? partition.restored.remove(encodedKey) : null;
         if (value == null) {
