@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.CheckpointEvent;
+import io.onceflow.core.KeyEncodingException;
 import io.onceflow.core.Onceflow;
 import io.onceflow.core.Pipeline;
 import io.onceflow.core.RestartPolicy;
@@ -37,7 +38,7 @@ import reactor.core.publisher.Mono;
  * met such a key failed its checkpoint, and every restart failed it again; a balance row with the long key failed its
  * checkpoint the same way (SQLSTATE 54000), where it must be a dead letter.
  */
-@WithPostgres
+@WithPostgres(lifetime = WithPostgres.Lifetime.PER_METHOD) // each test runs pipeline 'hostile-keys' from scratch
 class R2dbcHostileKeysIT {
 
     private static final Pattern PAYMENTS = Pattern.compile("\"payments\":(\\d+)");
@@ -105,6 +106,54 @@ class R2dbcHostileKeysIT {
                 assertThat(number(PAYMENTS, lastPayload)).isEqualTo(last.payments());
                 assertThat(number(CENTS, lastPayload)).isEqualTo(last.cents());
             }
+        } finally {
+            pool.dispose();
+        }
+    }
+
+    /**
+     * Keys with an unpaired UTF-16 surrogate beside the key UTF-8 would make of them: {@code acct-\uD800} and
+     * {@code acct-\uDC00} were both stored as {@code acct-?}, so after a restore they shared the state of the real
+     * {@code acct-?}. Now each of their payments is a dead letter of the keyed operator, and {@code acct-?} holds its
+     * own payments only, across the restore.
+     */
+    @Test
+    void keysWithAnUnpairedSurrogateAreDeadLetteredAndShareNoStateAcrossARestore(PostgresDatabase db) throws Exception {
+        db.execute(Ledger.BALANCES_DDL);
+        ConnectionPool pool = Databases.pool(db, 4);
+        try {
+            OnceflowTables.defaults().create(pool, "dead_letters").block(Duration.ofSeconds(30));
+            List<String> hostile = List.of("acct-\uD800", "acct-\uDC00");
+            Random random = new Random(5);
+            List<Payment> input = new ArrayList<>();
+            for (long id = 0; id < 4_000; id++) {
+                String account = switch ((int) (id % 10)) {
+                    case 3 -> hostile.get((int) (id / 10) % 2);
+                    case 4 -> "acct-?";
+                    default -> "acct-" + random.nextInt(30);
+                };
+                input.add(new Payment(id, account, 1 + random.nextInt(1_000)));
+            }
+
+            run(pool, input.subList(0, 2_000), 0);
+            run(pool, input, 2_000);
+
+            Map<String, Balance> expected = new HashMap<>();
+            for (Payment payment : input) {
+                if (!hostile.contains(payment.account())) {
+                    expected.put(
+                            payment.account(),
+                            expected.getOrDefault(payment.account(), Balance.empty(payment.account()))
+                                    .apply(payment));
+                }
+            }
+            assertThat(Databases.balances(db)).isEqualTo(expected);
+            assertThat(expected.get("acct-?").payments()).isEqualTo(400);
+            List<List<String>> deadLetters = Databases.rows(db, "SELECT stage, error_class FROM dead_letters");
+            assertThat(deadLetters)
+                    .hasSize(400)
+                    .allSatisfy(row ->
+                            assertThat(row).containsExactly("keyed:balances", KeyEncodingException.class.getName()));
         } finally {
             pool.dispose();
         }
