@@ -19,7 +19,6 @@ import io.onceflow.testinfra.WithPostgres;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -46,10 +45,8 @@ class R2dbcHostileKeysIT {
 
     @Test
     void keysTheStateTableCannotIndexAreKeptInTheStateLogAndRestored(PostgresDatabase db) throws Exception {
-        db.execute(Ledger.BALANCES_DDL);
-        ConnectionPool pool = Databases.pool(db, 4);
+        ConnectionPool pool = ledgerTables(db);
         try {
-            OnceflowTables.defaults().create(pool, "dead_letters").block(Duration.ofSeconds(30));
             Random random = new Random(3);
             StringBuilder longKey = new StringBuilder("acct-long-");
             for (int i = 0; i < 5_000; i++) {
@@ -68,13 +65,7 @@ class R2dbcHostileKeysIT {
             run(pool, input.subList(0, 2_000), 0);
             run(pool, input, 2_000);
 
-            Map<String, Balance> expected = new HashMap<>();
-            for (Payment payment : input) {
-                expected.put(
-                        payment.account(),
-                        expected.getOrDefault(payment.account(), Balance.empty(payment.account()))
-                                .apply(payment));
-            }
+            Map<String, Balance> expected = balances(input);
             Map<String, Balance> table = Databases.balances(db);
             for (String account : expected.keySet()) {
                 if (!hostile.contains(account)) {
@@ -119,10 +110,8 @@ class R2dbcHostileKeysIT {
      */
     @Test
     void keysWithAnUnpairedSurrogateAreDeadLetteredAndShareNoStateAcrossARestore(PostgresDatabase db) throws Exception {
-        db.execute(Ledger.BALANCES_DDL);
-        ConnectionPool pool = Databases.pool(db, 4);
+        ConnectionPool pool = ledgerTables(db);
         try {
-            OnceflowTables.defaults().create(pool, "dead_letters").block(Duration.ofSeconds(30));
             List<String> hostile = List.of("acct-\uD800", "acct-\uDC00");
             Random random = new Random(5);
             List<Payment> input = new ArrayList<>();
@@ -138,15 +127,9 @@ class R2dbcHostileKeysIT {
             run(pool, input.subList(0, 2_000), 0);
             run(pool, input, 2_000);
 
-            Map<String, Balance> expected = new HashMap<>();
-            for (Payment payment : input) {
-                if (!hostile.contains(payment.account())) {
-                    expected.put(
-                            payment.account(),
-                            expected.getOrDefault(payment.account(), Balance.empty(payment.account()))
-                                    .apply(payment));
-                }
-            }
+            Map<String, Balance> expected = balances(input.stream()
+                    .filter(payment -> !hostile.contains(payment.account()))
+                    .toList());
             assertThat(Databases.balances(db)).isEqualTo(expected);
             assertThat(expected.get("acct-?").payments()).isEqualTo(400);
             List<List<String>> deadLetters = Databases.rows(db, "SELECT stage, error_class FROM dead_letters");
@@ -157,6 +140,24 @@ class R2dbcHostileKeysIT {
         } finally {
             pool.dispose();
         }
+    }
+
+    /** The balances table and Onceflow's tables, with a dead-letter table; a pool to them. */
+    private static ConnectionPool ledgerTables(PostgresDatabase db) throws Exception {
+        db.execute(Ledger.BALANCES_DDL);
+        ConnectionPool pool = Databases.pool(db, 4);
+        try {
+            OnceflowTables.defaults().create(pool, "dead_letters").block(Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw e;
+        }
+        return pool;
+    }
+
+    /** The balances after every one of {@code payments}, as one partition read to its end. */
+    private static Map<String, Balance> balances(List<Payment> payments) {
+        return Ledger.expected(List.of(payments), new long[] {payments.size()});
     }
 
     /**
