@@ -1,13 +1,11 @@
 package io.onceflow.kafka.internal;
 
 import io.onceflow.core.DeadLetter;
+import io.onceflow.core.internal.text.PayloadCut;
+import io.onceflow.core.internal.text.Utf8Text;
 import io.onceflow.kafka.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -50,22 +48,13 @@ final class DeadLetterRecords {
         headers.add(header(DeadLetterHeaders.PIPELINE, pipeline));
         headers.add(header(DeadLetterHeaders.CHECKPOINT, String.valueOf(checkpointId)));
         byte[] key = deadLetter.origin().toString().getBytes(StandardCharsets.UTF_8);
-        byte[] payload = payload(deadLetter.payload());
-        if (payload.length > MAX_PAYLOAD_BYTES) {
+        PayloadCut payload = PayloadCut.of(payload(deadLetter.payload()), MAX_PAYLOAD_BYTES);
+        if (payload.cut()) {
             headers.add(header(DeadLetterHeaders.PAYLOAD_TRUNCATED, "true"));
-            headers.add(header(DeadLetterHeaders.PAYLOAD_LENGTH, String.valueOf(payload.length)));
-            headers.add(header(DeadLetterHeaders.PAYLOAD_SHA256, sha256(payload)));
-            payload = Arrays.copyOf(payload, MAX_PAYLOAD_BYTES);
+            headers.add(header(DeadLetterHeaders.PAYLOAD_LENGTH, String.valueOf(payload.length())));
+            headers.add(header(DeadLetterHeaders.PAYLOAD_SHA256, payload.sha256()));
         }
-        return new ProducerRecord<>(topic, null, null, key, payload, headers);
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return new ProducerRecord<>(topic, null, null, key, payload.head(), headers);
     }
 
     /** The payload as bytes: raw bytes as they are, anything else as JSON, or as text when JSON fails. */
@@ -86,20 +75,10 @@ final class DeadLetterRecords {
     static Header header(String name, String value) {
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > MAX_HEADER_BYTES) {
-            String cut = truncate(value, MAX_HEADER_BYTES - 16) + "...[truncated]";
+            String cut = new String(bytes, 0, Utf8Text.boundary(bytes, MAX_HEADER_BYTES - 16), StandardCharsets.UTF_8)
+                    + "...[truncated]";
             bytes = cut.getBytes(StandardCharsets.UTF_8);
         }
         return new RecordHeader(name, bytes);
-    }
-
-    private static String truncate(String value, int maxBytes) {
-        int end = Math.min(value.length(), maxBytes);
-        while (end > 0 && value.substring(0, end).getBytes(StandardCharsets.UTF_8).length > maxBytes) {
-            end = end * 3 / 4;
-        }
-        if (end > 0 && Character.isHighSurrogate(value.charAt(end - 1))) {
-            end--;
-        }
-        return value.substring(0, end);
     }
 }

@@ -199,7 +199,8 @@ final class DataTarget<T> {
             // column holds 1L): the statement's keys must be distinct, and the newest write wins, as in the buffer
             entries = newestPerKey(entries);
         }
-        return new Batch(RowBuffer.chunks(entries, Entry::key, uniqueKeys, options.chunkSize()), refused);
+        return new Batch(
+                StatementChunks.chunks(entries, Entry::key, uniqueKeys, options.chunkSize(), Entry::chars), refused);
     }
 
     private Entry entry(Row row, String key, Pending pending) {

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -229,43 +228,5 @@ final class RowBuffer {
         int size() {
             return all.size() + rejected.size();
         }
-    }
-
-    /**
-     * Rows in statements of at most {@code chunkSize} rows, each with distinct keys, in an order that writes each
-     * key's rows in the order they were written.
-     *
-     * <p>A key's first row goes in generation 0, its second in generation 1, and so on; every chunk of generation g
-     * comes before any of generation g + 1.
-     *
-     * @param uniqueKeys whether the keys are known to be distinct already
-     */
-    static <E> List<List<E>> chunks(List<E> rows, Function<E, ?> key, boolean uniqueKeys, int chunkSize) {
-        List<List<E>> generations = uniqueKeys ? List.of(rows) : generations(rows, key);
-        List<List<E>> chunks = new ArrayList<>();
-        for (List<E> generation : generations) {
-            for (int from = 0; from < generation.size(); from += chunkSize) {
-                chunks.add(generation.subList(from, Math.min(generation.size(), from + chunkSize)));
-            }
-        }
-        return chunks;
-    }
-
-    private static <E> List<List<E>> generations(List<E> rows, Function<E, ?> key) {
-        Map<Object, Integer> seen = new HashMap<>(rows.size() * 2);
-        List<List<E>> generations = new ArrayList<>();
-        generations.add(new ArrayList<>(rows.size()));
-        boolean repeated = false;
-        for (E row : rows) {
-            int generation = seen.merge(key.apply(row), 1, Integer::sum) - 1;
-            if (generation > 0) {
-                repeated = true;
-                while (generations.size() <= generation) {
-                    generations.add(new ArrayList<>());
-                }
-            }
-            generations.get(generation).add(row);
-        }
-        return repeated ? generations : List.of(rows);
     }
 }

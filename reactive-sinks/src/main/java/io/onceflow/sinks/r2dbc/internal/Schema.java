@@ -7,7 +7,9 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Result;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -67,13 +69,31 @@ public final class Schema {
     public static Mono<Void> create(
             ConnectionFactory connectionFactory, OnceflowTables tables, List<String> deadLetterTables) {
         List<String> statements = new ArrayList<>(createTables(tables));
+        Map<String, TableSpec> specs = new LinkedHashMap<>();
+        specs.put(tables.offsets(), TableSpec.OFFSETS);
+        specs.put(tables.state(), TableSpec.STATE);
+        specs.put(tables.checkpoints(), TableSpec.CHECKPOINTS);
+        specs.put(tables.stateLog(), TableSpec.STATE_LOG);
         for (String table : deadLetterTables) {
             statements.add(deadLetterDdl(table));
+            specs.put(table, TableSpec.DEAD_LETTERS);
         }
         return Transactions.run(
                         connectionFactory,
                         connection -> Flux.fromIterable(statements)
                                 .concatMap(sql -> run(connection, sql))
+                                // columns added to a shape since a table was made: only where they are missing, since
+                                // ALTER TABLE waits for every transaction on the table, running commits among them
+                                .thenMany(Flux.fromIterable(specs.entrySet()))
+                                .concatMap(table -> Catalog.describe(connection, table.getKey())
+                                        .flatMapMany(info -> {
+                                            List<TableSpec.Column> missing = missingAddable(info, table.getValue());
+                                            return missing.isEmpty()
+                                                    ? Flux.<Long>empty()
+                                                    : run(
+                                                            connection,
+                                                            table.getValue().addColumns(table.getKey(), missing));
+                                        }))
                                 // read to the end before the next statement: they share the connection
                                 .then(Catalog.columnStorage(connection, tables.stateLog(), "entries"))
                                 // (a table without the column is left to the check at open, which says so)
@@ -154,6 +174,15 @@ public final class Schema {
             throw new PipelineConfigurationException(
                     "the " + spec.role() + " table " + SqlNames.quoteTable(table) + " does not exist: " + create);
         }
+        List<TableSpec.Column> missing = missingAddable(info, spec);
+        if (!missing.isEmpty() && missing.size() == missingColumns(info, spec)) {
+            throw new PipelineConfigurationException("the " + spec.role() + " table " + SqlNames.quoteTable(table)
+                    + " has no column "
+                    + missing.stream().map(TableSpec.Column::name).collect(Collectors.joining(", "))
+                    + " (added to Onceflow's tables since it was made): add "
+                    + (missing.size() == 1 ? "it" : "them")
+                    + " with OnceflowTables.create(...), or run: " + spec.addColumns(table, missing) + ";");
+        }
         List<String> problems = new ArrayList<>();
         for (TableSpec.Column column : spec.columns()) {
             ColumnInfo found = info.column(column.name());
@@ -174,6 +203,22 @@ public final class Schema {
                     + " does not have Onceflow's shape (" + String.join("; ", problems) + "): drop it and "
                     + create);
         }
+    }
+
+    /** The columns of {@code spec} that {@code info} lacks and that can be added to a table in use. */
+    private static List<TableSpec.Column> missingAddable(TableInfo info, TableSpec spec) {
+        if (!info.exists()) {
+            return List.of();
+        }
+        return spec.columns().stream()
+                .filter(column -> info.column(column.name()) == null && TableSpec.addable(column))
+                .toList();
+    }
+
+    private static long missingColumns(TableInfo info, TableSpec spec) {
+        return spec.columns().stream()
+                .filter(column -> info.column(column.name()) == null)
+                .count();
     }
 
     /**

@@ -60,6 +60,22 @@ record TableSpec(String role, List<Column> columns, List<String> primaryKey, Lis
         return "CREATE TABLE IF NOT EXISTS " + SqlNames.quoteTable(table) + " (\n" + body + keys + "\n)" + storage;
     }
 
+    /**
+     * {@code ALTER TABLE} adding {@code missing}, columns of this shape that can be added to a table in use: nullable,
+     * without a default, so that PostgreSQL adds them without rewriting the table.
+     */
+    String addColumns(String table, List<Column> missing) {
+        return "ALTER TABLE " + SqlNames.quoteTable(table) + " "
+                + missing.stream()
+                        .map(c -> "ADD COLUMN IF NOT EXISTS " + SqlNames.quoteColumn(c.name()) + " " + c.ddlType())
+                        .collect(Collectors.joining(", "));
+    }
+
+    /** Whether {@code column} can be added to a table in use ({@link #addColumns}). */
+    static boolean addable(Column column) {
+        return !column.notNull() && column.defaultValue().isEmpty();
+    }
+
     private static String quoted(List<String> columns) {
         return columns.stream().map(SqlNames::quoteColumn).collect(Collectors.joining(", "));
     }
@@ -127,7 +143,9 @@ record TableSpec(String role, List<Column> columns, List<String> primaryKey, Lis
 
     /**
      * A dead-letter table: one row per record that could not be processed or written, with its origin. Unique by
-     * origin, stage and ordinal, so that an idempotent sink's replay inserts nothing twice.
+     * origin, stage and ordinal, so that an idempotent sink's replay inserts nothing twice. {@code payload_length} and
+     * {@code payload_sha256} describe a payload that was cut ({@code DeadLetterStatements}); they came after the
+     * others, and {@code OnceflowTables.create} adds them to a table made without them.
      */
     static final TableSpec DEAD_LETTERS = new TableSpec(
             "dead letters",
@@ -148,6 +166,8 @@ record TableSpec(String role, List<Column> columns, List<String> primaryKey, Lis
                     nullable("stack_summary", "text"),
                     nullable("payload", "text"),
                     nullable("payload_bytes", "bytea"),
+                    nullable("payload_length", "bigint"),
+                    nullable("payload_sha256", "text"),
                     new Column("created_at", "timestamp with time zone", "timestamptz", true, "now()")),
             List.of("id"),
             List.of("pipeline", "source", "source_partition", "source_offset", "stage", "ordinal"),

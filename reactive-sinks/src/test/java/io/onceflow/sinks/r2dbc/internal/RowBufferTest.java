@@ -19,7 +19,7 @@ class RowBufferTest {
     }
 
     private static List<List<Pending>> chunks(RowBuffer.Sealed sealed, int chunkSize) {
-        return RowBuffer.chunks(sealed.rows(), Pending::key, sealed.uniqueKeys(), chunkSize);
+        return StatementChunks.chunks(sealed.rows(), Pending::key, sealed.uniqueKeys(), chunkSize, row -> 1);
     }
 
     private static List<String> keysAndOffsets(List<Pending> chunk) {
