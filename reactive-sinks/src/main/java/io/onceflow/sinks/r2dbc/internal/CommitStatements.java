@@ -199,12 +199,12 @@ final class CommitStatements {
                 : Mono.defer(() -> Transactions.update(
                         connection, emptyLog, pipeline, sources(plan.folded), numbers(plan.folded)));
         return Flux.concat(
-                        Flux.fromIterable(chunks(plan.appended, chunkSize))
+                        Flux.fromIterable(logChunks(plan.appended, chunkSize))
                                 .concatMap(chunk -> appendLog(connection, pipeline, checkpointId, chunk)),
                         writeStateRows(connection, pipeline, checkpointId, plan.upserts, plan.deletes, chunkSize),
                         emptyFolded,
                         // after the emptying: what a folded log starts again with (keys the state table refuses)
-                        Flux.fromIterable(chunks(plan.carried, chunkSize))
+                        Flux.fromIterable(logChunks(plan.carried, chunkSize))
                                 .concatMap(chunk -> appendLog(connection, pipeline, checkpointId, chunk)))
                 .count()
                 .map(Long::intValue);
@@ -219,9 +219,9 @@ final class CommitStatements {
             List<StateChange> deletes,
             int chunkSize) {
         return Flux.concat(
-                Flux.fromIterable(chunks(upserts, chunkSize))
+                Flux.fromIterable(stateChunks(upserts, chunkSize))
                         .concatMap(chunk -> upsertState(connection, pipeline, checkpointId, chunk)),
-                Flux.fromIterable(chunks(deletes, chunkSize))
+                Flux.fromIterable(stateChunks(deletes, chunkSize))
                         .concatMap(chunk -> deleteState(connection, pipeline, chunk)));
     }
 
@@ -338,12 +338,25 @@ final class CommitStatements {
                 connection, deleteState, pipeline, sources.build(), numbers.build(), operators.build(), keys.build());
     }
 
-    static <E> List<List<E>> chunks(List<E> items, int chunkSize) {
-        List<List<E>> chunks = new ArrayList<>();
-        for (int from = 0; from < items.size(); from += chunkSize) {
-            chunks.add(items.subList(from, Math.min(items.size(), from + chunkSize)));
-        }
-        return chunks;
+    /** Log rows in statements bounded by count and size: a row's entries go as hex, two characters a byte. */
+    private static List<List<StateLog.Row>> logChunks(List<StateLog.Row> rows, int chunkSize) {
+        return StatementChunks.chunks(rows, row -> row, true, chunkSize, row -> 2L * row.entries().length + 64);
+    }
+
+    /**
+     * State entries in statements bounded by count and size: a value goes as base64, four characters for three bytes.
+     * A keyed state is the user's, and may be large: 5,000 values of a few hundred kilobytes must not be one statement.
+     */
+    private static List<List<StateChange>> stateChunks(List<StateChange> changes, int chunkSize) {
+        return StatementChunks.chunks(
+                changes,
+                change -> change,
+                true,
+                chunkSize,
+                change -> 64L
+                        + change.operator().length()
+                        + change.key().length()
+                        + (change.value() == null ? 0 : 4L * change.value().length / 3));
     }
 
     private static String sources(Collection<SourcePartition> partitions) {

@@ -54,6 +54,14 @@ final class StateLog {
      */
     static final int MAX_LOGGED_KEYS_IN_ALL = 200_000;
 
+    /**
+     * A partition folds at once when the logs of all partitions would hold more than this many bytes of keys and
+     * values: what is kept here for the folds stays bounded whatever the size of a key's state, and so does a log row
+     * (one value of one statement, which PostgreSQL takes up to 1 GB and the client builds whole), since one
+     * checkpoint's changes of a partition over it fold at once, into the state table, in statements bounded by size.
+     */
+    static final long MAX_LOGGED_BYTES = 64L << 20;
+
     private final Map<SourcePartition, Logged> partitions = new HashMap<>();
     private boolean outOfStep;
 
@@ -64,6 +72,9 @@ final class StateLog {
     private static final class Logged {
         final long epoch;
         final Map<EntryKey, byte @Nullable []> entries = new LinkedHashMap<>();
+        /** The bytes of {@link #entries}, as {@link #bytes(EntryKey, byte[])} counts them, or a little more. */
+        long bytes;
+
         int rowsSinceFold;
         /** Whether a committed checkpoint had the partition's position: once it has not, the run gave it up. */
         boolean committedPosition;
@@ -71,6 +82,22 @@ final class StateLog {
         Logged(long epoch, int rowsSinceFold) {
             this.epoch = epoch;
             this.rowsSinceFold = rowsSinceFold;
+        }
+
+        void put(EntryKey key, byte @Nullable [] value) {
+            byte[] replaced = entries.put(key, value);
+            // a key whose last value was a removal counts its key twice until the next fold: an overestimate, which
+            // only brings a fold sooner
+            bytes += (value == null ? 0 : value.length) + (replaced == null ? bytes(key, null) : -replaced.length);
+        }
+
+        void putAll(Map<EntryKey, byte @Nullable []> changes) {
+            changes.forEach(this::put);
+        }
+
+        void clear() {
+            entries.clear();
+            bytes = 0;
         }
     }
 
@@ -110,7 +137,7 @@ final class StateLog {
         Logged logged = new Logged(epoch, log.isEmpty() ? firstFoldOffset(partition) : log.size());
         for (byte[] block : log) {
             for (StateLogBlock.Entry entry : StateLogBlock.decode(block, partition)) {
-                logged.entries.put(new EntryKey(entry.operator(), entry.key()), entry.value()); // the last wins
+                logged.put(new EntryKey(entry.operator(), entry.key()), entry.value()); // the last wins
             }
         }
         partitions.put(partition, logged);
@@ -148,6 +175,7 @@ final class StateLog {
         Plan plan = new Plan();
         plan.positions = Set.copyOf(epochs.keySet());
         int[] loggedAfter = {loggedKeys()};
+        long[] loggedBytesAfter = {loggedBytes()};
         byPartition.forEach((partition, entries) -> {
             Logged logged = partitions.get(partition);
             Long epoch = epochs.get(partition);
@@ -156,13 +184,17 @@ final class StateLog {
                         + ", which this run has not claimed and restored (restored at "
                         + (logged == null ? "none" : logged.epoch) + ")");
             }
+            long bytes = bytes(entries);
             if (logged.rowsSinceFold + 1 >= FOLD_EVERY
                     || logged.entries.size() + entries.size() > MAX_LOGGED_KEYS
-                    || loggedAfter[0] + entries.size() > MAX_LOGGED_KEYS_IN_ALL) {
+                    || loggedAfter[0] + entries.size() > MAX_LOGGED_KEYS_IN_ALL
+                    || loggedBytesAfter[0] + bytes > MAX_LOGGED_BYTES) {
                 fold(plan, partition, epoch, logged, entries);
                 loggedAfter[0] -= logged.entries.size();
+                loggedBytesAfter[0] -= logged.bytes;
             } else {
                 loggedAfter[0] += entries.size();
+                loggedBytesAfter[0] += bytes;
                 plan.appended.add(new Row(partition, epoch, StateLogBlock.encode(blockEntries(entries))));
                 plan.appendedEntries.put(partition, entries);
             }
@@ -186,11 +218,11 @@ final class StateLog {
         for (SourcePartition partition : plan.folded) {
             Logged logged = partitions.get(partition);
             if (logged != null) {
-                logged.entries.clear();
+                logged.clear();
                 logged.rowsSinceFold = 0;
                 Map<EntryKey, byte @Nullable []> carried = plan.carriedEntries.get(partition);
                 if (carried != null) {
-                    logged.entries.putAll(carried);
+                    logged.putAll(carried);
                     logged.rowsSinceFold = 1;
                 }
             }
@@ -198,7 +230,7 @@ final class StateLog {
         plan.appendedEntries.forEach((partition, entries) -> {
             Logged logged = partitions.get(partition);
             if (logged != null) {
-                logged.entries.putAll(entries);
+                logged.putAll(entries);
                 logged.rowsSinceFold++;
             }
         });
@@ -211,6 +243,28 @@ final class StateLog {
             keys += logged.entries.size();
         }
         return keys;
+    }
+
+    /** The bytes the logs of all partitions hold, as kept here. */
+    synchronized long loggedBytes() {
+        long bytes = 0;
+        for (Logged logged : partitions.values()) {
+            bytes += logged.bytes;
+        }
+        return bytes;
+    }
+
+    /** What an entry takes, kept here and in a log row: its key's characters, its value's bytes and some overhead. */
+    private static long bytes(EntryKey key, byte @Nullable [] value) {
+        return 16L + key.operator().length() + key.key().length() + (value == null ? 0 : value.length);
+    }
+
+    private static long bytes(Map<EntryKey, byte @Nullable []> entries) {
+        long bytes = 0;
+        for (Map.Entry<EntryKey, byte @Nullable []> entry : entries.entrySet()) {
+            bytes += bytes(entry.getKey(), entry.getValue());
+        }
+        return bytes;
     }
 
     /** After a commit failed, or ended without an outcome: no later plan is made on what is known here. */

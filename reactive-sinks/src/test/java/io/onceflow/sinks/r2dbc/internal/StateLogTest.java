@@ -189,6 +189,53 @@ class StateLogTest {
     }
 
     @Test
+    void logsThatWouldHoldTooManyBytesAreFoldedAtOnce() {
+        // states of 200 kB (a user's list that grew): 4 partitions of 100 keys each change in every checkpoint, 80 MB
+        // a checkpoint, more than a log may hold: one log row would be a value of 20 MB, the logs 80 MB after one
+        // checkpoint and 640 MB after eight, all kept here for the fold
+        StateLog log = new StateLog();
+        Map<SourcePartition, Long> epochs = new HashMap<>();
+        for (int p = 0; p < 4; p++) {
+            SourcePartition partition = SourcePartition.of("events", p);
+            epochs.put(partition, 1L);
+            log.restored(partition, 1, List.of(), List.of());
+        }
+        Database db = new Database();
+        Map<String, byte[]> committed = new TreeMap<>();
+        for (int checkpoint = 0; checkpoint < 10; checkpoint++) {
+            List<StateChange> changes = new ArrayList<>();
+            for (SourcePartition partition : epochs.keySet()) {
+                for (int k = 0; k < 100; k++) {
+                    byte[] value = new byte[200_000];
+                    value[0] = (byte) checkpoint;
+                    StateChange change = new StateChange("lists", partition, "k" + k, value);
+                    changes.add(change);
+                    committed.put(id(change), value);
+                }
+            }
+            StateLog.Plan plan = log.plan(changes, epochs);
+            db.apply(plan);
+            log.committed(plan);
+            assertThat(log.loggedBytes()).isLessThanOrEqualTo(StateLog.MAX_LOGGED_BYTES);
+            for (StateLog.Row row : plan.appended) {
+                assertThat((long) row.entries().length).isLessThanOrEqualTo(StateLog.MAX_LOGGED_BYTES);
+            }
+            assertThat(plan.folded).as("checkpoint %d", checkpoint).isNotEmpty();
+        }
+        // and a new owner restores exactly what was committed
+        StateLog next = new StateLog();
+        Map<String, byte[]> restored = new TreeMap<>();
+        for (SourcePartition partition : epochs.keySet()) {
+            List<byte[]> rows = db.log.getOrDefault(partition, List.of());
+            for (StateChange change : next.restored(partition, 2, db.base(partition), rows)) {
+                restored.put(id(change), change.value());
+            }
+        }
+        assertThat(restored).containsOnlyKeys(committed.keySet());
+        committed.forEach((id, value) -> assertThat(restored.get(id)[0]).as(id).isEqualTo(value[0]));
+    }
+
+    @Test
     void logsThatWouldHoldTooManyKeysAreFoldedAtOnce() {
         StateLog log = new StateLog();
         Map<SourcePartition, Long> epochs = new HashMap<>();
