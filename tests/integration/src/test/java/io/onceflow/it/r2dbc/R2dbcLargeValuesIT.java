@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.onceflow.core.CheckpointEvent;
 import io.onceflow.core.Onceflow;
+import io.onceflow.core.Pipeline;
 import io.onceflow.core.PipelineConfigurationException;
 import io.onceflow.core.RestartPolicy;
 import io.onceflow.core.Sink;
@@ -25,10 +26,15 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
 /**
- * Dead letters of any size, on the real server: payloads over 1 MiB are stored cut, with the whole payload's length
+ * Values of any size, on the real server: dead letters and keyed state.
+ *
+ * <p>Dead letters: payloads over 1 MiB are stored cut, with the whole payload's length
  * and SHA-256, and the error's message cut to 8 KiB, so that a checkpoint of many large dead letters is written in
  * statements of bounded size. Before, a checkpoint's dead letters went whole into one statement per 5,000 (the default
  * chunk): a few hundred records near the broker's limit made a statement over PostgreSQL's 1 GB message limit, and
@@ -36,9 +42,13 @@ import org.junit.jupiter.api.Test;
  *
  * <p>A dead-letter table made before {@code payload_length} and {@code payload_sha256} existed is refused at open
  * with the {@code ALTER TABLE} that adds them, and {@code OnceflowTables.create} adds them.
+ *
+ * <p>Keyed state of 200 kB a key: a checkpoint's changes pass what the state log may hold (64 MiB), so partitions fold
+ * at once, their entries upserted in statements bounded by size, and a second run restores every key from the table
+ * and the log.
  */
 @WithPostgres(lifetime = WithPostgres.Lifetime.PER_METHOD)
-class R2dbcLargeDeadLettersIT {
+class R2dbcLargeValuesIT {
 
     private static final int MIB = 1 << 20;
 
@@ -141,6 +151,80 @@ class R2dbcLargeDeadLettersIT {
                     .isGreaterThan(20);
         } finally {
             pool.dispose();
+        }
+    }
+
+    /** A keyed state that grew large: its key, a count and 200 kB of text. */
+    record Blob(String key, long count, String filler) {
+        static Blob empty(String key) {
+            return new Blob(key, 0, "");
+        }
+
+        Blob add(int n) {
+            return new Blob(key, count + 1, filler.isEmpty() ? "b".repeat(200_000) : filler);
+        }
+    }
+
+    @Test
+    void largeKeyedStatesAreFoldedInBoundedStatementsAndRestored(PostgresDatabase db) throws Exception {
+        db.execute("CREATE TABLE blob_counts (blob text PRIMARY KEY, count bigint NOT NULL)");
+        ConnectionPool pool = Databases.pool(db, 4);
+        try {
+            OnceflowTables.defaults().create(pool).block(Duration.ofSeconds(30));
+            int keys = 350;
+            // each run: two checkpoints, each changing every key's state once (70 MB of state a checkpoint)
+            runBlobs(pool, keys, 0, 2);
+            runBlobs(pool, keys, 2, 4);
+            assertThat(Databases.pairs(db, "SELECT blob, count::text FROM blob_counts"))
+                    .hasSize(keys)
+                    .allSatisfy((blob, count) -> assertThat(count).as(blob).isEqualTo("4"));
+            assertThat(db.queryForLong("SELECT count(*) FROM onceflow_state WHERE operator = 'blobs'"))
+                    .as("folded into the state table")
+                    .isPositive();
+        } finally {
+            pool.dispose();
+        }
+    }
+
+    /** Checkpoints {@code from} (inclusive) to {@code to} of the blob job, restoring what earlier runs committed. */
+    private static void runBlobs(ConnectionPool pool, int keys, int from, int to) {
+        TestSource<Integer> source = TestSource.create("blobs", 2);
+        Pipeline pipeline = Onceflow.pipeline("large-states")
+                .checkpointEvery(Duration.ZERO)
+                .meterRegistry(new SimpleMeterRegistry())
+                .restartPolicy(RestartPolicy.never())
+                .from(source)
+                .keyed("blobs", (Integer n) -> "blob-" + (n % keys), Blob::empty, Blob::add)
+                .to(R2dbcUpsertSink.create(R2dbcSinkOptions.<Blob>builder()
+                        .connectionFactory(pool)
+                        .table("blob_counts")
+                        .key("blob")
+                        .columns(blob -> Row.of("blob", blob.key(), "count", blob.count()))
+                        .commitPoint()
+                        .build()));
+        for (int checkpoint = 0; checkpoint < from; checkpoint++) {
+            emitCheckpoint(source, keys, checkpoint); // committed already: the source starts after them
+        }
+        List<CheckpointEvent> events = new CopyOnWriteArrayList<>();
+        Mono<Void> finished = pipeline.run().doOnNext(events::add).then().cache();
+        finished.subscribe(done -> {}, failure -> {});
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> source.opens() > 0);
+        for (int checkpoint = from; checkpoint < to; checkpoint++) {
+            emitCheckpoint(source, keys, checkpoint);
+            CheckpointEvent event = source.checkpoint().block(Duration.ofMinutes(1));
+            assertThat(event.completed())
+                    .as("checkpoint %d: %s", checkpoint, event)
+                    .isTrue();
+        }
+        source.complete();
+        finished.block(Duration.ofMinutes(1));
+        assertThat(events).isNotEmpty().allMatch(CheckpointEvent::completed);
+    }
+
+    private static void emitCheckpoint(TestSource<Integer> source, int keys, int checkpoint) {
+        for (int k = 0; k < keys; k++) {
+            int n = checkpoint * keys + k;
+            source.emitTo(Ledger.partition("blob-" + (n % keys), 2), n);
         }
     }
 
