@@ -8,8 +8,9 @@ import org.jspecify.annotations.Nullable;
  * this as its error when its key is first seen, and no state changes; a checkpoint never meets the key.
  *
  * <p>The usual cause is text with an unpaired UTF-16 surrogate, such as a JSON string with a lone {@code \ud800}
- * escape: state keys are stored as UTF-8, which has no encoding for it (Java writes {@code ?} in its place). The other
- * is a key that its operator's key codec cannot encode. The message names the operator and the key (cut to
+ * escape: state keys are stored as UTF-8, which has no encoding for it (Java writes {@code ?} in its place). The others
+ * are a key that its operator's key codec cannot encode, and a key longer than 64 KiB of UTF-8, which its state could
+ * not be committed with (a key and its value go in one changelog record, 1 MiB by default). The message names the operator and the key (cut to
  * {@value DuplicateRecordException#MAX_KEY_CHARS} characters, control characters and unpaired surrogates escaped).
  *
  * @since 0.2

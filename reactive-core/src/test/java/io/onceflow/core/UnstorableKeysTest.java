@@ -16,7 +16,7 @@ import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
 /**
- * Keys the commit point cannot store as themselves: text with an unpaired UTF-16 surrogate (stored as UTF-8, it would
+ * Keys the commit point cannot store as themselves: keys over 64 KiB, text with an unpaired UTF-16 surrogate (stored as UTF-8, it would
  * become {@code ?} and share another key's state after a restore) and, in a window, a key its codec cannot encode.
  * Every stateful operator dead-letters such a record when its key is first seen, with a {@link KeyEncodingException},
  * and no marker ever carries the key; before, the keyed and deduplicate operators committed the key as {@code ?} and
@@ -144,6 +144,61 @@ class UnstorableKeysTest {
         assertThat(dead.get(0).errorMessage()).contains("the key '7' cannot be stored as state");
         assertThat(dead.get(1).error()).hasMessageContaining("unpaired UTF-16 surrogate");
         assertThat(storedKeys(output)).contains("k:acct-1", "k:" + PAIR);
+    }
+
+    @Test
+    void keysLongerThanAStateKeyMayBeAreDeadLetteredByEveryStatefulOperator() {
+        // an account id a hostile producer made 200 kB long (its record is under the broker's 1 MiB): its state entry,
+        // with a value that holds the id again, would not fit a changelog record, and the checkpoint would stop the
+        // pipeline; and one of 30,000 three-byte characters, 90,000 bytes of UTF-8 in 30,000 chars
+        String huge = "acct-" + "x".repeat(200_000);
+        String wide = "acct-" + "\u20ac".repeat(30_000);
+        String longest = "acct-" + "y".repeat(64 * 1024 - 5); // exactly the bound: stored
+        List<StreamElement<Pay>> input = List.of(
+                data(new Pay("acct-1", 5), 0, 0, 0),
+                data(new Pay(huge, 7), 0, 1, 1),
+                data(new Pay(wide, 11), 0, 2, 2),
+                data(new Pay(longest, 13), 0, 3, 3),
+                marker(1, 4));
+
+        assertRefusedLongKeys(
+                Flux.fromIterable(input)
+                        .transform(Checkpointed.<Pay, String, Integer>keyed(
+                                Pay::account, account -> 0, (sum, pay) -> sum + pay.amount()))
+                        .collectList()
+                        .block(TIMEOUT),
+                huge,
+                longest);
+        assertRefusedLongKeys(
+                Flux.fromIterable(input)
+                        .transform(Checkpointed.deduplicate(Pay::account, Duration.ofMillis(100)))
+                        .collectList()
+                        .block(TIMEOUT),
+                huge,
+                longest);
+        assertRefusedLongKeys(
+                Flux.fromIterable(input)
+                        .transform(Checkpointed.window(
+                                Windows.tumbling(Duration.ofMillis(100)),
+                                Pay::account,
+                                () -> 0,
+                                (sum, pay) -> sum + pay.amount()))
+                        .collectList()
+                        .block(TIMEOUT),
+                huge,
+                longest);
+    }
+
+    private static void assertRefusedLongKeys(List<? extends StreamElement<?>> output, String huge, String longest) {
+        List<DeadLetter<Object>> dead = deadLettersIn(output);
+        assertThat(dead).hasSize(2);
+        assertThat(dead.get(0).origin().offset()).isEqualTo(1);
+        assertThat(dead.get(0).error())
+                .isInstanceOf(KeyEncodingException.class)
+                .hasMessageContaining("it is 200005 bytes of UTF-8, more than the 65536 a state key may have");
+        assertThat(dead.get(0).errorMessage()).hasSizeLessThan(1_000);
+        assertThat(dead.get(1).error()).hasMessageContaining("it is 90005 bytes of UTF-8");
+        assertThat(storedKeys(output)).anyMatch(key -> key.endsWith(longest)).noneMatch(key -> key.contains(huge));
     }
 
     @Test
