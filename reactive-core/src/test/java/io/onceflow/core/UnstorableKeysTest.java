@@ -51,6 +51,11 @@ class UnstorableKeysTest {
     private static <R> List<StreamElement<R>> run(Function<Flux<StreamElement<Pay>>, Flux<StreamElement<R>>> stage) {
         List<StreamElement<Pay>> input = new ArrayList<>(payments());
         input.add(marker(1, 5));
+        return run(input, stage);
+    }
+
+    private static <R> List<StreamElement<R>> run(
+            List<StreamElement<Pay>> input, Function<Flux<StreamElement<Pay>>, Flux<StreamElement<R>>> stage) {
         List<StreamElement<R>> output =
                 Flux.fromIterable(input).transform(stage).collectList().block(TIMEOUT);
         assertThat(output).isNotNull();
@@ -162,29 +167,22 @@ class UnstorableKeysTest {
                 marker(1, 4));
 
         assertRefusedLongKeys(
-                Flux.fromIterable(input)
-                        .transform(Checkpointed.<Pay, String, Integer>keyed(
-                                Pay::account, account -> 0, (sum, pay) -> sum + pay.amount()))
-                        .collectList()
-                        .block(TIMEOUT),
+                run(
+                        input,
+                        Checkpointed.<Pay, String, Integer>keyed(
+                                Pay::account, account -> 0, (sum, pay) -> sum + pay.amount())),
                 huge,
                 longest);
         assertRefusedLongKeys(
-                Flux.fromIterable(input)
-                        .transform(Checkpointed.deduplicate(Pay::account, Duration.ofMillis(100)))
-                        .collectList()
-                        .block(TIMEOUT),
-                huge,
-                longest);
+                run(input, Checkpointed.deduplicate(Pay::account, Duration.ofMillis(100))), huge, longest);
         assertRefusedLongKeys(
-                Flux.fromIterable(input)
-                        .transform(Checkpointed.window(
+                run(
+                        input,
+                        Checkpointed.window(
                                 Windows.tumbling(Duration.ofMillis(100)),
                                 Pay::account,
                                 () -> 0,
-                                (sum, pay) -> sum + pay.amount()))
-                        .collectList()
-                        .block(TIMEOUT),
+                                (sum, pay) -> sum + pay.amount())),
                 huge,
                 longest);
     }

@@ -86,14 +86,7 @@ class R2dbcLargeValuesIT {
             TestSource<Object> source = TestSource.create("uploads", 1);
             input.forEach(value -> source.emitTo(0, value));
             source.complete();
-            Sink<Integer> sink = R2dbcUpsertSink.create(R2dbcSinkOptions.<Integer>builder()
-                    .connectionFactory(pool)
-                    .table("uploads")
-                    .key("id")
-                    .columns(id -> Row.of("id", id, "size", 0L))
-                    .deadLetterTable("dead_letters")
-                    .commitPoint()
-                    .build());
+            Sink<Integer> sink = uploads(pool, "dead_letters");
             List<CheckpointEvent> events = Onceflow.pipeline("large-dead-letters")
                     .checkpointEvery(Duration.ofSeconds(30)) // one checkpoint: all dead letters in one commit
                     .meterRegistry(new SimpleMeterRegistry())
@@ -271,14 +264,7 @@ class R2dbcLargeValuesIT {
         TestSource<Integer> source = TestSource.create("numbers", 1);
         source.emitTo(0, 1);
         source.complete();
-        Sink<Integer> sink = R2dbcUpsertSink.create(R2dbcSinkOptions.<Integer>builder()
-                .connectionFactory(pool)
-                .table("uploads")
-                .key("id")
-                .columns(n -> Row.of("id", n, "size", 0L))
-                .deadLetterTable("old_dead_letters")
-                .commitPoint()
-                .build());
+        Sink<Integer> sink = uploads(pool, "old_dead_letters");
         return Onceflow.pipeline("old-table")
                 .meterRegistry(new SimpleMeterRegistry())
                 .restartPolicy(RestartPolicy.never())
@@ -290,6 +276,18 @@ class R2dbcLargeValuesIT {
                 .run()
                 .collectList()
                 .block(Duration.ofMinutes(1));
+    }
+
+    /** The commit point writing good records' ids to {@code uploads}, its dead letters to {@code deadLetterTable}. */
+    private static Sink<Integer> uploads(ConnectionPool pool, String deadLetterTable) {
+        return R2dbcUpsertSink.create(R2dbcSinkOptions.<Integer>builder()
+                .connectionFactory(pool)
+                .table("uploads")
+                .key("id")
+                .columns(id -> Row.of("id", id, "size", 0L))
+                .deadLetterTable(deadLetterTable)
+                .commitPoint()
+                .build());
     }
 
     private static String sha256(byte[] bytes) throws Exception {
