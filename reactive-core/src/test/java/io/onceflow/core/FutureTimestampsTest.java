@@ -44,14 +44,6 @@ class FutureTimestampsTest {
                 marker(2, 4));
     }
 
-    private static <R> List<StreamElement<R>> run(
-            List<StreamElement<Pay>> input, Function<Flux<StreamElement<Pay>>, Flux<StreamElement<R>>> stage) {
-        List<StreamElement<R>> output =
-                Flux.fromIterable(input).transform(stage).collectList().block(TIMEOUT);
-        assertThat(output).isNotNull();
-        return output;
-    }
-
     /** The last watermark the operator committed at a marker, as its state entry holds it. */
     private static long watermark(List<? extends StreamElement<?>> output) {
         long watermark = Long.MIN_VALUE;
@@ -77,7 +69,7 @@ class FutureTimestampsTest {
     void aWindowOperatorDeadLettersARecordDatedTooFarAheadAndKeepsItsWatermark(long ahead) {
         List<StreamElement<Pay>> input = input(now + ahead);
         List<StreamElement<WindowResult<String, Integer>>> output =
-                run(input, totals(Windows.tumbling(Duration.ofSeconds(10))));
+                OperatorRuns.through(input, totals(Windows.tumbling(Duration.ofSeconds(10))));
 
         assertThat(deadLettersIn(output)).singleElement().satisfies(dead -> {
             deadLetterOf(
@@ -94,7 +86,7 @@ class FutureTimestampsTest {
     @Test
     void aWindowOperatorDeadLettersARecordAtTheLargestTimestamp() {
         List<StreamElement<WindowResult<String, Integer>>> output =
-                run(input(Long.MAX_VALUE), totals(Windows.tumbling(Duration.ofSeconds(10))));
+                OperatorRuns.through(input(Long.MAX_VALUE), totals(Windows.tumbling(Duration.ofSeconds(10))));
 
         assertThat(deadLettersIn(output))
                 .singleElement()
@@ -105,7 +97,7 @@ class FutureTimestampsTest {
 
     @Test
     void aWindowOperatorTakesARecordWithinItsBound() {
-        List<StreamElement<WindowResult<String, Integer>>> output = run(
+        List<StreamElement<WindowResult<String, Integer>>> output = OperatorRuns.through(
                 input(now + HOUR),
                 totals(Windows.tumbling(Duration.ofSeconds(10)).maxTimestampAhead(Duration.ofHours(2))));
 
@@ -120,7 +112,8 @@ class FutureTimestampsTest {
     @ValueSource(longs = {HOUR, Long.MAX_VALUE / 2})
     void aDeduplicateOperatorDeadLettersARecordDatedTooFarAheadAndKeepsItsWatermark(long ahead) {
         List<StreamElement<Pay>> input = input(now + ahead);
-        List<StreamElement<Pay>> output = run(input, Checkpointed.deduplicate(Pay::account, Duration.ofMinutes(10)));
+        List<StreamElement<Pay>> output =
+                OperatorRuns.through(input, Checkpointed.deduplicate(Pay::account, Duration.ofMinutes(10)));
 
         assertThat(deadLettersIn(output))
                 .filteredOn(dead -> !(dead.error() instanceof DuplicateRecordException))
@@ -139,12 +132,12 @@ class FutureTimestampsTest {
 
     @Test
     void aDeduplicateOperatorDeadLettersARecordAtTheLargestTimestampAndTakesOneWithinItsBound() {
-        List<StreamElement<Pay>> atMax =
-                run(input(Long.MAX_VALUE), Checkpointed.deduplicate(Pay::account, Duration.ofMinutes(10)));
+        List<StreamElement<Pay>> atMax = OperatorRuns.through(
+                input(Long.MAX_VALUE), Checkpointed.deduplicate(Pay::account, Duration.ofMinutes(10)));
         assertThat(deadLettersIn(atMax).get(0).error()).isInstanceOf(FutureTimestampException.class);
         assertThat(watermark(atMax)).isEqualTo(now - 1_000);
 
-        List<StreamElement<Pay>> within = run(
+        List<StreamElement<Pay>> within = OperatorRuns.through(
                 input(now + 60_000),
                 Checkpointed.<Pay, String>deduplicate(Pay::account, Duration.ofMinutes(10))
                         .maxTimestampAhead(Duration.ofMinutes(2)));

@@ -51,15 +51,7 @@ class UnstorableKeysTest {
     private static <R> List<StreamElement<R>> run(Function<Flux<StreamElement<Pay>>, Flux<StreamElement<R>>> stage) {
         List<StreamElement<Pay>> input = new ArrayList<>(payments());
         input.add(marker(1, 5));
-        return run(input, stage);
-    }
-
-    private static <R> List<StreamElement<R>> run(
-            List<StreamElement<Pay>> input, Function<Flux<StreamElement<Pay>>, Flux<StreamElement<R>>> stage) {
-        List<StreamElement<R>> output =
-                Flux.fromIterable(input).transform(stage).collectList().block(TIMEOUT);
-        assertThat(output).isNotNull();
-        return output;
+        return OperatorRuns.through(input, stage);
     }
 
     /** The stored keys the marker carries, each checked to survive UTF-8 as itself. */
@@ -167,16 +159,18 @@ class UnstorableKeysTest {
                 marker(1, 4));
 
         assertRefusedLongKeys(
-                run(
+                OperatorRuns.through(
                         input,
                         Checkpointed.<Pay, String, Integer>keyed(
                                 Pay::account, account -> 0, (sum, pay) -> sum + pay.amount())),
                 huge,
                 longest);
         assertRefusedLongKeys(
-                run(input, Checkpointed.deduplicate(Pay::account, Duration.ofMillis(100))), huge, longest);
+                OperatorRuns.through(input, Checkpointed.deduplicate(Pay::account, Duration.ofMillis(100))),
+                huge,
+                longest);
         assertRefusedLongKeys(
-                run(
+                OperatorRuns.through(
                         input,
                         Checkpointed.window(
                                 Windows.tumbling(Duration.ofMillis(100)),
