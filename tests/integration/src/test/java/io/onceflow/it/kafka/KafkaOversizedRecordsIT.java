@@ -15,6 +15,7 @@ import io.onceflow.kafka.DeliveryGuarantee;
 import io.onceflow.kafka.Format;
 import io.onceflow.kafka.KafkaRecord;
 import io.onceflow.kafka.KafkaSink;
+import io.onceflow.kafka.KafkaSinkOptions;
 import io.onceflow.kafka.KafkaSource;
 import io.onceflow.testinfra.BrokerMode;
 import io.onceflow.testinfra.KafkaBroker;
@@ -28,6 +29,7 @@ import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.AbstractRecords;
@@ -144,25 +146,12 @@ class KafkaOversizedRecordsIT {
             throws Exception {
         String in = "huge-" + guarantee.name().toLowerCase();
         String out = in + "-balances";
-        broker.createTopic(in, 1);
-        broker.createTopic(out, 1);
-        broker.createTopic(in + "-dlq", 1);
+        createTopics(broker, in, out);
         // the account alone: 700 kB, a record the broker takes; its key and state together would not fit a changelog
         // record, and the checkpoint would stop the pipeline: refused when first seen, it is one dead letter
         String account = "huge-" + "h".repeat(700_000);
         Input input = new Input();
-        try (KafkaProducer<String, byte[]> producer = KafkaLedger.producer(bootstrap(broker))) {
-            for (long id = 0; id < 100; id++) {
-                Payment payment = new Payment(id, "acct-a", 1);
-                producer.send(new ProducerRecord<>(in, "a", KafkaLedger.PAYMENTS.encode(payment)));
-                input.payments.put(id, payment);
-            }
-            input.poison.put(
-                    account,
-                    producer.send(new ProducerRecord<>(
-                                    in, null, KafkaLedger.PAYMENTS.encode(new Payment(100, account, 1))))
-                            .get());
-        }
+        input.poison.put(account, sendPaymentsThen(broker, in, input, null, new Payment(100, account, 1)));
         KafkaSource<Payment> payments = KafkaSource.create(
                 KafkaLedger.sourceOptions(bootstrap(broker), in).build());
         Pipeline pipeline = KafkaLedger.pipeline(in, "0", new SimpleMeterRegistry())
@@ -170,10 +159,7 @@ class KafkaOversizedRecordsIT {
                 .keyed("balances", Payment::account, Balance::empty, Balance::apply)
                 .to(KafkaSink.create(
                         payments,
-                        KafkaLedger.sinkOptions(bootstrap(broker))
-                                .deliveryGuarantee(guarantee)
-                                .deadLetterTopic(in + "-dlq")
-                                .build(),
+                        sinkOptions(broker, guarantee, in),
                         (Balance balance) -> KafkaRecord.of(out, balance.account(), balance)));
         Disposable running = pipeline.run().subscribe();
         try {
@@ -204,18 +190,9 @@ class KafkaOversizedRecordsIT {
             throws Exception {
         String in = "grown-" + guarantee.name().toLowerCase();
         String out = in + "-notes";
-        broker.createTopic(in, 1);
-        broker.createTopic(out, 1);
-        broker.createTopic(in + "-dlq", 1);
+        createTopics(broker, in, out);
         // a state that grows with every payment: one of 1.1 million cents makes it larger than a changelog record
-        try (KafkaProducer<String, byte[]> producer = KafkaLedger.producer(bootstrap(broker))) {
-            for (long id = 0; id < 100; id++) {
-                producer.send(new ProducerRecord<>(in, "a", KafkaLedger.PAYMENTS.encode(new Payment(id, "acct-a", 1))));
-            }
-            producer.send(new ProducerRecord<>(
-                            in, "g", KafkaLedger.PAYMENTS.encode(new Payment(100, "acct-grown", 1_100_000))))
-                    .get();
-        }
+        sendPaymentsThen(broker, in, new Input(), "g", new Payment(100, "acct-grown", 1_100_000));
         KafkaSource<Payment> payments = KafkaSource.create(
                 KafkaLedger.sourceOptions(bootstrap(broker), in).build());
         Pipeline pipeline = KafkaLedger.pipeline(in, "0", new SimpleMeterRegistry())
@@ -227,10 +204,7 @@ class KafkaOversizedRecordsIT {
                         (notes, payment) -> notes + "n".repeat((int) payment.amountCents()))
                 .to(KafkaSink.create(
                         payments,
-                        KafkaLedger.sinkOptions(bootstrap(broker))
-                                .deliveryGuarantee(guarantee)
-                                .deadLetterTopic(in + "-dlq")
-                                .build(),
+                        sinkOptions(broker, guarantee, in),
                         (String notes) -> KafkaRecord.of(out, "notes", String.valueOf(notes.length()))));
 
         Throwable failure = pipeline.run()
@@ -248,6 +222,38 @@ class KafkaOversizedRecordsIT {
         assertThat(pipeline.status().restarts())
                 .as("not retried: a replay meets the same state")
                 .isZero();
+    }
+
+    /** The input topic {@code in}, its dead-letter topic and the output topic {@code out}, a partition each. */
+    private static void createTopics(KafkaBroker broker, String in, String out) throws Exception {
+        broker.createTopic(in, 1);
+        broker.createTopic(out, 1);
+        broker.createTopic(in + "-dlq", 1);
+    }
+
+    /**
+     * Sends 100 payments of 1 cent to {@code acct-a} (each put in {@code input}), then {@code last} with record key
+     * {@code lastKey}; returns where {@code last} went.
+     */
+    private static RecordMetadata sendPaymentsThen(
+            KafkaBroker broker, String in, Input input, String lastKey, Payment last) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = KafkaLedger.producer(bootstrap(broker))) {
+            for (long id = 0; id < 100; id++) {
+                Payment payment = new Payment(id, "acct-a", 1);
+                producer.send(new ProducerRecord<>(in, "a", KafkaLedger.PAYMENTS.encode(payment)));
+                input.payments.put(id, payment);
+            }
+            return producer.send(new ProducerRecord<>(in, lastKey, KafkaLedger.PAYMENTS.encode(last)))
+                    .get();
+        }
+    }
+
+    /** The sink's options with {@code guarantee} and the dead-letter topic of {@code in}. */
+    private static KafkaSinkOptions sinkOptions(KafkaBroker broker, DeliveryGuarantee guarantee, String in) {
+        return KafkaLedger.sinkOptions(bootstrap(broker))
+                .deliveryGuarantee(guarantee)
+                .deadLetterTopic(in + "-dlq")
+                .build();
     }
 
     /**
